@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * heap.h - the heap backend's allocation tracking (runtime/heap.c).
+ *
+ * Counts the bytes currently allocated through the malloc family, exactly
+ * and deterministically (requested sizes, as Python's tracemalloc does).
+ * It works whatever way the runtime reached the process -- linked with
+ * -lmprof or dlopen()ed by the plugin's constructor -- because it does not
+ * rely on symbol interposition: it rewrites the GOT slots of malloc & co. in
+ * every loaded module (and in modules loaded later through dlopen).
+ *
+ * Blocks allocated before mp_heap_start() are unknown to it: freeing them
+ * changes nothing; realloc of one counts the new block in full.
+ */
+#ifndef MP_HEAP_H
+#define MP_HEAP_H
+
+#include <stdint.h>
+
+/*
+ * Start tracking.  Idempotent and thread-safe.  Returns 0, or -1 when the
+ * hooks could not be installed (nothing is changed then).
+ */
+int mp_heap_start(void);
+
+/* Bytes currently allocated through tracked calls since mp_heap_start(). */
+int64_t mp_heap_current(void);
+
+#endif /* MP_HEAP_H */
