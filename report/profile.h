@@ -51,24 +51,41 @@ struct mp_report_opts {
 };
 
 /*
- * Building a profile.  mp_profile_add_func copies the strings and rows it is
- * given (rows need not be sorted or unique).  Both return 0, or -1 when
- * memory is exhausted, leaving the profile valid.
+ * Building a profile.  mp_profile_add_func copies the strings (NULL reads
+ * as "") and the rows it is given; rows need not be sorted or unique (rows
+ * of one line are folded as the merge folds them), and rows with
+ * count == 0 or line < 1 are dropped.  mp_profile_merge folds duplicate
+ * functions as described above (last_line: the largest; dir: the first
+ * non-empty one) and sorts.  Both return 0, or -1 when memory is
+ * exhausted, leaving the profile valid; after a failed merge, duplicates
+ * that could not be folded remain as separate functions, still sorted.
+ * (mp_profile_merge returned void at first: callers that ignore the
+ * result are unaffected.)
  */
 void mp_profile_init(struct mp_profile *p);
 int mp_profile_add_func(struct mp_profile *p, const char *file,
 			const char *dir, const char *name, int32_t first_line,
 			int32_t last_line, const struct mp_row *rows,
 			size_t nrows);
-void mp_profile_merge(struct mp_profile *p);
+int mp_profile_merge(struct mp_profile *p);
 void mp_profile_free(struct mp_profile *p);
 
 /*
  * Print every function's line table to `out` in memory_profiler's format
- * (SPEC §6), functions in the profile's order.  Source text is read from
- * `file`, or from `dir`/`file` when `file` is relative and not found as is;
- * when neither can be read the rows print with an empty source column and
- * one note names the file.  Returns 0, or -1 on a write error.
+ * (SPEC §6), functions in the profile's order; a function without rows
+ * never ran and gets no table, as in memory_profiler.  Rows run from
+ * first_line to last_line, widened to any recorded row outside them.
+ * Source text is read once per call from `file`, or from `dir`/`file` when
+ * `file` is relative and not readable as is; a line past the end of the
+ * file prints with an empty source column.  When neither path can be read
+ * the rows print with an empty source column, and one line goes to `out`
+ * right before the first table of that file:
+ *
+ *     mprof: source file '<file>' not found (also looked in '<dir>')
+ *
+ * (without the parenthesis when `file` is absolute or `dir` is empty).
+ * opts == NULL means precision 1; precision is clamped to 0..10.  Returns
+ * 0, or -1 on a write error or when memory is exhausted; `out` is flushed.
  */
 int mp_report_print(FILE *out, const struct mp_profile *p,
 		    const struct mp_report_opts *opts);

@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * emit.cc - what the plugin adds to a translation unit.
+ *
+ * Per instrumented function (layouts of runtime/mprof_abi.h):
+ *
+ *     static struct __mprof_func  __mprof_func.N;
+ *     static struct __mprof_site  __mprof_sites.N[nsites];   [0] = signature
+ *
+ * and probe calls enter(&sites[0]) on the entry edge, line(&sites[i]) where
+ * lines.cc says, exit(&sites[0]) before every return.
+ *
+ * Once per unit, at its first instrumented function:
+ *
+ *     static struct __mprof_probes __mprof_tab = { V, 0, noop, noop, noop };
+ *     static void __mprof_noop(site *) {}
+ *     static void __mprof_enter_thunk(site *s) { __mprof_tab.enter(s); }
+ *     ... line and exit likewise
+ *     static void ctor(void)   -- priority 100, before any user constructor
+ *     {
+ *         if (!dlsym(RTLD_DEFAULT, "__mprof_bind")
+ *             && !dlopen("<dir>/libmprof.so.0", RTLD_NOW | RTLD_GLOBAL))
+ *             write(2, "mprof: cannot load ...\n", n);
+ *         if (dlsym(RTLD_DEFAULT, "__mprof_bind"))
+ *             ((void (*)(struct __mprof_probes *))
+ *              dlsym(RTLD_DEFAULT, "__mprof_bind"))(&__mprof_tab);
+ *     }
+ *
+ * Probes are direct calls to the thunks, which carry `leaf`, `nothrow` and
+ * `noipa`: leaf because the runtime never calls back into the program (so
+ * a probe needs no abnormal edge in a function that calls setjmp, and the
+ * optimiser keeps its knowledge of the unit's statics across it), noipa so
+ * every probe of a function runs at the same stack depth (the runtime
+ * compares stack addresses to resynchronise after longjmp).
+ *
+ * The runtime library is looked up by path at run time, so
+ * `gcc -fplugin=mprof.so x.c` needs no -lmprof; dlsym(RTLD_DEFAULT) first
+ * finds a runtime already in the process (linked with -lmprof, or loaded by
+ * another instrumented module), so a process has one runtime.
+ *
+ * Everything is built while the symbol table is under construction (the
+ * pass runs right after "cfg"), so the new functions and variables go
+ * through the rest of the compilation, LTO streaming included, like any
+ * others.
+ */
+#include "plugin.h"
+
+#include <map>
+#include <string>
+
+#define MPROF_ABI_VERSION 1	/* runtime/mprof_abi.h */
+#define RTLD_NOW_GLOBAL 0x102	/* RTLD_NOW | RTLD_GLOBAL (glibc) */
+
+enum probe_kind { PROBE_ENTER, PROBE_LINE, PROBE_EXIT, NPROBES };
+static const char *const probe_field[NPROBES] = { "enter", "line", "exit" };
+
+/* Trees cached across functions; GC roots (see mp_emit_register_roots). */
+static tree site_type, func_type, probes_type;
+static tree tab_var, noop_fn, dso_handle;
+static tree thunks[NPROBES];
+
+static std::string runtime_path;
+static unsigned func_counter;
+static bool runtime_warned;
+
+void
+mp_emit_set_runtime(const char *path)
+{
+	runtime_path = path ? path : "";
+}
+
+static const struct ggc_root_tab emit_roots[] = {
+	{ &site_type, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
+	{ &func_type, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
+	{ &probes_type, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
+	{ &tab_var, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
+	{ &noop_fn, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
+	{ &dso_handle, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
+	{ &thunks[0], NPROBES, sizeof(tree), gt_ggc_mx_tree_node,
+	  gt_pch_nx_tree_node },
+	LAST_GGC_ROOT_TAB
+};
+
+void
+mp_emit_register_roots(const char *plugin_name)
+{
+	register_callback(plugin_name, PLUGIN_REGISTER_GGC_ROOTS, NULL,
+			  (void *)emit_roots);
+}
+
+/* Functions the plugin itself made are never instrumented. */
+bool
+mp_emit_is_own(tree fndecl)
+{
+	if (fndecl == noop_fn)
+		return true;
+	for (tree t : thunks)
+		if (fndecl == t)
+			return true;
+	tree name = DECL_NAME(fndecl);
+	return name && strncmp(IDENTIFIER_POINTER(name), "__mprof_", 8) == 0;
+}
+
+/* Fields are prepended: finish_builtin_struct reverses the chain. */
+static tree
+add_field(tree chain, const char *name, tree type)
+{
+	tree f = build_decl(BUILTINS_LOCATION, FIELD_DECL, get_identifier(name),
+			    type);
+	DECL_CHAIN(f) = chain;
+	return f;
+}
+
+static tree
+field(tree type, const char *name)
+{
+	for (tree f = TYPE_FIELDS(type); f; f = DECL_CHAIN(f))
+		if (DECL_NAME(f) && strcmp(IDENTIFIER_POINTER(DECL_NAME(f)), name) == 0)
+			return f;
+	gcc_unreachable();
+}
+
+static tree
+probe_fn_ptr_type(void)
+{
+	tree fnt = build_function_type_list(void_type_node,
+					    build_pointer_type(site_type),
+					    NULL_TREE);
+	return build_pointer_type(fnt);
+}
+
+static void
+build_types(void)
+{
+	tree cstr = build_pointer_type(build_qualified_type(char_type_node,
+							    TYPE_QUAL_CONST));
+	site_type = lang_hooks.types.make_type(RECORD_TYPE);
+	func_type = lang_hooks.types.make_type(RECORD_TYPE);
+	probes_type = lang_hooks.types.make_type(RECORD_TYPE);
+
+	tree f = NULL_TREE;
+	f = add_field(f, "func", build_pointer_type(func_type));
+	f = add_field(f, "line", integer_type_node);
+	f = add_field(f, "reserved", unsigned_type_node);
+	f = add_field(f, "count", uint64_type_node);
+	f = add_field(f, "incr", long_integer_type_node);
+	f = add_field(f, "peak", long_integer_type_node);
+	finish_builtin_struct(site_type, "__mprof_site", f, NULL_TREE);
+
+	f = NULL_TREE;
+	f = add_field(f, "version", unsigned_type_node);
+	f = add_field(f, "nsites", unsigned_type_node);
+	f = add_field(f, "file", cstr);
+	f = add_field(f, "dir", cstr);
+	f = add_field(f, "name", cstr);
+	f = add_field(f, "first_line", integer_type_node);
+	f = add_field(f, "last_line", integer_type_node);
+	f = add_field(f, "sites", build_pointer_type(site_type));
+	f = add_field(f, "dso", ptr_type_node);
+	f = add_field(f, "next", build_pointer_type(func_type));
+	f = add_field(f, "registered", unsigned_type_node);
+	f = add_field(f, "reserved", unsigned_type_node);
+	finish_builtin_struct(func_type, "__mprof_func", f, NULL_TREE);
+
+	f = NULL_TREE;
+	f = add_field(f, "version", unsigned_type_node);
+	f = add_field(f, "reserved", unsigned_type_node);
+	for (const char *name : probe_field)
+		f = add_field(f, name, probe_fn_ptr_type());
+	finish_builtin_struct(probes_type, "__mprof_probes", f, NULL_TREE);
+}
+
+static tree
+static_var(const char *name, tree type)
+{
+	tree v = build_decl(BUILTINS_LOCATION, VAR_DECL, get_identifier(name),
+			    type);
+	TREE_STATIC(v) = 1;
+	TREE_PUBLIC(v) = 0;
+	TREE_USED(v) = 1;
+	TREE_ADDRESSABLE(v) = 1;
+	DECL_ARTIFICIAL(v) = 1;
+	DECL_IGNORED_P(v) = 1;
+	return v;
+}
+
+static tree
+string_ptr(const char *s)
+{
+	tree cstr = build_pointer_type(build_qualified_type(char_type_node,
+							    TYPE_QUAL_CONST));
+	return fold_convert(cstr, build_string_literal(strlen(s) + 1, s));
+}
+
+/*
+ * Make a static function of type `fntype` whose GENERIC body `build_body`
+ * returns (it receives the function's parameter, if any).  Like
+ * cgraph_build_static_cdtor_1, but callable from inside a pass: the new
+ * function's struct is pushed and popped, so the function being
+ * instrumented stays current.  finish_function() completes it, after the
+ * caller has set any flags.
+ */
+static tree
+make_function(const char *name, tree fntype, tree (*build_body)(tree parm),
+	      tree attrs)
+{
+	tree decl = build_decl(BUILTINS_LOCATION, FUNCTION_DECL,
+			       get_identifier(name), fntype);
+	tree res = build_decl(BUILTINS_LOCATION, RESULT_DECL, NULL_TREE,
+			      void_type_node);
+	DECL_ARTIFICIAL(res) = 1;
+	DECL_IGNORED_P(res) = 1;
+	DECL_CONTEXT(res) = decl;
+	DECL_RESULT(decl) = res;
+
+	tree parm = NULL_TREE;
+	tree args = TYPE_ARG_TYPES(fntype);
+	if (args && TREE_VALUE(args) != void_type_node) {
+		parm = build_decl(BUILTINS_LOCATION, PARM_DECL,
+				  get_identifier("site"), TREE_VALUE(args));
+		DECL_ARG_TYPE(parm) = TREE_VALUE(args);
+		DECL_CONTEXT(parm) = decl;
+		DECL_ARTIFICIAL(parm) = 1;
+		TREE_USED(parm) = 1;
+		DECL_ARGUMENTS(decl) = parm;
+	}
+
+	TREE_STATIC(decl) = 1;
+	TREE_PUBLIC(decl) = 0;
+	TREE_USED(decl) = 1;
+	DECL_ARTIFICIAL(decl) = 1;
+	DECL_IGNORED_P(decl) = 1;
+	DECL_NO_INSTRUMENT_FUNCTION_ENTRY_EXIT(decl) = 1;
+	DECL_ATTRIBUTES(decl) = attrs;
+	DECL_INITIAL(decl) = make_node(BLOCK);
+	BLOCK_SUPERCONTEXT(DECL_INITIAL(decl)) = decl;
+	DECL_SAVED_TREE(decl) = build_body(parm);
+	return decl;
+}
+
+static void
+finish_function(tree decl)
+{
+	push_struct_function(decl);
+	gimplify_function_tree(decl);
+	pop_cfun();
+	cgraph_node::finalize_function(decl, true);
+}
+
+static tree
+build_function(const char *name, tree fntype, tree (*build_body)(tree),
+	       tree attrs)
+{
+	tree decl = make_function(name, fntype, build_body, attrs);
+	finish_function(decl);
+	return decl;
+}
+
+static tree
+empty_body(tree)
+{
+	return build_empty_stmt(BUILTINS_LOCATION);
+}
+
+static enum probe_kind thunk_kind;
+
+static tree
+thunk_body(tree parm)
+{
+	tree slot = build3(COMPONENT_REF, probe_fn_ptr_type(), tab_var,
+			   field(probes_type, probe_field[thunk_kind]),
+			   NULL_TREE);
+	return build_call_nary(void_type_node, slot, 1, parm);
+}
+
+static tree
+extern_fn(const char *name, tree type)
+{
+	tree decl = build_fn_decl(name, type);
+	DECL_EXTERNAL(decl) = 1;
+	TREE_PUBLIC(decl) = 1;
+	DECL_ARTIFICIAL(decl) = 1;
+	TREE_NOTHROW(decl) = 1;
+	return decl;
+}
+
+static tree
+ctor_body(tree)
+{
+	tree cstr = build_pointer_type(build_qualified_type(char_type_node,
+							    TYPE_QUAL_CONST));
+	tree dlsym_fn = extern_fn("dlsym", build_function_type_list(
+		ptr_type_node, ptr_type_node, cstr, NULL_TREE));
+	tree dlopen_fn = extern_fn("dlopen", build_function_type_list(
+		ptr_type_node, cstr, integer_type_node, NULL_TREE));
+	tree write_fn = extern_fn("write", build_function_type_list(
+		long_integer_type_node, integer_type_node, const_ptr_type_node,
+		size_type_node, NULL_TREE));
+
+	auto lookup = [&]() {
+		return build_call_expr(dlsym_fn, 2, null_pointer_node,
+				       string_ptr("__mprof_bind"));
+	};
+	auto is_null = [](tree e) {
+		return build2(EQ_EXPR, boolean_type_node, e, null_pointer_node);
+	};
+
+	std::string msg = "mprof: cannot load the runtime " + runtime_path +
+			  "; the program runs without its memory profile\n";
+	tree warn = build_call_expr(write_fn, 3,
+				    build_int_cst(integer_type_node, 2),
+				    fold_convert(const_ptr_type_node,
+						 string_ptr(msg.c_str())),
+				    build_int_cst(size_type_node, msg.size()));
+	tree load = build_call_expr(dlopen_fn, 2, string_ptr(runtime_path.c_str()),
+				    build_int_cst(integer_type_node,
+						  RTLD_NOW_GLOBAL));
+	tree not_loaded = build2(TRUTH_ANDIF_EXPR, boolean_type_node,
+				 is_null(lookup()), is_null(load));
+	tree step1 = build3(COND_EXPR, void_type_node, not_loaded, warn,
+			    build_empty_stmt(BUILTINS_LOCATION));
+
+	tree bind_type = build_pointer_type(build_function_type_list(
+		void_type_node, build_pointer_type(probes_type), NULL_TREE));
+	tree bind = build_call_nary(void_type_node,
+				    fold_convert(bind_type, lookup()), 1,
+				    build_fold_addr_expr(tab_var));
+	tree step2 = build3(COND_EXPR, void_type_node,
+			    build2(NE_EXPR, boolean_type_node, lookup(),
+				   null_pointer_node),
+			    bind, build_empty_stmt(BUILTINS_LOCATION));
+
+	tree body = alloc_stmt_list();
+	append_to_statement_list(step1, &body);
+	append_to_statement_list(step2, &body);
+	return body;
+}
+
+/* The per-unit table, thunks and constructor; made once per unit. */
+static void
+emit_unit(void)
+{
+	build_types();
+
+	tree probe_fnt = build_function_type_list(void_type_node,
+						  build_pointer_type(site_type),
+						  NULL_TREE);
+	noop_fn = build_function("__mprof_noop", probe_fnt, empty_body,
+				 NULL_TREE);
+
+	tab_var = static_var("__mprof_tab", probes_type);
+	vec<constructor_elt, va_gc> *v = NULL;
+	CONSTRUCTOR_APPEND_ELT(v, field(probes_type, "version"),
+			       build_int_cst(unsigned_type_node, MPROF_ABI_VERSION));
+	CONSTRUCTOR_APPEND_ELT(v, field(probes_type, "reserved"),
+			       build_int_cst(unsigned_type_node, 0));
+	for (const char *name : probe_field)
+		CONSTRUCTOR_APPEND_ELT(v, field(probes_type, name),
+				       build_fold_addr_expr_with_type(
+					       noop_fn, probe_fn_ptr_type()));
+	DECL_INITIAL(tab_var) = build_constructor(probes_type, v);
+	varpool_node::finalize_decl(tab_var);
+
+	static const char *const thunk_names[NPROBES] = {
+		"__mprof_enter_thunk", "__mprof_line_thunk", "__mprof_exit_thunk"
+	};
+	for (int k = 0; k < NPROBES; k++) {
+		tree attrs = tree_cons(get_identifier("leaf"), NULL_TREE,
+				       tree_cons(get_identifier("noipa"),
+						 NULL_TREE, NULL_TREE));
+		thunk_kind = (enum probe_kind)k;
+		tree decl = make_function(thunk_names[k], probe_fnt,
+					  thunk_body, attrs);
+		TREE_NOTHROW(decl) = 1;
+		DECL_UNINLINABLE(decl) = 1;
+		finish_function(decl);
+		thunks[k] = decl;
+	}
+
+	tree ctor = make_function("__mprof_ctor",
+				  build_function_type_list(void_type_node,
+							   NULL_TREE),
+				  ctor_body, NULL_TREE);
+	DECL_STATIC_CONSTRUCTOR(ctor) = 1;
+	decl_init_priority_insert(ctor, 100);
+	finish_function(ctor);
+
+	dso_handle = build_decl(BUILTINS_LOCATION, VAR_DECL,
+				get_identifier("__dso_handle"), ptr_type_node);
+	DECL_EXTERNAL(dso_handle) = 1;
+	TREE_PUBLIC(dso_handle) = 1;
+	DECL_WEAK(dso_handle) = 1;
+	DECL_ARTIFICIAL(dso_handle) = 1;
+	DECL_VISIBILITY(dso_handle) = VISIBILITY_HIDDEN;
+	DECL_VISIBILITY_SPECIFIED(dso_handle) = 1;
+}
+
+static gimple_seq
+probe_call(enum probe_kind k, tree site_addr, location_t loc)
+{
+	gcall *c = gimple_build_call(thunks[k], 1, site_addr);
+	gimple_set_location(c, loc);
+	gimple_call_set_nothrow(c, true);
+	return c;
+}
+
+static tree
+site_addr(tree sites, unsigned i)
+{
+	tree ref = build4(ARRAY_REF, site_type, sites,
+			  build_int_cst(integer_type_node, i), NULL_TREE,
+			  NULL_TREE);
+	return build_fold_addr_expr_with_type(ref, build_pointer_type(site_type));
+}
+
+void
+mp_emit_instrument(function *fn, const char *name, mp_lines *lines)
+{
+	if (!tab_var) {
+		if (runtime_path.empty() && !runtime_warned) {
+			warning_at(DECL_SOURCE_LOCATION(fn->decl), 0,
+				   "mprof: runtime %<libmprof.so.0%> not found "
+				   "beside the plugin; profiled programs will "
+				   "run without a report");
+			runtime_warned = true;
+		}
+		emit_unit();
+	}
+
+	/* Site 0 is the signature line; then each probed line, in order. */
+	std::map<int, unsigned> index;
+	for (const mp_line_probe &p : lines->probes)
+		index[p.line] = 0;
+	unsigned n = 1;
+	for (auto &kv : index)
+		kv.second = n++;
+
+	char buf[64];
+	unsigned id = func_counter++;
+	snprintf(buf, sizeof buf, "__mprof_sites.%u", id);
+	tree sites = static_var(buf, build_array_type_nelts(site_type, n));
+	snprintf(buf, sizeof buf, "__mprof_func.%u", id);
+	tree desc = static_var(buf, func_type);
+
+	tree fptr = build_pointer_type(func_type);
+	vec<constructor_elt, va_gc> *sv = NULL;
+	auto add_site = [&](unsigned i, int line) {
+		vec<constructor_elt, va_gc> *e = NULL;
+		CONSTRUCTOR_APPEND_ELT(e, field(site_type, "func"),
+				       build_fold_addr_expr_with_type(desc, fptr));
+		CONSTRUCTOR_APPEND_ELT(e, field(site_type, "line"),
+				       build_int_cst(integer_type_node, line));
+		CONSTRUCTOR_APPEND_ELT(sv, build_int_cst(integer_type_node, i),
+				       build_constructor(site_type, e));
+	};
+	add_site(0, lines->first_line);
+	for (auto &kv : index)
+		add_site(kv.second, kv.first);
+	DECL_INITIAL(sites) = build_constructor(TREE_TYPE(sites), sv);
+
+	const char *dir = get_src_pwd();
+	vec<constructor_elt, va_gc> *dv = NULL;
+	CONSTRUCTOR_APPEND_ELT(dv, field(func_type, "version"),
+			       build_int_cst(unsigned_type_node, MPROF_ABI_VERSION));
+	CONSTRUCTOR_APPEND_ELT(dv, field(func_type, "nsites"),
+			       build_int_cst(unsigned_type_node, n));
+	CONSTRUCTOR_APPEND_ELT(dv, field(func_type, "file"),
+			       string_ptr(DECL_SOURCE_FILE(fn->decl)));
+	CONSTRUCTOR_APPEND_ELT(dv, field(func_type, "dir"),
+			       string_ptr(dir ? dir : ""));
+	CONSTRUCTOR_APPEND_ELT(dv, field(func_type, "name"), string_ptr(name));
+	CONSTRUCTOR_APPEND_ELT(dv, field(func_type, "first_line"),
+			       build_int_cst(integer_type_node, lines->first_line));
+	CONSTRUCTOR_APPEND_ELT(dv, field(func_type, "last_line"),
+			       build_int_cst(integer_type_node, lines->last_line));
+	CONSTRUCTOR_APPEND_ELT(dv, field(func_type, "sites"), site_addr(sites, 0));
+	CONSTRUCTOR_APPEND_ELT(dv, field(func_type, "dso"),
+			       fold_convert(ptr_type_node,
+					    build_fold_addr_expr(dso_handle)));
+	DECL_INITIAL(desc) = build_constructor(func_type, dv);
+
+	varpool_node::finalize_decl(sites);
+	varpool_node::finalize_decl(desc);
+
+	/*
+	 * Edge probes are committed in the order they were found, never in
+	 * pointer order: block numbering must not differ between two runs of
+	 * the compiler (-fcompare-debug).  The entry probe comes first on the
+	 * entry edge, before any line probe placed there.
+	 */
+	std::vector<std::pair<edge, gimple_seq>> on_edge;
+	std::map<edge, size_t> edge_slot;
+	auto edge_seq = [&](edge e) -> gimple_seq & {
+		auto it = edge_slot.find(e);
+		if (it == edge_slot.end()) {
+			it = edge_slot.emplace(e, on_edge.size()).first;
+			on_edge.push_back({ e, NULL });
+		}
+		return on_edge[it->second].second;
+	};
+	edge entry = single_succ_edge(ENTRY_BLOCK_PTR_FOR_FN(fn));
+	gimple_seq_add_stmt(&edge_seq(entry),
+			    probe_call(PROBE_ENTER, site_addr(sites, 0),
+				       lines->body_loc));
+
+	for (const mp_line_probe &p : lines->probes) {
+		gimple_seq call = probe_call(PROBE_LINE,
+					     site_addr(sites, index[p.line]),
+					     p.loc);
+		if (p.stmt) {
+			gimple_stmt_iterator gsi = gsi_for_stmt(p.stmt);
+			gsi_insert_seq_before(&gsi, call, GSI_SAME_STMT);
+		} else {
+			gimple_seq_add_seq(&edge_seq(p.e), call);
+		}
+	}
+
+	basic_block bb;
+	FOR_EACH_BB_FN(bb, fn) {
+		gimple_stmt_iterator gsi = gsi_last_bb(bb);
+		if (gsi_end_p(gsi) || gimple_code(gsi_stmt(gsi)) != GIMPLE_RETURN)
+			continue;
+		gsi_insert_seq_before(&gsi,
+				      probe_call(PROBE_EXIT, site_addr(sites, 0),
+						 gimple_location(gsi_stmt(gsi))),
+				      GSI_SAME_STMT);
+	}
+
+	for (auto &kv : on_edge)
+		gsi_insert_seq_on_edge(kv.first, kv.second);
+	gsi_commit_edge_inserts();
+}

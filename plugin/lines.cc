@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lines.cc - where line events fire.
+ *
+ * SPEC §3: a line event fires when control enters line L from a different
+ * line of the same function, or starts a new iteration of a loop.  For a
+ * loop run n times that gives each body line n events and a `for`/`while`
+ * header n+1, as memory_profiler shows for Python.
+ *
+ * The analysis runs on the GIMPLE CFG right after it is built (before SSA
+ * and any optimisation, so counts are the same at every -O level):
+ *
+ * 1. Statements are cut into groups: a statement whose result is a
+ *    compiler temporary belongs with the statement that consumes it, and a
+ *    group's line is the smallest line in it.  So `x = f(a,\n g(b));` is one
+ *    event on its first line, not one per line it spans.  Lines come from
+ *    the macro expansion point; statements without a usable location, in
+ *    another file, or outside the function's lines inherit the line before.
+ * 2. A forward dataflow gives the line control is on when it leaves each
+ *    block (blocks without lines of their own pass it through).  An edge
+ *    into a block needs a line event when the line it arrives from differs
+ *    from the block's first line.
+ * 3. A second, must-style dataflow finds whether an event has fired since
+ *    the loop header on every path to the end of a latch.  A back edge from
+ *    a latch where none has fired (a loop written on one line) needs an
+ *    event of its own, so every iteration counts once -- and only once: a
+ *    `for` header's increment already fired one for the header line.
+ *
+ * An event needed on every incoming edge of a block becomes one probe at
+ * the block's first group; one needed on some edges only is inserted on
+ * those edges.  Abnormal and EH edges never get probes.
+ */
+#include "plugin.h"
+
+namespace {
+
+enum { UNDEF = -2, VARIES = -1 };
+
+struct group {
+	gimple *start;		/* first statement of the group */
+	int line;		/* 0: inherits the line before */
+	location_t loc;
+};
+
+struct block {
+	std::vector<group> groups;
+	int first = 0;		/* line of the first group with a line */
+	int last = 0;		/* line of the last group with a line */
+	int out = UNDEF;	/* line when control leaves the block */
+	bool inner_event = false;	/* a line change inside the block */
+	bool ev_out = true;	/* an event fired since the loop header */
+	bool header = false;	/* target of a back edge */
+};
+
+struct ctx {
+	const char *file;
+	int lo, hi;
+};
+
+/* Statements that never decide a line: they are not code of the user's. */
+bool
+ignored_stmt(gimple *g)
+{
+	switch (gimple_code(g)) {
+	case GIMPLE_LABEL:
+	case GIMPLE_NOP:
+	case GIMPLE_PREDICT:
+	case GIMPLE_RETURN:
+	case GIMPLE_DEBUG:
+		return true;
+	default:
+		return gimple_clobber_p(g);
+	}
+}
+
+int
+stmt_line(const ctx &c, gimple *g)
+{
+	location_t loc = gimple_location(g);
+	if (LOCATION_LOCUS(loc) <= BUILTINS_LOCATION)
+		return 0;
+	loc = linemap_resolve_location(line_table, loc,
+				       LRK_MACRO_EXPANSION_POINT, NULL);
+	expanded_location x = expand_location(loc);
+	if (!x.file || strcmp(x.file, c.file) != 0)
+		return 0;
+	if (x.line < c.lo || x.line > c.hi)
+		return 0;
+	return x.line;
+}
+
+/* A statement whose result is a gimplifier temporary, used further on. */
+bool
+defines_temp(gimple *g)
+{
+	tree lhs = gimple_get_lhs(g);
+	return lhs && VAR_P(lhs) && DECL_ARTIFICIAL(lhs) && !TREE_STATIC(lhs);
+}
+
+void
+cut_groups(const ctx &c, basic_block bb, block &b)
+{
+	gimple_stmt_iterator gsi = gsi_start_bb(bb);
+	while (!gsi_end_p(gsi)) {
+		gimple *g = gsi_stmt(gsi);
+		gsi_next(&gsi);
+		if (ignored_stmt(g))
+			continue;
+		group grp = { g, stmt_line(c, g), gimple_location(g) };
+		gimple *cur = g;
+		while (defines_temp(cur) && !gsi_end_p(gsi)) {
+			cur = gsi_stmt(gsi);
+			gsi_next(&gsi);
+			if (ignored_stmt(cur))
+				continue;
+			int l = stmt_line(c, cur);
+			if (l && (!grp.line || l < grp.line)) {
+				grp.line = l;
+				grp.loc = gimple_location(cur);
+			}
+		}
+		b.groups.push_back(grp);
+	}
+	int prev = 0;
+	for (const group &grp : b.groups) {
+		if (!grp.line)
+			continue;
+		if (!b.first)
+			b.first = grp.line;
+		else if (grp.line != prev)
+			b.inner_event = true;
+		prev = grp.line;
+	}
+	b.last = prev;
+}
+
+int
+meet(int a, int b)
+{
+	if (a == UNDEF)
+		return b;
+	if (b == UNDEF)
+		return a;
+	return a == b ? a : VARIES;
+}
+
+bool
+probe_edge_ok(edge e)
+{
+	return !(e->flags & (EDGE_ABNORMAL | EDGE_EH));
+}
+
+/* Line-change rule: control arrives on `e` from another line. */
+bool
+line_change(const std::vector<block> &bs, edge e, int first)
+{
+	if (e->src->index == ENTRY_BLOCK)
+		return true;
+	return bs[e->src->index].out != first;
+}
+
+} /* namespace */
+
+void
+mp_lines_analyze(function *fn, mp_lines *out)
+{
+	tree decl = fn->decl;
+	ctx c;
+	c.file = DECL_SOURCE_FILE(decl);
+	c.lo = DECL_SOURCE_LINE(decl);
+	expanded_location end = expand_location(fn->function_end_locus);
+	c.hi = (end.file && end.line >= c.lo) ? end.line : INT_MAX;
+	out->first_line = c.lo;
+	out->last_line = c.hi == INT_MAX ? c.lo : c.hi;
+	out->body_loc = DECL_SOURCE_LOCATION(decl);
+
+	mark_dfs_back_edges(fn);
+	std::vector<block> bs(last_basic_block_for_fn(fn));
+	basic_block bb;
+	FOR_EACH_BB_FN(bb, fn) {
+		cut_groups(c, bb, bs[bb->index]);
+		edge e;
+		edge_iterator ei;
+		FOR_EACH_EDGE(e, ei, bb->preds)
+			if (e->flags & EDGE_DFS_BACK)
+				bs[bb->index].header = true;
+	}
+
+	/* Which line control is on when leaving each block. */
+	for (bool changed = true; changed;) {
+		changed = false;
+		FOR_EACH_BB_FN(bb, fn) {
+			block &b = bs[bb->index];
+			int v = b.last;
+			if (!v) {
+				v = UNDEF;
+				edge e;
+				edge_iterator ei;
+				FOR_EACH_EDGE(e, ei, bb->preds)
+					v = meet(v, e->src->index == ENTRY_BLOCK
+						 ? VARIES : bs[e->src->index].out);
+			}
+			if (v != b.out) {
+				b.out = v;
+				changed = true;
+			}
+		}
+	}
+
+	/* Has an event fired since the loop header, on every path? */
+	for (bool changed = true; changed;) {
+		changed = false;
+		FOR_EACH_BB_FN(bb, fn) {
+			block &b = bs[bb->index];
+			bool all_need = b.first != 0, ev_in = !b.header;
+			edge e;
+			edge_iterator ei;
+			FOR_EACH_EDGE(e, ei, bb->preds) {
+				if (!probe_edge_ok(e))
+					continue;
+				bool need = b.first && line_change(bs, e, b.first);
+				all_need &= need;
+				if (e->src->index == ENTRY_BLOCK)
+					ev_in = false;
+				else if (!(e->flags & EDGE_DFS_BACK))
+					ev_in &= need || bs[e->src->index].ev_out;
+			}
+			bool v = b.inner_event || all_need || ev_in;
+			if (v != b.ev_out) {
+				b.ev_out = v;
+				changed = true;
+			}
+		}
+	}
+
+	bool have_body_loc = false;
+	FOR_EACH_BB_FN(bb, fn) {
+		block &b = bs[bb->index];
+		if (!b.first)
+			continue;
+		const group *first = NULL;
+		for (const group &grp : b.groups)
+			if (grp.line) {
+				first = &grp;
+				break;
+			}
+		std::vector<edge> need;
+		unsigned usable = 0;
+		edge e;
+		edge_iterator ei;
+		FOR_EACH_EDGE(e, ei, bb->preds) {
+			if (!probe_edge_ok(e))
+				continue;
+			usable++;
+			bool n = line_change(bs, e, b.first);
+			if ((e->flags & EDGE_DFS_BACK) && !bs[e->src->index].ev_out)
+				n = true;
+			if (n)
+				need.push_back(e);
+			if (e->src->index == ENTRY_BLOCK && !have_body_loc) {
+				out->body_loc = first->loc;
+				have_body_loc = true;
+			}
+		}
+		if (!need.empty() && need.size() == usable)
+			out->probes.push_back({ first->start, NULL, b.first,
+						first->loc });
+		else
+			for (edge ne : need)
+				out->probes.push_back({ NULL, ne, b.first,
+							first->loc });
+		int cur = b.first;
+		for (const group &grp : b.groups) {
+			if (&grp <= first || !grp.line || grp.line == cur)
+				continue;
+			out->probes.push_back({ grp.start, NULL, grp.line,
+						grp.loc });
+			cur = grp.line;
+		}
+	}
+
+	/* The signature line's row counts calls; its statements get no probe. */
+	std::vector<mp_line_probe> kept;
+	for (const mp_line_probe &p : out->probes)
+		if (p.line != out->first_line)
+			kept.push_back(p);
+	out->probes.swap(kept);
+}

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * plugin.cc - mprof.so, the GCC plugin that makes functions report their
+ * memory line by line.
+ *
+ * What is instrumented: every function definition carrying
+ * __attribute__((mprof)) (the MPROF macro of mprof.h), plus, on request,
+ *
+ *     -fplugin-arg-mprof-all                  every function of the unit
+ *     -fplugin-arg-mprof-functions=GLOB,...   functions whose name matches
+ *     -fplugin-arg-mprof-exclude=GLOB,...     never these (wins over all)
+ *     -fplugin-arg-mprof-runtime=PATH         the runtime to load at run
+ *                                             time (default: libmprof.so.0
+ *                                             beside the plugin, or in the
+ *                                             directory above it)
+ *
+ * -all and -functions skip functions from system headers, compiler-made
+ * functions and no_instrument_function ones.  naked functions (a call
+ * clobbers registers there) and ifunc resolvers (they run before
+ * relocation) are never instrumented; asking for one by attribute is a
+ * warning.  The attribute on anything but a function is a warning with the
+ * location; with arguments, an error -- never an internal compiler error.
+ *
+ * How: a GIMPLE pass right after "cfg" (before SSA, inlining and every
+ * optimisation, so the line counts do not depend on -O) finds the line
+ * events (lines.cc) and inserts the probes and descriptors (emit.cc).
+ *
+ * Debugging: -fdump-tree-fixup_cfg1-lineno shows the instrumented IL (the
+ * pass itself cannot be dumped by name); MPROF_PLUGIN_DEBUG=1 in the
+ * compiler's environment prints each instrumented function and its probes.
+ */
+#include "plugin.h"
+
+#include <fnmatch.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <string>
+
+MPROF_PLUGIN_EXPORT int plugin_is_GPL_compatible;
+
+static struct plugin_info mprof_plugin_info = {
+	"0.1.0",
+	"per-line memory profiling; arguments: all, functions=GLOB[,GLOB...], "
+	"exclude=GLOB[,GLOB...], runtime=PATH",
+};
+
+static bool opt_all;
+static std::vector<std::string> opt_functions, opt_exclude;
+static bool debug_dump;
+
+static void
+split_globs(const char *value, std::vector<std::string> *out)
+{
+	std::string s(value);
+	size_t start = 0;
+	while (start <= s.size()) {
+		size_t comma = s.find(',', start);
+		if (comma == std::string::npos)
+			comma = s.size();
+		if (comma > start)
+			out->push_back(s.substr(start, comma - start));
+		start = comma + 1;
+	}
+}
+
+static bool
+matches(const std::vector<std::string> &globs, const char *name)
+{
+	for (const std::string &g : globs)
+		if (fnmatch(g.c_str(), name, 0) == 0)
+			return true;
+	return false;
+}
+
+/* The attribute: functions only, no arguments (max_length 0 does that). */
+static tree
+handle_mprof_attribute(tree *node, tree name, tree, int, bool *no_add_attrs)
+{
+	if (TREE_CODE(*node) != FUNCTION_DECL) {
+		warning(OPT_Wattributes,
+			"%qE attribute applies only to function definitions; "
+			"ignored", name);
+		*no_add_attrs = true;
+	}
+	return NULL_TREE;
+}
+
+static struct attribute_spec mprof_attribute = {
+	"mprof", 0, 0, true, false, false, false, handle_mprof_attribute, NULL
+};
+
+static bool
+is_ifunc_resolver(tree fndecl)
+{
+	cgraph_node *node = cgraph_node::get(fndecl);
+	if (!node)
+		return false;
+	ipa_ref *ref;
+	for (int i = 0; node->iterate_referring(i, ref); i++)
+		if (ref->use == IPA_REF_ALIAS && ref->referring->ifunc_resolver)
+			return true;
+	return false;
+}
+
+static const char *
+function_name(tree fndecl)
+{
+	return lang_hooks.decl_printable_name(fndecl, 2);
+}
+
+static bool
+selected(function *fn)
+{
+	tree decl = fn->decl;
+	if (mp_emit_is_own(decl))
+		return false;
+	bool asked = lookup_attribute("mprof", DECL_ATTRIBUTES(decl));
+	const char *name = function_name(decl);
+	if (lookup_attribute("naked", DECL_ATTRIBUTES(decl)) ||
+	    is_ifunc_resolver(decl)) {
+		if (asked)
+			warning_at(DECL_SOURCE_LOCATION(decl), OPT_Wattributes,
+				   "%qs cannot be profiled: naked functions and "
+				   "ifunc resolvers run without the usual calling "
+				   "environment; %<mprof%> attribute ignored", name);
+		return false;
+	}
+	if (matches(opt_exclude, name))
+		return false;
+	if (asked)
+		return true;
+	if (DECL_ARTIFICIAL(decl) ||
+	    in_system_header_at(DECL_SOURCE_LOCATION(decl)) ||
+	    lookup_attribute("no_instrument_function", DECL_ATTRIBUTES(decl)))
+		return false;
+	return opt_all || matches(opt_functions, name);
+}
+
+const pass_data mprof_pass_data = {
+	GIMPLE_PASS,
+	"mprof",		/* name */
+	OPTGROUP_NONE,
+	TV_NONE,
+	PROP_cfg,		/* properties_required */
+	0, 0, 0, 0,
+};
+
+class mprof_pass : public gimple_opt_pass {
+public:
+	mprof_pass(gcc::context *ctx) : gimple_opt_pass(mprof_pass_data, ctx) {}
+
+	unsigned int execute(function *fn) final override
+	{
+		/* Functions made after the call graph is built (OpenMP
+		   outlining, late constructors) are not the user's lines. */
+		if (symtab->state != CONSTRUCTION || !selected(fn))
+			return 0;
+		mp_lines lines;
+		mp_lines_analyze(fn, &lines);
+		const char *name = function_name(fn->decl);
+		if (debug_dump)
+			fprintf(stderr, "mprof: %s:%d-%d %s: %zu line probes\n",
+				DECL_SOURCE_FILE(fn->decl), lines.first_line,
+				lines.last_line, name, lines.probes.size());
+		mp_emit_instrument(fn, name, &lines);
+		return 0;
+	}
+};
+
+/* libmprof.so.0 beside the plugin, or one directory up (installed). */
+static std::string
+find_runtime(const char *plugin_path)
+{
+	char buf[PATH_MAX];
+	if (!realpath(plugin_path, buf))
+		return "";
+	std::string dir = dirname(buf);
+	for (const char *rel : { "/libmprof.so.0", "/../libmprof.so.0" }) {
+		std::string cand = dir + rel;
+		if (realpath(cand.c_str(), buf) && access(buf, R_OK) == 0)
+			return buf;
+	}
+	return "";
+}
+
+static void
+register_attributes(void *, void *)
+{
+	register_attribute(&mprof_attribute);
+}
+
+MPROF_PLUGIN_EXPORT int
+plugin_init(struct plugin_name_args *info, struct plugin_gcc_version *version)
+{
+	const char *name = info->base_name;
+
+	if (!plugin_default_version_check(version, &gcc_version)) {
+		error("mprof: this plugin was built for GCC %s and cannot be "
+		      "loaded by GCC %s", gcc_version.basever,
+		      version->basever);
+		return 1;
+	}
+
+	std::string runtime = find_runtime(info->full_name);
+	for (int i = 0; i < info->argc; i++) {
+		const char *key = info->argv[i].key;
+		const char *value = info->argv[i].value;
+		bool needs_value = strcmp(key, "functions") == 0 ||
+				   strcmp(key, "exclude") == 0 ||
+				   strcmp(key, "runtime") == 0;
+		if (strcmp(key, "all") == 0 && !value) {
+			opt_all = true;
+		} else if (needs_value && (!value || !*value)) {
+			error("mprof: %<-fplugin-arg-%s-%s%> needs a value, "
+			      "e.g. %<-fplugin-arg-%s-%s=...%>",
+			      name, key, name, key);
+		} else if (strcmp(key, "functions") == 0) {
+			split_globs(value, &opt_functions);
+		} else if (strcmp(key, "exclude") == 0) {
+			split_globs(value, &opt_exclude);
+		} else if (strcmp(key, "runtime") == 0) {
+			runtime = value;
+		} else {
+			error("mprof: unknown argument %<-fplugin-arg-%s-%s%>; "
+			      "known: all, functions=GLOB, exclude=GLOB, "
+			      "runtime=PATH", name, key);
+		}
+	}
+	mp_emit_set_runtime(runtime.c_str());
+	const char *dbg = getenv("MPROF_PLUGIN_DEBUG");
+	debug_dump = dbg && *dbg && strcmp(dbg, "0") != 0;
+
+	register_callback(name, PLUGIN_INFO, NULL, &mprof_plugin_info);
+	/* The mprof attribute. */
+	register_callback(name, PLUGIN_ATTRIBUTES, register_attributes, NULL);
+	/* The cached trees of emit.cc survive garbage collection. */
+	mp_emit_register_roots(name);
+	/* The pass, once per function, right after the CFG is built. */
+	struct register_pass_info pass_info;
+	pass_info.pass = new mprof_pass(g);
+	pass_info.reference_pass_name = "cfg";
+	pass_info.ref_pass_instance_number = 1;
+	pass_info.pos_op = PASS_POS_INSERT_AFTER;
+	register_callback(name, PLUGIN_PASS_MANAGER_SETUP, NULL, &pass_info);
+	return 0;
+}

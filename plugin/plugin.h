@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * plugin.h - what the plugin's three files share.
+ *
+ *   plugin.cc  plugin_init, arguments, the mprof attribute, which functions
+ *              are instrumented, and the pass that drives the other two;
+ *   lines.cc   where line events fire (SPEC §3): which statements and which
+ *              CFG edges get a line probe, and for which source line;
+ *   emit.cc    what is emitted: the per-function descriptors of
+ *              runtime/mprof_abi.h, the per-unit probe table, the probe
+ *              thunks and the constructor that binds the runtime.
+ */
+#ifndef MPROF_PLUGIN_H
+#define MPROF_PLUGIN_H
+
+#include "compat.h"
+
+#include <vector>
+
+/* A line probe to insert: before `stmt`, or on edge `e` when stmt is NULL. */
+struct mp_line_probe {
+	gimple *stmt;
+	edge e;
+	int line;
+	location_t loc;		/* location given to the probe call */
+};
+
+/* The line events of one function, as found by mp_lines_analyze(). */
+struct mp_lines {
+	int first_line;		/* signature line */
+	int last_line;		/* closing brace */
+	location_t body_loc;	/* location of the first body statement */
+	std::vector<mp_line_probe> probes;
+};
+
+/* lines.cc */
+void mp_lines_analyze(function *fn, mp_lines *out);
+
+/* emit.cc */
+void mp_emit_set_runtime(const char *path);
+void mp_emit_register_roots(const char *plugin_name);
+void mp_emit_instrument(function *fn, const char *name, mp_lines *lines);
+bool mp_emit_is_own(tree fndecl);
+
+#endif /* MPROF_PLUGIN_H */
