@@ -89,12 +89,20 @@ stmt_line(const ctx &c, gimple *g)
 	return x.line;
 }
 
-/* A statement whose result is a gimplifier temporary, used further on. */
+/*
+ * A statement whose result is a gimplifier temporary, used further on:
+ * an SSA name (GCC 12 gimplifies formal temporaries straight into SSA
+ * names, even at -O0) or an artificial local such as the return value's.
+ */
 bool
 defines_temp(gimple *g)
 {
 	tree lhs = gimple_get_lhs(g);
-	return lhs && VAR_P(lhs) && DECL_ARTIFICIAL(lhs) && !TREE_STATIC(lhs);
+	if (!lhs)
+		return false;
+	if (TREE_CODE(lhs) == SSA_NAME)
+		return !SSA_NAME_VAR(lhs) || DECL_ARTIFICIAL(SSA_NAME_VAR(lhs));
+	return VAR_P(lhs) && DECL_ARTIFICIAL(lhs) && !TREE_STATIC(lhs);
 }
 
 void

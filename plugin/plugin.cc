@@ -39,6 +39,11 @@
 
 #include <string>
 
+#include "incpath.h"
+
+/* C front-end only: lto1 loads the plugin too, and lacks it (RTLD_NOW). */
+extern void add_path(char *, incpath_kind, int, bool) __attribute__((weak));
+
 MPROF_PLUGIN_EXPORT int plugin_is_GPL_compatible;
 
 static struct plugin_info mprof_plugin_info = {
@@ -124,7 +129,7 @@ selected(function *fn)
 		if (asked)
 			warning_at(DECL_SOURCE_LOCATION(decl), OPT_Wattributes,
 				   "%qs cannot be profiled: naked functions and "
-				   "ifunc resolvers run without the usual calling "
+				   "%<ifunc%> resolvers run without the usual calling "
 				   "environment; %<mprof%> attribute ignored", name);
 		return false;
 	}
@@ -170,20 +175,42 @@ public:
 	}
 };
 
-/* libmprof.so.0 beside the plugin, or one directory up (installed). */
 static std::string
-find_runtime(const char *plugin_path)
+plugin_dir(const char *plugin_path)
 {
 	char buf[PATH_MAX];
 	if (!realpath(plugin_path, buf))
 		return "";
-	std::string dir = dirname(buf);
+	return dirname(buf);
+}
+
+/* libmprof.so.0 beside the plugin, or one directory up (installed). */
+static std::string
+find_runtime(const std::string &dir)
+{
+	char buf[PATH_MAX];
 	for (const char *rel : { "/libmprof.so.0", "/../libmprof.so.0" }) {
 		std::string cand = dir + rel;
 		if (realpath(cand.c_str(), buf) && access(buf, R_OK) == 0)
 			return buf;
 	}
 	return "";
+}
+
+/*
+ * mprof.h is installed beside the plugin (<dir>/include), and that
+ * directory is searched after the system ones, as -idirafter would: so
+ * `gcc -fplugin=mprof.so x.c` alone compiles a file that includes
+ * <mprof.h>, and a user's own copy still wins.  Plugins are initialised
+ * before the front end registers its include chains, so this is in time.
+ */
+static void
+add_header_dir(const std::string &dir)
+{
+	std::string inc = dir + "/include";
+	if (!add_path || access((inc + "/mprof.h").c_str(), R_OK) != 0)
+		return;
+	add_path(xstrdup(inc.c_str()), INC_AFTER, 0, true);
 }
 
 static void
@@ -204,7 +231,9 @@ plugin_init(struct plugin_name_args *info, struct plugin_gcc_version *version)
 		return 1;
 	}
 
-	std::string runtime = find_runtime(info->full_name);
+	std::string dir = plugin_dir(info->full_name);
+	std::string runtime = find_runtime(dir);
+	add_header_dir(dir);
 	for (int i = 0; i < info->argc; i++) {
 		const char *key = info->argv[i].key;
 		const char *value = info->argv[i].value;

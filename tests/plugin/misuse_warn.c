@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: MIT */
+/* Misplaced mprof attributes: each is a warning with its location, and the
+ * unit still compiles.  tests/plugin/run.sh checks every line number. */
+int variable __attribute__((mprof));			/* line 4 */
+struct s { int field __attribute__((mprof)); };		/* line 5 */
+typedef int type_t __attribute__((mprof));		/* line 6 */
+void param(int p __attribute__((mprof)));		/* line 7 */
+void (*fnptr)(void) __attribute__((mprof));		/* line 8 */
+__attribute__((mprof, naked)) void naked(void) { __asm__("ret"); }	/* line 9 */
+int prototype(void) __attribute__((mprof));		/* fine: applies to the definition */
+int prototype(void) { return 2; }

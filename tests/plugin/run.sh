@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Tests of the plugin itself, one case per ctest entry:
+#   run.sh CASE SRCDIR BUILDDIR
+# lines        the line-event rule: tests/plugin/lines.c gives the table in
+#              tests/expected/plugin_lines.txt at every -O level, with -g,
+#              -flto and -fcompare-debug
+# diagnostics  attribute misuse and bad plugin arguments: warnings/errors
+#              with locations, never an internal compiler error
+# shared       an instrumented -fPIC library linked into, and another
+#              dlopen()ed and dlclose()d by, an instrumented executable:
+#              one runtime, one report with all their functions
+# nolink       `gcc -g -fplugin=mprof.so basic.c` and nothing else gives a
+#              program that prints its table on stderr
+set -euo pipefail
+case_name=$1 src=$2 build=$3
+plugin=$build/lib/mprof.so
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cc=${CC:-gcc}
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+case $case_name in
+lines)
+	expected=$src/tests/expected/plugin_lines.txt
+	cd "$src/tests/plugin"
+	while read -r flags; do
+		# shellcheck disable=SC2086
+		$cc $flags -fplugin="$plugin" lines.c -o "$tmp/lines" ||
+			fail "compile with $flags"
+		MPROF_BACKEND=heap MPROF_OUTPUT="$tmp/table" "$tmp/lines" >"$tmp/out"
+		if [ "${REGEN:-}" = 1 ]; then
+			cp "$tmp/table" "$expected"
+			echo "regenerated $expected"
+			exit 0
+		fi
+		diff -u "$expected" "$tmp/table" || fail "table differs with $flags"
+		echo "ok: $flags"
+	done <<'FLAGS'
+-O0
+-O1
+-O2
+-O3
+-Os
+-O2 -g
+-O0 -g -fcompare-debug
+-O2 -g -fcompare-debug
+-O2 -flto
+FLAGS
+	;;
+diagnostics)
+	cd "$src/tests/plugin"
+	$cc -c -fplugin="$plugin" misuse_warn.c -o "$tmp/w.o" 2>"$tmp/err" ||
+		{ cat "$tmp/err"; fail "misuse_warn.c must compile"; }
+	for line in 4 5 6 7 8; do
+		grep -q "misuse_warn.c:$line:[0-9]*: warning: .mprof. attribute applies only to function definitions" "$tmp/err" ||
+			{ cat "$tmp/err"; fail "no warning for line $line"; }
+	done
+	grep -q "misuse_warn.c:9:[0-9]*: warning: .naked. cannot be profiled" "$tmp/err" ||
+		{ cat "$tmp/err"; fail "no warning for the naked function"; }
+	if $cc -c -fplugin="$plugin" misuse_args.c -o "$tmp/a.o" 2>"$tmp/err"; then
+		fail "misuse_args.c must not compile"
+	fi
+	grep -q "misuse_args.c:3:[0-9]*: error: wrong number of arguments specified for .mprof. attribute" "$tmp/err" ||
+		{ cat "$tmp/err"; fail "no error for attribute arguments"; }
+	if $cc -c -fplugin="$plugin" -fplugin-arg-mprof-bogus lines.c -o "$tmp/b.o" 2>"$tmp/err"; then
+		fail "an unknown plugin argument must be an error"
+	fi
+	grep -q "unknown argument .-fplugin-arg-mprof-bogus." "$tmp/err" ||
+		{ cat "$tmp/err"; fail "the unknown argument is not named"; }
+	if $cc -c -fplugin="$plugin" -fplugin-arg-mprof-functions lines.c -o "$tmp/b.o" 2>"$tmp/err"; then
+		fail "functions= without a value must be an error"
+	fi
+	if grep -qi "internal compiler error" "$tmp"/err; then
+		fail "internal compiler error"
+	fi
+	echo "ok: diagnostics"
+	;;
+shared)
+	cd "$src/tests/plugin"
+	$cc -O1 -g -fPIC -shared -fplugin="$plugin" shlib.c -o "$tmp/libshlib.so"
+	$cc -O1 -g -fPIC -shared -fplugin="$plugin" -DPLUGIN_MODULE shlib.c -o "$tmp/plugmod.so"
+	$cc -O1 -g -fplugin="$plugin" shmain.c -L"$tmp" -lshlib -Wl,-rpath,"$tmp" \
+		-DMODULE="\"$tmp/plugmod.so\"" -o "$tmp/shmain"
+	MPROF_BACKEND=heap MPROF_OUTPUT="$tmp/table" "$tmp/shmain" >"$tmp/out"
+	if [ "${REGEN:-}" = 1 ]; then
+		cp "$tmp/table" "$src/tests/expected/plugin_shared.txt"
+		exit 0
+	fi
+	diff -u "$src/tests/expected/plugin_shared.txt" "$tmp/table" ||
+		fail "shared-library table differs"
+	[ "$(grep -c '^mprof:' "$tmp/table" || true)" = 0 ] || fail "runtime complained"
+	echo "ok: shared"
+	;;
+nolink)
+	cd "$src/samples"
+	$cc -g -fplugin="$plugin" basic.c -o "$tmp/x"
+	"$tmp/x" >"$tmp/out" 2>"$tmp/err"
+	grep -q '^Filename: basic.c$' "$tmp/err" || { cat "$tmp/err"; fail "no table on stderr"; }
+	grep -q '^Line #    Mem usage    Increment  Occurrences   Line Contents$' "$tmp/err" ||
+		fail "no table header"
+	echo "ok: nolink"
+	;;
+*)
+	fail "unknown case $case_name"
+	;;
+esac
