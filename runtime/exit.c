@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * exit.c - the at-exit report: every profiled function that ran, as
+ * memory_profiler's line tables (report/), then the runtime's notes (ABI
+ * mismatches, dropped events) on stderr.  Registered with atexit() by the
+ * lazy initialisation, so it runs however the program exits normally,
+ * whatever main returns; nothing is printed if no profiled function ran.
+ *
+ * Where it goes (MPROF_OUTPUT): stderr, stdout ("-") or a file.  A report
+ * file must survive fork: parent and children may write the same file.  So
+ * the file is truncated once, when the runtime starts, and every process
+ * appends its report at exit in one write() on an O_APPEND descriptor,
+ * which keeps reports whole.  A child whose file name has %p gets a file of
+ * its own and truncates it at exit instead.  The name is made absolute at
+ * start, so a chdir() in the program does not move the report.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "profile.h"
+
+static enum mp_output_kind kind;	/* where the report goes */
+static char tmpl[PATH_MAX];		/* absolute MPROF_OUTPUT, %p unexpanded */
+static char path[PATH_MAX];		/* tmpl expanded for this process */
+static int truncate_at_exit;		/* a child with a file of its own */
+static int precision = 1;
+static pid_t parent;			/* nonzero in a forked child */
+
+/* Build the absolute template in tmpl; -1 when it does not fit. */
+static int absolute(const char *name)
+{
+	size_t n;
+
+	if (name[0] == '/') {
+		n = strlen(name);
+		if (n >= sizeof(tmpl))
+			return -1;
+		memcpy(tmpl, name, n + 1);
+		return 0;
+	}
+	if (!getcwd(tmpl, sizeof(tmpl)))
+		return -1;
+	n = strlen(tmpl);
+	if (n + 1 + strlen(name) >= sizeof(tmpl))
+		return -1;
+	tmpl[n] = '/';
+	strcpy(tmpl + n + 1, name);
+	return 0;
+}
+
+void mp_exit_setup(const struct mp_settings *s)
+{
+	int fd;
+
+	precision = s->precision;
+	kind = s->output_kind;
+	if (kind != MP_OUTPUT_FILE)
+		return;
+	if (absolute(s->output) < 0 ||
+	    mp_settings_expand(path, sizeof(path), tmpl, getpid()) < 0) {
+		mp_init_warn("mprof: MPROF_OUTPUT: file name too long '%.64s'; using stderr",
+			     s->output);
+		kind = MP_OUTPUT_STDERR;
+		return;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		mp_init_warn("mprof: MPROF_OUTPUT: cannot open '%s': %s; using stderr",
+			     path, strerror(errno));
+		kind = MP_OUTPUT_STDERR;
+		return;
+	}
+	close(fd);
+}
+
+void mp_exit_atfork_child(pid_t parent_pid)
+{
+	char mine[PATH_MAX];
+
+	parent = parent_pid;
+	if (kind != MP_OUTPUT_FILE)
+		return;
+	if (mp_settings_expand(mine, sizeof(mine), tmpl, getpid()) < 0 ||
+	    !strcmp(mine, path))
+		return;
+	memcpy(path, mine, sizeof(path));
+	truncate_at_exit = 1;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Put the formatted report where it belongs.  stdout is flushed first so
+ * the program's own buffered output keeps its place before the report.
+ */
+static void emit(const char *buf, size_t len)
+{
+	int fd;
+
+	switch (kind) {
+	case MP_OUTPUT_STDERR:
+		write_all(STDERR_FILENO, buf, len);
+		break;
+	case MP_OUTPUT_STDOUT:
+		fflush(stdout);
+		write_all(STDOUT_FILENO, buf, len);
+		break;
+	case MP_OUTPUT_FILE:
+		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
+			  (truncate_at_exit ? O_TRUNC : O_APPEND), 0666);
+		if (fd < 0) {
+			mp_init_warn("mprof: cannot write the report to '%s': %s",
+				     path, strerror(errno));
+			return;
+		}
+		if (write_all(fd, buf, len) < 0)
+			mp_init_warn("mprof: cannot write the report to '%s': %s",
+				     path, strerror(errno));
+		close(fd);
+		break;
+	}
+}
+
+/* Format the tables into memory, so they leave in one write. */
+static void tables(void)
+{
+	struct mp_report_opts opts = { .precision = precision };
+	struct mp_profile p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem;
+	long n;
+
+	mp_profile_init(&p);
+	n = mp_registry_collect(&p);
+	if (n > 0)
+		mp_profile_merge(&p);
+	if (n > 0 && (mem = open_memstream(&buf, &len))) {
+		if (parent)
+			fprintf(mem, "Process %ld (child of %ld)\n\n",
+				(long)getpid(), (long)parent);
+		mp_report_print(mem, &p, &opts);
+		if (fclose(mem) == 0)
+			emit(buf, len);
+		free(buf);
+	} else if (n != 0) {
+		mp_init_warn("mprof: out of memory: no report");
+	}
+	mp_profile_free(&p);
+}
+
+void mp_exit_report(void)
+{
+	uint64_t dropped = mp_probe_dropped();
+	uint32_t version, mismatched = mp_probe_abi_mismatches(&version);
+	unsigned held = mp_probe_hold();
+	int saved = errno;
+
+	tables();
+	if (mismatched)
+		mp_init_warn("mprof: %u instrumented module%s built for probe ABI version %u, this runtime speaks %u: not profiled (rebuild with the matching plugin)",
+			     mismatched, mismatched > 1 ? "s" : "", version,
+			     MPROF_ABI_VERSION);
+	if (dropped)
+		mp_init_warn("mprof: %llu probe event%s dropped (a probe re-entered from a signal handler, a function whose entry was not seen, or no memory for the shadow stack); some figures are incomplete",
+			     (unsigned long long)dropped, dropped > 1 ? "s" : "");
+	errno = saved;
+	mp_probe_release(held);
+}

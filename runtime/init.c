@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * init.c - lazy initialisation of the runtime and its fork handlers.
+ *
+ * The first call of any entry point (__mprof_bind from a module's
+ * constructor, or a probe) initialises the runtime: settings, backend,
+ * report destination, the at-exit report and the fork handlers.  Nothing
+ * relies on a constructor of the runtime's own having run: the plugin's
+ * constructors, and user constructors with a low priority, can run first.
+ * pthread_once makes it thread-safe; the thread's probes are held while it
+ * runs, so an instrumented malloc reached from here cannot re-enter it.
+ *
+ * A forked child starts with empty tables and its own labelled report; its
+ * one thread keeps its shadow stack, whose frames are still live.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int ready;			/* init_once() has completed */
+static pid_t self;			/* this process, as last seen */
+
+void mp_init_warn(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+		return;
+}
+
+static void atfork_child(void)
+{
+	pid_t parent = self;
+
+	self = getpid();
+	mp_registry_atfork_child();
+	mp_registry_zero();
+	mp_backend_atfork_child();
+	mp_probe_atfork_child();
+	mp_exit_atfork_child(parent);
+}
+
+static void init_once(void)
+{
+	static struct mp_settings s;
+	int i;
+
+	mp_settings_parse(&s, secure_getenv);
+	for (i = 0; i < s.nwarn; i++)
+		mp_init_warn("%s", s.warn[i]);
+	self = getpid();
+	mp_probe_init();
+	mp_backend_choose(s.backend);
+	mp_exit_setup(&s);
+	pthread_atfork(mp_registry_atfork_prepare, mp_registry_atfork_parent,
+		       atfork_child);
+	atexit(mp_exit_report);
+}
+
+void mp_init(void)
+{
+	unsigned held;
+	int saved;
+
+	if (MP_LIKELY(__atomic_load_n(&ready, __ATOMIC_ACQUIRE)))
+		return;
+	held = mp_probe_hold();
+	saved = errno;
+	pthread_once(&once, init_once);
+	__atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
+	errno = saved;
+	mp_probe_release(held);
+}

@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * probe.c - __mprof_bind() and the three probes the plugin's code calls:
+ * the hot path of the runtime and the accounting of SPEC §4.
+ *
+ * Each thread keeps a shadow stack of frames, one per live activation of a
+ * profiled function: the function, the line it is running (`cur`, NULL
+ * right after entry: the signature row is charged by the entry probe
+ * itself), the memory figure when that line was reached (`before`) and the
+ * probe's frame address at entry (`sp`).  A line event charges the line
+ * being left with the change since `before`, so a line that calls another
+ * profiled function is charged what the whole call changed, and recursion
+ * adds into the same sites.
+ *
+ * Invariants: the stack lives in memory from mmap (grown with mremap), never
+ * in the program's malloc; only its thread touches it; TLS holds just a
+ * pointer and a busy flag (initial-exec, so a probe never calls into the
+ * dynamic linker).  While a probe runs, the busy flag makes any probe
+ * reached from a signal handler drop its event (counted) instead of
+ * touching a half-updated stack.  Site counters are shared between threads
+ * and only updated with relaxed atomics.  errno is preserved.
+ *
+ * longjmp and exceptions skip exit probes.  Frames are therefore checked
+ * against the stack pointer: the stack grows down, so a frame whose `sp` is
+ * below the sp of an event from a live function is dead and is popped as if
+ * it had returned (its current line charged).  See resync().  This needs
+ * every probe of a function called at one depth below that function: called
+ * directly from it, or through thunks that all add the same depth.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+
+struct frame {
+	struct __mprof_func *func;	/* function of this activation */
+	struct __mprof_site *cur;	/* line being run; NULL: just entered */
+	int64_t before;			/* memory figure when `cur` was reached */
+	uintptr_t sp;			/* probe frame address at entry */
+};
+
+/* One per thread, at the start of its own mapping. */
+struct stack {
+	size_t bytes;			/* size of the mapping */
+	size_t depth;			/* frames in use */
+	size_t cap;			/* frames that fit in the mapping */
+	size_t lost;			/* innermost activations not recorded
+					   because the stack could not grow */
+	struct frame f[];
+};
+
+enum {
+	BUSY_NONE,
+	BUSY_PROBE,			/* a probe runs: nested events are drops */
+	BUSY_RUNTIME			/* the runtime's own code: ignore events */
+};
+
+struct tls {
+	struct stack *stack;		/* NULL until the thread's first entry */
+	unsigned busy;			/* BUSY_* */
+};
+
+static __thread struct tls tls __attribute__((tls_model("initial-exec")));
+
+/* First mapping: a page holds 127 frames, plenty for most programs. */
+#define STACK_FIRST_BYTES	4096
+
+static pthread_key_t stack_key;		/* unmaps a thread's stack at exit */
+static int stack_key_ok;
+
+static uint64_t dropped;		/* events not accounted */
+static uint32_t abi_mismatches;		/* probe tables refused */
+static uint32_t abi_seen;		/* version of the last one refused */
+
+/*
+ * The busy flag is only ever read by this thread, possibly from a signal
+ * handler that interrupted it: signal fences keep the compiler from moving
+ * the probe's work across the flag.
+ */
+static inline void set_busy(unsigned v)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&tls.busy, v, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline void drop(void)
+{
+	__atomic_fetch_add(&dropped, 1, __ATOMIC_RELAXED);
+}
+
+/* An event that found the thread busy: only a probe's re-entry counts. */
+static void busy_drop(void)
+{
+	if (__atomic_load_n(&tls.busy, __ATOMIC_RELAXED) == BUSY_PROBE)
+		drop();
+}
+
+static inline void raise_peak(int64_t *peak, int64_t m)
+{
+	int64_t old = __atomic_load_n(peak, __ATOMIC_RELAXED);
+
+	while (m > old &&
+	       !__atomic_compare_exchange_n(peak, &old, m, 1, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED))
+		;
+}
+
+/*
+ * Record that frame `f` left its current line with the figure at `m`.  Most
+ * lines change nothing: skipping the zero add saves a locked instruction.
+ */
+static inline void charge(const struct frame *f, int64_t m)
+{
+	struct __mprof_site *s = f->cur;
+
+	if (!s)
+		return;
+	__atomic_fetch_add(&s->count, 1, __ATOMIC_RELAXED);
+	if (m != f->before)
+		__atomic_fetch_add(&s->incr, m - f->before, __ATOMIC_RELAXED);
+	raise_peak(&s->peak, m);
+}
+
+static size_t frames_in(size_t bytes)
+{
+	return (bytes - sizeof(struct stack)) / sizeof(struct frame);
+}
+
+/*
+ * Make room for one more frame on this thread's stack, creating it on the
+ * thread's first entry (which is also where a thread initialises the
+ * runtime) and doubling it with mremap when full.  Returns the stack, full
+ * if it could not grow, or NULL when none could be mapped.
+ */
+static struct stack *make_room(void)
+{
+	struct stack *st = tls.stack;
+	size_t bytes;
+	void *p;
+
+	if (!st) {
+		mp_init();
+		p = mmap(NULL, STACK_FIRST_BYTES, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		st = p;
+		st->bytes = STACK_FIRST_BYTES;
+		st->cap = frames_in(st->bytes);
+	} else if (st->depth < st->cap || st->lost) {
+		return st;
+	} else {
+		bytes = st->bytes * 2;
+		p = mremap(st, st->bytes, bytes, MREMAP_MAYMOVE);
+		if (p == MAP_FAILED)
+			return st;
+		st = p;
+		st->bytes = bytes;
+		st->cap = frames_in(bytes);
+	}
+	tls.stack = st;
+	if (__atomic_load_n(&stack_key_ok, __ATOMIC_ACQUIRE))
+		pthread_setspecific(stack_key, st);
+	return st;
+}
+
+/*
+ * Find the frame an event of `fn` at frame address `sp` belongs to, popping
+ * the frames that longjmp or an exception left behind; NULL when `fn` has
+ * no frame (its entry was dropped): the event is then dropped too.
+ *
+ * Frames deeper than the event (sp below it) are dead.  For an exit event
+ * frames of `fn` itself are exempt: when the compiler turns the exit probe
+ * into a sibling call, the probe runs in the space of the returning frame,
+ * above that frame's own entry sp.  Then, since a signal handler on an
+ * alternate stack can sit anywhere, frames of other functions above the
+ * nearest frame of `fn` are popped too, but only if such a frame exists.
+ * Each popped frame's current line is charged as if it had returned.
+ */
+static struct frame *resync(struct stack *st, const struct __mprof_func *fn,
+			    uintptr_t sp, int64_t m, int leaving)
+{
+	size_t d = st->depth, i;
+
+	while (d > 0 && st->f[d - 1].sp < sp &&
+	       !(leaving && st->f[d - 1].func == fn))
+		charge(&st->f[--d], m);
+	for (i = d; i > 0 && st->f[i - 1].func != fn; i--)
+		;
+	if (i == 0) {
+		st->depth = d;
+		return NULL;
+	}
+	while (d > i)
+		charge(&st->f[--d], m);
+	st->depth = d;
+	return &st->f[d - 1];
+}
+
+/*
+ * Entry: count the call on the signature row (Mem usage: the largest figure
+ * at entry; Increment: the figure at the first entry) and push a frame.
+ * Registration and stack growth happen before the read, so the runtime's
+ * own memory is not charged to the function.
+ */
+void __mprof_enter(struct __mprof_site *s0)
+{
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	struct __mprof_func *fn = s0->func;
+	struct stack *st;
+	struct frame *f;
+	int64_t m;
+	int saved;
+
+	if (MP_UNLIKELY(__atomic_load_n(&tls.busy, __ATOMIC_RELAXED))) {
+		busy_drop();
+		return;
+	}
+	set_busy(BUSY_PROBE);
+	saved = errno;
+	st = tls.stack;
+	if (MP_UNLIKELY(!st || st->depth == st->cap || st->lost))
+		st = make_room();
+	if (MP_UNLIKELY(!__atomic_load_n(&fn->registered, __ATOMIC_RELAXED)))
+		mp_registry_add(fn);
+	m = mp_backend_read();
+	if (__atomic_fetch_add(&s0->count, 1, __ATOMIC_RELAXED) == 0)
+		__atomic_store_n(&s0->incr, m, __ATOMIC_RELAXED);
+	raise_peak(&s0->peak, m);
+	if (MP_LIKELY(st && !st->lost && st->depth < st->cap)) {
+		f = &st->f[st->depth++];
+		f->func = fn;
+		f->cur = NULL;
+		f->before = m;
+		f->sp = sp;
+	} else {
+		/* Deeper entries are lost too, so the lost ones stay innermost. */
+		if (st)
+			st->lost++;
+		drop();
+	}
+	errno = saved;
+	set_busy(BUSY_NONE);
+}
+
+/* Line event: charge the line being left, then start charging `s`. */
+void __mprof_line(struct __mprof_site *s)
+{
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	struct stack *st;
+	struct frame *f;
+	int64_t m;
+	int saved;
+
+	if (MP_UNLIKELY(__atomic_load_n(&tls.busy, __ATOMIC_RELAXED))) {
+		busy_drop();
+		return;
+	}
+	set_busy(BUSY_PROBE);
+	saved = errno;
+	st = tls.stack;
+	if (MP_UNLIKELY(!st || !st->depth || st->lost)) {
+		drop();
+		goto out;
+	}
+	m = mp_backend_read();
+	f = &st->f[st->depth - 1];
+	if (MP_UNLIKELY(f->func != s->func || f->sp != sp)) {
+		f = resync(st, s->func, sp, m, 0);
+		if (!f) {
+			drop();
+			goto out;
+		}
+	}
+	charge(f, m);
+	f->cur = s;
+	f->before = m;
+out:
+	errno = saved;
+	set_busy(BUSY_NONE);
+}
+
+/* Exit: charge the last line run and pop the frame. */
+void __mprof_exit(struct __mprof_site *s0)
+{
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	struct stack *st;
+	struct frame *f;
+	int64_t m;
+	int saved;
+
+	if (MP_UNLIKELY(__atomic_load_n(&tls.busy, __ATOMIC_RELAXED))) {
+		busy_drop();
+		return;
+	}
+	set_busy(BUSY_PROBE);
+	saved = errno;
+	st = tls.stack;
+	if (MP_UNLIKELY(!st || !st->depth || st->lost)) {
+		if (st && st->lost)
+			st->lost--;
+		drop();
+		goto out;
+	}
+	m = mp_backend_read();
+	f = &st->f[st->depth - 1];
+	if (MP_UNLIKELY(f->func != s0->func || f->sp != sp)) {
+		f = resync(st, s0->func, sp, m, 1);
+		if (!f) {
+			drop();
+			goto out;
+		}
+	}
+	charge(f, m);
+	st->depth--;
+out:
+	errno = saved;
+	set_busy(BUSY_NONE);
+}
+
+__attribute__((visibility("default")))
+void __mprof_bind(struct __mprof_probes *tab)
+{
+	int saved = errno;
+
+	mp_init();
+	if (!tab) {
+		errno = saved;
+		return;
+	}
+	if (tab->version != MPROF_ABI_VERSION) {
+		__atomic_store_n(&abi_seen, tab->version, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&abi_mismatches, 1, __ATOMIC_RELAXED);
+	} else {
+		tab->enter = __mprof_enter;
+		tab->line = __mprof_line;
+		tab->exit = __mprof_exit;
+	}
+	errno = saved;
+}
+
+unsigned mp_probe_hold(void)
+{
+	unsigned prev = __atomic_load_n(&tls.busy, __ATOMIC_RELAXED);
+
+	set_busy(BUSY_RUNTIME);
+	return prev;
+}
+
+void mp_probe_release(unsigned prev)
+{
+	set_busy(prev);
+}
+
+/*
+ * Thread exit: the activations still open (pthread_exit from a profiled
+ * function) are charged as if they returned, then the stack is unmapped.
+ */
+static void thread_gone(void *p)
+{
+	struct stack *st = p;
+	int64_t m;
+
+	set_busy(BUSY_RUNTIME);
+	if (st->depth) {
+		m = mp_backend_read();
+		while (st->depth)
+			charge(&st->f[--st->depth], m);
+	}
+	if (tls.stack == st)
+		tls.stack = NULL;
+	munmap(st, st->bytes);
+	set_busy(BUSY_NONE);
+}
+
+void mp_probe_init(void)
+{
+	if (pthread_key_create(&stack_key, thread_gone) == 0)
+		__atomic_store_n(&stack_key_ok, 1, __ATOMIC_RELEASE);
+}
+
+uint64_t mp_probe_dropped(void)
+{
+	return __atomic_load_n(&dropped, __ATOMIC_RELAXED);
+}
+
+uint32_t mp_probe_abi_mismatches(uint32_t *version)
+{
+	if (version)
+		*version = __atomic_load_n(&abi_seen, __ATOMIC_RELAXED);
+	return __atomic_load_n(&abi_mismatches, __ATOMIC_RELAXED);
+}
+
+void mp_probe_atfork_child(void)
+{
+	__atomic_store_n(&dropped, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&abi_mismatches, 0, __ATOMIC_RELAXED);
+}
+
+size_t mp_probe_depth(void)
+{
+	return tls.stack ? tls.stack->depth : 0;
+}

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * registry.c - every function descriptor that ran, so the at-exit report
+ * and the fork handler can find them, and the snapshots that keep the data
+ * of modules unloaded with dlclose().
+ *
+ * The registry is a singly linked list through __mprof_func.next, newest
+ * first.  The entry probe pushes a descriptor the first time it runs it
+ * (lock-free: a CAS on func->registered elects one pusher, a CAS on the
+ * head publishes it).  Descriptors live in the modules that emitted them,
+ * so each module (func->dso != NULL) gets a __cxa_atexit handler for its
+ * __dso_handle the first time one of its functions registers: dlclose runs
+ * it, and it copies the module's descriptors, sites and strings into
+ * memory from mmap and relinks the copies in place of the originals.
+ *
+ * Only snapshots and walks that must not see a relink take `lock`; pushes
+ * only ever change the head, snapshots only the `next` of published nodes,
+ * so `next` and the head are always accessed atomically.  Runtime memory
+ * never comes from the program's malloc: module records come from a static
+ * pool (then from mmap), copies from mmap.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+#include "profile.h"
+
+/* A module that has (had) profiled functions. */
+struct module {
+	void *dso;			/* its __dso_handle */
+	uint32_t armed;			/* 1 while its snapshot handler waits */
+	struct module *next;		/* immutable once published */
+};
+
+/* Modules tracked without an mmap: more than most processes load. */
+#define MODULE_POOL	256
+
+static struct __mprof_func *head;	/* the registry, newest first */
+static struct module *modules;		/* every module seen, newest first */
+static struct module module_pool[MODULE_POOL];
+static uint32_t module_pool_used;
+static uint32_t exiting;		/* exit() has started */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+extern int __cxa_atexit(void (*fn)(void *), void *arg, void *dso);
+
+static struct __mprof_func *next_of(struct __mprof_func *f)
+{
+	return __atomic_load_n(&f->next, __ATOMIC_ACQUIRE);
+}
+
+static struct module *module_alloc(void)
+{
+	uint32_t i = __atomic_fetch_add(&module_pool_used, 1, __ATOMIC_RELAXED);
+	void *p;
+
+	if (i < MODULE_POOL)
+		return &module_pool[i];
+	p = mmap(NULL, sizeof(struct module), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * The record of module `dso`, added if new.  Lock-free and unique: a CAS
+ * only succeeds on the head this thread searched, so two threads adding
+ * the same module cannot both succeed.
+ */
+static struct module *module_get(void *dso)
+{
+	struct module *first, *m, *fresh = NULL;
+
+	first = __atomic_load_n(&modules, __ATOMIC_ACQUIRE);
+	for (;;) {
+		for (m = first; m; m = m->next)
+			if (m->dso == dso)
+				return m;
+		if (!fresh) {
+			fresh = module_alloc();
+			if (!fresh)
+				return NULL;
+			fresh->dso = dso;
+		}
+		fresh->next = first;
+		if (__atomic_compare_exchange_n(&modules, &first, fresh, 0,
+						__ATOMIC_RELEASE,
+						__ATOMIC_ACQUIRE))
+			return fresh;
+	}
+}
+
+/*
+ * At exit the modules stay mapped until after the report, and a snapshot
+ * then would only lose the events of later exit handlers.  This handler is
+ * registered after every snapshot handler, so exit() runs it first.
+ */
+static void mark_exiting(void *unused)
+{
+	(void)unused;
+	__atomic_store_n(&exiting, 1, __ATOMIC_RELEASE);
+}
+
+static size_t str_size(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+static char *str_copy(char **mem, const char *s)
+{
+	size_t n = str_size(s);
+	char *d = *mem;
+
+	if (!s)
+		return NULL;
+	memcpy(d, s, n);
+	*mem += n;
+	return d;
+}
+
+static size_t func_size(const struct __mprof_func *f)
+{
+	return sizeof(*f) + f->nsites * sizeof(f->sites[0]) +
+	       str_size(f->file) + str_size(f->dir) + str_size(f->name);
+}
+
+/* Copy `f` and its sites and strings to `*mem` (suitably aligned). */
+static struct __mprof_func *func_copy(char **mem, struct __mprof_func *f)
+{
+	struct __mprof_func *c = (struct __mprof_func *)*mem;
+	struct __mprof_site *s;
+	uint32_t i;
+
+	*c = *f;
+	s = (struct __mprof_site *)(c + 1);
+	for (i = 0; i < f->nsites; i++) {
+		s[i] = f->sites[i];
+		s[i].func = c;
+		s[i].count = __atomic_load_n(&f->sites[i].count, __ATOMIC_RELAXED);
+		s[i].incr = __atomic_load_n(&f->sites[i].incr, __ATOMIC_RELAXED);
+		s[i].peak = __atomic_load_n(&f->sites[i].peak, __ATOMIC_RELAXED);
+	}
+	c->sites = s;
+	c->dso = NULL;
+	*mem = (char *)(s + f->nsites);
+	c->file = str_copy(mem, f->file);
+	c->dir = str_copy(mem, f->dir);
+	c->name = str_copy(mem, f->name);
+	*mem += -(uintptr_t)*mem & (_Alignof(struct __mprof_func) - 1);
+	return c;
+}
+
+/* Make whatever points at `old` point at `c`; called with `lock` held. */
+static void relink(struct __mprof_func *old, struct __mprof_func *c)
+{
+	struct __mprof_func *expect = old, *f;
+
+	if (__atomic_compare_exchange_n(&head, &expect, c, 0, __ATOMIC_RELEASE,
+					__ATOMIC_RELAXED))
+		return;
+	for (f = __atomic_load_n(&head, __ATOMIC_ACQUIRE); f; f = next_of(f))
+		if (next_of(f) == old) {
+			__atomic_store_n(&f->next, c, __ATOMIC_RELEASE);
+			return;
+		}
+}
+
+/*
+ * Runs when the module `arg` describes is unloaded (its __cxa_finalize).
+ * Its descriptors are about to disappear: copy them, with their data so
+ * far, into one mapping and put the copies in their place.  If no memory
+ * can be had (or a descriptor registered between the two walks does not
+ * fit), unlink them instead: their data is lost, but nothing dangles.
+ */
+static void snapshot(void *arg)
+{
+	struct module *mod = arg;
+	struct __mprof_func *f, *next, *c;
+	unsigned held;
+	size_t size = 0;
+	char *mem = NULL, *end = NULL;
+	void *p;
+
+	if (__atomic_load_n(&exiting, __ATOMIC_ACQUIRE))
+		return;
+	held = mp_probe_hold();
+	pthread_mutex_lock(&lock);
+	for (f = __atomic_load_n(&head, __ATOMIC_ACQUIRE); f; f = next_of(f))
+		if (f->dso == mod->dso)
+			size += func_size(f) + _Alignof(struct __mprof_func);
+	if (size) {
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p != MAP_FAILED) {
+			mem = p;
+			end = mem + size;
+		}
+	}
+	for (f = __atomic_load_n(&head, __ATOMIC_ACQUIRE); f; f = next) {
+		next = next_of(f);
+		if (f->dso != mod->dso)
+			continue;
+		if (mem && (size_t)(end - mem) >= func_size(f) +
+						     _Alignof(struct __mprof_func)) {
+			c = func_copy(&mem, f);
+			__atomic_store_n(&c->next, next, __ATOMIC_RELAXED);
+		} else {
+			c = next;
+		}
+		relink(f, c);
+	}
+	__atomic_store_n(&mod->armed, 0, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&lock);
+	mp_probe_release(held);
+}
+
+/*
+ * A function of a module that is not armed: register the module's snapshot
+ * handler.  "Not armed" is either a module never seen, or one whose handler
+ * already ran: dlopen()ed again at the same address, or code of the module
+ * still running in its own destructors, in which case __cxa_finalize runs
+ * the new handler too before it returns.
+ */
+static void arm(void *dso)
+{
+	struct module *mod = module_get(dso);
+	uint32_t no = 0;
+
+	if (!mod || !__atomic_compare_exchange_n(&mod->armed, &no, 1, 0,
+						 __ATOMIC_ACQ_REL,
+						 __ATOMIC_RELAXED))
+		return;
+	__cxa_atexit(snapshot, mod, dso);
+	__cxa_atexit(mark_exiting, NULL, NULL);
+}
+
+void mp_registry_add(struct __mprof_func *fn)
+{
+	struct __mprof_func *first;
+	uint32_t no = 0;
+
+	if (!__atomic_compare_exchange_n(&fn->registered, &no, 1, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return;
+	if (fn->dso)
+		arm(fn->dso);
+	first = __atomic_load_n(&head, __ATOMIC_RELAXED);
+	do
+		__atomic_store_n(&fn->next, first, __ATOMIC_RELAXED);
+	while (!__atomic_compare_exchange_n(&head, &first, fn, 1,
+					    __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+}
+
+void mp_registry_zero(void)
+{
+	struct __mprof_func *f;
+	uint32_t i;
+
+	for (f = __atomic_load_n(&head, __ATOMIC_ACQUIRE); f; f = next_of(f))
+		for (i = 0; i < f->nsites; i++) {
+			__atomic_store_n(&f->sites[i].count, 0, __ATOMIC_RELAXED);
+			__atomic_store_n(&f->sites[i].incr, 0, __ATOMIC_RELAXED);
+			__atomic_store_n(&f->sites[i].peak, 0, __ATOMIC_RELAXED);
+		}
+}
+
+void mp_registry_atfork_prepare(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+void mp_registry_atfork_parent(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+void mp_registry_atfork_child(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+long mp_registry_collect(struct mp_profile *p)
+{
+	struct __mprof_func *f;
+	struct mp_row *rows = NULL, *r;
+	size_t cap = 0, n;
+	uint64_t count;
+	uint32_t i;
+	long added = 0;
+
+	pthread_mutex_lock(&lock);
+	for (f = __atomic_load_n(&head, __ATOMIC_ACQUIRE); f; f = next_of(f)) {
+		if (f->nsites > cap) {
+			r = realloc(rows, f->nsites * sizeof(*rows));
+			if (!r)
+				goto oom;
+			rows = r;
+			cap = f->nsites;
+		}
+		for (i = 0, n = 0; i < f->nsites; i++) {
+			count = __atomic_load_n(&f->sites[i].count,
+						__ATOMIC_RELAXED);
+			if (!count)
+				continue;
+			rows[n].line = f->sites[i].line;
+			rows[n].count = count;
+			rows[n].incr = __atomic_load_n(&f->sites[i].incr,
+						       __ATOMIC_RELAXED);
+			rows[n].peak = __atomic_load_n(&f->sites[i].peak,
+						       __ATOMIC_RELAXED);
+			n++;
+		}
+		if (!n)
+			continue;
+		if (mp_profile_add_func(p, f->file, f->dir, f->name,
+					f->first_line, f->last_line, rows, n))
+			goto oom;
+		added++;
+	}
+	pthread_mutex_unlock(&lock);
+	free(rows);
+	return added;
+oom:
+	pthread_mutex_unlock(&lock);
+	free(rows);
+	return -1;
+}

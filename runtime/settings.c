@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * settings.c - the MPROF_* environment variables of SPEC §5 that the
+ * runtime reads: MPROF_BACKEND, MPROF_OUTPUT and MPROF_PRECISION.
+ *
+ * mp_settings_parse() is pure: it reads through the getter it is given
+ * (secure_getenv in init.c, so a setuid or setgid program ignores the
+ * variables; a fake in the unit tests) and prints nothing.  A bad value
+ * never stops the program: the default is kept and one line for stderr,
+ * naming the variable, the value and what is accepted, is left in
+ * s->warn.  An empty variable counts as unset.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define SHOWN	64			/* bytes of a bad value quoted back */
+
+/* Leave "mprof: VAR: <problem> '<value>' (accepted: ...); using X". */
+static void warn(struct mp_settings *s, const char *var, const char *problem,
+		 const char *value, const char *accepted, const char *fallback)
+{
+	if (s->nwarn >= MP_SETTINGS_MAXWARN)
+		return;
+	snprintf(s->warn[s->nwarn++], MP_SETTINGS_WARNLEN,
+		 "mprof: %s: %s '%.*s%s' (accepted: %s); using %s", var,
+		 problem, SHOWN, value, strlen(value) > SHOWN ? "..." : "",
+		 accepted, fallback);
+}
+
+static void parse_backend(struct mp_settings *s, const char *v)
+{
+	char accepted[64] = "";
+	const char *name;
+	int i;
+
+	for (i = 0; i < MP_BACKEND_COUNT; i++) {
+		name = mp_backend_get(i)->name;
+		if (!strcmp(v, name)) {
+			s->backend = i;
+			return;
+		}
+		if (i)
+			strcat(accepted, ", ");
+		strcat(accepted, name);
+	}
+	warn(s, "MPROF_BACKEND", "unknown value", v, accepted,
+	     mp_backend_get(s->backend)->name);
+}
+
+static void parse_output(struct mp_settings *s, const char *v)
+{
+	if (!strcmp(v, "-")) {
+		s->output_kind = MP_OUTPUT_STDOUT;
+	} else if (strlen(v) >= sizeof(s->output)) {
+		warn(s, "MPROF_OUTPUT", "file name too long", v,
+		     "a file name shorter than PATH_MAX, %p for the pid, - for stdout",
+		     "stderr");
+	} else {
+		s->output_kind = MP_OUTPUT_FILE;
+		strcpy(s->output, v);
+	}
+}
+
+static void parse_precision(struct mp_settings *s, const char *v)
+{
+	int n = 0;
+	const char *p;
+
+	for (p = v; *p >= '0' && *p <= '9' && n <= 10; p++)
+		n = n * 10 + (*p - '0');
+	if (*p || n > 10) {
+		warn(s, "MPROF_PRECISION", "invalid value", v,
+		     "an integer from 0 to 10", "1");
+		return;
+	}
+	s->precision = n;
+}
+
+void mp_settings_parse(struct mp_settings *s,
+		       char *(*get)(const char *name))
+{
+	const char *v;
+
+	memset(s, 0, sizeof(*s));
+	s->backend = MP_BACKEND_RSS;
+	s->output_kind = MP_OUTPUT_STDERR;
+	s->precision = 1;
+	if ((v = get("MPROF_BACKEND")) && *v)
+		parse_backend(s, v);
+	if ((v = get("MPROF_OUTPUT")) && *v)
+		parse_output(s, v);
+	if ((v = get("MPROF_PRECISION")) && *v)
+		parse_precision(s, v);
+}
+
+int mp_settings_expand(char *buf, size_t size, const char *tmpl, pid_t pid)
+{
+	char num[24];
+	const char *add;
+	size_t n = 0, len;
+	int addlen;
+
+	for (; *tmpl; tmpl += len) {
+		len = 1;
+		add = tmpl;
+		addlen = 1;
+		if (tmpl[0] == '%' && tmpl[1] == 'p') {
+			addlen = snprintf(num, sizeof(num), "%ld", (long)pid);
+			add = num;
+			len = 2;
+		} else if (tmpl[0] == '%' && tmpl[1] == '%') {
+			len = 2;
+		}
+		if (n + (size_t)addlen >= size)
+			return -1;
+		memcpy(buf + n, add, (size_t)addlen);
+		n += (size_t)addlen;
+	}
+	if (n >= size)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}

@@ -1,0 +1,769 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_accounting.c - the probes' accounting (runtime/probe.c, SPEC §4),
+ * driven directly: hand-built descriptors stand for what the plugin emits,
+ * and a fake backend returns the figure each test scripts in `mem` (per
+ * thread, so threads script their own).
+ *
+ * Profiled functions are simulated by noinline helpers that call the
+ * probes as instrumented code would, so every simulated function has a
+ * real frame of its own and the stack-pointer resynchronisation after
+ * longjmp is exercised for real.  Each test uses descriptors of its own:
+ * counters are never reset between tests.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "internal.h"
+#include "profile.h"
+
+#define NOINLINE __attribute__((noinline))
+
+/* Keeps the call before it from becoming a sibling call. */
+#define NO_TAIL() __asm__ volatile("" ::: "memory")
+
+static __thread int64_t mem;
+
+static int64_t fake_read(void)
+{
+	return mem;
+}
+
+static const struct mp_backend fake = { "fake", NULL, fake_read, NULL };
+
+/* A function descriptor with n sites on lines first, first+1, ... */
+#define FUNC(id, first, n)						\
+	static struct __mprof_func id;					\
+	static struct __mprof_site id##_s[n];				\
+	static struct __mprof_func id = {				\
+		.version = MPROF_ABI_VERSION, .nsites = n,		\
+		.file = #id ".c", .dir = "/src", .name = #id,		\
+		.first_line = first, .last_line = first + n,		\
+		.sites = id##_s }
+
+static void setup_func(struct __mprof_func *f)
+{
+	uint32_t i;
+
+	for (i = 0; i < f->nsites; i++) {
+		f->sites[i].func = f;
+		f->sites[i].line = f->first_line + (int32_t)i;
+	}
+}
+
+#define S(id, i) (&id##_s[i])
+
+static void assert_site(const struct __mprof_site *s, uint64_t count,
+			int64_t incr, int64_t peak)
+{
+	assert_int_equal(s->count, count);
+	assert_int_equal(s->incr, incr);
+	assert_int_equal(s->peak, peak);
+}
+
+/* ---- signature row ----------------------------------------------------- */
+
+FUNC(sig, 10, 2);
+
+static NOINLINE void run_sig(int64_t at_entry)
+{
+	mem = at_entry;
+	__mprof_enter(S(sig, 0));
+	__mprof_line(S(sig, 1));
+	__mprof_exit(S(sig, 0));
+	NO_TAIL();
+}
+
+/* The signature row counts calls, keeps the largest entry figure and the
+ * first entry's figure as its increment. */
+static void test_signature_row(void **state)
+{
+	(void)state;
+	setup_func(&sig);
+	run_sig(100);
+	run_sig(300);
+	run_sig(200);
+	assert_site(S(sig, 0), 3, 100, 300);
+	assert_site(S(sig, 1), 3, 0, 300);
+}
+
+/* ---- straight-line function --------------------------------------------- */
+
+FUNC(straight, 20, 4);
+
+static NOINLINE void run_straight(void)
+{
+	mem = 1000;
+	__mprof_enter(S(straight, 0));
+	__mprof_line(S(straight, 1));
+	mem = 1500;
+	__mprof_line(S(straight, 2));
+	mem = 1200;
+	__mprof_line(S(straight, 3));
+	mem = 4000;
+	__mprof_exit(S(straight, 0));
+	NO_TAIL();
+}
+
+/* Each line is charged its own change; for one call the increments sum to
+ * the figure at return. */
+static void test_straight_line(void **state)
+{
+	int64_t sum = 0;
+	uint32_t i;
+
+	(void)state;
+	setup_func(&straight);
+	run_straight();
+	assert_site(S(straight, 0), 1, 1000, 1000);
+	assert_site(S(straight, 1), 1, 500, 1500);
+	assert_site(S(straight, 2), 1, -300, 1200);
+	assert_site(S(straight, 3), 1, 2800, 4000);
+	for (i = 0; i < straight.nsites; i++)
+		sum += straight_s[i].incr;
+	assert_int_equal(sum, 4000);
+}
+
+/* ---- loop ------------------------------------------------------------------ */
+
+FUNC(loop, 30, 4);		/* 31: for header, 32: body, 33: after */
+
+static NOINLINE void run_loop(int n)
+{
+	int i;
+
+	mem = 0;
+	__mprof_enter(S(loop, 0));
+	__mprof_line(S(loop, 1));
+	for (i = 0; i < n; i++) {
+		__mprof_line(S(loop, 2));
+		mem += 10;
+		__mprof_line(S(loop, 1));
+	}
+	__mprof_line(S(loop, 3));
+	mem += 5;
+	__mprof_exit(S(loop, 0));
+	NO_TAIL();
+}
+
+/* A loop run n times: header n+1, body n; the body is charged exactly its
+ * own growth each time, never a previous line's maximum. */
+static void test_loop(void **state)
+{
+	(void)state;
+	setup_func(&loop);
+	run_loop(7);
+	assert_site(S(loop, 0), 1, 0, 0);
+	assert_site(S(loop, 1), 8, 0, 70);
+	assert_site(S(loop, 2), 7, 70, 70);
+	assert_site(S(loop, 3), 1, 5, 75);
+}
+
+/* ---- nested calls ------------------------------------------------------ */
+
+FUNC(caller, 40, 3);
+FUNC(callee, 50, 3);
+
+static NOINLINE void run_callee(void)
+{
+	__mprof_enter(S(callee, 0));
+	__mprof_line(S(callee, 1));
+	mem += 700;
+	__mprof_line(S(callee, 2));
+	mem -= 200;
+	__mprof_exit(S(callee, 0));
+	NO_TAIL();
+}
+
+static NOINLINE void run_caller(void)
+{
+	mem = 100;
+	__mprof_enter(S(caller, 0));
+	__mprof_line(S(caller, 1));
+	run_callee();
+	__mprof_line(S(caller, 2));
+	mem += 1;
+	__mprof_exit(S(caller, 0));
+	NO_TAIL();
+}
+
+/* A line that calls a profiled function is charged what the whole call
+ * changed; the callee keeps its own rows. */
+static void test_nested_call(void **state)
+{
+	(void)state;
+	setup_func(&caller);
+	setup_func(&callee);
+	run_caller();
+	assert_site(S(caller, 1), 1, 500, 600);
+	assert_site(S(caller, 2), 1, 1, 601);
+	assert_site(S(callee, 0), 1, 100, 100);
+	assert_site(S(callee, 1), 1, 700, 800);
+	assert_site(S(callee, 2), 1, -200, 600);
+	assert_int_equal(mp_probe_depth(), 0);
+}
+
+FUNC(plain, 220, 2);
+
+static NOINLINE void run_callee_plain(void)
+{
+	__mprof_enter(S(plain, 0));
+	__mprof_line(S(plain, 1));
+	mem += 2;
+	__mprof_exit(S(plain, 0));
+	NO_TAIL();
+}
+
+/* ---- recursion ------------------------------------------------------------ */
+
+FUNC(rec, 60, 4);		/* 61: test, 62: recurse, 63: return */
+
+static NOINLINE void run_rec(int n)
+{
+	__mprof_enter(S(rec, 0));
+	__mprof_line(S(rec, 1));
+	if (n > 0) {
+		__mprof_line(S(rec, 2));
+		mem += 100;
+		run_rec(n - 1);
+	}
+	__mprof_line(S(rec, 3));
+	__mprof_exit(S(rec, 0));
+}
+
+/* Recursive activations add into one table; each recursing line is
+ * charged what its whole inner call changed. */
+static void test_recursion(void **state)
+{
+	(void)state;
+	setup_func(&rec);
+	mem = 1000;
+	run_rec(3);
+	assert_site(S(rec, 0), 4, 1000, 1300);
+	assert_site(S(rec, 1), 4, 0, 1300);
+	assert_site(S(rec, 2), 3, 300 + 200 + 100, 1300);
+	assert_site(S(rec, 3), 4, 0, 1300);
+	assert_int_equal(mp_probe_depth(), 0);
+}
+
+/* ---- longjmp ---------------------------------------------------------------- */
+
+FUNC(outer, 70, 4);		/* 71: setjmp, 72: call, 73: after longjmp */
+FUNC(middle, 80, 2);
+FUNC(inner, 90, 2);
+
+static jmp_buf jump;
+static size_t depth_in_inner;
+
+static NOINLINE void run_inner(void)
+{
+	__mprof_enter(S(inner, 0));
+	__mprof_line(S(inner, 1));
+	mem += 50;
+	depth_in_inner = mp_probe_depth();
+	longjmp(jump, 1);
+}
+
+static NOINLINE void run_middle(void)
+{
+	__mprof_enter(S(middle, 0));
+	__mprof_line(S(middle, 1));
+	mem += 20;
+	run_inner();
+	__mprof_exit(S(middle, 0));
+	NO_TAIL();
+}
+
+static NOINLINE void run_outer(void)
+{
+	__mprof_enter(S(outer, 0));
+	__mprof_line(S(outer, 1));
+	if (!setjmp(jump)) {
+		__mprof_line(S(outer, 2));
+		run_middle();
+	}
+	__mprof_line(S(outer, 3));
+	mem += 5;
+	__mprof_exit(S(outer, 0));
+	NO_TAIL();
+}
+
+/* longjmp skips two exit probes: the next line event of the frame that
+ * remains pops them, charging their last lines as if they had returned,
+ * and the stack is back to the right depth. */
+static void test_longjmp_resync(void **state)
+{
+	size_t base = mp_probe_depth();
+
+	(void)state;
+	setup_func(&outer);
+	setup_func(&middle);
+	setup_func(&inner);
+	mem = 0;
+	run_outer();
+	assert_int_equal(depth_in_inner, base + 3);
+	assert_int_equal(mp_probe_depth(), base);
+	assert_site(S(inner, 1), 1, 50, 70);
+	assert_site(S(middle, 1), 1, 70, 70);
+	assert_site(S(middle, 0), 1, 0, 0);
+	assert_site(S(outer, 2), 1, 70, 70);
+	assert_site(S(outer, 3), 1, 5, 75);
+}
+
+/* ---- longjmp out of recursion -------------------------------------------------- */
+
+FUNC(rj, 200, 4);		/* 201: test, 202: recurse, 203: after */
+static jmp_buf jump_rec;
+
+static NOINLINE void run_rj(int n)
+{
+	__mprof_enter(S(rj, 0));
+	__mprof_line(S(rj, 1));
+	if (n == 2 && setjmp(jump_rec)) {
+		__mprof_line(S(rj, 3));
+		__mprof_exit(S(rj, 0));
+		NO_TAIL();
+		return;
+	}
+	if (n == 0) {
+		mem += 7;
+		longjmp(jump_rec, 1);
+	}
+	__mprof_line(S(rj, 2));
+	mem += 10;
+	run_rj(n - 1);
+	__mprof_line(S(rj, 3));
+	__mprof_exit(S(rj, 0));
+	NO_TAIL();
+}
+
+/* longjmp from a recursive function to an outer activation of itself:
+ * the deeper activations are told apart by their stack pointer. */
+static void test_longjmp_recursion(void **state)
+{
+	size_t base = mp_probe_depth();
+	uint64_t dropped = mp_probe_dropped();
+
+	(void)state;
+	setup_func(&rj);
+	mem = 0;
+	run_rj(2);
+	assert_int_equal(mp_probe_depth(), base);
+	assert_int_equal(mp_probe_dropped(), dropped);
+	assert_site(S(rj, 0), 3, 0, 20);
+	assert_site(S(rj, 1), 3, 7, 27);
+	assert_site(S(rj, 2), 2, 17 + 27, 27);
+	assert_site(S(rj, 3), 1, 0, 27);
+}
+
+/* ---- exit as a sibling call ------------------------------------------------- */
+
+FUNC(tail, 100, 2);
+
+static NOINLINE void run_tail(int n)
+{
+	__mprof_enter(S(tail, 0));
+	__mprof_line(S(tail, 1));
+	mem += 1;
+	if (n > 0) {
+		run_tail(n - 1);
+		mem += 10;
+	}
+	__mprof_exit(S(tail, 0));	/* a jmp at -O2 */
+}
+
+/* An exit probe reached by a jump pops its own frame, not the caller's,
+ * even when the caller is the same function. */
+static void test_tail_exit(void **state)
+{
+	size_t base = mp_probe_depth();
+	uint64_t dropped = mp_probe_dropped();
+
+	(void)state;
+	setup_func(&tail);
+	mem = 0;
+	run_tail(4);
+	assert_int_equal(mp_probe_depth(), base);
+	assert_int_equal(mp_probe_dropped(), dropped);
+	assert_site(S(tail, 0), 5, 0, 4);
+	assert_site(S(tail, 1), 5, 1 + 12 + 23 + 34 + 45, 45);
+}
+
+/* ---- alloca ----------------------------------------------------------------- */
+
+FUNC(dynamic, 210, 3);
+
+static NOINLINE void run_dynamic(size_t n)
+{
+	char *volatile p;
+
+	__mprof_enter(S(dynamic, 0));
+	__mprof_line(S(dynamic, 1));
+	p = __builtin_alloca(n);
+	p[0] = 1;
+	mem += 3;
+	__mprof_line(S(dynamic, 2));
+	run_callee_plain();
+	__mprof_exit(S(dynamic, 0));
+	NO_TAIL();
+}
+
+/* A function whose stack pointer moves down (alloca, VLA) after entry
+ * keeps its frame: its later events are still its own. */
+static void test_alloca_frame(void **state)
+{
+	size_t base = mp_probe_depth();
+	uint64_t dropped = mp_probe_dropped();
+
+	(void)state;
+	setup_func(&dynamic);
+	setup_func(&plain);
+	mem = 0;
+	run_dynamic(4096);
+	assert_int_equal(mp_probe_depth(), base);
+	assert_int_equal(mp_probe_dropped(), dropped);
+	assert_site(S(dynamic, 1), 1, 3, 3);
+	assert_site(S(dynamic, 2), 1, 2, 5);
+	assert_site(S(plain, 0), 1, 3, 3);
+}
+
+/* ---- threads ---------------------------------------------------------------- */
+
+FUNC(shared, 110, 3);
+
+#define CALLS	20000
+
+static NOINLINE void run_shared(void)
+{
+	__mprof_enter(S(shared, 0));
+	__mprof_line(S(shared, 1));
+	mem += 8;
+	__mprof_line(S(shared, 2));
+	mem -= 8;
+	__mprof_exit(S(shared, 0));
+	NO_TAIL();
+}
+
+static void *shared_thread(void *arg)
+{
+	int i;
+
+	(void)arg;
+	mem = 4096;
+	for (i = 0; i < CALLS; i++)
+		run_shared();
+	return NULL;
+}
+
+/* Two threads run one function: frames are per thread, the table is
+ * shared and no update is lost. */
+static void test_two_threads(void **state)
+{
+	pthread_t t[2];
+	int i;
+
+	(void)state;
+	setup_func(&shared);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, shared_thread, NULL), 0);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	assert_site(S(shared, 0), 2 * CALLS, 4096, 4096);
+	assert_site(S(shared, 1), 2 * CALLS, 8 * 2 * CALLS, 4104);
+	assert_site(S(shared, 2), 2 * CALLS, -8 * 2 * CALLS, 4096);
+}
+
+FUNC(quitter, 120, 2);
+
+static void *quitter_thread(void *arg)
+{
+	(void)arg;
+	mem = 10;
+	__mprof_enter(S(quitter, 0));
+	__mprof_line(S(quitter, 1));
+	mem = 510;
+	pthread_exit(NULL);
+}
+
+/* A thread that exits inside a profiled function has its open line
+ * charged as if the function returned. */
+static void test_thread_exit(void **state)
+{
+	pthread_t t;
+
+	(void)state;
+	setup_func(&quitter);
+	assert_int_equal(pthread_create(&t, NULL, quitter_thread, NULL), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_site(S(quitter, 1), 1, 500, 510);
+}
+
+/* ---- ABI version ------------------------------------------------------------ */
+
+static void not_called(struct __mprof_site *s)
+{
+	(void)s;
+}
+
+/* A probe table of another ABI version is left untouched and counted; one
+ * of this version gets the runtime's probes. */
+static void test_bind_version(void **state)
+{
+	struct __mprof_probes bad = { MPROF_ABI_VERSION + 41, 0, not_called,
+				      not_called, not_called };
+	struct __mprof_probes good = { MPROF_ABI_VERSION, 0, not_called,
+				       not_called, not_called };
+	uint32_t version = 0, before = mp_probe_abi_mismatches(NULL);
+
+	(void)state;
+	__mprof_bind(&bad);
+	assert_ptr_equal(bad.enter, not_called);
+	assert_ptr_equal(bad.line, not_called);
+	assert_ptr_equal(bad.exit, not_called);
+	assert_int_equal(mp_probe_abi_mismatches(&version), before + 1);
+	assert_int_equal(version, MPROF_ABI_VERSION + 41);
+
+	__mprof_bind(&good);
+	assert_ptr_equal(good.enter, __mprof_enter);
+	assert_ptr_equal(good.line, __mprof_line);
+	assert_ptr_equal(good.exit, __mprof_exit);
+	assert_int_equal(mp_probe_abi_mismatches(NULL), before + 1);
+}
+
+/* ---- dropped events ----------------------------------------------------------- */
+
+FUNC(orphan, 130, 2);
+
+/* Events of a function whose entry was never seen are dropped, counted,
+ * and change nothing. */
+static void test_orphan_dropped(void **state)
+{
+	uint64_t before = mp_probe_dropped();
+
+	(void)state;
+	setup_func(&orphan);
+	__mprof_line(S(orphan, 1));
+	__mprof_exit(S(orphan, 0));
+	assert_int_equal(mp_probe_dropped(), before + 2);
+	assert_site(S(orphan, 1), 0, 0, 0);
+	assert_site(S(orphan, 0), 0, 0, 0);
+}
+
+FUNC(victim, 140, 2);
+FUNC(handler, 150, 2);
+
+static volatile sig_atomic_t raise_in_read;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	__mprof_enter(S(handler, 0));
+	__mprof_line(S(handler, 1));
+	__mprof_exit(S(handler, 0));
+}
+
+static int64_t raising_read(void)
+{
+	if (raise_in_read) {
+		raise_in_read = 0;
+		raise(SIGUSR1);
+	}
+	return mem;
+}
+
+static const struct mp_backend raising = { "raising", NULL, raising_read,
+					   NULL };
+
+/* A signal handler that runs probes while a probe is busy has its events
+ * dropped (and counted); the interrupted accounting is intact. */
+static void test_signal_in_probe(void **state)
+{
+	struct sigaction sa = { .sa_handler = on_signal }, old;
+	uint64_t before = mp_probe_dropped();
+
+	(void)state;
+	setup_func(&victim);
+	setup_func(&handler);
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+	assert_int_equal(mp_backend_set(&raising), 0);
+	mem = 30;
+	__mprof_enter(S(victim, 0));
+	raise_in_read = 1;
+	__mprof_line(S(victim, 1));
+	mem = 40;
+	__mprof_exit(S(victim, 0));
+	assert_int_equal(mp_backend_set(&fake), 0);
+	sigaction(SIGUSR1, &old, NULL);
+	assert_int_equal(mp_probe_dropped(), before + 3);
+	assert_site(S(handler, 0), 0, 0, 0);
+	assert_site(S(victim, 0), 1, 30, 30);
+	assert_site(S(victim, 1), 1, 10, 40);
+}
+
+/* ---- fork --------------------------------------------------------------------- */
+
+FUNC(forker, 160, 3);
+
+/* A forked child starts with empty tables but keeps its live frames; the
+ * parent's counts are untouched. */
+static void test_fork_child_starts_empty(void **state)
+{
+	size_t base = mp_probe_depth();
+	int status;
+	pid_t pid;
+
+	(void)state;
+	setup_func(&forker);
+	mem = 64;
+	__mprof_enter(S(forker, 0));
+	__mprof_line(S(forker, 1));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int bad = forker_s[0].count != 0 || forker_s[1].count != 0 ||
+			  mp_probe_depth() != base + 1;
+		__mprof_line(S(forker, 2));
+		bad |= forker_s[1].count != 1 || forker_s[0].count != 0;
+		_exit(bad);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	__mprof_exit(S(forker, 0));
+	NO_TAIL();
+	assert_site(S(forker, 0), 1, 64, 64);
+	assert_site(S(forker, 1), 1, 0, 64);
+	assert_int_equal(mp_probe_depth(), base);
+}
+
+/* ---- registry ------------------------------------------------------------------- */
+
+FUNC(listed, 170, 4);		/* line 172 never runs */
+FUNC(idle, 180, 2);		/* never runs */
+
+static const struct mp_func *find(const struct mp_profile *p,
+				  const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->nfuncs; i++)
+		if (!strcmp(p->funcs[i].name, name))
+			return &p->funcs[i];
+	return NULL;
+}
+
+/* The report gets each function that ran, with a row per line that ran. */
+static void test_collect(void **state)
+{
+	struct mp_profile p;
+	const struct mp_func *f;
+
+	(void)state;
+	setup_func(&listed);
+	setup_func(&idle);
+	mem = 2048;
+	__mprof_enter(S(listed, 0));
+	__mprof_line(S(listed, 1));
+	mem = 4096;
+	__mprof_line(S(listed, 3));
+	__mprof_exit(S(listed, 0));
+	NO_TAIL();
+	mp_registry_add(&idle);
+
+	mp_profile_init(&p);
+	assert_true(mp_registry_collect(&p) > 0);
+	assert_null(find(&p, "idle"));
+	f = find(&p, "listed");
+	assert_non_null(f);
+	assert_string_equal(f->file, "listed.c");
+	assert_string_equal(f->dir, "/src");
+	assert_int_equal(f->first_line, 170);
+	assert_int_equal(f->last_line, 174);
+	assert_int_equal(f->nrows, 3);
+	assert_int_equal(f->rows[0].line, 170);
+	assert_int_equal(f->rows[0].incr, 2048);
+	assert_int_equal(f->rows[1].line, 171);
+	assert_int_equal(f->rows[1].incr, 2048);
+	assert_int_equal(f->rows[1].peak, 4096);
+	assert_int_equal(f->rows[2].line, 173);
+	assert_int_equal(f->rows[2].count, 1);
+	mp_profile_free(&p);
+}
+
+FUNC(unloaded, 190, 2);
+static char module_handle;	/* stands for the module's __dso_handle */
+
+extern void __cxa_finalize(void *dso);
+
+/* dlclose of a module (its __cxa_finalize) leaves the report a copy of
+ * its functions' data, no pointer into the module. */
+static void test_module_snapshot(void **state)
+{
+	struct mp_profile p;
+	const struct mp_func *f;
+
+	(void)state;
+	setup_func(&unloaded);
+	unloaded.dso = &module_handle;
+	mem = 300;
+	__mprof_enter(S(unloaded, 0));
+	__mprof_line(S(unloaded, 1));
+	mem = 900;
+	__mprof_exit(S(unloaded, 0));
+	NO_TAIL();
+
+	__cxa_finalize(&module_handle);
+	/* What an unmapped module would leave: garbage. */
+	memset(unloaded_s, 0x5a, sizeof(unloaded_s));
+	unloaded.name = "garbage";
+
+	mp_profile_init(&p);
+	assert_true(mp_registry_collect(&p) > 0);
+	assert_null(find(&p, "garbage"));
+	f = find(&p, "unloaded");
+	assert_non_null(f);
+	assert_int_equal(f->nrows, 2);
+	assert_int_equal(f->rows[0].count, 1);
+	assert_int_equal(f->rows[0].incr, 300);
+	assert_int_equal(f->rows[1].incr, 600);
+	assert_int_equal(f->rows[1].peak, 900);
+	mp_profile_free(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_signature_row),
+		cmocka_unit_test(test_straight_line),
+		cmocka_unit_test(test_loop),
+		cmocka_unit_test(test_nested_call),
+		cmocka_unit_test(test_recursion),
+		cmocka_unit_test(test_longjmp_resync),
+		cmocka_unit_test(test_longjmp_recursion),
+		cmocka_unit_test(test_tail_exit),
+		cmocka_unit_test(test_alloca_frame),
+		cmocka_unit_test(test_two_threads),
+		cmocka_unit_test(test_thread_exit),
+		cmocka_unit_test(test_bind_version),
+		cmocka_unit_test(test_orphan_dropped),
+		cmocka_unit_test(test_signal_in_probe),
+		cmocka_unit_test(test_fork_child_starts_empty),
+		cmocka_unit_test(test_collect),
+		cmocka_unit_test(test_module_snapshot),
+	};
+
+	/* The at-exit report of these fake functions is not wanted here. */
+	setenv("MPROF_OUTPUT", "/dev/null", 1);
+	if (mp_backend_set(&fake) < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

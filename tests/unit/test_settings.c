@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_settings.c - the MPROF_* variables (runtime/settings.c): defaults,
+ * every accepted value, the one warning line per bad value (exact text),
+ * and the %p expansion of MPROF_OUTPUT.  mp_settings_parse() reads through
+ * a fake getenv over the table `env`, never the real environment.
+ */
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "internal.h"
+
+static const char *env[8][2];		/* name, value; NULL name ends it */
+
+static char *fake_getenv(const char *name)
+{
+	int i;
+
+	for (i = 0; env[i][0]; i++)
+		if (!strcmp(env[i][0], name))
+			return (char *)env[i][1];
+	return NULL;
+}
+
+static void set_env(const char *name, const char *value)
+{
+	int i;
+
+	for (i = 0; env[i][0] && strcmp(env[i][0], name); i++)
+		;
+	env[i][0] = name;
+	env[i][1] = value;
+}
+
+static int clear_env(void **state)
+{
+	(void)state;
+	memset(env, 0, sizeof(env));
+	return 0;
+}
+
+static struct mp_settings s;
+
+/* Nothing set: rss, stderr, one decimal, no warning. */
+static void test_defaults(void **state)
+{
+	(void)state;
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.backend, MP_BACKEND_RSS);
+	assert_int_equal(s.output_kind, MP_OUTPUT_STDERR);
+	assert_int_equal(s.precision, 1);
+	assert_int_equal(s.nwarn, 0);
+}
+
+/* Every backend name selects its backend. */
+static void test_backend_names(void **state)
+{
+	static const struct {
+		const char *name;
+		enum mp_backend_id id;
+	} names[] = {
+		{ "rss", MP_BACKEND_RSS }, { "pss", MP_BACKEND_PSS },
+		{ "uss", MP_BACKEND_USS }, { "vms", MP_BACKEND_VMS },
+		{ "heap", MP_BACKEND_HEAP },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		set_env("MPROF_BACKEND", names[i].name);
+		mp_settings_parse(&s, fake_getenv);
+		assert_int_equal(s.backend, names[i].id);
+		assert_int_equal(s.nwarn, 0);
+	}
+}
+
+/* An unknown backend keeps rss and leaves exactly one line. */
+static void test_backend_unknown(void **state)
+{
+	(void)state;
+	set_env("MPROF_BACKEND", "foo");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.backend, MP_BACKEND_RSS);
+	assert_int_equal(s.nwarn, 1);
+	assert_string_equal(s.warn[0],
+		"mprof: MPROF_BACKEND: unknown value 'foo' (accepted: rss, pss, uss, vms, heap); using rss");
+}
+
+/* Backend names are case-sensitive, as the table spells them. */
+static void test_backend_case(void **state)
+{
+	(void)state;
+	set_env("MPROF_BACKEND", "RSS");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.nwarn, 1);
+}
+
+/* An empty variable is the same as an unset one. */
+static void test_empty_is_unset(void **state)
+{
+	(void)state;
+	set_env("MPROF_BACKEND", "");
+	set_env("MPROF_OUTPUT", "");
+	set_env("MPROF_PRECISION", "");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.backend, MP_BACKEND_RSS);
+	assert_int_equal(s.output_kind, MP_OUTPUT_STDERR);
+	assert_int_equal(s.precision, 1);
+	assert_int_equal(s.nwarn, 0);
+}
+
+/* MPROF_OUTPUT=- means stdout. */
+static void test_output_stdout(void **state)
+{
+	(void)state;
+	set_env("MPROF_OUTPUT", "-");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.output_kind, MP_OUTPUT_STDOUT);
+	assert_int_equal(s.nwarn, 0);
+}
+
+/* Any other MPROF_OUTPUT is a file name, kept with its %p unexpanded. */
+static void test_output_file(void **state)
+{
+	(void)state;
+	set_env("MPROF_OUTPUT", "prof.%p.txt");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.output_kind, MP_OUTPUT_FILE);
+	assert_string_equal(s.output, "prof.%p.txt");
+	assert_int_equal(s.nwarn, 0);
+}
+
+/* A file name longer than PATH_MAX keeps stderr and says so. */
+static void test_output_too_long(void **state)
+{
+	static char name[PATH_MAX + 10];
+
+	(void)state;
+	memset(name, 'a', sizeof(name) - 1);
+	set_env("MPROF_OUTPUT", name);
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.output_kind, MP_OUTPUT_STDERR);
+	assert_int_equal(s.nwarn, 1);
+	assert_non_null(strstr(s.warn[0], "mprof: MPROF_OUTPUT: file name too long 'aaaa"));
+	assert_non_null(strstr(s.warn[0], "...' (accepted: "));
+	assert_non_null(strstr(s.warn[0], "); using stderr"));
+}
+
+/* Precision takes every integer from 0 to 10. */
+static void test_precision_range(void **state)
+{
+	static const char *ok[] = { "0", "1", "5", "10", "07" };
+	static const int want[] = { 0, 1, 5, 10, 7 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		set_env("MPROF_PRECISION", ok[i]);
+		mp_settings_parse(&s, fake_getenv);
+		assert_int_equal(s.precision, want[i]);
+		assert_int_equal(s.nwarn, 0);
+	}
+}
+
+/* A precision out of range keeps 1 and leaves exactly one line. */
+static void test_precision_out_of_range(void **state)
+{
+	(void)state;
+	set_env("MPROF_PRECISION", "11");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.precision, 1);
+	assert_int_equal(s.nwarn, 1);
+	assert_string_equal(s.warn[0],
+		"mprof: MPROF_PRECISION: invalid value '11' (accepted: an integer from 0 to 10); using 1");
+}
+
+/* Signs, fractions, blanks, words and huge numbers are refused. */
+static void test_precision_malformed(void **state)
+{
+	static const char *bad[] = { "-1", "+2", "1.5", " 2", "2 ", "two",
+				     "99999999999999999999" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		set_env("MPROF_PRECISION", bad[i]);
+		mp_settings_parse(&s, fake_getenv);
+		assert_int_equal(s.precision, 1);
+		assert_int_equal(s.nwarn, 1);
+	}
+}
+
+/* Several bad variables give one line each, in a fixed order. */
+static void test_several_bad(void **state)
+{
+	(void)state;
+	set_env("MPROF_BACKEND", "rsss");
+	set_env("MPROF_PRECISION", "x");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.nwarn, 2);
+	assert_non_null(strstr(s.warn[0], "MPROF_BACKEND: unknown value 'rsss'"));
+	assert_non_null(strstr(s.warn[1], "MPROF_PRECISION: invalid value 'x'"));
+}
+
+/* A long bad value is quoted shortened, so the line stays one line. */
+static void test_long_bad_value(void **state)
+{
+	char value[300];
+
+	(void)state;
+	memset(value, 'z', sizeof(value) - 1);
+	value[sizeof(value) - 1] = '\0';
+	set_env("MPROF_BACKEND", value);
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.nwarn, 1);
+	assert_true(strlen(s.warn[0]) < MP_SETTINGS_WARNLEN - 1);
+	assert_non_null(strstr(s.warn[0], "zzz...' (accepted: rss, pss, uss, vms, heap); using rss"));
+}
+
+/* %p becomes the pid, wherever and however often it appears. */
+static void test_expand_pid(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(mp_settings_expand(buf, sizeof(buf), "/tmp/p.%p.txt", 4321), 0);
+	assert_string_equal(buf, "/tmp/p.4321.txt");
+	assert_int_equal(mp_settings_expand(buf, sizeof(buf), "%p-%p", 7), 0);
+	assert_string_equal(buf, "7-7");
+}
+
+/* %% is a percent sign; any other % stays as written. */
+static void test_expand_percent(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(mp_settings_expand(buf, sizeof(buf), "a%%p%x%", 9), 0);
+	assert_string_equal(buf, "a%p%x%");
+}
+
+/* An expansion that does not fit fails instead of truncating. */
+static void test_expand_overflow(void **state)
+{
+	char buf[8];
+
+	(void)state;
+	assert_int_equal(mp_settings_expand(buf, sizeof(buf), "ab%p", 123456), -1);
+	assert_int_equal(mp_settings_expand(buf, sizeof(buf), "ab%p", 12345), 0);
+	assert_string_equal(buf, "ab12345");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_defaults, clear_env),
+		cmocka_unit_test_setup(test_backend_names, clear_env),
+		cmocka_unit_test_setup(test_backend_unknown, clear_env),
+		cmocka_unit_test_setup(test_backend_case, clear_env),
+		cmocka_unit_test_setup(test_empty_is_unset, clear_env),
+		cmocka_unit_test_setup(test_output_stdout, clear_env),
+		cmocka_unit_test_setup(test_output_file, clear_env),
+		cmocka_unit_test_setup(test_output_too_long, clear_env),
+		cmocka_unit_test_setup(test_precision_range, clear_env),
+		cmocka_unit_test_setup(test_precision_out_of_range, clear_env),
+		cmocka_unit_test_setup(test_precision_malformed, clear_env),
+		cmocka_unit_test_setup(test_several_bad, clear_env),
+		cmocka_unit_test_setup(test_long_bad_value, clear_env),
+		cmocka_unit_test_setup(test_expand_pid, clear_env),
+		cmocka_unit_test_setup(test_expand_percent, clear_env),
+		cmocka_unit_test_setup(test_expand_overflow, clear_env),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
