@@ -181,7 +181,14 @@ static int fold_func(struct mp_func *dst, struct mp_func *src)
 				j++;
 			} else {
 				rows[n] = *a;
-				fold_row(&rows[n++], b);
+				fold_row(&rows[n], b);
+				/* The signature row's Increment is the figure at
+				   the first call, not a sum: keep the earlier
+				   (smaller) one of the two copies. */
+				if (a->line == dst->first_line)
+					rows[n].incr = a->incr < b->incr ?
+						       a->incr : b->incr;
+				n++;
 				i++;
 				j++;
 			}
