@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_run.c - `mprof run [options] PROGRAM [ARGS...]`: start the program
+ * and record its memory until it exits.
+ *
+ * The .dat is created (and its CMDLINE written) before the fork, so the
+ * program finds it through MPROF_DAT; sampling starts once exec has
+ * succeeded, which a close-on-exec pipe reports (an exec failure comes
+ * back through it as an errno), so mprof's own memory is never sampled.
+ * While the program runs, mprof ignores SIGINT and SIGQUIT (the terminal
+ * sends them to the program as well, and the recording must outlive it)
+ * and passes SIGTERM and SIGHUP on to it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "dat.h"
+
+/* Fork and exec argv; the child's pid, or -1 after an error(). */
+static pid_t start(char **argv, const struct sigaction *old_int,
+		   const struct sigaction *old_quit)
+{
+	int p[2], e = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		return error("cannot create a pipe: %s", strerror(errno));
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return error("cannot fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		sigaction(SIGINT, old_int, NULL);
+		sigaction(SIGQUIT, old_quit, NULL);
+		execvp(argv[0], argv);
+		e = errno;
+		n = write(p[1], &e, sizeof e);
+		_exit(127);
+	}
+	close(p[1]);
+	do
+		n = read(p[0], &e, sizeof e);
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	if (n == (ssize_t)sizeof e) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return error("cannot run '%s': %s", argv[0], strerror(e));
+	}
+	return pid;
+}
+
+static int run(char **argv, int argc, const struct record_opts *o,
+	       int exit_code)
+{
+	struct sigaction ign, old_int, old_quit;
+	char *cmdline, *path = NULL, *abs;
+	size_t nsamples = 0;
+	int fd, status = 0, rc;
+	pid_t pid;
+
+	cmdline = mp_dat_join_argv(argc, argv);
+	if (!cmdline)
+		return fail("%s", strerror(ENOMEM));
+	fd = record_open(o->output, &path);
+	if (fd < 0) {
+		free(cmdline);
+		return EXIT_FAIL;
+	}
+	rc = record_cmdline(fd, path, cmdline);
+	free(cmdline);
+	if (rc)
+		goto fail;
+	abs = realpath(path, NULL);
+	setenv("MPROF_DAT", abs ? abs : path, 1);
+	free(abs);
+
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	pid = start(argv, &old_int, &old_quit);
+	if (pid < 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		goto fail;
+	}
+	fprintf(stderr, "mprof: sampling memory every %g s into '%s'\n",
+		o->interval, path);
+	rc = record_samples(fd, path, pid, o, 0, &nsamples);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	if (close(fd) && !rc)
+		rc = error("cannot write '%s': %s", path, strerror(errno));
+	if (!rc && nsamples == 0)
+		warning("'%s' ended before its memory could be sampled",
+			argv[0]);
+	if (WIFSIGNALED(status))
+		warning("'%s' was killed by signal %d (%s)", argv[0],
+			WTERMSIG(status), strsignal(WTERMSIG(status)));
+	free(path);
+	if (rc)
+		return EXIT_FAIL;
+	if (!exit_code)
+		return EXIT_OK;
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) :
+				     WEXITSTATUS(status);
+fail:
+	close(fd);
+	unlink(path);
+	free(path);
+	return EXIT_FAIL;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct record_opts o = { 0.1, 0, 0, 0, MPROF_RSS, NULL };
+	const char *backend = NULL;
+	int exit_code = 0, n;
+	const struct option opts[] = {
+		{ 'T', "interval", OPT_SECONDS, &o.interval },
+		{ 't', "timeout", OPT_SECONDS, &o.timeout },
+		{ 'C', "include-children", OPT_FLAG, &o.include_children },
+		{ 'M', "multiprocess", OPT_FLAG, &o.multiprocess },
+		{ 'E', "exit-code", OPT_FLAG, &exit_code },
+		{ 'o', "output", OPT_STRING, &o.output },
+		{ 0, "backend", OPT_STRING, &backend },
+		{ 0, NULL, 0, NULL },
+	};
+
+	n = parse_options(argc, argv, opts, PARSE_STOP_AT_ARG);
+	if (n < 0)
+		return parse_exit(n);
+	if (n == 0)
+		return usage_error("run", "a program to run must be provided");
+	if (!(o.interval > 0))
+		return usage_error("run", "the interval must be more than 0 s");
+	if (backend && parse_backend("run", backend, &o.backend))
+		return EXIT_USAGE;
+	return run(argv, n, &o, exit_code);
+}

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mprof.c - the `mprof` command: the table of subcommands, every usage
+ * text, and main(), the only place that exits.
+ *
+ * Subcommands follow Python's mprof (SPEC §8): run, attach, plot, peak,
+ * list, rm, clean, plus help.  `report` (line tables from a saved JSON
+ * profile) joins the table when the JSON profile format exists; until then
+ * it is an unknown command rather than a stub.
+ *
+ * Exit statuses: 0 ok, 1 failure, 2 usage error; `run -E` passes on the
+ * program's own.  If a command that prints results cannot write them
+ * (CMD_STDOUT, e.g. `mprof list >/dev/full`) it fails with status 1.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef MPROF_VERSION
+#define MPROF_VERSION "0.0.0"
+#endif
+
+const struct cmd commands[] = {
+	{ "run", cmd_run, 0 },
+	{ "attach", cmd_attach, 0 },
+	{ "plot", cmd_plot, CMD_STDOUT },
+	{ "peak", cmd_peak, CMD_STDOUT },
+	{ "list", cmd_list, CMD_STDOUT },
+	{ "rm", cmd_rm, CMD_STDOUT },
+	{ "clean", cmd_clean, CMD_STDOUT },
+	{ "help", cmd_help, CMD_STDOUT },
+};
+const size_t ncommands = sizeof commands / sizeof commands[0];
+
+const char usage_main[] =
+	"usage: mprof <command> [<options>] [<arguments>]\n"
+	"\n"
+	"Sample the memory of a program over time and plot it, as Python's\n"
+	"mprof does, for any executable.\n"
+	"\n"
+	"commands:\n"
+	"    run      run a program and sample its memory into a .dat file\n"
+	"    attach   sample a running process, by pid or name\n"
+	"    plot     plot memory over time from .dat files\n"
+	"    peak     print the peak memory of .dat files\n"
+	"    list     list the mprofile_*.dat files here, with indices\n"
+	"    rm       remove .dat files, by name or index\n"
+	"    clean    remove every mprofile_*.dat file here\n"
+	"    help     show this text, or a command's usage\n"
+	"\n"
+	"'mprof <command> -h' or 'mprof help <command>' describes a command.\n";
+
+/* One entry per command, same order as commands[]. */
+static const struct {
+	const char *name;
+	const char *text;
+} usages[] = {
+	{ "run",
+	  "usage: mprof run [<options>] PROGRAM [ARGS...]\n"
+	  "\n"
+	  "Run PROGRAM (looked up in PATH) and sample its memory into\n"
+	  "mprofile_<YYYYMMDDhhmmss>.dat in the current directory.  The\n"
+	  "program's stdin, stdout and stderr are its own; it finds the path\n"
+	  "of the .dat in MPROF_DAT (a program built with the mprof plugin\n"
+	  "appends its FUNC records there).\n"
+	  "\n"
+	  "    -T, --interval S         seconds between samples (default 0.1)\n"
+	  "    -t, --timeout S          stop sampling after S seconds (the\n"
+	  "                             program runs on to its end)\n"
+	  "    -C, --include-children   add the memory of child processes\n"
+	  "    -M, --multiprocess       a CHLD series per child process\n"
+	  "    -E, --exit-code          exit with the program's status\n"
+	  "                             (128+N when killed by signal N)\n"
+	  "    -o, --output FILE        write the samples to FILE\n"
+	  "        --backend B          rss (default), pss, uss or vms\n"
+	  "    -h, --help               show this text\n" },
+	{ "attach",
+	  "usage: mprof attach [<options>] PID|NAME\n"
+	  "\n"
+	  "Sample a running process (by pid, or the first whose name contains\n"
+	  "NAME) until it exits, the timeout expires, or Ctrl-C.\n"
+	  "\n"
+	  "    -T, --interval S         seconds between samples (default 0.1)\n"
+	  "    -t, --timeout S          stop after S seconds (default 3600;\n"
+	  "                             0: no limit)\n"
+	  "    -C, --include-children   add the memory of child processes\n"
+	  "    -M, --multiprocess       a CHLD series per child process\n"
+	  "    -o, --output FILE        write the samples to FILE\n"
+	  "        --backend B          rss (default), pss, uss or vms\n"
+	  "    -h, --help               show this text\n" },
+	{ "plot",
+	  "usage: mprof plot [<options>] [FILE|INDEX...]\n"
+	  "\n"
+	  "Plot memory over time from .dat files (default: the newest\n"
+	  "mprofile_*.dat here; INDEX as in 'mprof list', -1 the newest).\n"
+	  "Several files are overlaid.  Without -o the plot goes to the\n"
+	  "first file's name with .png for .dat.\n"
+	  "\n"
+	  "    -o, --output FILE        write FILE (.png, .svg or .pdf)\n"
+	  "    -t, --title TITLE        title (default: the command line)\n"
+	  "    -n, --no-function-ts     hide function brackets (FUNC)\n"
+	  "    -w, --window A,B         only the seconds A to B\n"
+	  "    -f, --flame              function calls as a flame graph\n"
+	  "    -s, --slope              trend lines and their slope (MiB/s)\n"
+	  "    -h, --help               show this text\n" },
+	{ "peak",
+	  "usage: mprof peak [<options>] [FILE|INDEX...]\n"
+	  "\n"
+	  "Print the peak memory of each file (default: the newest\n"
+	  "mprofile_*.dat here), and of each child process it recorded.\n"
+	  "\n"
+	  "    --func NAME              peak while function NAME ran\n"
+	  "    -h, --help               show this text\n" },
+	{ "list",
+	  "usage: mprof list\n"
+	  "\n"
+	  "List the mprofile_*.dat files here, oldest first, with the index\n"
+	  "that plot, peak and rm accept.\n"
+	  "\n"
+	  "    -h, --help               show this text\n" },
+	{ "rm",
+	  "usage: mprof rm [--dry-run] FILE|INDEX...\n"
+	  "\n"
+	  "Remove the given .dat files (and their legacy _ts companions).\n"
+	  "\n"
+	  "    --dry-run                show what would be removed\n"
+	  "    -h, --help               show this text\n" },
+	{ "clean",
+	  "usage: mprof clean [--dry-run]\n"
+	  "\n"
+	  "Remove every mprofile_*.dat file in the current directory.\n"
+	  "\n"
+	  "    --dry-run                show what would be removed\n"
+	  "    -h, --help               show this text\n" },
+	{ "help",
+	  "usage: mprof help [COMMAND]\n"
+	  "\n"
+	  "Show the list of commands, or COMMAND's usage.\n" },
+};
+
+const char *usage_of(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof usages / sizeof usages[0]; i++)
+		if (strcmp(usages[i].name, name) == 0)
+			return usages[i].text;
+	return usage_main;
+}
+
+const struct cmd *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ncommands; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/*
+ * Run a command and check that what it printed reached stdout; a command
+ * whose output is lost (disk full, closed pipe) must not report success.
+ */
+static int run_command(const struct cmd *c, int argc, char **argv)
+{
+	int rc = c->fn(argc, argv);
+
+	if (c->flags & CMD_STDOUT) {
+		if (fflush(stdout) || ferror(stdout)) {
+			if (errno != EPIPE)
+				error("cannot write to stdout: %s",
+				      strerror(errno));
+			return EXIT_FAIL;
+		}
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (argc < 2) {
+		fputs(usage_main, stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fputs(usage_main, stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("mprof %s\n", MPROF_VERSION);
+		return EXIT_OK;
+	}
+	c = find_command(argv[1]);
+	if (!c) {
+		if (argv[1][0] == '-')
+			error("unknown option '%s'", argv[1]);
+		else
+			error("'%s' is not an mprof command (see 'mprof help')",
+			      argv[1]);
+		return EXIT_USAGE;
+	}
+	return run_command(c, argc - 1, argv + 1);
+}

@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: MIT
+# Shared by the shell tests of the mprof command: each test script sources
+# this, runs in a fresh temporary directory, and ends with `finish`, which
+# prints "N passed, M failed" and exits non-zero on any failure.
+#
+# Environment (set by tests/cli/CMakeLists.txt): MPROF (the binary),
+# CLI_ALLOC (tests/cli/alloc.c), SAMPLES_BIN (built samples), MPROF_PYTHON
+# (a python3 with memory_profiler and matplotlib, or empty), SRCDIR.
+
+set -u
+passed=0
+failed=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mprof-cli.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+
+pass() { passed=$((passed + 1)); echo "ok - $1"; }
+fail() {
+	failed=$((failed + 1))
+	echo "FAIL - $1"
+	[ -f out ] && sed 's/^/    stdout: /' out | head -20
+	[ -f err ] && sed 's/^/    stderr: /' err | head -20
+	return 0
+}
+
+# run CMD...: status in $status, output in ./out and ./err
+run() {
+	"$@" >out 2>err
+	status=$?
+}
+
+# check DESC CMD...: pass if CMD succeeds
+check() {
+	local desc=$1
+	shift
+	if "$@"; then pass "$desc"; else fail "$desc"; fi
+}
+
+status_is() { [ "$status" -eq "$1" ]; }
+out_has() { grep -Eq -- "$1" out; }
+err_has() { grep -Eq -- "$1" err; }
+out_is() { [ "$(cat out)" = "$1" ]; }
+err_lines() { [ "$(wc -l <err)" -eq "$1" ]; }
+
+# A float comparison for awk: near A B TOL
+near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
+
+# Count the records of a kind in a .dat
+count() { grep -c "^$1 " "$2" || true; }
+
+# The largest MEM figure in a .dat, by awk (an independent reader)
+max_mem() { awk '$1 == "MEM" { v = $2 + 0; if (!n || v > m) { m = v; n = 1 } } END { printf "%.3f\n", m }' "$1"; }
+
+finish() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit $?
+}
