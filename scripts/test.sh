@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# test.sh - the README's second command: installs what is missing, builds
+# mprof into build/ and runs the whole test suite with ctest (unit, plugin,
+# end-to-end, csmith).  Arguments go to ctest (e.g. `-L e2e`); the exit
+# status is ctest's.
+set -euo pipefail
+
+# shellcheck source=deps.sh
+. "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
+
+mp_install_missing
+mp_build
+
+status=0
+ctest --test-dir "$MP_ROOT/build" --output-on-failure -j2 "$@" || status=$?
+exit "$status"
