@@ -14,7 +14,7 @@ mp_install_missing
 mp_build
 
 cd "$MP_ROOT/samples"
-cmd=("${CC:-gcc}" -g -O2 -I../include -fplugin=../build/lib/mprof.so basic.c -o ../build/basic)
+cmd=("${CC:-gcc}" -g -O2 -fplugin=../build/lib/mprof.so basic.c -o ../build/basic)
 echo "+ (cd samples && ${cmd[*]} && ../build/basic)"
 "${cmd[@]}"
 ../build/basic
