@@ -166,6 +166,19 @@ public:
 		mp_lines lines;
 		mp_lines_analyze(fn, &lines);
 		const char *name = function_name(fn->decl);
+		/* A probe call between `register long r asm("rdi") = x;` and
+		   the asm that reads r clobbers the register (GCC only keeps a
+		   local register variable in its register up to the next
+		   call): keep the entry and exit probes, drop the lines. */
+		if (fn->has_local_explicit_reg_vars) {
+			lines.probes.clear();
+			if (lookup_attribute("mprof", DECL_ATTRIBUTES(fn->decl)))
+				warning_at(DECL_SOURCE_LOCATION(fn->decl),
+					   OPT_Wattributes,
+					   "%qs uses local register variables: "
+					   "only its calls are profiled, not its "
+					   "lines", name);
+		}
 		if (debug_dump)
 			fprintf(stderr, "mprof: %s:%d-%d %s: %zu line probes\n",
 				DECL_SOURCE_FILE(fn->decl), lines.first_line,

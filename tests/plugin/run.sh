@@ -12,6 +12,8 @@
 #              one runtime, one report with all their functions
 # nolink       `gcc -g -fplugin=mprof.so basic.c` and nothing else gives a
 #              program that prints its table on stderr
+# repro        every tests/plugin/repro/*.c whose header says `Expect: same`
+#              prints and exits the same plain and with -all, at -O0 and -O2
 set -euo pipefail
 case_name=$1 src=$2 build=$3
 plugin=$build/lib/mprof.so
@@ -100,6 +102,26 @@ nolink)
 	grep -q '^Line #    Mem usage    Increment  Occurrences   Line Contents$' "$tmp/err" ||
 		fail "no table header"
 	echo "ok: nolink"
+	;;
+repro)
+	cd "$src/tests/plugin/repro"
+	n=0
+	for f in *.c; do
+		grep -q '^ \* Expect: same$' "$f" || continue
+		for o in -O0 -O2; do
+			$cc $o -w "$f" -o "$tmp/plain"
+			$cc $o -w -fplugin="$plugin" -fplugin-arg-mprof-all "$f" -o "$tmp/prof"
+			set +e
+			"$tmp/plain" >"$tmp/plain.out" 2>&1; a=$?
+			MPROF_OUTPUT=/dev/null "$tmp/prof" >"$tmp/prof.out" 2>&1; b=$?
+			set -e
+			[ "$a" = "$b" ] || fail "$f $o: exit $a plain, $b instrumented"
+			cmp -s "$tmp/plain.out" "$tmp/prof.out" || fail "$f $o: output differs"
+			n=$((n + 1))
+		done
+	done
+	[ "$n" -gt 0 ] || fail "no reproducer was run"
+	echo "ok: $n reproducer builds behave as plain"
 	;;
 *)
 	fail "unknown case $case_name"
