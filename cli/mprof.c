@@ -4,9 +4,8 @@
  * text, and main(), the only place that exits.
  *
  * Subcommands follow Python's mprof (SPEC §8): run, attach, plot, peak,
- * list, rm, clean, plus help.  `report` (line tables from a saved JSON
- * profile) joins the table when the JSON profile format exists; until then
- * it is an unknown command rather than a stub.
+ * list, rm, clean, plus report (the line tables again, from a profile the
+ * runtime saved as JSON) and help.
  *
  * Exit statuses: 0 ok, 1 failure, 2 usage error; `run -E` passes on the
  * program's own.  If a command that prints results cannot write them
@@ -31,6 +30,7 @@ const struct cmd commands[] = {
 	{ "list", cmd_list, CMD_STDOUT },
 	{ "rm", cmd_rm, CMD_STDOUT },
 	{ "clean", cmd_clean, CMD_STDOUT },
+	{ "report", cmd_report, CMD_STDOUT },
 	{ "help", cmd_help, CMD_STDOUT },
 };
 const size_t ncommands = sizeof commands / sizeof commands[0];
@@ -49,6 +49,7 @@ const char usage_main[] =
 	"    list     list the mprofile_*.dat files here, with indices\n"
 	"    rm       remove .dat files, by name or index\n"
 	"    clean    remove every mprofile_*.dat file here\n"
+	"    report   print the line tables of a profile saved as JSON\n"
 	"    help     show this text, or a command's usage\n"
 	"\n"
 	"'mprof <command> -h' or 'mprof help <command>' describes a command.\n";
@@ -134,6 +135,18 @@ static const struct {
 	  "Remove every mprofile_*.dat file in the current directory.\n"
 	  "\n"
 	  "    --dry-run                show what would be removed\n"
+	  "    -h, --help               show this text\n" },
+	{ "report",
+	  "usage: mprof report [<options>] [FILE]\n"
+	  "\n"
+	  "Print the line tables of a profile the program saved as JSON\n"
+	  "(MPROF_JSON=FILE), exactly as it printed them at exit; the source\n"
+	  "is read again.  Default: the newest mprofile_*.json here; - reads\n"
+	  "standard input.\n"
+	  "\n"
+	  "        --precision N        decimals of the MiB figures (0 to 10;\n"
+	  "                             default: the run's MPROF_PRECISION)\n"
+	  "        --json               print the profile as normalised JSON\n"
 	  "    -h, --help               show this text\n" },
 	{ "help",
 	  "usage: mprof help [COMMAND]\n"

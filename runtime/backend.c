@@ -10,7 +10,8 @@
  * program closed it, the first failed read reopens it; a forked child
  * reopens it because the inherited one still reads the parent's figures.
  * A read that fails returns the last good figure.  Nothing here allocates
- * or locks: read() runs inside every probe.
+ * or locks, and errno is kept: read() runs inside every probe.  The rss
+ * backend reads statm only when rss.c says the figure can have changed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 
 #include "heap.h"
 #include "internal.h"
+#include "rss.h"
 
 #define STATM		"/proc/self/statm"
 #define SMAPS_ROLLUP	"/proc/self/smaps_rollup"
@@ -35,6 +37,7 @@ static int statm_fd = -1;
 static int smaps_fd = -1;
 static int64_t page_size;
 static int64_t last;			/* last good figure */
+static int exact;			/* MPROF_EXACT */
 
 /*
  * Replace the descriptor in `*slot`, which just failed, by a new one.  The
@@ -110,22 +113,34 @@ static int64_t keep(int64_t v)
 	return v;
 }
 
-static int64_t read_rss(void)
+/* The figures of statm's first `nfields` fields: errno kept. */
+static int64_t statm_field(int nfields)
 {
 	uint64_t pages[2];
+	int saved = errno;
+	int64_t v;
 
-	if (read_statm(pages, 2) < 0)
-		return __atomic_load_n(&last, __ATOMIC_RELAXED);
-	return keep((int64_t)pages[1] * page_size);
+	if (read_statm(pages, nfields) < 0)
+		v = __atomic_load_n(&last, __ATOMIC_RELAXED);
+	else
+		v = keep((int64_t)pages[nfields - 1] * page_size);
+	errno = saved;
+	return v;
+}
+
+static int64_t read_rss_exact(void)
+{
+	return statm_field(2);
+}
+
+static int64_t read_rss(void)
+{
+	return mp_rss_read();
 }
 
 static int64_t read_vms(void)
 {
-	uint64_t pages[1];
-
-	if (read_statm(pages, 1) < 0)
-		return __atomic_load_n(&last, __ATOMIC_RELAXED);
-	return keep((int64_t)pages[0] * page_size);
+	return statm_field(1);
 }
 
 /* The kB value of the line of `buf` that starts with `key` ("Pss:"). */
@@ -160,18 +175,24 @@ static int64_t read_smaps(int uss)
 	return (int64_t)(a + b) * 1024;
 }
 
+static int64_t smaps_figure(int uss)
+{
+	int saved = errno;
+	int64_t v = read_smaps(uss);
+
+	v = v < 0 ? __atomic_load_n(&last, __ATOMIC_RELAXED) : keep(v);
+	errno = saved;
+	return v;
+}
+
 static int64_t read_pss(void)
 {
-	int64_t v = read_smaps(0);
-
-	return v < 0 ? __atomic_load_n(&last, __ATOMIC_RELAXED) : keep(v);
+	return smaps_figure(0);
 }
 
 static int64_t read_uss(void)
 {
-	int64_t v = read_smaps(1);
-
-	return v < 0 ? __atomic_load_n(&last, __ATOMIC_RELAXED) : keep(v);
+	return smaps_figure(1);
 }
 
 static int64_t read_heap(void)
@@ -205,6 +226,14 @@ static int init_statm(void)
 		return -1;
 	}
 	return 0;
+}
+
+/* statm, then the fast path in front of it. */
+static int init_rss(void)
+{
+	if (init_statm() < 0)
+		return -1;
+	return mp_rss_start(read_rss_exact, exact);
 }
 
 static int init_smaps(void)
@@ -247,8 +276,14 @@ static void reopen_all(void)
 	}
 }
 
+static void rss_atfork_child(void)
+{
+	reopen_all();
+	mp_rss_atfork_child();
+}
+
 static const struct mp_backend backends[MP_BACKEND_COUNT] = {
-	[MP_BACKEND_RSS] = { "rss", init_statm, read_rss, reopen_all },
+	[MP_BACKEND_RSS] = { "rss", init_rss, read_rss, rss_atfork_child },
 	[MP_BACKEND_PSS] = { "pss", init_smaps, read_pss, reopen_all },
 	[MP_BACKEND_USS] = { "uss", init_smaps, read_uss, reopen_all },
 	[MP_BACKEND_VMS] = { "vms", init_statm, read_vms, reopen_all },
@@ -286,6 +321,22 @@ void mp_backend_choose(enum mp_backend_id id)
 	if (id == MP_BACKEND_RSS || mp_backend_set(&backends[MP_BACKEND_RSS]))
 		mp_init_warn("mprof: cannot read " STATM " (%s); memory figures will be 0",
 			     strerror(errno));
+}
+
+void mp_backend_exact(int on)
+{
+	exact = on;
+}
+
+enum mp_backend_id mp_backend_fast(void)
+{
+	const struct mp_backend *b = __atomic_load_n(&active, __ATOMIC_ACQUIRE);
+
+	if (b == &backends[MP_BACKEND_HEAP])
+		return MP_BACKEND_HEAP;
+	if (b == &backends[MP_BACKEND_RSS])
+		return MP_BACKEND_RSS;
+	return (enum mp_backend_id)-1;
 }
 
 void mp_backend_atfork_child(void)

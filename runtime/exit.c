@@ -13,6 +13,10 @@
  * which keeps reports whole.  A child whose file name has %p gets a file of
  * its own and truncates it at exit instead.  The name is made absolute at
  * start, so a chdir() in the program does not move the report.
+ *
+ * The other outputs hang off the same three moments (set-up, fork, exit):
+ * the JSON profile (jsonout.c, from the same merged profile as the tables)
+ * and the FUNC records (funclog.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +27,7 @@
 
 #include "internal.h"
 #include "profile.h"
+#include "rss.h"
 
 static enum mp_output_kind kind;	/* where the report goes */
 static char tmpl[PATH_MAX];		/* absolute MPROF_OUTPUT, %p unexpanded */
@@ -57,6 +62,8 @@ void mp_exit_setup(const struct mp_settings *s)
 {
 	int fd;
 
+	mp_jsonout_setup(s);
+	mp_funclog_setup(s);
 	precision = s->precision;
 	kind = s->output_kind;
 	if (kind != MP_OUTPUT_FILE)
@@ -82,6 +89,8 @@ void mp_exit_atfork_child(pid_t parent_pid)
 {
 	char mine[PATH_MAX];
 
+	mp_jsonout_atfork_child();
+	mp_funclog_atfork_child();
 	parent = parent_pid;
 	if (kind != MP_OUTPUT_FILE)
 		return;
@@ -154,6 +163,8 @@ static void tables(void)
 	n = mp_registry_collect(&p);
 	if (n > 0)
 		mp_profile_merge(&p);
+	if (n >= 0)
+		mp_jsonout_write(&p, parent);
 	if (n > 0 && (mem = open_memstream(&buf, &len))) {
 		if (parent)
 			fprintf(mem, "Process %ld (child of %ld)\n\n",
@@ -175,11 +186,13 @@ void mp_exit_report(void)
 	unsigned held = mp_probe_hold();
 	int saved = errno;
 
+	mp_funclog_exit_report();
 	tables();
 	if (mismatched)
 		mp_init_warn("mprof: %u instrumented module%s built for probe ABI version %u, this runtime speaks %u: not profiled (rebuild with the matching plugin)",
 			     mismatched, mismatched > 1 ? "s" : "", version,
 			     MPROF_ABI_VERSION);
+	mp_rss_report();
 	if (dropped)
 		mp_init_warn("mprof: %llu probe event%s dropped (a probe re-entered from a signal handler, a function whose entry was not seen, or no memory for the shadow stack); some figures are incomplete",
 			     (unsigned long long)dropped, dropped > 1 ? "s" : "");

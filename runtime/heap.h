@@ -7,7 +7,8 @@
  * It works whatever way the runtime reached the process -- linked with
  * -lmprof or dlopen()ed by the plugin's constructor -- because it does not
  * rely on symbol interposition: it rewrites the GOT slots of malloc & co. in
- * every loaded module (and in modules loaded later through dlopen).
+ * every loaded module (and in modules loaded later through dlopen), through
+ * got.h.  The figure is one variable, so a probe reads it with one load.
  *
  * Blocks allocated before mp_heap_start() are unknown to it: freeing them
  * changes nothing; realloc of one counts the new block in full.
@@ -25,5 +26,13 @@ int mp_heap_start(void);
 
 /* Bytes currently allocated through tracked calls since mp_heap_start(). */
 int64_t mp_heap_current(void);
+
+extern int64_t mp_heap_total;
+
+/* mp_heap_current(), inlined into the probes. */
+static inline int64_t mp_heap_read(void)
+{
+	return __atomic_load_n(&mp_heap_total, __ATOMIC_RELAXED);
+}
 
 #endif /* MP_HEAP_H */

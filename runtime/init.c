@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "solo.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int ready;			/* init_once() has completed */
@@ -50,6 +51,7 @@ static void atfork_child(void)
 	pid_t parent = self;
 
 	self = getpid();
+	mp_solo_atfork_child();
 	mp_registry_atfork_child();
 	mp_registry_zero();
 	mp_backend_atfork_child();
@@ -67,6 +69,8 @@ static void init_once(void)
 		mp_init_warn("%s", s.warn[i]);
 	self = getpid();
 	mp_probe_init();
+	mp_solo_start();
+	mp_backend_exact(s.exact);
 	mp_backend_choose(s.backend);
 	mp_exit_setup(&s);
 	pthread_atfork(mp_registry_atfork_prepare, mp_registry_atfork_parent,

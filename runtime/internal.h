@@ -5,15 +5,21 @@
  *
  *   probe.c     __mprof_bind and the three probes: the per-thread shadow
  *               stack and the accounting of SPEC §4;
+ *   solo.c      one thread or many (solo.h): plain or atomic updates;
+ *   rss.c       the rss backend's fast path (rss.h);
  *   registry.c  every descriptor that ran, and the snapshots that keep the
  *               data of dlclose()d modules;
  *   backend.c   the memory figure (rss, vms, pss, uss, heap) behind a
  *               swappable method table;
  *   settings.c  MPROF_* environment variables, parsed by a pure function;
  *   init.c      lazy, thread-safe initialisation and the fork handlers;
- *   exit.c      the at-exit report and where it is written.
+ *   exit.c      the at-exit report and where it is written;
+ *   jsonout.c   the profile as JSON at exit (MPROF_JSON), called by exit.c;
+ *   funclog.c   FUNC records for `mprof run` (MPROF_DAT): the wrapped
+ *               entry and exit probes __mprof_bind hands out instead.
  *
- * (heap.c, behind heap.h, and usage.c, behind mprof.h, stand alone.)
+ * (heap.c behind heap.h, got.c behind got.h, and usage.c behind mprof.h
+ * stand alone.)
  *
  * Rules every file keeps: code reachable from a probe never allocates with
  * the program's malloc, never prints and takes no lock of its own (the one
@@ -64,6 +70,9 @@ void mp_probe_atfork_child(void);
 /* Shadow-stack depth of the calling thread (for tests). */
 size_t mp_probe_depth(void);
 
+/* The calling thread's busy flag, nonzero while a probe runs (solo.c). */
+const unsigned *mp_probe_busy_flag(void);
+
 /* ---- registry.c --------------------------------------------------------- */
 
 /*
@@ -94,7 +103,7 @@ long mp_registry_collect(struct mp_profile *p);
 
 /*
  * A source of the memory figure, in bytes.  read() runs in every probe: no
- * allocation, no lock, may clobber errno (the probe restores it).
+ * allocation, no lock, errno kept.
  */
 struct mp_backend {
 	const char *name;		/* as MPROF_BACKEND spells it */
@@ -112,6 +121,15 @@ enum mp_backend_id {
 	MP_BACKEND_COUNT
 };
 
+/*
+ * probe.c: the probes for backend `id`, copies with the heap or rss read
+ * inlined, or the generic ones (any other id, e.g. -1).
+ */
+void mp_probe_pick(enum mp_backend_id id,
+		   void (**enter_fn)(struct __mprof_site *),
+		   void (**line_fn)(struct __mprof_site *),
+		   void (**exit_fn)(struct __mprof_site *));
+
 /* The built-in backend `id`. */
 const struct mp_backend *mp_backend_get(enum mp_backend_id id);
 
@@ -125,6 +143,13 @@ int mp_backend_set(const struct mp_backend *b);
 /* Install the backend the settings ask for, falling back to rss (one
  * line on stderr) when it cannot start.  Keeps one installed by a test. */
 void mp_backend_choose(enum mp_backend_id id);
+
+/* MPROF_EXACT: the rss backend reads on every event.  Before choose. */
+void mp_backend_exact(int on);
+
+/* The id of the backend in use if it is the built-in heap or rss, else -1
+ * (probes with its read inlined exist for those two). */
+enum mp_backend_id mp_backend_fast(void);
 
 /*
  * The current figure from the backend in use (0 before initialisation):
@@ -142,7 +167,7 @@ void mp_backend_atfork_child(void);
 
 /* ---- settings.c --------------------------------------------------------- */
 
-#define MP_SETTINGS_MAXWARN	4
+#define MP_SETTINGS_MAXWARN	8
 #define MP_SETTINGS_WARNLEN	256
 
 enum mp_output_kind {
@@ -156,6 +181,10 @@ struct mp_settings {
 	enum mp_output_kind output_kind; /* MPROF_OUTPUT */
 	char output[PATH_MAX];		/* file name, %p not expanded yet */
 	int precision;			/* MPROF_PRECISION, 0..10 */
+	int exact;			/* MPROF_EXACT: rss read on every event */
+	char json[PATH_MAX];		/* MPROF_JSON: "" off, "-" stdout, or a
+					   file name, %p not expanded yet */
+	char dat[PATH_MAX];		/* MPROF_DAT (set by `mprof run`), or "" */
 	int nwarn;			/* lines to print on stderr */
 	char warn[MP_SETTINGS_MAXWARN][MP_SETTINGS_WARNLEN];
 };
@@ -195,5 +224,64 @@ void mp_exit_report(void);
 
 /* Fork child: label the child's report, give it its own %p file. */
 void mp_exit_atfork_child(pid_t parent);
+
+/* ---- jsonout.c ---------------------------------------------------------- */
+
+/*
+ * MPROF_JSON, called from mp_exit_setup(): make the name absolute, expand
+ * %p and truncate the file now (a crash leaves it empty, never a stale
+ * profile of an earlier run).
+ */
+void mp_jsonout_setup(const struct mp_settings *s);
+
+/*
+ * Write `p` (merged) as JSON where MPROF_JSON says, in one write(); called
+ * by the at-exit report even when no profiled function ran.  `parent` is
+ * nonzero in a forked child.  Does nothing when MPROF_JSON is unset, or in
+ * a child whose MPROF_JSON has no %p (the file is the parent's).
+ */
+void mp_jsonout_write(const struct mp_profile *p, pid_t parent);
+
+/* Fork child: use the child's own %p file, or write nothing. */
+void mp_jsonout_atfork_child(void);
+
+/* ---- funclog.c ---------------------------------------------------------- */
+
+/*
+ * FUNC records (SPEC §8): when MPROF_DAT names a .dat (`mprof run` sets
+ * it), every call of a profiled function appends one line to it.  The
+ * wrapped probes record what the FUNC line needs, then tail-call the
+ * probe they wrap (__mprof_enter/__mprof_exit until mp_funclog_wrap()),
+ * which therefore runs in the frame it would have had if called directly.
+ */
+void mp_funclog_enter(struct __mprof_site *s0);
+void mp_funclog_exit(struct __mprof_site *s0);
+
+/* Nonzero once the .dat of MPROF_DAT is open for FUNC records. */
+int mp_funclog_active(void);
+
+/*
+ * For __mprof_bind(), when mp_funclog_active(): keep the entry and exit
+ * probes it picked as the ones the wrappers call, and put the wrappers in
+ * their place.  Idempotent.
+ */
+void mp_funclog_wrap(void (**enter)(struct __mprof_site *),
+		     void (**exit)(struct __mprof_site *));
+
+/* Called from mp_exit_setup(): open MPROF_DAT (O_APPEND), or stay off. */
+void mp_funclog_setup(const struct mp_settings *s);
+
+/*
+ * At exit: write the records of the calls the exiting thread still has
+ * open (exit() called inside them), then say once on stderr how many
+ * records were lost.
+ */
+void mp_funclog_exit_report(void);
+
+/* Fork child: no FUNC records (the .dat is the parent's curve). */
+void mp_funclog_atfork_child(void);
+
+/* Events lost so far: calls left by longjmp, re-entered, or not stored. */
+uint64_t mp_funclog_lost(void);
 
 #endif /* MP_INTERNAL_H */

@@ -13,12 +13,24 @@
  * adds into the same sites.
  *
  * Invariants: the stack lives in memory from mmap (grown with mremap), never
- * in the program's malloc; only its thread touches it; TLS holds just a
- * pointer and a busy flag (initial-exec, so a probe never calls into the
- * dynamic linker).  While a probe runs, the busy flag makes any probe
+ * in the program's malloc; only its thread touches it; TLS holds just the
+ * stack, its innermost usable frame (`top`, which the fast paths use
+ * without looking at the stack) and a busy flag (initial-exec, so a probe
+ * never calls into the dynamic linker).  While a probe runs, the busy flag makes any probe
  * reached from a signal handler drop its event (counted) instead of
  * touching a half-updated stack.  Site counters are shared between threads
- * and only updated with relaxed atomics.  errno is preserved.
+ * and only accessed with relaxed atomics: while the process has one thread
+ * (solo.h) an update is a load and a store, plain moves on x86, and
+ * from its second thread on a locked read-modify-write.  errno is
+ * preserved: the fast path makes no call that can change it, and every
+ * slow path (a backend's read, stack growth, registration) keeps it.
+ *
+ * The probes exist in one generic copy, which reads the backend through
+ * mp_backend_read(), and copies specialised for the heap and rss backends
+ * with the read inlined (one load; a few loads and a compare), which
+ * __mprof_bind() hands out when one of those is the backend in use.  A
+ * probe's fast path makes no call; whatever it cannot do it hands to a
+ * slow function as a tail call.
  *
  * longjmp and exceptions skip exit probes.  Frames are therefore checked
  * against the stack pointer: the stack grows down, so a frame whose `sp` is
@@ -34,7 +46,10 @@
 #include <stdint.h>
 #include <sys/mman.h>
 
+#include "heap.h"
 #include "internal.h"
+#include "rss.h"
+#include "solo.h"
 
 struct frame {
 	struct __mprof_func *func;	/* function of this activation */
@@ -61,6 +76,9 @@ enum {
 
 struct tls {
 	struct stack *stack;		/* NULL until the thread's first entry */
+	struct frame *top;		/* innermost frame, or NULL when the
+					   stack is missing, empty or has lost
+					   entries: then only slow paths run */
 	unsigned busy;			/* BUSY_* */
 };
 
@@ -100,10 +118,28 @@ static void busy_drop(void)
 		drop();
 }
 
-static inline void raise_peak(int64_t *peak, int64_t m)
+/* A relaxed add: load and store while alone, else a locked add. */
+static inline uint64_t add_u64(uint64_t *v, uint64_t d, bool one)
+{
+	uint64_t old;
+
+	if (MP_LIKELY(one)) {
+		old = __atomic_load_n(v, __ATOMIC_RELAXED);
+		__atomic_store_n(v, old + d, __ATOMIC_RELAXED);
+		return old;
+	}
+	return __atomic_fetch_add(v, d, __ATOMIC_RELAXED);
+}
+
+static inline void raise_peak(int64_t *peak, int64_t m, bool one)
 {
 	int64_t old = __atomic_load_n(peak, __ATOMIC_RELAXED);
 
+	if (MP_LIKELY(one)) {
+		if (m > old)
+			__atomic_store_n(peak, m, __ATOMIC_RELAXED);
+		return;
+	}
 	while (m > old &&
 	       !__atomic_compare_exchange_n(peak, &old, m, 1, __ATOMIC_RELAXED,
 					    __ATOMIC_RELAXED))
@@ -112,18 +148,20 @@ static inline void raise_peak(int64_t *peak, int64_t m)
 
 /*
  * Record that frame `f` left its current line with the figure at `m`.  Most
- * lines change nothing: skipping the zero add saves a locked instruction.
+ * lines change nothing: skipping the zero add saves an instruction, a
+ * locked one when threads share the site.
  */
 static inline void charge(const struct frame *f, int64_t m)
 {
 	struct __mprof_site *s = f->cur;
+	bool one = mp_solo();
 
 	if (!s)
 		return;
-	__atomic_fetch_add(&s->count, 1, __ATOMIC_RELAXED);
+	add_u64(&s->count, 1, one);
 	if (m != f->before)
-		__atomic_fetch_add(&s->incr, m - f->before, __ATOMIC_RELAXED);
-	raise_peak(&s->peak, m);
+		add_u64((uint64_t *)&s->incr, (uint64_t)(m - f->before), one);
+	raise_peak(&s->peak, m, one);
 }
 
 static size_t frames_in(size_t bytes)
@@ -145,6 +183,8 @@ static struct stack *make_room(void)
 
 	if (!st) {
 		mp_init();
+		if (mp_solo() && !mp_solo_owner)
+			mp_solo_stranger();
 		p = mmap(NULL, STACK_FIRST_BYTES, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
@@ -167,6 +207,13 @@ static struct stack *make_room(void)
 	if (__atomic_load_n(&stack_key_ok, __ATOMIC_ACQUIRE))
 		pthread_setspecific(stack_key, st);
 	return st;
+}
+
+/* Point tls.top at the innermost frame after `st` changed. */
+static void retop(const struct stack *st)
+{
+	tls.top = st && st->depth && !st->lost ?
+		  (struct frame *)&st->f[st->depth - 1] : NULL;
 }
 
 /*
@@ -203,35 +250,44 @@ static struct frame *resync(struct stack *st, const struct __mprof_func *fn,
 }
 
 /*
- * Entry: count the call on the signature row (Mem usage: the largest figure
- * at entry; Increment: the figure at the first entry) and push a frame.
- * Registration and stack growth happen before the read, so the runtime's
- * own memory is not charged to the function.
+ * The probes in two layers.  The slow functions do everything, for any
+ * backend: first entries, registration, stack growth, resynchronisation,
+ * drops, and a figure from mp_backend_read().  The fast bodies below them
+ * handle the common case -- the thread's innermost frame belongs to the
+ * probing function and the backend has its figure at hand -- with no call,
+ * so they need no callee-saved register; anything else goes to the slow
+ * function.  Both run with the busy flag set by the fast body.
  */
-void __mprof_enter(struct __mprof_site *s0)
+
+/* Entry: count the call on the signature row (Mem usage: the largest
+ * figure at entry; Increment: the figure at the first entry) and push a
+ * frame.  Registration and stack growth happen before the read, so the
+ * runtime's own memory is not charged to the function. */
+static void count_call(struct __mprof_site *s0, int64_t m)
 {
-	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	bool one = mp_solo();
+
+	if (add_u64(&s0->count, 1, one) == 0)
+		__atomic_store_n(&s0->incr, m, __ATOMIC_RELAXED);
+	raise_peak(&s0->peak, m, one);
+}
+
+__attribute__((noinline))
+static void enter_slow(struct __mprof_site *s0, uintptr_t sp)
+{
 	struct __mprof_func *fn = s0->func;
-	struct stack *st;
+	struct stack *st = tls.stack;
 	struct frame *f;
 	int64_t m;
-	int saved;
+	int saved = errno;
 
-	if (MP_UNLIKELY(__atomic_load_n(&tls.busy, __ATOMIC_RELAXED))) {
-		busy_drop();
-		return;
-	}
-	set_busy(BUSY_PROBE);
-	saved = errno;
-	st = tls.stack;
-	if (MP_UNLIKELY(!st || st->depth == st->cap || st->lost))
+	if (!st || st->depth == st->cap || st->lost)
 		st = make_room();
-	if (MP_UNLIKELY(!__atomic_load_n(&fn->registered, __ATOMIC_RELAXED)))
+	if (!__atomic_load_n(&fn->registered, __ATOMIC_RELAXED))
 		mp_registry_add(fn);
+	errno = saved;
 	m = mp_backend_read();
-	if (__atomic_fetch_add(&s0->count, 1, __ATOMIC_RELAXED) == 0)
-		__atomic_store_n(&s0->incr, m, __ATOMIC_RELAXED);
-	raise_peak(&s0->peak, m);
+	count_call(s0, m);
 	if (MP_LIKELY(st && !st->lost && st->depth < st->cap)) {
 		f = &st->f[st->depth++];
 		f->func = fn;
@@ -244,33 +300,25 @@ void __mprof_enter(struct __mprof_site *s0)
 			st->lost++;
 		drop();
 	}
-	errno = saved;
+	retop(st);
 	set_busy(BUSY_NONE);
 }
 
 /* Line event: charge the line being left, then start charging `s`. */
-void __mprof_line(struct __mprof_site *s)
+__attribute__((noinline))
+static void line_slow(struct __mprof_site *s, uintptr_t sp)
 {
-	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-	struct stack *st;
+	struct stack *st = tls.stack;
 	struct frame *f;
 	int64_t m;
-	int saved;
 
-	if (MP_UNLIKELY(__atomic_load_n(&tls.busy, __ATOMIC_RELAXED))) {
-		busy_drop();
-		return;
-	}
-	set_busy(BUSY_PROBE);
-	saved = errno;
-	st = tls.stack;
-	if (MP_UNLIKELY(!st || !st->depth || st->lost)) {
+	if (!st || !st->depth || st->lost) {
 		drop();
 		goto out;
 	}
 	m = mp_backend_read();
 	f = &st->f[st->depth - 1];
-	if (MP_UNLIKELY(f->func != s->func || f->sp != sp)) {
+	if (f->func != s->func || f->sp != sp) {
 		f = resync(st, s->func, sp, m, 0);
 		if (!f) {
 			drop();
@@ -281,27 +329,19 @@ void __mprof_line(struct __mprof_site *s)
 	f->cur = s;
 	f->before = m;
 out:
-	errno = saved;
+	retop(st);
 	set_busy(BUSY_NONE);
 }
 
 /* Exit: charge the last line run and pop the frame. */
-void __mprof_exit(struct __mprof_site *s0)
+__attribute__((noinline))
+static void exit_slow(struct __mprof_site *s0, uintptr_t sp)
 {
-	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-	struct stack *st;
+	struct stack *st = tls.stack;
 	struct frame *f;
 	int64_t m;
-	int saved;
 
-	if (MP_UNLIKELY(__atomic_load_n(&tls.busy, __ATOMIC_RELAXED))) {
-		busy_drop();
-		return;
-	}
-	set_busy(BUSY_PROBE);
-	saved = errno;
-	st = tls.stack;
-	if (MP_UNLIKELY(!st || !st->depth || st->lost)) {
+	if (!st || !st->depth || st->lost) {
 		if (st && st->lost)
 			st->lost--;
 		drop();
@@ -309,7 +349,7 @@ void __mprof_exit(struct __mprof_site *s0)
 	}
 	m = mp_backend_read();
 	f = &st->f[st->depth - 1];
-	if (MP_UNLIKELY(f->func != s0->func || f->sp != sp)) {
+	if (f->func != s0->func || f->sp != sp) {
 		f = resync(st, s0->func, sp, m, 1);
 		if (!f) {
 			drop();
@@ -319,8 +359,120 @@ void __mprof_exit(struct __mprof_site *s0)
 	charge(f, m);
 	st->depth--;
 out:
-	errno = saved;
+	retop(st);
 	set_busy(BUSY_NONE);
+}
+
+/*
+ * The fast bodies, instantiated per backend with `peek`, which yields the
+ * figure without a call, or says the slow path must get it.
+ */
+#define PROBE_BODY static inline __attribute__((always_inline))
+
+PROBE_BODY bool enter_fast(struct __mprof_site *s0, uintptr_t sp,
+			   bool (*peek)(int64_t *))
+{
+	struct __mprof_func *fn = s0->func;
+	struct stack *st = tls.stack;
+	struct frame *f;
+	int64_t m;
+
+	if (MP_UNLIKELY(!st || st->depth == st->cap || st->lost ||
+			!__atomic_load_n(&fn->registered, __ATOMIC_RELAXED) ||
+			!peek(&m)))
+		return false;
+	count_call(s0, m);
+	f = &st->f[st->depth++];
+	f->func = fn;
+	f->cur = NULL;
+	f->before = m;
+	f->sp = sp;
+	tls.top = f;
+	return true;
+}
+
+PROBE_BODY bool line_fast(struct __mprof_site *s, uintptr_t sp,
+			  bool (*peek)(int64_t *))
+{
+	struct frame *f = tls.top;
+	int64_t m;
+
+	if (MP_UNLIKELY(!f || f->func != s->func || f->sp != sp || !peek(&m)))
+		return false;
+	charge(f, m);
+	f->cur = s;
+	f->before = m;
+	return true;
+}
+
+PROBE_BODY bool exit_fast(struct __mprof_site *s0, uintptr_t sp,
+			  bool (*peek)(int64_t *))
+{
+	struct frame *f = tls.top;
+	struct stack *st;
+	int64_t m;
+
+	if (MP_UNLIKELY(!f || f->func != s0->func || f->sp != sp || !peek(&m)))
+		return false;
+	charge(f, m);
+	st = tls.stack;
+	st->depth--;
+	tls.top = st->depth ? f - 1 : NULL;
+	return true;
+}
+
+/* Busy check, fast body, else the slow function (a tail call). */
+#define PROBE(name, site, fast, slow, peek)				\
+	void name(struct __mprof_site *site)				\
+	{								\
+		uintptr_t sp = (uintptr_t)__builtin_frame_address(0);	\
+									\
+		if (MP_UNLIKELY(__atomic_load_n(&tls.busy,		\
+						__ATOMIC_RELAXED))) {	\
+			busy_drop();					\
+			return;						\
+		}							\
+		set_busy(BUSY_PROBE);					\
+		if (MP_LIKELY(fast(site, sp, peek))) {			\
+			set_busy(BUSY_NONE);				\
+			return;						\
+		}							\
+		slow(site, sp);						\
+	}
+
+/* The generic probes: every event takes the slow path's read. */
+static inline bool peek_none(int64_t *m)
+{
+	(void)m;
+	return false;
+}
+
+static inline bool peek_heap(int64_t *m)
+{
+	*m = mp_heap_read();
+	return true;
+}
+
+PROBE(__mprof_enter, s0, enter_fast, enter_slow, peek_none)
+PROBE(__mprof_line, s, line_fast, line_slow, peek_none)
+PROBE(__mprof_exit, s0, exit_fast, exit_slow, peek_none)
+static PROBE(enter_heap, s0, enter_fast, enter_slow, peek_heap)
+static PROBE(line_heap, s, line_fast, line_slow, peek_heap)
+static PROBE(exit_heap, s0, exit_fast, exit_slow, peek_heap)
+static PROBE(enter_rss, s0, enter_fast, enter_slow, mp_rss_peek)
+static PROBE(line_rss, s, line_fast, line_slow, mp_rss_peek)
+static PROBE(exit_rss, s0, exit_fast, exit_slow, mp_rss_peek)
+
+void mp_probe_pick(enum mp_backend_id id, void (**enter_fn)(struct __mprof_site *),
+		   void (**line_fn)(struct __mprof_site *),
+		   void (**exit_fn)(struct __mprof_site *))
+{
+	*enter_fn = id == MP_BACKEND_HEAP ? enter_heap :
+		    id == MP_BACKEND_RSS ? enter_rss : __mprof_enter;
+	*line_fn = id == MP_BACKEND_HEAP ? line_heap :
+		   id == MP_BACKEND_RSS ? line_rss : __mprof_line;
+	*exit_fn = id == MP_BACKEND_HEAP ? exit_heap :
+		   id == MP_BACKEND_RSS ? exit_rss : __mprof_exit;
 }
 
 __attribute__((visibility("default")))
@@ -337,9 +489,10 @@ void __mprof_bind(struct __mprof_probes *tab)
 		__atomic_store_n(&abi_seen, tab->version, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&abi_mismatches, 1, __ATOMIC_RELAXED);
 	} else {
-		tab->enter = __mprof_enter;
-		tab->line = __mprof_line;
-		tab->exit = __mprof_exit;
+		mp_probe_pick(mp_backend_fast(), &tab->enter, &tab->line,
+			      &tab->exit);
+		if (mp_funclog_active())
+			mp_funclog_wrap(&tab->enter, &tab->exit);
 	}
 	errno = saved;
 }
@@ -372,8 +525,10 @@ static void thread_gone(void *p)
 		while (st->depth)
 			charge(&st->f[--st->depth], m);
 	}
-	if (tls.stack == st)
+	if (tls.stack == st) {
 		tls.stack = NULL;
+		tls.top = NULL;
+	}
 	munmap(st, st->bytes);
 	set_busy(BUSY_NONE);
 }
@@ -382,6 +537,11 @@ void mp_probe_init(void)
 {
 	if (pthread_key_create(&stack_key, thread_gone) == 0)
 		__atomic_store_n(&stack_key_ok, 1, __ATOMIC_RELEASE);
+}
+
+const unsigned *mp_probe_busy_flag(void)
+{
+	return &tls.busy;
 }
 
 uint64_t mp_probe_dropped(void)

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * settings.c - the MPROF_* environment variables of SPEC §5 that the
- * runtime reads: MPROF_BACKEND, MPROF_OUTPUT and MPROF_PRECISION.
+ * runtime reads: MPROF_BACKEND, MPROF_OUTPUT, MPROF_PRECISION and
+ * MPROF_JSON, MPROF_DAT, which `mprof run` sets for FUNC records, and
+ * MPROF_EXACT (1: the rss backend reads RSS on every line event, the
+ * reference its fast path is tested against).
  *
  * mp_settings_parse() is pure: it reads through the getter it is given
  * (secure_getenv in init.c, so a setuid or setgid program ignores the
@@ -63,6 +66,26 @@ static void parse_output(struct mp_settings *s, const char *v)
 	}
 }
 
+/* MPROF_JSON takes MPROF_OUTPUT's values: a file (%p: the pid) or "-". */
+static void parse_json(struct mp_settings *s, const char *v)
+{
+	if (strlen(v) >= sizeof(s->json))
+		warn(s, "MPROF_JSON", "file name too long", v,
+		     "a file name shorter than PATH_MAX, %p for the pid, - for stdout",
+		     "no JSON profile");
+	else
+		strcpy(s->json, v);
+}
+
+static void parse_dat(struct mp_settings *s, const char *v)
+{
+	if (strlen(v) >= sizeof(s->dat))
+		warn(s, "MPROF_DAT", "file name too long", v,
+		     "a file name shorter than PATH_MAX", "no FUNC records");
+	else
+		strcpy(s->dat, v);
+}
+
 static void parse_precision(struct mp_settings *s, const char *v)
 {
 	int n = 0;
@@ -76,6 +99,14 @@ static void parse_precision(struct mp_settings *s, const char *v)
 		return;
 	}
 	s->precision = n;
+}
+
+static void parse_exact(struct mp_settings *s, const char *v)
+{
+	if (!strcmp(v, "0") || !strcmp(v, "1"))
+		s->exact = v[0] == '1';
+	else
+		warn(s, "MPROF_EXACT", "invalid value", v, "0, 1", "0");
 }
 
 void mp_settings_parse(struct mp_settings *s,
@@ -93,6 +124,12 @@ void mp_settings_parse(struct mp_settings *s,
 		parse_output(s, v);
 	if ((v = get("MPROF_PRECISION")) && *v)
 		parse_precision(s, v);
+	if ((v = get("MPROF_JSON")) && *v)
+		parse_json(s, v);
+	if ((v = get("MPROF_DAT")) && *v)
+		parse_dat(s, v);
+	if ((v = get("MPROF_EXACT")) && *v)
+		parse_exact(s, v);
 }
 
 int mp_settings_expand(char *buf, size_t size, const char *tmpl, pid_t pid)

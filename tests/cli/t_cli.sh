@@ -1,7 +1,6 @@
 # SPDX-License-Identifier: MIT
 # The command itself: help, usage, exit statuses, unknown commands and
-# options for every subcommand, `report` not yet a command, a failed
-# write to stdout.
+# options for every subcommand, a failed write to stdout.
 . "$(dirname "$0")/lib.sh"
 
 run "$MPROF"
@@ -14,12 +13,12 @@ run "$MPROF" --version
 check "--version" eval 'status_is 0 && out_has "^mprof [0-9]+\.[0-9]+"'
 run "$MPROF" frobnicate
 check "unknown command: status 2" eval "status_is 2 && err_has \"^mprof: 'frobnicate' is not an mprof command\""
-run "$MPROF" report
-check "report is not a command yet" eval "status_is 2 && err_has \"'report' is not an mprof command\""
+run "$MPROF" help
+check "help lists report" out_has "^    report "
 run "$MPROF" --frob
 check "unknown top-level option: status 2" eval "status_is 2 && err_has \"unknown option '--frob'\""
 
-for c in run attach plot peak list rm clean; do
+for c in run attach plot peak list rm clean report; do
 	run "$MPROF" help "$c"
 	check "help $c: its usage" eval "status_is 0 && out_has '^usage: mprof $c'"
 	run "$MPROF" "$c" -h

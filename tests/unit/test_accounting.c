@@ -20,11 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "internal.h"
 #include "profile.h"
+#include "solo.h"
 
 #define NOINLINE __attribute__((noinline))
 
@@ -482,6 +484,78 @@ static void test_two_threads(void **state)
 	assert_site(S(shared, 2), 2 * CALLS, -8 * 2 * CALLS, 4096);
 }
 
+FUNC(stranger, 125, 3);
+
+static NOINLINE void run_stranger(void)
+{
+	__mprof_enter(S(stranger, 0));
+	__mprof_line(S(stranger, 1));
+	__mprof_line(S(stranger, 2));
+	__mprof_exit(S(stranger, 0));
+	NO_TAIL();
+}
+
+static int stranger_done;
+
+/* Runs in a thread glibc makes itself (SIGEV_THREAD), not through the
+ * pthread_create the runtime wraps. */
+static void stranger_thread(union sigval v)
+{
+	(void)v;
+	mem = 64;
+	for (int i = 0; i < CALLS; i++)
+		run_stranger();
+	__atomic_store_n(&stranger_done, 1, __ATOMIC_RELEASE);
+}
+
+/* In a forked child (one thread: plain updates), a thread the runtime did
+ * not see being created runs the same function as the owner: the switch to
+ * atomic updates happens before its first update, and none is lost. */
+static int stranger_child(void)
+{
+	struct sigevent ev = { .sigev_notify = SIGEV_THREAD,
+			       .sigev_notify_function = stranger_thread };
+	struct itimerspec when = { .it_value = { 0, 1000 * 1000 } };
+	timer_t timer;
+	uint64_t mine = 0;
+
+	if (__atomic_load_n(&mp_solo_state, __ATOMIC_RELAXED) != MP_SOLO_ONE)
+		return 1;
+	if (timer_create(CLOCK_MONOTONIC, &ev, &timer) ||
+	    timer_settime(timer, 0, &when, NULL))
+		return 2;
+	mem = 64;
+	while (!__atomic_load_n(&stranger_done, __ATOMIC_ACQUIRE) ||
+	       mine < CALLS) {
+		run_stranger();
+		mine++;
+	}
+	if (__atomic_load_n(&mp_solo_state, __ATOMIC_RELAXED) != MP_SOLO_MANY)
+		return 3;
+	for (int i = 0; i < 3; i++)
+		if (stranger_s[i].count != CALLS + mine)
+			return 10 + i;
+	return 0;
+}
+
+static void test_stranger_thread(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+#ifdef __SANITIZE_THREAD__
+	skip();			/* ThreadSanitizer does not see libc's own threads */
+#endif
+	setup_func(&stranger);
+	pid = fork();
+	if (pid == 0)
+		_exit(stranger_child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 FUNC(quitter, 120, 2);
 
 static void *quitter_thread(void *arg)
@@ -753,6 +827,7 @@ int main(void)
 		cmocka_unit_test(test_alloca_frame),
 		cmocka_unit_test(test_two_threads),
 		cmocka_unit_test(test_thread_exit),
+		cmocka_unit_test(test_stranger_thread),
 		cmocka_unit_test(test_bind_version),
 		cmocka_unit_test(test_orphan_dropped),
 		cmocka_unit_test(test_signal_in_probe),

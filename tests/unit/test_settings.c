@@ -222,6 +222,62 @@ static void test_long_bad_value(void **state)
 	assert_non_null(strstr(s.warn[0], "zzz...' (accepted: rss, pss, uss, vms, heap); using rss"));
 }
 
+/* MPROF_EXACT is off by default, 1 turns it on, anything but 0 or 1 is
+ * refused with one line. */
+static void test_exact(void **state)
+{
+	(void)state;
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.exact, 0);
+	set_env("MPROF_EXACT", "1");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.exact, 1);
+	assert_int_equal(s.nwarn, 0);
+	set_env("MPROF_EXACT", "yes");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.exact, 0);
+	assert_int_equal(s.nwarn, 1);
+	assert_string_equal(s.warn[0], "mprof: MPROF_EXACT: invalid value 'yes' (accepted: 0, 1); using 0");
+}
+
+/* MPROF_JSON is off by default, "-" or a file name kept with its %p;
+ * MPROF_DAT is kept as it is. */
+static void test_json_and_dat(void **state)
+{
+	(void)state;
+	mp_settings_parse(&s, fake_getenv);
+	assert_string_equal(s.json, "");
+	assert_string_equal(s.dat, "");
+	set_env("MPROF_JSON", "-");
+	set_env("MPROF_DAT", "/tmp/mprofile_1.dat");
+	mp_settings_parse(&s, fake_getenv);
+	assert_string_equal(s.json, "-");
+	assert_string_equal(s.dat, "/tmp/mprofile_1.dat");
+	set_env("MPROF_JSON", "prof.%p.json");
+	mp_settings_parse(&s, fake_getenv);
+	assert_string_equal(s.json, "prof.%p.json");
+	assert_int_equal(s.nwarn, 0);
+}
+
+/* Names longer than PATH_MAX: one line each, and the outputs stay off. */
+static void test_json_and_dat_too_long(void **state)
+{
+	static char name[PATH_MAX + 10];
+
+	(void)state;
+	memset(name, 'j', sizeof(name) - 1);
+	set_env("MPROF_JSON", name);
+	set_env("MPROF_DAT", name);
+	mp_settings_parse(&s, fake_getenv);
+	assert_string_equal(s.json, "");
+	assert_string_equal(s.dat, "");
+	assert_int_equal(s.nwarn, 2);
+	assert_non_null(strstr(s.warn[0], "mprof: MPROF_JSON: file name too long 'jjjj"));
+	assert_non_null(strstr(s.warn[0], "...' (accepted: a file name shorter than PATH_MAX, %p for the pid, - for stdout); using no JSON profile"));
+	assert_non_null(strstr(s.warn[1], "mprof: MPROF_DAT: file name too long 'jjjj"));
+	assert_non_null(strstr(s.warn[1], "); using no FUNC records"));
+}
+
 /* %p becomes the pid, wherever and however often it appears. */
 static void test_expand_pid(void **state)
 {
@@ -271,6 +327,9 @@ int main(void)
 		cmocka_unit_test_setup(test_precision_malformed, clear_env),
 		cmocka_unit_test_setup(test_several_bad, clear_env),
 		cmocka_unit_test_setup(test_long_bad_value, clear_env),
+		cmocka_unit_test_setup(test_exact, clear_env),
+		cmocka_unit_test_setup(test_json_and_dat, clear_env),
+		cmocka_unit_test_setup(test_json_and_dat_too_long, clear_env),
 		cmocka_unit_test_setup(test_expand_pid, clear_env),
 		cmocka_unit_test_setup(test_expand_percent, clear_env),
 		cmocka_unit_test_setup(test_expand_overflow, clear_env),

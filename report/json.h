@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * json.h - the one writer and the one reader of a profile saved as JSON:
+ * the runtime writes it at exit (MPROF_JSON), `mprof report` reads it back
+ * and prints the line tables again, CI gates read it with any JSON tool.
+ *
+ * Schema, version 1 (figures in bytes, counts and lines as integers):
+ *
+ *     {
+ *       "mprof": 1,                    schema version (required, first)
+ *       "backend": "rss",              what the figures measure
+ *       "precision": 1,                MPROF_PRECISION of the run (0..10)
+ *       "pid": 4242,                   the process that wrote it
+ *       "parent": 4241,                only in a forked child's profile
+ *       "functions": [                 (required) sorted by file, then
+ *         {                            first line
+ *           "file": "basic.c",         as given to the compiler
+ *           "dir": "/src/samples",     compilation directory, may be ""
+ *           "name": "my_func",
+ *           "first_line": 22,          signature line
+ *           "last_line": 30,           closing brace
+ *           "rows": [                  one per recorded line, lines
+ *             [22, 1, 0, 0],           increasing:
+ *             [24, 1, 4000000, 4000000]  [line, Occurrences, Increment,
+ *           ]                             Mem usage]
+ *         }
+ *       ]
+ *     }
+ *
+ * Compatibility rule: a reader of version N ignores members it does not
+ * know, so adding a member keeps the version; a change that an older
+ * reader would misread (a field's meaning or unit, a row's shape) bumps
+ * it, and a reader refuses versions above its own.
+ *
+ * Strings are UTF-8.  File and function names are bytes on Linux, not
+ * always UTF-8: a byte that is not part of valid UTF-8 is written as the
+ * escape \udc80..\udcff (Python's "surrogateescape", so os.fsencode()
+ * gets the bytes back) and read back as that byte; every other string
+ * round-trips as it is.  NUL is refused (the model holds C strings).
+ *
+ * The reader is strict RFC 8259 JSON (no comments, trailing commas, NaN,
+ * BOM, leading zeros or lone surrogates other than the above), with
+ * nesting bounded by MP_JSON_MAX_DEPTH, and then checks the schema: the
+ * types and ranges above, no duplicate known member, rows of exactly four
+ * integers with strictly increasing lines and Occurrences >= 1.  The first
+ * problem ends the read with one line, "<name>:<line>: <message>", and -1;
+ * malformed input never crashes it.  What it returns is merged and sorted
+ * as the runtime's own profile is (mp_profile_merge), so writing it again
+ * gives the normalised form.  Library code: nothing here prints.
+ */
+#ifndef MP_JSON_H
+#define MP_JSON_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "profile.h"
+
+/* The schema version this code writes and the highest it reads. */
+#define MP_JSON_VERSION 1
+
+/* Deepest nesting accepted (the schema itself needs 4). */
+#define MP_JSON_MAX_DEPTH 32
+
+/* Largest file mp_json_read() accepts. */
+#define MP_JSON_MAX_SIZE ((size_t)1 << 30)
+
+/* What a profile carries besides its functions. */
+struct mp_json_meta {
+	int version;		/* "mprof": schema version read (written: ours) */
+	char backend[32];	/* "rss", "heap"...; "" when unknown */
+	int precision;		/* decimals of the tables, 0..10 */
+	long pid;		/* the writing process; 0 when unknown */
+	long parent;		/* its parent's pid if it is a forked child, else 0 */
+};
+
+/* version MP_JSON_VERSION, backend "", precision 1, pid and parent 0. */
+void mp_json_meta_init(struct mp_json_meta *m);
+
+/*
+ * Write `p` and `m` as the JSON above, one row per line.  m == NULL writes
+ * the defaults of mp_json_meta_init.  Returns 0, or -1 on a write error.
+ */
+int mp_json_write(FILE *out, const struct mp_profile *p,
+		  const struct mp_json_meta *m);
+
+/*
+ * Parse `len` bytes at `buf` into `p` (initialised by the caller, normally
+ * empty: functions are added to it) and `m` (may be NULL).  `name` names
+ * the input in messages.  Returns 0, or -1 with one line in err (errlen
+ * may be 0); on failure `p` keeps what was added, still valid for
+ * mp_profile_free(), and `m` may be partly filled.
+ */
+int mp_json_parse(const char *buf, size_t len, const char *name,
+		  struct mp_profile *p, struct mp_json_meta *m, char *err,
+		  size_t errlen);
+
+/*
+ * Read the file `path` and parse it as mp_json_parse does.  -1 also when
+ * the file cannot be read, is a directory, is empty or is larger than
+ * MP_JSON_MAX_SIZE; err then says so with the file name quoted
+ * ("'p.json' is empty").
+ */
+int mp_json_read(const char *path, struct mp_profile *p,
+		 struct mp_json_meta *m, char *err, size_t errlen);
+
+#endif /* MP_JSON_H */

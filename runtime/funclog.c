@@ -1,0 +1,516 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * funclog.c - FUNC records for `mprof run` (SPEC §8): when the program
+ * runs with MPROF_DAT set, each call of a profiled function appends
+ *
+ *     FUNC <file>.<function> <MiB start> <t start> <MiB end> <t end> <level>
+ *
+ * to that .dat, as Python's `mprof run` does for @profile functions, so
+ * both `mprof plot`s bracket the calls on the memory curve.  Figures are
+ * %.4f: MiB from the runtime's backend (MPROF_BACKEND, rss by default
+ * like the sampler's), seconds from CLOCK_REALTIME (the sampler's clock).
+ * The name is the file as given to the compiler, a dot and the function
+ * ("basic.c.my_func": Python writes "module.function"); blanks become '_'
+ * so the line keeps its fields.  The stack level is memory_profiler's:
+ * the number of profiled calls open below this one when it began, 0 for
+ * the outermost, counted per thread.  A record is written when its call
+ * returns, so inner calls come first, in one write() on the O_APPEND
+ * descriptor opened once at start: lines of the sampler and of other
+ * processes never split one.
+ *
+ * The hot path (probe.c) does not change: when mp_funclog_active(),
+ * __mprof_bind() passes the entry and exit probes it picked to
+ * mp_funclog_wrap(), which keeps them and hands out mp_funclog_enter/exit
+ * instead (the line probe stays as it is).  Each wrapper does its
+ * bookkeeping in a function of its own, then calls the kept probe
+ * (__mprof_enter/exit until a wrap) as its very last act, which the
+ * compiler makes a jump (a sibling call): the probe then runs in the
+ * stack frame, with the return address, it would have had if the
+ * instrumented function had called it directly.  probe.c relies on that
+ * (its probes compare their frame addresses with those of the line probes
+ * to resynchronise after longjmp), and test_funclog checks it.  So the
+ * wrappers must stay built with sibling-call optimisation (-O2, as
+ * runtime/CMakeLists.txt builds the runtime) and without
+ * ThreadSanitizer's function-exit hook, which would follow the call.
+ *
+ * Each thread keeps its open calls on a stack of its own, in memory from
+ * mmap (never the program's malloc), grown with mremap, freed at thread
+ * exit.  longjmp skips exit probes: an exit is matched with the nearest
+ * open call of the same function and the calls above it are dropped
+ * (counted, no record), and an entry drops the calls whose frames lie
+ * below its own (dead, by the rule probe.c uses).  A busy flag makes a
+ * wrapper reached from a signal handler while this thread is inside a
+ * wrapper skip its bookkeeping (counted) instead of touching a
+ * half-updated stack.  At exit the calls the exiting thread still has
+ * open (exit() called inside them) get their records, ending then; a
+ * thread that ends inside calls gets theirs too.  A forked child writes
+ * no records: the .dat's curve is the parent's.  What was lost is said
+ * once at exit.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct call {
+	const struct __mprof_func *func;	/* the function called */
+	uintptr_t sp;			/* the entry wrapper's frame address */
+	int64_t mem;			/* backend figure at entry, bytes */
+	int64_t t;			/* CLOCK_REALTIME at entry, ns */
+};
+
+/* One per thread, at the start of its own mapping. */
+struct calls {
+	size_t bytes;			/* size of the mapping */
+	size_t depth;			/* calls open */
+	size_t cap;			/* calls that fit */
+	size_t unrecorded;		/* innermost entries not stored: no room */
+	struct call c[];
+};
+
+struct tls {
+	struct calls *st;		/* NULL until the thread's first call */
+	unsigned busy;			/* a wrapper's bookkeeping runs */
+};
+
+static __thread struct tls tls __attribute__((tls_model("initial-exec")));
+
+#define CALLS_FIRST_BYTES	4096
+
+/* A record line: the name is cut (from the left) to fit. */
+#define LINE_BYTES	1024
+#define NAME_BYTES	(LINE_BYTES - 128)
+
+static int fd = -1;			/* the .dat, O_APPEND; -1: none */
+static int logging;			/* records are made (0 in a fork child) */
+static char dat[PATH_MAX];		/* its name, for messages */
+static uint64_t lost;			/* calls without a record */
+static uint64_t failed;			/* records whose write() failed */
+static int write_errno;			/* errno of the first such failure */
+static pthread_key_t key;		/* unmaps a thread's stack at exit */
+static int key_ok;
+
+/* The probes the wrappers hand on to: what __mprof_bind() picked. */
+static void (*next_enter)(struct __mprof_site *) = __mprof_enter;
+static void (*next_exit)(struct __mprof_site *) = __mprof_exit;
+
+static inline void set_busy(unsigned v)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&tls.busy, v, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static void lose(uint64_t n)
+{
+	__atomic_fetch_add(&lost, n, __ATOMIC_RELAXED);
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- formatting, without stdio: this runs inside the program's calls -- */
+
+static size_t put_str(char *o, size_t n, const char *s)
+{
+	size_t len = strlen(s);
+
+	memcpy(o + n, s, len);
+	return n + len;
+}
+
+static size_t put_u64(char *o, size_t n, uint64_t v)
+{
+	char digits[24];
+	size_t k = 0;
+
+	do
+		digits[k++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (k)
+		o[n++] = digits[--k];
+	return n;
+}
+
+/* v / 10^4 with four decimals (v in units of 1e-4), as %.4f prints it. */
+static size_t put_fixed4(char *o, size_t n, int64_t v)
+{
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	uint64_t frac = u % 10000;
+
+	if (v < 0)
+		o[n++] = '-';
+	n = put_u64(o, n, u / 10000);
+	o[n++] = '.';
+	o[n++] = (char)('0' + frac / 1000);
+	o[n++] = (char)('0' + frac / 100 % 10);
+	o[n++] = (char)('0' + frac / 10 % 10);
+	o[n++] = (char)('0' + frac % 10);
+	return n;
+}
+
+/*
+ * Bytes as MiB in units of 1e-4, rounded to nearest: bytes / 2^20 is
+ * exact in binary and never lies half-way between two 1e-4 steps (that
+ * would need 625 to divide a power of two), so this is what Python's
+ * "%.4f" % (bytes / 2**20) prints.
+ */
+static int64_t mib4(int64_t bytes)
+{
+	uint64_t u = bytes < 0 ? 0 - (uint64_t)bytes : (uint64_t)bytes;
+	uint64_t v = (u >> 20) * 10000 +
+		     (((u & 0xfffff) * 10000 + (1u << 19)) >> 20);
+
+	return bytes < 0 ? -(int64_t)v : (int64_t)v;
+}
+
+/* Nanoseconds as seconds in units of 1e-4, rounded half up. */
+static int64_t sec4(int64_t ns)
+{
+	return ns >= 0 ? (ns + 50000) / 100000 : -((50000 - ns) / 100000);
+}
+
+/* "<file>.<function>", blanks made '_', cut from the left to fit. */
+static size_t put_name(char *o, size_t n, const struct __mprof_func *fn)
+{
+	const char *file = fn->file ? fn->file : "?";
+	const char *name = fn->name ? fn->name : "?";
+	size_t flen = strlen(file), nlen = strlen(name), start = n, i;
+
+	if (nlen > NAME_BYTES / 2) {
+		name += nlen - NAME_BYTES / 2;
+		nlen = NAME_BYTES / 2;
+	}
+	if (flen + 1 + nlen > NAME_BYTES) {
+		file += flen + 1 + nlen - NAME_BYTES;
+		flen = NAME_BYTES - 1 - nlen;
+	}
+	memcpy(o + n, file, flen);
+	n += flen;
+	o[n++] = '.';
+	memcpy(o + n, name, nlen);
+	n += nlen;
+	for (i = start; i < n; i++)
+		if (o[i] == ' ' || o[i] == '\t' || o[i] == '\n' ||
+		    o[i] == '\r')
+			o[i] = '_';
+	return n;
+}
+
+/*
+ * Format call `c`, ended at (mem, t), and append it in one write().  A
+ * short write (a full disk, RLIMIT_FSIZE) is retried once for its errno.
+ */
+static void emit(const struct call *c, int64_t mem, int64_t t, size_t level)
+{
+	char line[LINE_BYTES];
+	size_t n = 0;
+	ssize_t w;
+
+	n = put_str(line, n, "FUNC ");
+	n = put_name(line, n, c->func);
+	line[n++] = ' ';
+	n = put_fixed4(line, n, mib4(c->mem));
+	line[n++] = ' ';
+	n = put_fixed4(line, n, sec4(c->t));
+	line[n++] = ' ';
+	n = put_fixed4(line, n, mib4(mem));
+	line[n++] = ' ';
+	n = put_fixed4(line, n, sec4(t));
+	line[n++] = ' ';
+	n = put_u64(line, n, level);
+	line[n++] = '\n';
+	do
+		w = write(fd, line, n);
+	while (w < 0 && errno == EINTR);
+	if (w >= 0 && (size_t)w < n)
+		w = write(fd, line + w, n - (size_t)w) < 0 ? -1 : (ssize_t)n;
+	if (w != (ssize_t)n &&
+	    __atomic_fetch_add(&failed, 1, __ATOMIC_RELAXED) == 0)
+		write_errno = w < 0 ? errno : ENOSPC;
+}
+
+/* ---- the per-thread stack of open calls ---------------------------------- */
+
+static size_t calls_in(size_t bytes)
+{
+	return (bytes - sizeof(struct calls)) / sizeof(struct call);
+}
+
+/* Room for one more call: the stack, made or doubled; full or NULL if not. */
+static struct calls *make_room(void)
+{
+	struct calls *st = tls.st;
+	size_t bytes;
+	void *p;
+
+	if (!st) {
+		p = mmap(NULL, CALLS_FIRST_BYTES, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		st = p;
+		st->bytes = CALLS_FIRST_BYTES;
+		st->cap = calls_in(st->bytes);
+	} else if (st->depth < st->cap) {
+		return st;
+	} else {
+		bytes = st->bytes * 2;
+		p = mremap(st, st->bytes, bytes, MREMAP_MAYMOVE);
+		if (p == MAP_FAILED)
+			return st;
+		st = p;
+		st->bytes = bytes;
+		st->cap = calls_in(bytes);
+	}
+	tls.st = st;
+	if (__atomic_load_n(&key_ok, __ATOMIC_ACQUIRE))
+		pthread_setspecific(key, st);
+	return st;
+}
+
+/* Close every open call of `st` at the present moment, innermost first. */
+static void close_all(struct calls *st)
+{
+	int64_t m, t;
+
+	if (!st->depth)
+		return;
+	m = mp_backend_read();
+	t = now_ns();
+	while (st->depth) {
+		st->depth--;
+		emit(&st->c[st->depth], m, t, st->depth);
+	}
+}
+
+/* Thread exit: its open calls end now (pthread_exit inside them). */
+static void thread_gone(void *p)
+{
+	struct calls *st = p;
+	int saved = errno;
+
+	set_busy(1);
+	if (__atomic_load_n(&logging, __ATOMIC_ACQUIRE))
+		close_all(st);
+	if (tls.st == st)
+		tls.st = NULL;
+	munmap(st, st->bytes);
+	set_busy(0);
+	errno = saved;
+}
+
+/* ---- the wrappers ------------------------------------------------------- */
+
+/*
+ * Push a call of `fn` made from the frame at `sp`.  Open calls whose frames
+ * lie below `sp` were left by longjmp: live ones lie above.  An equal
+ * frame is not proof (a profiled function inlined into another makes its
+ * probe calls from the other's frame), so such a stale call waits until an
+ * exit of a function below it drops it.  An entry that finds no room is
+ * counted in `unrecorded` so that its exit is not matched with an outer
+ * call of the same function.
+ */
+__attribute__((noinline))
+static void record_entry(const struct __mprof_func *fn, uintptr_t sp)
+{
+	struct calls *st;
+	struct call *c;
+	int saved;
+
+	if (__atomic_load_n(&tls.busy, __ATOMIC_RELAXED)) {
+		lose(1);
+		return;
+	}
+	set_busy(1);
+	saved = errno;
+	st = tls.st;
+	if (st && st->unrecorded) {
+		st->unrecorded++;
+		lose(1);
+		goto out;
+	}
+	while (st && st->depth && st->c[st->depth - 1].sp < sp) {
+		st->depth--;
+		lose(1);
+	}
+	if (!st || st->depth == st->cap)
+		st = make_room();
+	if (!st || st->depth == st->cap) {
+		if (st)
+			st->unrecorded++;
+		lose(1);
+		goto out;
+	}
+	c = &st->c[st->depth];
+	c->func = fn;
+	c->sp = sp;
+	c->mem = mp_backend_read();
+	c->t = now_ns();
+	st->depth++;
+out:
+	errno = saved;
+	set_busy(0);
+}
+
+/*
+ * Pop the nearest open call of `fn` and write its record.  An exit that
+ * matches nothing belongs to a call already counted as lost (skipped while
+ * busy, not stored, or dropped as dead), so it is not counted again.
+ */
+__attribute__((noinline))
+static void record_exit(const struct __mprof_func *fn)
+{
+	struct calls *st;
+	int64_t m, t;
+	size_t i;
+	int saved;
+
+	if (__atomic_load_n(&tls.busy, __ATOMIC_RELAXED))
+		return;
+	set_busy(1);
+	saved = errno;
+	st = tls.st;
+	if (st && st->unrecorded) {
+		st->unrecorded--;
+		goto out;
+	}
+	for (i = st ? st->depth : 0; i > 0 && st->c[i - 1].func != fn; i--)
+		;
+	if (i == 0)
+		goto out;
+	m = mp_backend_read();
+	t = now_ns();
+	if (st->depth > i)
+		lose(st->depth - i);
+	st->depth = i - 1;
+	emit(&st->c[i - 1], m, t, i - 1);
+out:
+	errno = saved;
+	set_busy(0);
+}
+
+/*
+ * The probes' calls must stay the last act of the wrappers (see the top
+ * of the file); no_sanitize keeps ThreadSanitizer from adding its
+ * function-exit hook after them.
+ */
+__attribute__((no_sanitize("thread")))
+void mp_funclog_enter(struct __mprof_site *s0)
+{
+	if (__atomic_load_n(&logging, __ATOMIC_RELAXED))
+		record_entry(s0->func, (uintptr_t)__builtin_frame_address(0));
+	__atomic_load_n(&next_enter, __ATOMIC_RELAXED)(s0);
+}
+
+__attribute__((no_sanitize("thread")))
+void mp_funclog_exit(struct __mprof_site *s0)
+{
+	if (__atomic_load_n(&logging, __ATOMIC_RELAXED))
+		record_exit(s0->func);
+	__atomic_load_n(&next_exit, __ATOMIC_RELAXED)(s0);
+}
+
+/*
+ * Every module gets the same probes (they depend on the backend, fixed
+ * once the runtime is initialised), so one pair of kept probes serves all.
+ * A pointer that already is a wrapper is left alone: binding twice must
+ * not make a wrapper call itself.
+ */
+void mp_funclog_wrap(void (**enter)(struct __mprof_site *),
+		     void (**exit)(struct __mprof_site *))
+{
+	if (*enter != mp_funclog_enter) {
+		__atomic_store_n(&next_enter, *enter, __ATOMIC_RELAXED);
+		*enter = mp_funclog_enter;
+	}
+	if (*exit != mp_funclog_exit) {
+		__atomic_store_n(&next_exit, *exit, __ATOMIC_RELAXED);
+		*exit = mp_funclog_exit;
+	}
+}
+
+/* ---- set-up, fork, exit ------------------------------------------------- */
+
+int mp_funclog_active(void)
+{
+	return __atomic_load_n(&logging, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The .dat must exist (`mprof run` made it) and be a regular file:
+ * O_NONBLOCK keeps a FIFO given by mistake from blocking the program.
+ */
+void mp_funclog_setup(const struct mp_settings *s)
+{
+	struct stat st;
+	int f;
+
+	if (!s->dat[0])
+		return;
+	f = open(s->dat, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK);
+	if (f < 0) {
+		mp_init_warn("mprof: MPROF_DAT: cannot open '%s': %s; no FUNC records",
+			     s->dat, strerror(errno));
+		return;
+	}
+	if (fstat(f, &st) < 0 || !S_ISREG(st.st_mode)) {
+		mp_init_warn("mprof: MPROF_DAT: '%s' is not a regular file; no FUNC records",
+			     s->dat);
+		close(f);
+		return;
+	}
+	fcntl(f, F_SETFL, O_APPEND);
+	memcpy(dat, s->dat, sizeof(dat));
+	if (pthread_key_create(&key, thread_gone) == 0)
+		__atomic_store_n(&key_ok, 1, __ATOMIC_RELEASE);
+	fd = f;
+	__atomic_store_n(&logging, 1, __ATOMIC_RELEASE);
+}
+
+void mp_funclog_atfork_child(void)
+{
+	__atomic_store_n(&logging, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&lost, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&failed, 0, __ATOMIC_RELAXED);
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+}
+
+void mp_funclog_exit_report(void)
+{
+	uint64_t n;
+
+	if (__atomic_load_n(&logging, __ATOMIC_ACQUIRE) && tls.st &&
+	    !__atomic_load_n(&tls.busy, __ATOMIC_RELAXED)) {
+		set_busy(1);
+		close_all(tls.st);
+		set_busy(0);
+	}
+	if ((n = __atomic_load_n(&failed, __ATOMIC_RELAXED)))
+		mp_init_warn("mprof: %llu FUNC record%s not written to '%s': %s",
+			     (unsigned long long)n, n > 1 ? "s" : "", dat,
+			     strerror(write_errno));
+	if ((n = __atomic_load_n(&lost, __ATOMIC_RELAXED)))
+		mp_init_warn("mprof: %llu call%s without a FUNC record (left by longjmp, made while a signal interrupted the runtime, or no memory for the call stack)",
+			     (unsigned long long)n, n > 1 ? "s" : "");
+}
+
+uint64_t mp_funclog_lost(void)
+{
+	return __atomic_load_n(&lost, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz_json.c - fuzz target for the JSON profile reader (report/json.c).
+ *
+ * Any input must either fail with one "name:line: message" line or parse;
+ * a profile that parses must survive the round trip: written, the text
+ * parses again into the same profile, and writing that gives the same
+ * bytes (the writer's output is the normal form).  The input is copied
+ * into a buffer of exactly its size, so a read past the end is caught by
+ * the sanitizers.
+ *
+ * libFuzzer (clang):  cmake --build build --target fuzz_json &&
+ *                     build/tests/cli/fuzz_json tests/fuzz/corpus_json
+ * AFL++:              afl-clang-fast -DMP_FUZZ_STANDALONE -Ireport \
+ *                       tests/fuzz/fuzz_json.c report/json.c \
+ *                       report/profile.c -o fj &&
+ *                     afl-fuzz -i tests/fuzz/corpus_json -o out -- ./fj @@
+ * Standalone (any cc, built as fuzz_json_driver; ctest runs it over the
+ * corpus): fuzz_json_driver FILE...
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+/* The profile written as text (malloc'd), or abort. */
+static char *text_of(const struct mp_profile *p, const struct mp_json_meta *m,
+		     size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	if (!f || mp_json_write(f, p, m) || fclose(f))
+		abort();
+	return buf;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct mp_profile p, q;
+	struct mp_json_meta m, mq;
+	char err[512], *copy, *t1, *t2;
+	size_t n1, n2;
+	int rc;
+
+	copy = malloc(size ? size : 1);
+	if (!copy)
+		return 0;
+	memcpy(copy, data, size);
+	mp_profile_init(&p);
+	rc = mp_json_parse(copy, size, "fuzz.json", &p, &m, err, sizeof err);
+	free(copy);
+	if (rc) {
+		/* one line naming the input */
+		if (strncmp(err, "fuzz.json", 9) || strchr(err, '\n'))
+			abort();
+		mp_profile_free(&p);
+		return 0;
+	}
+	t1 = text_of(&p, &m, &n1);
+	mp_profile_init(&q);
+	if (mp_json_parse(t1, n1, "again.json", &q, &mq, err, sizeof err))
+		abort();
+	t2 = text_of(&q, &mq, &n2);
+	if (n1 != n2 || memcmp(t1, t2, n1))
+		abort();
+	free(t1);
+	free(t2);
+	mp_profile_free(&p);
+	mp_profile_free(&q);
+	return 0;
+}
+
+#ifdef MP_FUZZ_STANDALONE
+int main(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		FILE *f = fopen(argv[i], "rb");
+		uint8_t *buf = NULL;
+		size_t n = 0, cap = 0, r;
+
+		if (!f) {
+			perror(argv[i]);
+			return 1;
+		}
+		do {
+			if (n == cap) {
+				uint8_t *nb;
+
+				cap = cap ? cap * 2 : 65536;
+				nb = realloc(buf, cap);
+				if (!nb) {
+					free(buf);
+					fclose(f);
+					return 1;
+				}
+				buf = nb;
+			}
+			r = fread(buf + n, 1, cap - n, f);
+			n += r;
+		} while (r > 0);
+		fclose(f);
+		LLVMFuzzerTestOneInput(buf, n);
+		free(buf);
+	}
+	printf("%d inputs parsed\n", argc - 1);
+	return 0;
+}
+#endif
