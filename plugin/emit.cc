@@ -121,6 +121,13 @@ field(tree type, const char *name)
 }
 
 static tree
+const_char_ptr_type(void)
+{
+	return build_pointer_type(build_qualified_type(char_type_node,
+						       TYPE_QUAL_CONST));
+}
+
+static tree
 probe_fn_ptr_type(void)
 {
 	tree fnt = build_function_type_list(void_type_node,
@@ -132,8 +139,7 @@ probe_fn_ptr_type(void)
 static void
 build_types(void)
 {
-	tree cstr = build_pointer_type(build_qualified_type(char_type_node,
-							    TYPE_QUAL_CONST));
+	tree cstr = const_char_ptr_type();
 	site_type = lang_hooks.types.make_type(RECORD_TYPE);
 	func_type = lang_hooks.types.make_type(RECORD_TYPE);
 	probes_type = lang_hooks.types.make_type(RECORD_TYPE);
@@ -187,8 +193,7 @@ static_var(const char *name, tree type)
 static tree
 string_ptr(const char *s)
 {
-	tree cstr = build_pointer_type(build_qualified_type(char_type_node,
-							    TYPE_QUAL_CONST));
+	tree cstr = const_char_ptr_type();
 	return fold_convert(cstr, build_string_literal(strlen(s) + 1, s));
 }
 
@@ -287,8 +292,7 @@ extern_fn(const char *name, tree type)
 static tree
 ctor_body(tree)
 {
-	tree cstr = build_pointer_type(build_qualified_type(char_type_node,
-							    TYPE_QUAL_CONST));
+	tree cstr = const_char_ptr_type();
 	tree dlsym_fn = extern_fn("dlsym", build_function_type_list(
 		ptr_type_node, ptr_type_node, cstr, NULL_TREE));
 	tree dlopen_fn = extern_fn("dlopen", build_function_type_list(

@@ -36,28 +36,6 @@ static int truncate_at_exit;		/* a child with a file of its own */
 static int precision = 1;
 static pid_t parent;			/* nonzero in a forked child */
 
-/* Build the absolute template in tmpl; -1 when it does not fit. */
-static int absolute(const char *name)
-{
-	size_t n;
-
-	if (name[0] == '/') {
-		n = strlen(name);
-		if (n >= sizeof(tmpl))
-			return -1;
-		memcpy(tmpl, name, n + 1);
-		return 0;
-	}
-	if (!getcwd(tmpl, sizeof(tmpl)))
-		return -1;
-	n = strlen(tmpl);
-	if (n + 1 + strlen(name) >= sizeof(tmpl))
-		return -1;
-	tmpl[n] = '/';
-	strcpy(tmpl + n + 1, name);
-	return 0;
-}
-
 void mp_exit_setup(const struct mp_settings *s)
 {
 	int fd;
@@ -68,7 +46,7 @@ void mp_exit_setup(const struct mp_settings *s)
 	kind = s->output_kind;
 	if (kind != MP_OUTPUT_FILE)
 		return;
-	if (absolute(s->output) < 0 ||
+	if (mp_settings_absolute(tmpl, sizeof(tmpl), s->output) < 0 ||
 	    mp_settings_expand(path, sizeof(path), tmpl, getpid()) < 0) {
 		mp_init_warn("mprof: MPROF_OUTPUT: file name too long '%.64s'; using stderr",
 			     s->output);

@@ -202,6 +202,9 @@ void mp_settings_parse(struct mp_settings *s,
  * % stays as it is.  Returns 0, or -1 when the result does not fit.
  */
 int mp_settings_expand(char *buf, size_t size, const char *tmpl, pid_t pid);
+/* `name` made absolute (relative to the current directory) into buf, so a
+ * later chdir() of the program does not move the file; -1 if too long. */
+int mp_settings_absolute(char *buf, size_t size, const char *name);
 
 /* ---- init.c ------------------------------------------------------------- */
 

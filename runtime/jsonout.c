@@ -35,28 +35,6 @@ static char tmpl[PATH_MAX];		/* absolute MPROF_JSON, %p unexpanded */
 static char path[PATH_MAX];		/* tmpl expanded for this process */
 static int precision = 1;
 
-/* Build the absolute template in tmpl; -1 when it does not fit. */
-static int absolute(const char *name)
-{
-	size_t n;
-
-	if (name[0] == '/') {
-		n = strlen(name);
-		if (n >= sizeof(tmpl))
-			return -1;
-		memcpy(tmpl, name, n + 1);
-		return 0;
-	}
-	if (!getcwd(tmpl, sizeof(tmpl)))
-		return -1;
-	n = strlen(tmpl);
-	if (n + 1 + strlen(name) >= sizeof(tmpl))
-		return -1;
-	tmpl[n] = '/';
-	strcpy(tmpl + n + 1, name);
-	return 0;
-}
-
 void mp_jsonout_setup(const struct mp_settings *s)
 {
 	int fd;
@@ -68,7 +46,7 @@ void mp_jsonout_setup(const struct mp_settings *s)
 		mode = TO_STDOUT;
 		return;
 	}
-	if (absolute(s->json) < 0 ||
+	if (mp_settings_absolute(tmpl, sizeof(tmpl), s->json) < 0 ||
 	    mp_settings_expand(path, sizeof(path), tmpl, getpid()) < 0) {
 		mp_init_warn("mprof: MPROF_JSON: file name too long '%.64s'; no JSON profile",
 			     s->json);

@@ -15,6 +15,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -158,5 +159,26 @@ int mp_settings_expand(char *buf, size_t size, const char *tmpl, pid_t pid)
 	if (n >= size)
 		return -1;
 	buf[n] = '\0';
+	return 0;
+}
+
+int mp_settings_absolute(char *buf, size_t size, const char *name)
+{
+	size_t n;
+
+	if (name[0] == '/') {
+		n = strlen(name);
+		if (n >= size)
+			return -1;
+		memcpy(buf, name, n + 1);
+		return 0;
+	}
+	if (!getcwd(buf, size))
+		return -1;
+	n = strlen(buf);
+	if (n + 1 + strlen(name) >= size)
+		return -1;
+	buf[n] = '/';
+	memcpy(buf + n + 1, name, strlen(name) + 1);
 	return 0;
 }
