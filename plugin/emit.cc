@@ -300,6 +300,13 @@ ctor_body(tree)
 	tree write_fn = extern_fn("write", build_function_type_list(
 		long_integer_type_node, integer_type_node, const_ptr_type_node,
 		size_type_node, NULL_TREE));
+	tree bind_fn = extern_fn("__mprof_bind", build_function_type_list(
+		void_type_node, build_pointer_type(probes_type), NULL_TREE));
+	/* Weak: a static link must not pull libc.a's dl code (its linker
+	   warning fails libtool's -static check), and -lmprof must work. */
+	declare_weak(dlsym_fn);
+	declare_weak(dlopen_fn);
+	declare_weak(bind_fn);
 
 	auto lookup = [&]() {
 		return build_call_expr(dlsym_fn, 2, null_pointer_node,
@@ -308,36 +315,48 @@ ctor_body(tree)
 	auto is_null = [](tree e) {
 		return build2(EQ_EXPR, boolean_type_node, e, null_pointer_node);
 	};
+	auto say = [&](const std::string &msg) {
+		return build_call_expr(write_fn, 3,
+				       build_int_cst(integer_type_node, 2),
+				       fold_convert(const_ptr_type_node,
+						    string_ptr(msg.c_str())),
+				       build_int_cst(size_type_node, msg.size()));
+	};
 
-	std::string msg = "mprof: cannot load the runtime " + runtime_path +
-			  "; the program runs without its memory profile\n";
-	tree warn = build_call_expr(write_fn, 3,
-				    build_int_cst(integer_type_node, 2),
-				    fold_convert(const_ptr_type_node,
-						 string_ptr(msg.c_str())),
-				    build_int_cst(size_type_node, msg.size()));
 	tree load = build_call_expr(dlopen_fn, 2, string_ptr(runtime_path.c_str()),
 				    build_int_cst(integer_type_node,
 						  RTLD_NOW_GLOBAL));
 	tree not_loaded = build2(TRUTH_ANDIF_EXPR, boolean_type_node,
 				 is_null(lookup()), is_null(load));
-	tree step1 = build3(COND_EXPR, void_type_node, not_loaded, warn,
-			    build_empty_stmt(BUILTINS_LOCATION));
-
-	tree bind_type = build_pointer_type(build_function_type_list(
-		void_type_node, build_pointer_type(probes_type), NULL_TREE));
+	tree bind_type = build_pointer_type(TREE_TYPE(bind_fn));
 	tree bind = build_call_nary(void_type_node,
 				    fold_convert(bind_type, lookup()), 1,
 				    build_fold_addr_expr(tab_var));
-	tree step2 = build3(COND_EXPR, void_type_node,
-			    build2(NE_EXPR, boolean_type_node, lookup(),
-				   null_pointer_node),
-			    bind, build_empty_stmt(BUILTINS_LOCATION));
+	/* Loaded but invisible to dlsym: a static executable. */
+	tree unbound = say("mprof: the runtime cannot be bound in a static "
+			   "executable: add -Wl,--undefined=__mprof_bind "
+			   "-lmprof; the program runs without its memory "
+			   "profile\n");
+	tree by_name = build3(COND_EXPR, void_type_node, not_loaded,
+			      say("mprof: cannot load the runtime " +
+				  runtime_path + "; the program runs without "
+				  "its memory profile\n"),
+			      build3(COND_EXPR, void_type_node,
+				     is_null(lookup()), unbound, bind));
 
-	tree body = alloc_stmt_list();
-	append_to_statement_list(step1, &body);
-	append_to_statement_list(step2, &body);
-	return body;
+	/* Linked in (-lmprof, static or not): bind directly.  Else, with a
+	   dynamic loader: find or load it by name.  Else say why not. */
+	tree no_dl = build3(COND_EXPR, void_type_node,
+			    is_null(build_fold_addr_expr(dlsym_fn)),
+			    say("mprof: statically linked without the runtime: "
+				"add -Wl,--undefined=__mprof_bind -lmprof; the "
+				"program runs without its memory profile\n"),
+			    by_name);
+	return build3(COND_EXPR, void_type_node,
+		      build2(NE_EXPR, boolean_type_node,
+			     build_fold_addr_expr(bind_fn), null_pointer_node),
+		      build_call_expr(bind_fn, 1, build_fold_addr_expr(tab_var)),
+		      no_dl);
 }
 
 /* The per-unit table, thunks and constructor; made once per unit. */
