@@ -1,0 +1,134 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# SQLite 3.40 (Debian source package sqlite3): configure (out of tree) with
+# CFLAGS and Debian's Tcl, make testfixture speedtest1, then
+#   veryquick   test/testrunner.tcl --jobs N veryquick [PATTERNS], run as
+#               `nobody` when we are root (its permission tests fail as
+#               root); per script, the counts of testrunner.db; a test is
+#               "script#k", failed ones are named in the log
+#   speedtest1  --verify --size 20: the "Verification Hash" must be the same
+#               instrumented as plain
+#   tables      speedtest1 once more with the report on (MPROF_OUTPUT), and
+#               the tables checked against the sources (check_tables.py)
+
+SQLITE_SPEEDTEST_SIZE=20
+
+p_main() {
+	local src v dir tcldir
+	rw_need_packages tcl8.6-dev make
+	src=$(rw_source sqlite3)
+	tcldir=$(dirname "$(ls /usr/lib/tcl8.6/tclConfig.sh /usr/lib/*/tcl8.6/tclConfig.sh 2>/dev/null | head -n 1)")
+	for v in $RW_VARIANTS; do
+		dir=$RW_WORK/sqlite/$v
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		rw_log "$v: build"
+		if ! (cd "$dir" && rw_with_env "$v" rw_logged "$dir/configure.out" \
+			"$src/configure" CC="$RW_CC" CFLAGS="$(rw_cflags "$v")" \
+			--with-tcl="$tcldir" &&
+		      rw_with_env "$v" rw_logged "$dir/make.out" \
+			make -j"$RW_JOBS" testfixture speedtest1); then
+			rw_row sqlite - - - "FAIL ($v build)"
+			rw_verdict 1
+			return
+		fi
+	done
+	rw_same_config sqlite sqlite_cfg.h
+	for v in $RW_VARIANTS; do
+		rw_log "$v: veryquick${RW_SQLITE_TESTS:+ $RW_SQLITE_TESTS}"
+		sqlite_veryquick "$v" "$src" || return
+	done
+	rw_compare "sqlite veryquick" "$RW_WORK/sqlite/plain.tests" "$RW_WORK/sqlite/prof.tests"
+
+	local hash_plain hash_prof np=0 ni=0 verdict=ok
+	for v in $RW_VARIANTS; do
+		rw_log "$v: speedtest1 --verify"
+		dir=$RW_WORK/sqlite/$v
+		rm -f "$dir/speedtest1.db"
+		(cd "$dir" && rw_with_env "$v" timeout 3600 ./speedtest1 --verify \
+			--size "$SQLITE_SPEEDTEST_SIZE" speedtest1.db) >"$dir/speedtest1.out" 2>&1 || true
+	done
+	hash_plain=$(grep '^Verification Hash:' "$RW_WORK/sqlite/plain/speedtest1.out" || true)
+	hash_prof=$(grep '^Verification Hash:' "$RW_WORK/sqlite/prof/speedtest1.out" || true)
+	[ -n "$hash_plain" ] && np=1
+	if [ -n "$hash_prof" ] && [ "$hash_prof" = "$hash_plain" ]; then
+		ni=1
+	elif [ -n "$hash_plain" ]; then
+		verdict=FAIL
+		rw_log "speedtest1: FAIL: plain '$hash_plain', instrumented '$hash_prof'"
+		rw_verdict 1
+	fi
+	rw_log "speedtest1: ${hash_plain:-no hash} plain, ${hash_prof:-no hash} instrumented"
+	rw_row "sqlite speedtest1" 1 "$np" "$ni" "$verdict"
+
+	sqlite_tables "$src"
+}
+
+# sqlite_veryquick VARIANT SRC: testrunner.tcl in $RW_WORK/sqlite/run-VARIANT,
+# results in $RW_WORK/sqlite/VARIANT.tests.
+sqlite_veryquick() {
+	local v=$1 src=$2 dir=$RW_WORK/sqlite/$1 run=$RW_WORK/sqlite/run-$1 limit
+	rm -rf "$run"
+	mkdir -p "$run"
+	if [ "$(id -u)" = 0 ]; then
+		chown nobody:nogroup "$run"
+		if ! (cd "$run" && rw_user_can_read "$dir/testfixture" "$src/test/testrunner.tcl" \
+			"$RW_BUILD/lib/libmprof.so.0"); then
+			rw_log "nobody cannot read $dir/testfixture, $src/test or $RW_BUILD/lib:"
+			rw_log "put --work and --build where every user can read them (e.g. under /tmp)"
+			rw_row "sqlite veryquick" - - - "FAIL (setup: permissions)"
+			rw_verdict 2
+			return 1
+		fi
+	fi
+	limit=7200
+	[ "$v" = prof ] && limit=21600
+	# shellcheck disable=SC2086
+	(cd "$run" && rw_with_env "$v" rw_as_user timeout "$limit" "$dir/testfixture" \
+		"$src/test/testrunner.tcl" --jobs "$RW_JOBS" veryquick $RW_SQLITE_TESTS) \
+		>"$run/runner.out" 2>&1 || true
+	grep -E '^[0-9]+ errors? from [0-9]+ tests|^Errors in:' "$run/runner.out" |
+		sed "s/^/[$RW_PROJECT] $v: /" || true
+	cat >"$run/counts.tcl" <<'TCL'
+sqlite3 db [lindex $argv 0]
+db eval {SELECT filename, nerr, ntest, state FROM script ORDER BY filename} {
+  puts "[file tail $filename] $nerr $ntest $state"
+}
+TCL
+	if ! "$dir/testfixture" "$run/counts.tcl" "$run/testrunner.db" >"$run/counts.txt" 2>"$run/counts.err"; then
+		rw_log "$v: no results in $run/testrunner.db"
+		echo "FAIL testrunner" >"$RW_WORK/sqlite/$v.tests"
+		return 0
+	fi
+	# PASS script#1..#(ntest-nerr); FAIL script#... for the rest; a
+	# script that did not finish is one failure.
+	awk '{
+		if ($4 != "done") { print "FAIL " $1 "#unfinished"; next }
+		for (i = 1; i <= $3; i++) print (i <= $3 - $2 ? "PASS " : "FAIL ") $1 "#" i
+	}' "$run/counts.txt" >"$RW_WORK/sqlite/$v.tests"
+	# The names of the failed tests, for the log.
+	grep -E '^! [^ ]+ (expected|got):' "$run/testrunner.log" 2>/dev/null |
+		awk '{ print $2 }' | sort -u | sed "s/^/[$RW_PROJECT] $v: failed test /" || true
+}
+
+# sqlite_tables SRC: the report of instrumented speedtest1 against the sources.
+sqlite_tables() {
+	local src=$1 dir=$RW_WORK/sqlite/prof report=$RW_WORK/sqlite/prof/speedtest1.table
+	rw_log "tables: speedtest1 --size 5 with MPROF_OUTPUT"
+	rm -f "$dir/tables.db" "$report"
+	(cd "$dir" && MPROF_OUTPUT="$report" timeout 1800 ./speedtest1 --size 5 tables.db) \
+		>"$dir/tables.out" 2>&1 || true
+	if python3 "$RW_DIR/check_tables.py" --base "$dir" \
+		--expect-file sqlite3.c --expect-file test/speedtest1.c \
+		--expect-row 'speedtest1.c:148=257' \
+		--expect-row 'speedtest1.c:main()=1' \
+		"$report" >"$dir/tables.check" 2>&1; then
+		rw_log "tables: $(tail -n 1 "$dir/tables.check")"
+		rw_row "sqlite tables" 1 1 1 ok
+	else
+		sed "s/^/[$RW_PROJECT] tables: /" "$dir/tables.check" | tail -n 20
+		rw_row "sqlite tables" 1 1 0 FAIL "$RW_WORK/sqlite/prof/tables.check"
+		rw_verdict 1
+	fi
+}
