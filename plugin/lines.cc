@@ -28,7 +28,9 @@
  *
  * An event needed on every incoming edge of a block becomes one probe at
  * the block's first group; one needed on some edges only is inserted on
- * those edges.  Abnormal and EH edges never get probes.
+ * those edges.  Abnormal and EH edges (computed goto, setjmp, landing pads)
+ * cannot carry probes: when one of them arrives from another line, the
+ * probe goes at the block's first group, for every way in.
  */
 #include "plugin.h"
 
@@ -221,11 +223,14 @@ mp_lines_analyze(function *fn, mp_lines *out)
 		FOR_EACH_BB_FN(bb, fn) {
 			block &b = bs[bb->index];
 			bool all_need = b.first != 0, ev_in = !b.header;
+			bool in_block = false;
 			edge e;
 			edge_iterator ei;
 			FOR_EACH_EDGE(e, ei, bb->preds) {
-				if (!probe_edge_ok(e))
+				if (!probe_edge_ok(e)) {
+					in_block |= b.first && line_change(bs, e, b.first);
 					continue;
+				}
 				bool need = b.first && line_change(bs, e, b.first);
 				all_need &= need;
 				if (e->src->index == ENTRY_BLOCK)
@@ -233,7 +238,7 @@ mp_lines_analyze(function *fn, mp_lines *out)
 				else if (!(e->flags & EDGE_DFS_BACK))
 					ev_in &= need || bs[e->src->index].ev_out;
 			}
-			bool v = b.inner_event || all_need || ev_in;
+			bool v = b.inner_event || all_need || in_block || ev_in;
 			if (v != b.ev_out) {
 				b.ev_out = v;
 				changed = true;
@@ -254,11 +259,14 @@ mp_lines_analyze(function *fn, mp_lines *out)
 			}
 		std::vector<edge> need;
 		unsigned usable = 0;
+		bool in_block = false;	/* an edge that cannot carry one needs it */
 		edge e;
 		edge_iterator ei;
 		FOR_EACH_EDGE(e, ei, bb->preds) {
-			if (!probe_edge_ok(e))
+			if (!probe_edge_ok(e)) {
+				in_block |= line_change(bs, e, b.first);
 				continue;
+			}
 			usable++;
 			bool n = line_change(bs, e, b.first);
 			if ((e->flags & EDGE_DFS_BACK) && !bs[e->src->index].ev_out)
@@ -270,7 +278,7 @@ mp_lines_analyze(function *fn, mp_lines *out)
 				have_body_loc = true;
 			}
 		}
-		if (!need.empty() && need.size() == usable)
+		if (in_block || (!need.empty() && need.size() == usable))
 			out->probes.push_back({ first->start, NULL, b.first,
 						first->loc });
 		else
