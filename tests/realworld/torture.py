@@ -18,11 +18,15 @@ does not know) is counted as skipped, with the reason.
 
     torture.py --plugin PLUGIN --src EXECUTE_DIR --work DIR
                [--opt -O0 --opt -O2] [--jobs N] [--filter GLOB]
-               [--xfail FILE] [--keep]
+               [--xfail FILE] [--keep] [--lazy-plain]
 
 Instrumented runs alternate the heap and rss backends (by test index) and
 write their tables to a file; a run that exits 0 but prints no table, or
 whose runtime complains on stderr, is listed as a warning.
+
+--lazy-plain (for CI) builds the plain program only when the instrumented
+one fails, to tell a bug from a test that fails anyway; a test passing
+instrumented is then counted as passing plain too.
 
 --xfail FILE lists known failures, one per line: `NAME LEVELS reason`,
 LEVELS a comma-separated list of -O levels as given to --opt (globs
@@ -270,13 +274,22 @@ def one(test, index, opt):
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
     cc = [ARGS.cc] + flags
-    with open(os.path.join(d, "cc-plain.log"), "w") as log:
-        rc_cc_plain = run(cc + [test.path, "-o", "plain", "-lm"], CC_TIMEOUT,
-                          d, err=log, out=log)
-    rc_plain = None
-    if rc_cc_plain == 0:
-        rc_plain = run(["./plain"], PLAIN_TIMEOUT, d, env=PLAIN_ENV)
-        r["plain"] = rc_plain == 0
+    plain_done = []
+
+    def build_plain():
+        """Build and run the plain program once; True if it compiled."""
+        if not plain_done:
+            with open(os.path.join(d, "cc-plain.log"), "w") as log:
+                rc = run(cc + [test.path, "-o", "plain", "-lm"], CC_TIMEOUT,
+                         d, err=log, out=log)
+            plain_done.append(rc == 0)
+            if rc == 0:
+                r["plain"] = run(["./plain"], PLAIN_TIMEOUT, d,
+                                 env=PLAIN_ENV) == 0
+        return plain_done[0]
+
+    if not ARGS.lazy_plain:
+        build_plain()
     prof_cmd = cc + ["-fplugin=" + ARGS.plugin, "-fplugin-arg-mprof-all",
                      test.path, "-o", "prof", "-lm"]
     with open(os.path.join(d, "cc-prof.log"), "w") as log:
@@ -287,20 +300,23 @@ def one(test, index, opt):
         f.write(" ".join(prof_cmd) + "\n")
     if "internal compiler error" in cclog:
         r["fail"] = "ICE: " + first_line(cclog, "internal compiler error")
-    elif rc_cc_prof != 0 and rc_cc_plain == 0:
-        r["fail"] = "instrumented build failed: " + first_line(cclog, "error")
-    elif rc_cc_prof == 0 and r["plain"]:
+    elif rc_cc_prof != 0:
+        if build_plain():
+            r["fail"] = "instrumented build failed: " + first_line(cclog, "error")
+    elif r["plain"] or ARGS.lazy_plain:
         env = dict(PLAIN_ENV)
         env["MPROF_BACKEND"] = "heap" if index % 2 == 0 else "rss"
         env["MPROF_OUTPUT"] = os.path.join(d, "table.txt")
         with open(os.path.join(d, "prof.err"), "w") as err:
             rc_prof = run(["./prof"], PROF_TIMEOUT, d, env=env, err=err)
         r["prof"] = rc_prof == 0
-        if not r["prof"]:
+        if r["prof"] and ARGS.lazy_plain:
+            r["plain"] = True   # assumed: built only to confirm a failure
+        elif not r["prof"] and (build_plain() and r["plain"]):
             r["fail"] = "instrumented run (%s): %s" % (
                 env["MPROF_BACKEND"],
                 "timeout" if rc_prof == "timeout" else "exit %s" % rc_prof)
-        else:
+        if r["prof"]:
             with open(os.path.join(d, "prof.err"), errors="replace") as f:
                 perr = [l for l in f if l.startswith("mprof")]
             table = os.path.join(d, "table.txt")
@@ -335,6 +351,8 @@ def main():
     ap.add_argument("--filter", action="append")
     ap.add_argument("--xfail")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--lazy-plain", action="store_true",
+                    help="build plain only to confirm an instrumented failure")
     ap.add_argument("--cc", default=os.environ.get("CC", "gcc"))
     ARGS = ap.parse_args()
     ARGS.src = os.path.abspath(ARGS.src)

@@ -115,9 +115,9 @@ TCL
 # sqlite_tables SRC: the report of instrumented speedtest1 against the sources.
 sqlite_tables() {
 	local src=$1 dir=$RW_WORK/sqlite/prof report=$RW_WORK/sqlite/prof/speedtest1.table
-	rw_log "tables: speedtest1 --size 5 with MPROF_OUTPUT"
+	rw_log "tables: speedtest1 --verify --size 5 with MPROF_OUTPUT"
 	rm -f "$dir/tables.db" "$report"
-	(cd "$dir" && MPROF_OUTPUT="$report" timeout 1800 ./speedtest1 --size 5 tables.db) \
+	(cd "$dir" && MPROF_OUTPUT="$report" timeout 1800 ./speedtest1 --verify --size 5 tables.db) \
 		>"$dir/tables.out" 2>&1 || true
 	if python3 "$RW_DIR/check_tables.py" --base "$dir" \
 		--expect-file sqlite3.c --expect-file test/speedtest1.c \

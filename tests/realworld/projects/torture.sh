@@ -22,6 +22,7 @@ p_main() {
 		touch "$dest/.rw-extracted"
 	fi
 	local args=()
+	if [ "$RW_LAZY_PLAIN" = 1 ]; then args+=(--lazy-plain); fi
 	IFS=, read -ra opts <<<"$RW_TORTURE_OPTS"
 	for opt in "${opts[@]}"; do
 		args+=("--opt=$opt")
