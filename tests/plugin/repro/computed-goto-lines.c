@@ -16,7 +16,11 @@
  * Got: lines 46, 49 and 52 have no record at all; lines 47 and 50 have
  * their counts.  The program's result is right (210); only the table is
  * wrong.  Same at -O2.  In C++, the first line of a catch block
- * (`} catch (const std::exception &e) {`) has no record either.
+ * (`} catch (const std::exception &e) {`) has no record either, nor has
+ * the body of an OpenMP parallel loop (its back edge, GIMPLE_OMP_CONTINUE
+ * to the body, is abnormal until omp expansion): tests/plugin/badinput
+ * openmp.c, line 18 `s += (long)i * i;` -- no record, 10000 expected with
+ * OMP_NUM_THREADS=1.
  *
  * Analysis (plugin/lines.cc): a probe is placed on the block's first
  * statement only when every *usable* incoming edge needs it, and on edges
@@ -28,7 +32,8 @@
  * or EH edge arriving from another line forces the probe into the block
  * (before its first group, after the labels), for every way in; the
  * "event since loop header" dataflow knows about it.  With it: 40/30/10
- * here, 5 on the catch line of a C++ loop throwing 5 times out of 10;
+ * here, 5 on the catch line of a C++ loop throwing 5 times out of 10,
+ * 10000 on the OpenMP loop body;
  * setjmp tables unchanged; tests/plugin/run.sh lines/diagnostics/shared/
  * nolink still pass.  (Cost: a normal edge from the same line as the
  * label's first line then also fires an event -- rare.)
