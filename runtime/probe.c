@@ -7,7 +7,8 @@
  * profiled function: the function, the line it is running (`cur`, NULL
  * right after entry: the signature row is charged by the entry probe
  * itself), the memory figure when that line was reached (`before`) and the
- * probe's frame address at entry (`sp`).  A line event charges the line
+ * probe's canonical frame address at entry (`sp`, the stack pointer
+ * before the call to the probe).  A line event charges the line
  * being left with the change since `before`, so a line that calls another
  * profiled function is charged what the whole call changed, and recursion
  * adds into the same sites.
@@ -55,7 +56,7 @@ struct frame {
 	struct __mprof_func *func;	/* function of this activation */
 	struct __mprof_site *cur;	/* line being run; NULL: just entered */
 	int64_t before;			/* memory figure when `cur` was reached */
-	uintptr_t sp;			/* probe frame address at entry */
+	uintptr_t sp;			/* probe CFA at entry */
 };
 
 /* One per thread, at the start of its own mapping. */
@@ -217,7 +218,7 @@ static void retop(const struct stack *st)
 }
 
 /*
- * Find the frame an event of `fn` at frame address `sp` belongs to, popping
+ * Find the frame an event of `fn` at stack address `sp` belongs to, popping
  * the frames that longjmp or an exception left behind; NULL when `fn` has
  * no frame (its entry was dropped): the event is then dropped too.
  *
@@ -425,7 +426,7 @@ PROBE_BODY bool exit_fast(struct __mprof_site *s0, uintptr_t sp,
 #define PROBE(name, site, fast, slow, peek)				\
 	void name(struct __mprof_site *site)				\
 	{								\
-		uintptr_t sp = (uintptr_t)__builtin_frame_address(0);	\
+		uintptr_t sp = (uintptr_t)__builtin_dwarf_cfa();		\
 									\
 		if (MP_UNLIKELY(__atomic_load_n(&tls.busy,		\
 						__ATOMIC_RELAXED))) {	\
