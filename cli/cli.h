@@ -140,6 +140,7 @@ struct record_opts {
 	int include_children;	/* -C */
 	int multiprocess;	/* -M */
 	enum mprof_backend backend;
+	const char *backend_name; /* --backend's canonical name, or NULL */
 	const char *output;	/* -o, or NULL for mprofile_<time>.dat */
 };
 

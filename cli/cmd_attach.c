@@ -138,7 +138,7 @@ static int attach(pid_t pid, const struct record_opts *o)
 
 int cmd_attach(int argc, char **argv)
 {
-	struct record_opts o = { 0.1, -1, 0, 0, MPROF_RSS, NULL };
+	struct record_opts o = { 0.1, -1, 0, 0, MPROF_RSS, NULL, NULL };
 	const char *backend = NULL;
 	const struct option opts[] = {
 		{ 'T', "interval", OPT_SECONDS, &o.interval },

@@ -9,7 +9,9 @@
  * back through it as an errno), so mprof's own memory is never sampled.
  * While the program runs, mprof ignores SIGINT and SIGQUIT (the terminal
  * sends them to the program as well, and the recording must outlive it)
- * and passes SIGTERM and SIGHUP on to it.
+ * and passes SIGTERM and SIGHUP on to it.  With --backend, the program's
+ * runtime measures its FUNC records (and its table) the same way, unless
+ * MPROF_BACKEND already says otherwise.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -86,6 +88,8 @@ static int run(char **argv, int argc, const struct record_opts *o,
 	abs = realpath(path, NULL);
 	setenv("MPROF_DAT", abs ? abs : path, 1);
 	free(abs);
+	if (o->backend_name)
+		setenv("MPROF_BACKEND", o->backend_name, 0);
 
 	memset(&ign, 0, sizeof ign);
 	ign.sa_handler = SIG_IGN;
@@ -129,7 +133,7 @@ fail:
 
 int cmd_run(int argc, char **argv)
 {
-	struct record_opts o = { 0.1, 0, 0, 0, MPROF_RSS, NULL };
+	struct record_opts o = { 0.1, 0, 0, 0, MPROF_RSS, NULL, NULL };
 	const char *backend = NULL;
 	int exit_code = 0, n;
 	const struct option opts[] = {
@@ -152,5 +156,12 @@ int cmd_run(int argc, char **argv)
 		return usage_error("run", "the interval must be more than 0 s");
 	if (backend && parse_backend("run", backend, &o.backend))
 		return EXIT_USAGE;
+	if (backend) {
+		static const char *const names[] = {
+			[MPROF_RSS] = "rss", [MPROF_PSS] = "pss",
+			[MPROF_USS] = "uss", [MPROF_VMS] = "vms",
+		};
+		o.backend_name = names[o.backend];
+	}
 	return run(argv, n, &o, exit_code);
 }

@@ -41,6 +41,12 @@ check "run: stdin and stdout are the program's" out_is "line one
 line two"
 run "$MPROF" run -o env.dat sh -c 'echo "$MPROF_DAT"'
 check "run: MPROF_DAT is the .dat's absolute path" out_is "$tmp/env.dat"
+run env -u MPROF_BACKEND "$MPROF" run --backend psutil_uss -o env.dat sh -c 'echo "${MPROF_BACKEND-unset}"'
+check "run --backend: the program's runtime measures the same way" out_is "uss"
+run env -u MPROF_BACKEND "$MPROF" run -o env.dat sh -c 'echo "${MPROF_BACKEND-unset}"'
+check "run: without --backend, MPROF_BACKEND is left alone" out_is "unset"
+run env MPROF_BACKEND=heap "$MPROF" run --backend vms -o env.dat sh -c 'echo "$MPROF_BACKEND"'
+check "run --backend: a MPROF_BACKEND already set wins" out_is "heap"
 run "$MPROF" run -o env2.dat sh -c 'echo "program stderr" >&2'
 check "run: stderr is the program's" err_has "^program stderr$"
 
@@ -102,7 +108,8 @@ check "SIGINT: ignored by the recorder, status 0" status_is 0
 check "SIGINT: sampling went on to the end" eval '[ $(count MEM int.dat) -ge 7 ]'
 
 # Constant memory: the recorder's own RSS, sampled by mprof attach, does
-# not grow over 3000 samples at 1 ms.
+# not grow over 3000 samples at 1 ms (at least 1000 on a loaded machine,
+# where the recorder does not always get the CPU on time).
 "$MPROF" run -T 0.001 -o long.dat "$CLI_ALLOC" 0 3 2>/dev/null &
 rec=$!
 sleep 0.3
@@ -111,6 +118,6 @@ wait $rec
 first=$(awk '$1 == "MEM" { print $2; exit }' self.dat)
 last=$(awk '$1 == "MEM" { m = $2 } END { print m }' self.dat)
 check "constant memory: the recorder's RSS stays within 0.25 MiB ($first -> $last)" near "$first" "$last" 0.25
-check "constant memory: it did take ~3000 samples" eval '[ $(count MEM long.dat) -ge 2000 ]'
+check "constant memory: it did take over 1000 samples ($(count MEM long.dat))" eval '[ $(count MEM long.dat) -ge 1000 ]'
 
 finish
