@@ -9,9 +9,8 @@
  * back through it as an errno), so mprof's own memory is never sampled.
  * While the program runs, mprof ignores SIGINT and SIGQUIT (the terminal
  * sends them to the program as well, and the recording must outlive it)
- * and passes SIGTERM and SIGHUP on to it.  With --backend, the program's
- * runtime measures its FUNC records (and its table) the same way, unless
- * MPROF_BACKEND already says otherwise.
+ * and passes SIGTERM and SIGHUP on to it.  With --backend, MPROF_DAT_BACKEND
+ * tells the program's runtime to measure its FUNC records the same way.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -89,7 +88,9 @@ static int run(char **argv, int argc, const struct record_opts *o,
 	setenv("MPROF_DAT", abs ? abs : path, 1);
 	free(abs);
 	if (o->backend_name)
-		setenv("MPROF_BACKEND", o->backend_name, 0);
+		setenv("MPROF_DAT_BACKEND", o->backend_name, 1);
+	else
+		unsetenv("MPROF_DAT_BACKEND");
 
 	memset(&ign, 0, sizeof ign);
 	ign.sa_handler = SIG_IGN;

@@ -256,6 +256,37 @@ static int init_heap(void)
 	return 0;
 }
 
+int mp_backend_open_proc(enum mp_backend_id id)
+{
+	int saved = errno, rc = -1;
+
+	if (id == MP_BACKEND_RSS || id == MP_BACKEND_VMS)
+		rc = init_statm();
+	else if (id == MP_BACKEND_PSS || id == MP_BACKEND_USS)
+		rc = init_smaps();
+	else
+		errno = EINVAL;
+	if (rc == 0)
+		errno = saved;
+	return rc;
+}
+
+int64_t mp_backend_read_proc(enum mp_backend_id id)
+{
+	uint64_t pages[2];
+	int saved = errno;
+	int64_t v = -1;
+
+	if (id == MP_BACKEND_RSS || id == MP_BACKEND_VMS) {
+		if (read_statm(pages, 2) == 0)
+			v = (int64_t)pages[id == MP_BACKEND_RSS] * page_size;
+	} else if (id == MP_BACKEND_PSS || id == MP_BACKEND_USS) {
+		v = read_smaps(id == MP_BACKEND_USS);
+	}
+	errno = saved;
+	return v;
+}
+
 /* A child's inherited descriptors read its parent: replace them. */
 static void reopen_all(void)
 {

@@ -8,7 +8,10 @@
  * to that .dat, as Python's `mprof run` does for @profile functions, so
  * both `mprof plot`s bracket the calls on the memory curve.  Figures are
  * %.4f: MiB from the runtime's backend (MPROF_BACKEND, rss by default
- * like the sampler's), seconds from CLOCK_REALTIME (the sampler's clock).
+ * like the sampler's) or, when `mprof run --backend` names the measure it
+ * samples (MPROF_DAT_BACKEND), from that measure, read from /proc with
+ * one syscall per figure; seconds from CLOCK_REALTIME (the sampler's
+ * clock).
  * The name is the file as given to the compiler, a dot and the function
  * ("basic.c.my_func": Python writes "module.function"); blanks become '_'
  * so the line keeps its fields.  The stack level is memory_profiler's:
@@ -92,6 +95,18 @@ static __thread struct tls tls __attribute__((tls_model("initial-exec")));
 static int fd = -1;			/* the .dat, O_APPEND; -1: none */
 static int logging;			/* records are made (0 in a fork child) */
 static char dat[PATH_MAX];		/* its name, for messages */
+static enum mp_backend_id measure = MP_BACKEND_COUNT; /* MPROF_DAT_BACKEND,
+					   or COUNT: the backend's figure */
+
+/* The memory figure of a record. */
+static int64_t figure(void)
+{
+	int64_t v;
+
+	if (measure != MP_BACKEND_COUNT && (v = mp_backend_read_proc(measure)) >= 0)
+		return v;
+	return mp_backend_read();
+}
 static uint64_t lost;			/* calls without a record */
 static uint64_t failed;			/* records whose write() failed */
 static int write_errno;			/* errno of the first such failure */
@@ -289,7 +304,7 @@ static void close_all(struct calls *st)
 
 	if (!st->depth)
 		return;
-	m = mp_backend_read();
+	m = figure();
 	t = now_ns();
 	while (st->depth) {
 		st->depth--;
@@ -358,7 +373,7 @@ static void record_entry(const struct __mprof_func *fn, uintptr_t sp)
 	c = &st->c[st->depth];
 	c->func = fn;
 	c->sp = sp;
-	c->mem = mp_backend_read();
+	c->mem = figure();
 	c->t = now_ns();
 	st->depth++;
 out:
@@ -392,7 +407,7 @@ static void record_exit(const struct __mprof_func *fn)
 		;
 	if (i == 0)
 		goto out;
-	m = mp_backend_read();
+	m = figure();
 	t = now_ns();
 	if (st->depth > i)
 		lose(st->depth - i);
@@ -475,6 +490,14 @@ void mp_funclog_setup(const struct mp_settings *s)
 	}
 	fcntl(f, F_SETFL, O_APPEND);
 	memcpy(dat, s->dat, sizeof(dat));
+	if (s->dat_backend != MP_BACKEND_COUNT && s->dat_backend != s->backend) {
+		if (mp_backend_open_proc(s->dat_backend) == 0)
+			measure = s->dat_backend;
+		else
+			mp_init_warn("mprof: MPROF_DAT_BACKEND: cannot read %s (%s); FUNC records use MPROF_BACKEND's figures",
+				     mp_backend_get(s->dat_backend)->name,
+				     strerror(errno));
+	}
 	if (pthread_key_create(&key, thread_gone) == 0)
 		__atomic_store_n(&key_ok, 1, __ATOMIC_RELEASE);
 	fd = f;

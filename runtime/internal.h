@@ -165,6 +165,16 @@ static inline int64_t mp_backend_read(void)
 /* Fork child: let the backend reopen its cached descriptors. */
 void mp_backend_atfork_child(void);
 
+/*
+ * A /proc figure (rss, pss, uss or vms) read now with one syscall, apart
+ * from the backend in use: what FUNC records show when `mprof run` samples
+ * another measure.  mp_backend_open_proc() opens the file once (0, or -1
+ * with errno set); the read returns -1 when the figure cannot be had, and
+ * keeps errno.
+ */
+int mp_backend_open_proc(enum mp_backend_id id);
+int64_t mp_backend_read_proc(enum mp_backend_id id);
+
 /* ---- settings.c --------------------------------------------------------- */
 
 #define MP_SETTINGS_MAXWARN	8
@@ -185,6 +195,8 @@ struct mp_settings {
 	char json[PATH_MAX];		/* MPROF_JSON: "" off, "-" stdout, or a
 					   file name, %p not expanded yet */
 	char dat[PATH_MAX];		/* MPROF_DAT (set by `mprof run`), or "" */
+	enum mp_backend_id dat_backend;	/* MPROF_DAT_BACKEND: FUNC records'
+					   measure, MP_BACKEND_COUNT: backend's */
 	int nwarn;			/* lines to print on stderr */
 	char warn[MP_SETTINGS_MAXWARN][MP_SETTINGS_WARNLEN];
 };

@@ -2,7 +2,8 @@
 /*
  * settings.c - the MPROF_* environment variables of SPEC §5 that the
  * runtime reads: MPROF_BACKEND, MPROF_OUTPUT, MPROF_PRECISION and
- * MPROF_JSON, MPROF_DAT, which `mprof run` sets for FUNC records, and
+ * MPROF_JSON, MPROF_DAT and MPROF_DAT_BACKEND, which `mprof run` sets for
+ * FUNC records (the file, and the measure of its samples), and
  * MPROF_EXACT (1: the rss backend reads RSS on every line event, the
  * reference its fast path is tested against).
  *
@@ -51,6 +52,24 @@ static void parse_backend(struct mp_settings *s, const char *v)
 	}
 	warn(s, "MPROF_BACKEND", "unknown value", v, accepted,
 	     mp_backend_get(s->backend)->name);
+}
+
+/* MPROF_DAT_BACKEND: a /proc measure, as `mprof run --backend` samples. */
+static void parse_dat_backend(struct mp_settings *s, const char *v)
+{
+	static const enum mp_backend_id ids[] = {
+		MP_BACKEND_RSS, MP_BACKEND_PSS, MP_BACKEND_USS, MP_BACKEND_VMS
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		if (!strcmp(v, mp_backend_get(ids[i])->name)) {
+			s->dat_backend = ids[i];
+			return;
+		}
+	}
+	warn(s, "MPROF_DAT_BACKEND", "unknown value", v, "rss, pss, uss, vms",
+	     "MPROF_BACKEND's");
 }
 
 static void parse_output(struct mp_settings *s, const char *v)
@@ -117,6 +136,7 @@ void mp_settings_parse(struct mp_settings *s,
 
 	memset(s, 0, sizeof(*s));
 	s->backend = MP_BACKEND_RSS;
+	s->dat_backend = MP_BACKEND_COUNT;
 	s->output_kind = MP_OUTPUT_STDERR;
 	s->precision = 1;
 	if ((v = get("MPROF_BACKEND")) && *v)
@@ -129,6 +149,8 @@ void mp_settings_parse(struct mp_settings *s,
 		parse_json(s, v);
 	if ((v = get("MPROF_DAT")) && *v)
 		parse_dat(s, v);
+	if ((v = get("MPROF_DAT_BACKEND")) && *v)
+		parse_dat_backend(s, v);
 	if ((v = get("MPROF_EXACT")) && *v)
 		parse_exact(s, v);
 }

@@ -41,12 +41,10 @@ check "run: stdin and stdout are the program's" out_is "line one
 line two"
 run "$MPROF" run -o env.dat sh -c 'echo "$MPROF_DAT"'
 check "run: MPROF_DAT is the .dat's absolute path" out_is "$tmp/env.dat"
-run env -u MPROF_BACKEND "$MPROF" run --backend psutil_uss -o env.dat sh -c 'echo "${MPROF_BACKEND-unset}"'
-check "run --backend: the program's runtime measures the same way" out_is "uss"
-run env -u MPROF_BACKEND "$MPROF" run -o env.dat sh -c 'echo "${MPROF_BACKEND-unset}"'
-check "run: without --backend, MPROF_BACKEND is left alone" out_is "unset"
-run env MPROF_BACKEND=heap "$MPROF" run --backend vms -o env.dat sh -c 'echo "$MPROF_BACKEND"'
-check "run --backend: a MPROF_BACKEND already set wins" out_is "heap"
+run "$MPROF" run --backend psutil_uss -o env.dat sh -c 'echo "${MPROF_DAT_BACKEND-unset} ${MPROF_BACKEND-unset}"'
+check "run --backend: FUNC records are to be measured the same way" out_is "uss unset"
+run env MPROF_DAT_BACKEND=pss "$MPROF" run -o env.dat sh -c 'echo "${MPROF_DAT_BACKEND-unset}"'
+check "run: without --backend, MPROF_DAT_BACKEND is not passed on" out_is "unset"
 run "$MPROF" run -o env2.dat sh -c 'echo "program stderr" >&2'
 check "run: stderr is the program's" err_has "^program stderr$"
 

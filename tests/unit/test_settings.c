@@ -279,6 +279,24 @@ static void test_json_and_dat_too_long(void **state)
 }
 
 /* %p becomes the pid, wherever and however often it appears. */
+/* MPROF_DAT_BACKEND: the FUNC records' measure, a /proc one only. */
+static void test_dat_backend(void **state)
+{
+	(void)state;
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.dat_backend, MP_BACKEND_COUNT);
+	set_env("MPROF_DAT_BACKEND", "uss");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.dat_backend, MP_BACKEND_USS);
+	assert_int_equal(s.nwarn, 0);
+	set_env("MPROF_DAT_BACKEND", "heap");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.dat_backend, MP_BACKEND_COUNT);
+	assert_int_equal(s.nwarn, 1);
+	assert_string_equal(s.warn[0],
+		"mprof: MPROF_DAT_BACKEND: unknown value 'heap' (accepted: rss, pss, uss, vms); using MPROF_BACKEND's");
+}
+
 static void test_expand_pid(void **state)
 {
 	char buf[64];
@@ -330,6 +348,7 @@ int main(void)
 		cmocka_unit_test_setup(test_exact, clear_env),
 		cmocka_unit_test_setup(test_json_and_dat, clear_env),
 		cmocka_unit_test_setup(test_json_and_dat_too_long, clear_env),
+		cmocka_unit_test_setup(test_dat_backend, clear_env),
 		cmocka_unit_test_setup(test_expand_pid, clear_env),
 		cmocka_unit_test_setup(test_expand_percent, clear_env),
 		cmocka_unit_test_setup(test_expand_overflow, clear_env),
