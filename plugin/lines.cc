@@ -59,14 +59,17 @@ struct ctx {
 	int lo, hi;
 };
 
-/* Statements that never decide a line: they are not code of the user's. */
+/* Statements that never decide a line: they are not code of the user's.
+   But a jump statement's marker (plugin.cc, mark_jumps), a GIMPLE_PREDICT,
+   stands for the jump: its line counts. */
 bool
 ignored_stmt(gimple *g)
 {
 	switch (gimple_code(g)) {
+	case GIMPLE_PREDICT:
+		return !mp_is_jump_mark(g);
 	case GIMPLE_LABEL:
 	case GIMPLE_NOP:
-	case GIMPLE_PREDICT:
 	case GIMPLE_RETURN:
 	case GIMPLE_DEBUG:
 		return true;
@@ -99,6 +102,10 @@ stmt_line(const ctx &c, gimple *g)
 bool
 defines_temp(gimple *g)
 {
+	/* The stack pointer saved at the start of a scope with a VLA is read
+	   by the stack_restore at its end, not by the next statement. */
+	if (gimple_call_builtin_p(g, BUILT_IN_STACK_SAVE))
+		return false;
 	tree lhs = gimple_get_lhs(g);
 	if (!lhs)
 		return false;

@@ -19,7 +19,9 @@
  * clobbers registers there) and ifunc resolvers (they run before
  * relocation) are never instrumented; asking for one by attribute is a
  * warning.  The attribute on anything but a function is a warning with the
- * location; with arguments, an error -- never an internal compiler error.
+ * location, and so is the attribute on a function the unit declares but
+ * does not define; with arguments, an error -- never an internal compiler
+ * error.
  *
  * How: a GIMPLE pass right after "cfg" (before SSA, inlining and every
  * optimisation, so the line counts do not depend on -O) finds the line
@@ -40,6 +42,9 @@
 #include <string>
 
 #include "incpath.h"
+#include "tree-nested.h"
+#include "predict.h"
+#include "gimple-predict.h"
 
 /* C front-end only: lto1 loads the plugin too, and lacks it (RTLD_NOW). */
 extern void add_path(char *, incpath_kind, int, bool) __attribute__((weak));
@@ -93,6 +98,60 @@ handle_mprof_attribute(tree *node, tree name, tree, int, bool *no_add_attrs)
 	return NULL_TREE;
 }
 
+/*
+ * The attribute on a function declared, but not defined, in this unit
+ * profiles nothing here: say so at the end of the unit (only then is it
+ * known that no definition follows).  The declarations are collected at
+ * PLUGIN_FINISH_DECL, once the front end has merged a redeclaration into
+ * the first declaration (the redeclaration's node is freed then), so the
+ * node kept is the one a later definition completes.
+ */
+static tree attr_decls;		/* TREE_LIST of FUNCTION_DECLs; a GC root */
+/* The same, in source order, with where the attribute was first seen
+   (a later plain redeclaration moves the decl's own location). */
+static std::vector<std::pair<tree, location_t>> attr_decl_locs;
+
+static void
+note_attr_decl(void *gcc_data, void *)
+{
+	tree decl = (tree)gcc_data;
+	if (!decl || TREE_CODE(decl) != FUNCTION_DECL || DECL_INITIAL(decl) ||
+	    !lookup_attribute("mprof", DECL_ATTRIBUTES(decl)))
+		return;
+	for (tree t = attr_decls; t; t = TREE_CHAIN(t))
+		if (TREE_VALUE(t) == decl)
+			return;
+	attr_decls = tree_cons(NULL_TREE, decl, attr_decls);
+	attr_decl_locs.push_back({ decl, DECL_SOURCE_LOCATION(decl) });
+}
+
+static bool
+defined_here(tree decl)
+{
+	if (DECL_INITIAL(decl) || DECL_SAVED_TREE(decl))
+		return true;
+	cgraph_node *node = cgraph_node::get(decl);
+	return node && node->definition;
+}
+
+static void
+warn_undefined_attr(void *, void *)
+{
+	for (const auto &d : attr_decl_locs)
+		if (!defined_here(d.first))
+			warning_at(d.second, OPT_Wattributes,
+				   "%<mprof%> attribute on %qD, which is not "
+				   "defined in this translation unit; ignored",
+				   d.first);
+	attr_decl_locs.clear();
+	attr_decls = NULL_TREE;
+}
+
+static const struct ggc_root_tab plugin_roots[] = {
+	{ &attr_decls, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
+	LAST_GGC_ROOT_TAB
+};
+
 static struct attribute_spec mprof_attribute = {
 	"mprof", 0, 0, true, false, false, false, handle_mprof_attribute, NULL
 };
@@ -116,16 +175,20 @@ function_name(tree fndecl)
 	return lang_hooks.decl_printable_name(fndecl, 2);
 }
 
+/* resolver_known: the call graph can tell an ifunc resolver (not yet while
+   parsing: then one may be taken for selected, never the reverse). */
 static bool
-selected(function *fn)
+selected_decl(tree decl, bool resolver_known)
 {
-	tree decl = fn->decl;
 	if (mp_emit_is_own(decl))
 		return false;
 	bool asked = lookup_attribute("mprof", DECL_ATTRIBUTES(decl));
 	const char *name = function_name(decl);
-	if (lookup_attribute("naked", DECL_ATTRIBUTES(decl)) ||
-	    is_ifunc_resolver(decl)) {
+	if (!resolver_known) {
+		if (lookup_attribute("naked", DECL_ATTRIBUTES(decl)))
+			return false;
+	} else if (lookup_attribute("naked", DECL_ATTRIBUTES(decl)) ||
+		   is_ifunc_resolver(decl)) {
 		if (asked)
 			warning_at(DECL_SOURCE_LOCATION(decl), OPT_Wattributes,
 				   "%qs cannot be profiled: naked functions and "
@@ -142,6 +205,132 @@ selected(function *fn)
 	    lookup_attribute("no_instrument_function", DECL_ATTRIBUTES(decl)))
 		return false;
 	return opt_all || matches(opt_functions, name);
+}
+
+static bool
+selected(function *fn)
+{
+	return selected_decl(fn->decl, true);
+}
+
+/*
+ * Jump statements.  `return;`, `break;`, `continue;` and `goto` lines get a
+ * row, as in memory_profiler, but leave nothing for lines.cc to see: the
+ * CFG builder turns a goto into an edge (its location survives only in
+ * edge->goto_locus, and only at -O0: with optimisation the gimplifier folds
+ * `if (c) goto l;` into the condition), and a bare return is only the
+ * GIMPLE_RETURN that lines.cc ignores (so that the closing brace makes no
+ * row).  So, before gimplification (PLUGIN_PRE_GENERICIZE), each such
+ * statement of a function that may be selected is preceded by a marker
+ * located on it: a PREDICT_EXPR with a predictor no front end emits
+ * (PRED_DS_THEORY, only ever a combination inside predict.cc).  A
+ * prediction, not a call: the front ends already put one before a goto or
+ * a continue, and the gimplifier's -Wimplicit-fallthrough check skips
+ * predictions, so `case 1: f(); default: break;` stays as quiet as without
+ * the plugin.  lines.cc counts the marker as a statement of its line; the
+ * pass after "cfg" then deletes every marker, in every function, selected
+ * or not, before anything could read it.  A `return;` on the closing
+ * brace's line is left alone.
+ */
+#define JUMP_MARK_PREDICTOR PRED_DS_THEORY
+
+bool
+mp_is_jump_mark(gimple *g)
+{
+	return gimple_code(g) == GIMPLE_PREDICT &&
+	       gimple_predict_predictor(g) == JUMP_MARK_PREDICTOR;
+}
+
+struct jump_walk {
+	const char *file;	/* the function's file and closing line */
+	int end_line;
+	hash_set<tree> seen;
+};
+
+static tree
+mark_jump_r(tree *tp, int *walk_subtrees, void *data)
+{
+	jump_walk *w = (jump_walk *)data;
+	tree t = *tp;
+	if (TYPE_P(t) || DECL_P(t) || CONSTANT_CLASS_P(t)) {
+		*walk_subtrees = 0;
+		return NULL_TREE;
+	}
+	switch (TREE_CODE(t)) {
+	case BREAK_STMT:
+	case CONTINUE_STMT:
+	case GOTO_EXPR:
+		break;
+	case RETURN_EXPR:
+		if (TREE_OPERAND(t, 0))
+			return NULL_TREE;
+		break;
+	default:
+		return NULL_TREE;
+	}
+	*walk_subtrees = 0;
+	location_t loc = EXPR_LOCATION(t);
+	if (LOCATION_LOCUS(loc) <= BUILTINS_LOCATION || w->seen.add(t))
+		return NULL_TREE;
+	if (TREE_CODE(t) == RETURN_EXPR) {
+		expanded_location x = expand_location(
+			linemap_resolve_location(line_table, loc,
+						 LRK_MACRO_EXPANSION_POINT, NULL));
+		if (x.file && w->file && strcmp(x.file, w->file) == 0 &&
+		    x.line == w->end_line)
+			return NULL_TREE;
+	}
+	tree mark = build_predict_expr(JUMP_MARK_PREDICTOR, NOT_TAKEN);
+	SET_EXPR_LOCATION(mark, loc);
+	tree list = alloc_stmt_list();
+	append_to_statement_list_force(mark, &list);
+	append_to_statement_list_force(t, &list);
+	*tp = list;
+	return NULL_TREE;
+}
+
+static void
+mark_jumps(tree fndecl)
+{
+	if (TREE_CODE(fndecl) != FUNCTION_DECL || !DECL_SAVED_TREE(fndecl))
+		return;
+	if (selected_decl(fndecl, false)) {
+		jump_walk w;
+		w.file = DECL_SOURCE_FILE(fndecl);
+		w.end_line = 0;
+		if (function *f = DECL_STRUCT_FUNCTION(fndecl)) {
+			expanded_location end =
+				expand_location(f->function_end_locus);
+			if (end.file)
+				w.end_line = end.line;
+		}
+		walk_tree(&DECL_SAVED_TREE(fndecl), mark_jump_r, &w, NULL);
+	}
+	/* GNU C nested functions are genericized with their parent. */
+	if (cgraph_node *node = cgraph_node::get(fndecl))
+		for (cgraph_node *n = first_nested_function(node); n;
+		     n = next_nested_function(n))
+			mark_jumps(n->decl);
+}
+
+static void
+pre_genericize(void *gcc_data, void *)
+{
+	mark_jumps((tree)gcc_data);
+}
+
+/* Every marker goes, in every function, selected or not. */
+static void
+remove_jump_marks(function *fn)
+{
+	basic_block bb;
+	FOR_EACH_BB_FN(bb, fn)
+		for (gimple_stmt_iterator gsi = gsi_start_bb(bb);
+		     !gsi_end_p(gsi);)
+			if (mp_is_jump_mark(gsi_stmt(gsi)))
+				gsi_remove(&gsi, true);
+			else
+				gsi_next(&gsi);
 }
 
 const pass_data mprof_pass_data = {
@@ -161,8 +350,10 @@ public:
 	{
 		/* Functions made after the call graph is built (OpenMP
 		   outlining, late constructors) are not the user's lines. */
-		if (symtab->state != CONSTRUCTION || !selected(fn))
+		if (symtab->state != CONSTRUCTION || !selected(fn)) {
+			remove_jump_marks(fn);
 			return 0;
+		}
 		mp_lines lines;
 		mp_lines_analyze(fn, &lines);
 		const char *name = function_name(fn->decl);
@@ -184,6 +375,7 @@ public:
 				DECL_SOURCE_FILE(fn->decl), lines.first_line,
 				lines.last_line, name, lines.probes.size());
 		mp_emit_instrument(fn, name, &lines);
+		remove_jump_marks(fn);
 		return 0;
 	}
 };
@@ -280,6 +472,13 @@ plugin_init(struct plugin_name_args *info, struct plugin_gcc_version *version)
 	register_callback(name, PLUGIN_ATTRIBUTES, register_attributes, NULL);
 	/* The cached trees of emit.cc survive garbage collection. */
 	mp_emit_register_roots(name);
+	/* The attribute on a function this unit does not define. */
+	register_callback(name, PLUGIN_REGISTER_GGC_ROOTS, NULL,
+			  (void *)plugin_roots);
+	register_callback(name, PLUGIN_FINISH_DECL, note_attr_decl, NULL);
+	register_callback(name, PLUGIN_FINISH_UNIT, warn_undefined_attr, NULL);
+	/* Jump statements get a line of their own (see mark_jumps). */
+	register_callback(name, PLUGIN_PRE_GENERICIZE, pre_genericize, NULL);
 	/* The pass, once per function, right after the CFG is built. */
 	struct register_pass_info pass_info;
 	pass_info.pass = new mprof_pass(g);

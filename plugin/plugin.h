@@ -33,6 +33,9 @@ struct mp_lines {
 	std::vector<mp_line_probe> probes;
 };
 
+/* plugin.cc: is `g` the marker put before a jump statement? */
+bool mp_is_jump_mark(gimple *g);
+
 /* lines.cc */
 void mp_lines_analyze(function *fn, mp_lines *out);
 

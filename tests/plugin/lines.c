@@ -84,11 +84,54 @@ MPROF static int early_return(int n)
 	return -1;
 }
 
+MPROF static void early(int x)
+{
+	if (x)
+		return;			/* 1: a jump statement has its row */
+	sink++;
+}
+
+MPROF static int jumps(void)
+{
+	int n = 0;
+	for (int i = 0; i < 10; i++) {	/* 9 */
+		if (i == 8)
+			break;		/* 1 */
+		if (i % 2)
+			continue;	/* 4 */
+		n++;			/* 4 */
+	}
+	if (n == 4)
+		goto out;		/* 1 */
+	n = 100;
+out:
+	if (n == 4) goto done;		/* 1: no second event for the goto */
+	n = 200;
+done:
+	switch (n) {
+	case 4:
+		n++;
+		break;			/* 1 */
+	default:
+		n = 0;
+	}
+	return n;
+}
+
+MPROF static void brace_return(int x)
+{
+	sink += x;
+	return; }			/* the closing brace's line: no row */
+
 int main(void)
 {
 	int r = for_loop() + while_loop(10) + one_line_loop() + do_while(5);
 	r += conditions(1, 1, 1) + conditions(0, 1, 1) + conditions(1, 0, 1);
 	r += spread(3) + nested(3) + early_return(4);
+	early(1);
+	early(0);
+	brace_return(1);
+	r += jumps();
 	printf("%d\n", r);
 	return 0;
 }

@@ -5,8 +5,10 @@
 # lines        the line-event rule: tests/plugin/lines.c gives the table in
 #              tests/expected/plugin_lines.txt at every -O level, with -g,
 #              -flto and -fcompare-debug
-# diagnostics  attribute misuse and bad plugin arguments: warnings/errors
-#              with locations, never an internal compiler error
+# diagnostics  attribute misuse (on a non-function, on a function the unit
+#              declares but does not define) and bad plugin arguments:
+#              warnings/errors with locations, never an internal compiler
+#              error
 # shared       an instrumented -fPIC library linked into, and another
 #              dlopen()ed and dlclose()d by, an instrumented executable:
 #              one runtime, one report with all their functions
@@ -60,6 +62,21 @@ diagnostics)
 	done
 	grep -q "misuse_warn.c:9:[0-9]*: warning: .naked. cannot be profiled" "$tmp/err" ||
 		{ cat "$tmp/err"; fail "no warning for the naked function"; }
+	grep -q "misuse_warn.c:12:5: warning: .mprof. attribute on .elsewhere., which is not defined in this translation unit; ignored" "$tmp/err" ||
+		{ cat "$tmp/err"; fail "no warning for the attribute on a declaration only"; }
+	[ "$(grep -c 'warning:' "$tmp/err")" = 7 ] ||
+		{ cat "$tmp/err"; fail "misuse_warn.c: 7 warnings expected"; }
+	# The attribute on prototypes (file and block scope) never defined here.
+	$cc -c -fplugin="$plugin" repro/attr-prototype-only.c -o "$tmp/p.o" 2>"$tmp/err" ||
+		{ cat "$tmp/err"; fail "attr-prototype-only.c must compile"; }
+	grep -q "attr-prototype-only.c:30:5: warning: .mprof. attribute on .helper., which is not defined" "$tmp/err" ||
+		{ cat "$tmp/err"; fail "no warning for the prototype of helper"; }
+	grep -q "attr-prototype-only.c:34:[0-9]*: warning: .mprof. attribute on .local_proto., which is not defined" "$tmp/err" ||
+		{ cat "$tmp/err"; fail "no warning for the block-scope prototype"; }
+	# -all adds no warning for declarations without the attribute.
+	$cc -c -fplugin="$plugin" -fplugin-arg-mprof-all lines.c -o "$tmp/l.o" 2>"$tmp/err" ||
+		{ cat "$tmp/err"; fail "lines.c must compile with -all"; }
+	[ ! -s "$tmp/err" ] || { cat "$tmp/err"; fail "lines.c -all: unexpected diagnostics"; }
 	if $cc -c -fplugin="$plugin" misuse_args.c -o "$tmp/a.o" 2>"$tmp/err"; then
 		fail "misuse_args.c must not compile"
 	fi

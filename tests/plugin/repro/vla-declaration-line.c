@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Expect: same (output); the table differs: run with MPROF_BACKEND=heap,
- * row 41 (`int a[i];`) must read 210 occurrences
+ * Expect: same
  *
- * vla-declaration-line.c - the line declaring a VLA gets no row, and
- * its stack allocation is charged to the enclosing loop's header.
+ * vla-declaration-line.c - the line declaring a VLA got no row, and its
+ * stack allocation was charged to the enclosing loop's header.  Fixed;
+ * kept as a regression reproducer (row 41 must read 210, heap backend).
  *
  * Found by: tests/plugin/badinput (vla_alloca.c).
  * Run:
  *     gcc -O0 -fplugin=build/lib/mprof.so -fplugin-arg-mprof-all \
  *         vla-declaration-line.c -o vla && MPROF_BACKEND=heap ./vla
  * Expected: row 41 `int a[i];` 210 (it runs once per outer iteration).
- * Got: no record on row 41; rows 40 (230), 42 (1750), 43 (1540) are
- * right.  Same at -O2.
+ * Got before the fix: no record on row 41; rows 40 (230), 42 (1750),
+ * 43 (1540) were right.  Same at -O2.
  *
  * Analysis (plugin/lines.cc, cut_groups/defines_temp): the scope of a VLA
  * starts with `saved_stack.N = __builtin_stack_save ();`, located on the
@@ -25,10 +25,10 @@
  * __builtin_stack_restore at the end of the scope, not by the next
  * statement.
  *
- * Fix proposed: /tmp/lead-patches/vla-declaration-line.diff -- a call to
- * __builtin_stack_save never starts a group chain (defines_temp returns
- * false for it).  With it: row 41 reads 210 at -O0 and -O2, other rows
- * unchanged.  (More generally, chaining on "the lhs is artificial" rather
+ * Fix: a call to __builtin_stack_save no longer starts a group chain
+ * (defines_temp() returns false for it).  Row 41 now reads 210 at -O0
+ * and -O2; rows 39, 40, 42, 43, 44 are unchanged (20, 230, 1750, 1540,
+ * 210).  (More generally, chaining on "the lhs is artificial" rather
  * than "the next statement reads the lhs" can absorb a line into the one
  * before it; checking gimple uses would be the thorough fix.)
  */
