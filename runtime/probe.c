@@ -150,15 +150,26 @@ static inline void raise_peak(int64_t *peak, int64_t m, bool one)
 /*
  * Record that frame `f` left its current line with the figure at `m`.  Most
  * lines change nothing: skipping the zero add saves an instruction, a
- * locked one when threads share the site.
+ * locked one when threads share the site.  A frame still on its signature
+ * line (cur NULL) leaves it with what the statements written there did --
+ * a one-line function, code after the `{`, C++ member initialisers: that
+ * goes to the signature row, whose count is the calls, so that a single
+ * call's Increment column still sums to the figure at return.
  */
 static inline void charge(const struct frame *f, int64_t m)
 {
 	struct __mprof_site *s = f->cur;
 	bool one = mp_solo();
 
-	if (!s)
+	if (!s) {
+		if (MP_UNLIKELY(m != f->before)) {
+			s = f->func->sites;
+			add_u64((uint64_t *)&s->incr,
+				(uint64_t)(m - f->before), one);
+			raise_peak(&s->peak, m, one);
+		}
 		return;
+	}
 	add_u64(&s->count, 1, one);
 	if (m != f->before)
 		add_u64((uint64_t *)&s->incr, (uint64_t)(m - f->before), one);

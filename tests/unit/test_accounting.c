@@ -98,6 +98,43 @@ static void test_signature_row(void **state)
 	assert_site(S(sig, 1), 3, 0, 300);
 }
 
+/* Statements on the signature line (a one-line function, code after the
+ * `{`): what they do goes to the signature row, not its count, so one
+ * call's Increment column still sums to the figure at return. */
+FUNC(oneline, 12, 2);
+
+static NOINLINE void run_oneline(void)
+{
+	mem = 100;
+	__mprof_enter(S(oneline, 0));
+	mem = 700;			/* the signature line's own statement */
+	__mprof_line(S(oneline, 1));
+	mem = 900;
+	__mprof_exit(S(oneline, 0));
+	NO_TAIL();
+}
+
+static NOINLINE void run_oneline_only(void)
+{
+	mem = 900;
+	__mprof_enter(S(oneline, 0));
+	mem = 1000;			/* a one-line function: no line event */
+	__mprof_exit(S(oneline, 0));
+	NO_TAIL();
+}
+
+static void test_signature_line_statements(void **state)
+{
+	(void)state;
+	setup_func(&oneline);
+	run_oneline();
+	assert_site(S(oneline, 0), 1, 100 + 600, 700);
+	assert_site(S(oneline, 1), 1, 200, 900);
+	assert_int_equal(oneline_s[0].incr + oneline_s[1].incr, 900);
+	run_oneline_only();
+	assert_site(S(oneline, 0), 2, 700 + 100, 1000);
+}
+
 /* ---- straight-line function --------------------------------------------- */
 
 FUNC(straight, 20, 4);
@@ -817,6 +854,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_signature_row),
+		cmocka_unit_test(test_signature_line_statements),
 		cmocka_unit_test(test_straight_line),
 		cmocka_unit_test(test_loop),
 		cmocka_unit_test(test_nested_call),
