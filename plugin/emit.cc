@@ -18,12 +18,9 @@
  *     ... line and exit likewise
  *     static void ctor(void)   -- priority 100, before any user constructor
  *     {
- *         if (!dlsym(RTLD_DEFAULT, "__mprof_bind")
- *             && !dlopen("<dir>/libmprof.so.0", RTLD_NOW | RTLD_GLOBAL))
- *             write(2, "mprof: cannot load ...\n", n);
- *         if (dlsym(RTLD_DEFAULT, "__mprof_bind"))
- *             ((void (*)(struct __mprof_probes *))
- *              dlsym(RTLD_DEFAULT, "__mprof_bind"))(&__mprof_tab);
+ *         bind a linked-in runtime, else find or dlopen("<dir>/libmprof.so.0")
+ *         and bind it, else (a static executable, or no runtime) write one
+ *         line on stderr saying why there is no report   -- see ctor_body
  *     }
  *
  * Probes are direct calls to the thunks, which carry `leaf`, `nothrow` and
@@ -36,7 +33,10 @@
  * The runtime library is looked up by path at run time, so
  * `gcc -fplugin=mprof.so x.c` needs no -lmprof; dlsym(RTLD_DEFAULT) first
  * finds a runtime already in the process (linked with -lmprof, or loaded by
- * another instrumented module), so a process has one runtime.
+ * another instrumented module), so a process has one runtime.  A static
+ * executable has no loader to do that: it must link libmprof.a, with
+ * -Wl,--undefined=__mprof_bind since a weak reference pulls no archive
+ * member.
  *
  * Everything is built while the symbol table is under construction (the
  * pass runs right after "cfg"), so the new functions and variables go
@@ -289,74 +289,158 @@ extern_fn(const char *name, tree type)
 	return decl;
 }
 
+/* The hint the static-link message gives: -L where libmprof.a is. */
+static std::string
+static_link_hint(void)
+{
+	std::string dir;
+	size_t slash = runtime_path.rfind('/');
+	if (slash != std::string::npos)
+		dir = runtime_path.substr(0, slash);
+	std::string l;
+	if (!dir.empty() && access((dir + "/libmprof.a").c_str(), R_OK) == 0)
+		l = "-L" + dir + " ";
+	return "-Wl,--undefined=__mprof_bind " + l + "-lmprof";
+}
+
+/*
+ * The constructor's body:
+ *
+ *     if (&__mprof_bind)                        -- linked in (-lmprof)
+ *         __mprof_bind(&__mprof_tab);
+ *     else if (!&_DYNAMIC || !&dlsym || !dlsym(RTLD_DEFAULT, "dlopen"))
+ *         say("statically linked without the runtime ...");
+ *     else if (!dlsym(RTLD_DEFAULT, "__mprof_bind")
+ *              && !dlsym(RTLD_DEFAULT, "dlopen")(path, RTLD_NOW | RTLD_GLOBAL))
+ *         say("cannot load the runtime ...");
+ *     else if (!dlsym(RTLD_DEFAULT, "__mprof_bind"))
+ *         say("... cannot find __mprof_bind ...");
+ *     else
+ *         dlsym(RTLD_DEFAULT, "__mprof_bind")(&__mprof_tab);
+ *
+ * where say() writes its line once per module (__mprof_said, a weak
+ * hidden flag all the module's units share).
+ *
+ * No reference to dlopen: a static glibc program links libc.a's dlopen.o
+ * anyway, even `int main(void) { return 0; }` (stdio -> gconv ->
+ * __libc_dlopen_mode -> rtld_static_init -> __dlopen: see -Wl,-Map), and
+ * a reference to `dlopen`, even weak, then makes the linker warn "Using
+ * 'dlopen' in statically linked applications...", which fails libtool's
+ * "-static works" check.  dlsym carries no such warning; weak, because
+ * libc.so.6 has it only from glibc 2.34 on (before, libdl).
+ *
+ * A static executable: _DYNAMIC, weak, is null without a dynamic section
+ * (static, not static-pie); a static-pie has one, but its dlsym (libc.a's)
+ * sees no symbol of the executable, dlopen included.  There a dlopen()ed
+ * runtime would come with a second libc, whose report never runs, so the
+ * constructor only says why there is no report.
+ */
 static tree
 ctor_body(tree)
 {
 	tree cstr = const_char_ptr_type();
 	tree dlsym_fn = extern_fn("dlsym", build_function_type_list(
 		ptr_type_node, ptr_type_node, cstr, NULL_TREE));
-	tree dlopen_fn = extern_fn("dlopen", build_function_type_list(
+	tree dlopen_type = build_pointer_type(build_function_type_list(
 		ptr_type_node, cstr, integer_type_node, NULL_TREE));
 	tree write_fn = extern_fn("write", build_function_type_list(
 		long_integer_type_node, integer_type_node, const_ptr_type_node,
 		size_type_node, NULL_TREE));
 	tree bind_fn = extern_fn("__mprof_bind", build_function_type_list(
 		void_type_node, build_pointer_type(probes_type), NULL_TREE));
-	/* Weak: a static link must not pull libc.a's dl code (its linker
-	   warning fails libtool's -static check), and -lmprof must work. */
 	declare_weak(dlsym_fn);
-	declare_weak(dlopen_fn);
 	declare_weak(bind_fn);
 
-	auto lookup = [&]() {
+	tree dynamic = build_decl(BUILTINS_LOCATION, VAR_DECL,
+				  get_identifier("_DYNAMIC"),
+				  build_array_type(char_type_node, NULL_TREE));
+	DECL_EXTERNAL(dynamic) = 1;
+	TREE_PUBLIC(dynamic) = 1;
+	TREE_READONLY(dynamic) = 1;
+	DECL_ARTIFICIAL(dynamic) = 1;
+	DECL_VISIBILITY(dynamic) = VISIBILITY_HIDDEN;
+	DECL_VISIBILITY_SPECIFIED(dynamic) = 1;
+	declare_weak(dynamic);
+
+	/* One flag per module: its units' constructors say one line. */
+	tree said = build_decl(BUILTINS_LOCATION, VAR_DECL,
+			       get_identifier("__mprof_said"),
+			       unsigned_char_type_node);
+	TREE_STATIC(said) = 1;
+	TREE_PUBLIC(said) = 1;
+	TREE_USED(said) = 1;
+	DECL_ARTIFICIAL(said) = 1;
+	DECL_IGNORED_P(said) = 1;
+	DECL_VISIBILITY(said) = VISIBILITY_HIDDEN;
+	DECL_VISIBILITY_SPECIFIED(said) = 1;
+	DECL_INITIAL(said) = build_int_cst(unsigned_char_type_node, 0);
+	declare_weak(said);
+	varpool_node::finalize_decl(said);
+
+	auto lookup = [&](const char *name) {
 		return build_call_expr(dlsym_fn, 2, null_pointer_node,
-				       string_ptr("__mprof_bind"));
+				       string_ptr(name));
 	};
 	auto is_null = [](tree e) {
 		return build2(EQ_EXPR, boolean_type_node, e, null_pointer_node);
 	};
-	auto say = [&](const std::string &msg) {
-		return build_call_expr(write_fn, 3,
-				       build_int_cst(integer_type_node, 2),
-				       fold_convert(const_ptr_type_node,
-						    string_ptr(msg.c_str())),
-				       build_int_cst(size_type_node, msg.size()));
+	auto either = [](tree a, tree b) {
+		return build2(TRUTH_ORIF_EXPR, boolean_type_node, a, b);
 	};
+	auto say = [&](const std::string &msg) {
+		tree w = build_call_expr(write_fn, 3,
+					 build_int_cst(integer_type_node, 2),
+					 fold_convert(const_ptr_type_node,
+						      string_ptr(msg.c_str())),
+					 build_int_cst(size_type_node,
+						       msg.size()));
+		tree set = build2(MODIFY_EXPR, void_type_node, said,
+				  build_int_cst(unsigned_char_type_node, 1));
+		tree unsaid = build2(EQ_EXPR, boolean_type_node, said,
+				     build_int_cst(unsigned_char_type_node, 0));
+		return build3(COND_EXPR, void_type_node, unsaid,
+			      build2(COMPOUND_EXPR, void_type_node, set,
+				     fold_convert(void_type_node, w)),
+			      build_empty_stmt(BUILTINS_LOCATION));
+	};
+	const std::string no_profile = "; the program runs without its "
+				       "memory profile\n";
 
-	tree load = build_call_expr(dlopen_fn, 2, string_ptr(runtime_path.c_str()),
+	tree load = build_call_nary(ptr_type_node,
+				    fold_convert(dlopen_type, lookup("dlopen")),
+				    2, string_ptr(runtime_path.c_str()),
 				    build_int_cst(integer_type_node,
 						  RTLD_NOW_GLOBAL));
 	tree not_loaded = build2(TRUTH_ANDIF_EXPR, boolean_type_node,
-				 is_null(lookup()), is_null(load));
+				 is_null(lookup("__mprof_bind")), is_null(load));
 	tree bind_type = build_pointer_type(TREE_TYPE(bind_fn));
 	tree bind = build_call_nary(void_type_node,
-				    fold_convert(bind_type, lookup()), 1,
+				    fold_convert(bind_type,
+						 lookup("__mprof_bind")), 1,
 				    build_fold_addr_expr(tab_var));
-	/* Loaded but invisible to dlsym: a static executable. */
-	tree unbound = say("mprof: the runtime cannot be bound in a static "
-			   "executable: add -Wl,--undefined=__mprof_bind "
-			   "-lmprof; the program runs without its memory "
-			   "profile\n");
+	tree unbound = say("mprof: loaded the runtime " + runtime_path +
+			   " but cannot find __mprof_bind" + no_profile);
 	tree by_name = build3(COND_EXPR, void_type_node, not_loaded,
 			      say("mprof: cannot load the runtime " +
-				  runtime_path + "; the program runs without "
-				  "its memory profile\n"),
+				  runtime_path + no_profile),
 			      build3(COND_EXPR, void_type_node,
-				     is_null(lookup()), unbound, bind));
+				     is_null(lookup("__mprof_bind")), unbound,
+				     bind));
 
-	/* Linked in (-lmprof, static or not): bind directly.  Else, with a
-	   dynamic loader: find or load it by name.  Else say why not. */
-	tree no_dl = build3(COND_EXPR, void_type_node,
-			    is_null(build_fold_addr_expr(dlsym_fn)),
-			    say("mprof: statically linked without the runtime: "
-				"add -Wl,--undefined=__mprof_bind -lmprof; the "
-				"program runs without its memory profile\n"),
-			    by_name);
+	tree no_dl = either(either(is_null(build_fold_addr_expr(dynamic)),
+				   is_null(build_fold_addr_expr(dlsym_fn))),
+			    is_null(lookup("dlopen")));
+	tree by_loader = build3(COND_EXPR, void_type_node, no_dl,
+				say("mprof: statically linked without the "
+				    "runtime: link with " +
+				    static_link_hint() + " for a report" +
+				    no_profile),
+				by_name);
 	return build3(COND_EXPR, void_type_node,
 		      build2(NE_EXPR, boolean_type_node,
 			     build_fold_addr_expr(bind_fn), null_pointer_node),
 		      build_call_expr(bind_fn, 1, build_fold_addr_expr(tab_var)),
-		      no_dl);
+		      by_loader);
 }
 
 /* The per-unit table, thunks and constructor; made once per unit. */

@@ -786,10 +786,19 @@ int64_t mp_rss_refresh(void)
 
 /* ---- start -------------------------------------------------------------- */
 
-/* Whether free and realloc are glibc's, whose chunk headers we can read. */
+/*
+ * Whether free and realloc are glibc's, whose chunk headers we can read.
+ * dlopen is called through dlsym: a static program links libc.a's dlopen
+ * anyway, and any reference to it makes the linker warn (which fails
+ * libtool's "-static works" check); there the lookup finds nothing and
+ * libc.so.6 is not loaded either.
+ */
 static void find_allocator(void)
 {
-	void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+	void *(*dl_open)(const char *, int) =
+		(void *(*)(const char *, int))dlsym(RTLD_DEFAULT, "dlopen");
+	void *libc = dl_open ?
+		dl_open("libc.so.6", RTLD_LAZY | RTLD_NOLOAD) : NULL;
 
 	curbrk = libc ? dlsym(libc, "__curbrk") : NULL;
 	glibc_malloc = curbrk && next[W_FREE] == dlsym(libc, "free") &&
