@@ -278,6 +278,22 @@ thunk_body(tree parm)
 	return build_call_nary(void_type_node, slot, 1, parm);
 }
 
+/* A public variable of the module that no other module sees: declared
+   here (external) or defined here. */
+static tree
+hidden_var(const char *name, tree type, bool external)
+{
+	tree v = build_decl(BUILTINS_LOCATION, VAR_DECL, get_identifier(name),
+			    type);
+	DECL_EXTERNAL(v) = external;
+	TREE_STATIC(v) = !external;
+	TREE_PUBLIC(v) = 1;
+	DECL_ARTIFICIAL(v) = 1;
+	DECL_VISIBILITY(v) = VISIBILITY_HIDDEN;
+	DECL_VISIBILITY_SPECIFIED(v) = 1;
+	return v;
+}
+
 static tree
 extern_fn(const char *name, tree type)
 {
@@ -351,28 +367,16 @@ ctor_body(tree)
 	declare_weak(dlsym_fn);
 	declare_weak(bind_fn);
 
-	tree dynamic = build_decl(BUILTINS_LOCATION, VAR_DECL,
-				  get_identifier("_DYNAMIC"),
-				  build_array_type(char_type_node, NULL_TREE));
-	DECL_EXTERNAL(dynamic) = 1;
-	TREE_PUBLIC(dynamic) = 1;
+	tree dynamic = hidden_var("_DYNAMIC",
+				  build_array_type(char_type_node, NULL_TREE),
+				  true);
 	TREE_READONLY(dynamic) = 1;
-	DECL_ARTIFICIAL(dynamic) = 1;
-	DECL_VISIBILITY(dynamic) = VISIBILITY_HIDDEN;
-	DECL_VISIBILITY_SPECIFIED(dynamic) = 1;
 	declare_weak(dynamic);
 
 	/* One flag per module: its units' constructors say one line. */
-	tree said = build_decl(BUILTINS_LOCATION, VAR_DECL,
-			       get_identifier("__mprof_said"),
-			       unsigned_char_type_node);
-	TREE_STATIC(said) = 1;
-	TREE_PUBLIC(said) = 1;
+	tree said = hidden_var("__mprof_said", unsigned_char_type_node, false);
 	TREE_USED(said) = 1;
-	DECL_ARTIFICIAL(said) = 1;
 	DECL_IGNORED_P(said) = 1;
-	DECL_VISIBILITY(said) = VISIBILITY_HIDDEN;
-	DECL_VISIBILITY_SPECIFIED(said) = 1;
 	DECL_INITIAL(said) = build_int_cst(unsigned_char_type_node, 0);
 	declare_weak(said);
 	varpool_node::finalize_decl(said);
@@ -492,14 +496,8 @@ emit_unit(void)
 	decl_init_priority_insert(ctor, 100);
 	finish_function(ctor);
 
-	dso_handle = build_decl(BUILTINS_LOCATION, VAR_DECL,
-				get_identifier("__dso_handle"), ptr_type_node);
-	DECL_EXTERNAL(dso_handle) = 1;
-	TREE_PUBLIC(dso_handle) = 1;
+	dso_handle = hidden_var("__dso_handle", ptr_type_node, true);
 	DECL_WEAK(dso_handle) = 1;
-	DECL_ARTIFICIAL(dso_handle) = 1;
-	DECL_VISIBILITY(dso_handle) = VISIBILITY_HIDDEN;
-	DECL_VISIBILITY_SPECIFIED(dso_handle) = 1;
 }
 
 static gimple_seq
