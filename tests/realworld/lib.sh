@@ -207,6 +207,23 @@ rw_verdict() {
 	echo "$old" >"$f"
 }
 
+# rw_check_tables LABEL DIR REPORT [CHECK_TABLES_ARGS...]: the report of an
+# instrumented program checked against the sources in DIR
+# (check_tables.py); one summary row.
+rw_check_tables() {
+	local label=$1 dir=$2 report=$3
+	shift 3
+	if python3 "$RW_DIR/check_tables.py" --base "$dir" "$@" "$report" \
+		>"$dir/tables.check" 2>&1; then
+		rw_log "tables: $(tail -n 1 "$dir/tables.check")"
+		rw_row "$label" 1 1 1 ok
+	else
+		sed "s/^/[$RW_PROJECT] tables: /" "$dir/tables.check" | tail -n 20
+		rw_row "$label" 1 1 0 FAIL "$dir/tables.check"
+		rw_verdict 1
+	fi
+}
+
 # rw_known PROJECT TEST: the reason TEST is a known instrumented failure,
 # from tests/realworld/known-failures ("PROJECT TEST reason"), or nothing.
 rw_known() {

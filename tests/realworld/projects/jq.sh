@@ -62,19 +62,13 @@ jq_tables() {
 		rw_log "tables: FAIL: jq's output differs with the report on"
 		rw_row "jq tables" 1 1 0 FAIL "output differs"
 		rw_verdict 1
-	elif python3 "$RW_DIR/check_tables.py" --base "$dir" \
-		--skip-file src/parser.c --skip-file src/lexer.c \
-		--skip-file 'src/*.[ly]' \
-		--expect-file src/main.c --expect-file src/jv.c \
-		--expect-file src/execute.c --expect-file src/jv_parse.c \
-		--expect-row 'src/main.c:main()=1' \
-		"$report" >"$dir/tables.check" 2>&1; then
-		rw_log "tables: $(tail -n 1 "$dir/tables.check")"
-		rw_row "jq tables" 1 1 1 ok
 	else
-		sed "s/^/[$RW_PROJECT] tables: /" "$dir/tables.check" | tail -n 20
-		rw_row "jq tables" 1 1 0 FAIL "$dir/tables.check"
-		rw_verdict 1
+		rw_check_tables "jq tables" "$dir" "$report" \
+			--skip-file src/parser.c --skip-file src/lexer.c \
+			--skip-file 'src/*.[ly]' \
+			--expect-file src/main.c --expect-file src/jv.c \
+			--expect-file src/execute.c --expect-file src/jv_parse.c \
+			--expect-row 'src/main.c:main()=1'
 	fi
 }
 
