@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Variable-length arrays and alloca in loops: the stack is saved and
  * restored around each VLA's scope; alloca grows the frame until return.
- * The VLA's declaration line has no record until the fix of
- * tests/plugin/repro/vla-declaration-line.c is in: both accepted.
+ * The VLA's declaration line has its row (tests/plugin/repro/
+ * vla-declaration-line.c).
  * badinput: */
 #include <alloca.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@ static long vla_sum(int n)					/* occ 20 */
 {
 	long total = 0;						/* occ 20 */
 	for (int i = 1; i <= n; i++) {				/* occ 230 */
-		int a[i];					/* occ 210|- */
+		int a[i];					/* occ 210 */
 		for (int j = 0; j < i; j++)			/* occ 1750 */
 			a[j] = j;				/* occ 1540 */
 		total += a[i - 1];				/* occ 210 */
