@@ -148,7 +148,8 @@ static inline void raise_peak(int64_t *peak, int64_t m, bool one)
 }
 
 /*
- * Record that frame `f` left its current line with the figure at `m`.  Most
+ * Record that frame `f` left its current line with the figure at `m`
+ * (charge_line: the line `s` it is on, the fast bodies' case).  Most
  * lines change nothing: skipping the zero add saves an instruction, a
  * locked one when threads share the site.  A frame still on its signature
  * line (cur NULL) leaves it with what the statements written there did --
@@ -156,24 +157,31 @@ static inline void raise_peak(int64_t *peak, int64_t m, bool one)
  * goes to the signature row, whose count is the calls, so that a single
  * call's Increment column still sums to the figure at return.
  */
-static inline void charge(const struct frame *f, int64_t m)
+static inline void charge_line(struct __mprof_site *s, const struct frame *f,
+			       int64_t m)
 {
-	struct __mprof_site *s = f->cur;
 	bool one = mp_solo();
 
-	if (!s) {
-		if (MP_UNLIKELY(m != f->before)) {
-			s = f->func->sites;
-			add_u64((uint64_t *)&s->incr,
-				(uint64_t)(m - f->before), one);
-			raise_peak(&s->peak, m, one);
-		}
-		return;
-	}
 	add_u64(&s->count, 1, one);
 	if (m != f->before)
 		add_u64((uint64_t *)&s->incr, (uint64_t)(m - f->before), one);
 	raise_peak(&s->peak, m, one);
+}
+
+static void charge(const struct frame *f, int64_t m)
+{
+	struct __mprof_site *s = f->cur;
+
+	if (!s) {
+		if (m != f->before) {
+			s = f->func->sites;
+			add_u64((uint64_t *)&s->incr,
+				(uint64_t)(m - f->before), mp_solo());
+			raise_peak(&s->peak, m, mp_solo());
+		}
+		return;
+	}
+	charge_line(s, f, m);
 }
 
 static size_t frames_in(size_t bytes)
@@ -403,15 +411,17 @@ PROBE_BODY bool enter_fast(struct __mprof_site *s0, uintptr_t sp,
 	return true;
 }
 
+/* A frame still on its signature line (cur NULL) takes the slow path. */
 PROBE_BODY bool line_fast(struct __mprof_site *s, uintptr_t sp,
 			  bool (*peek)(int64_t *))
 {
 	struct frame *f = tls.top;
 	int64_t m;
 
-	if (MP_UNLIKELY(!f || f->func != s->func || f->sp != sp || !peek(&m)))
+	if (MP_UNLIKELY(!f || f->func != s->func || f->sp != sp || !f->cur ||
+			!peek(&m)))
 		return false;
-	charge(f, m);
+	charge_line(f->cur, f, m);
 	f->cur = s;
 	f->before = m;
 	return true;
@@ -424,9 +434,10 @@ PROBE_BODY bool exit_fast(struct __mprof_site *s0, uintptr_t sp,
 	struct stack *st;
 	int64_t m;
 
-	if (MP_UNLIKELY(!f || f->func != s0->func || f->sp != sp || !peek(&m)))
+	if (MP_UNLIKELY(!f || f->func != s0->func || f->sp != sp || !f->cur ||
+			!peek(&m)))
 		return false;
-	charge(f, m);
+	charge_line(f->cur, f, m);
 	st = tls.stack;
 	st->depth--;
 	tls.top = st->depth ? f - 1 : NULL;
