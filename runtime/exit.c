@@ -79,7 +79,7 @@ void mp_exit_atfork_child(pid_t parent_pid)
 	truncate_at_exit = 1;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+int mp_write_all(int fd, const char *buf, size_t len)
 {
 	ssize_t n;
 
@@ -105,11 +105,11 @@ static void emit(const char *buf, size_t len)
 
 	switch (kind) {
 	case MP_OUTPUT_STDERR:
-		write_all(STDERR_FILENO, buf, len);
+		mp_write_all(STDERR_FILENO, buf, len);
 		break;
 	case MP_OUTPUT_STDOUT:
 		fflush(stdout);
-		write_all(STDOUT_FILENO, buf, len);
+		mp_write_all(STDOUT_FILENO, buf, len);
 		break;
 	case MP_OUTPUT_FILE:
 		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
@@ -119,7 +119,7 @@ static void emit(const char *buf, size_t len)
 				     path, strerror(errno));
 			return;
 		}
-		if (write_all(fd, buf, len) < 0)
+		if (mp_write_all(fd, buf, len) < 0)
 			mp_init_warn("mprof: cannot write the report to '%s': %s",
 				     path, strerror(errno));
 		close(fd);

@@ -273,24 +273,20 @@ static struct calls *make_room(void)
 	void *p;
 
 	if (!st) {
-		p = mmap(NULL, CALLS_FIRST_BYTES, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
+		p = mp_map_grow(NULL, &bytes, CALLS_FIRST_BYTES);
+		if (!p)
 			return NULL;
-		st = p;
-		st->bytes = CALLS_FIRST_BYTES;
-		st->cap = calls_in(st->bytes);
 	} else if (st->depth < st->cap) {
 		return st;
 	} else {
-		bytes = st->bytes * 2;
-		p = mremap(st, st->bytes, bytes, MREMAP_MAYMOVE);
-		if (p == MAP_FAILED)
+		bytes = st->bytes;
+		p = mp_map_grow(st, &bytes, 0);
+		if (!p)
 			return st;
-		st = p;
-		st->bytes = bytes;
-		st->cap = calls_in(bytes);
 	}
+	st = p;
+	st->bytes = bytes;
+	st->cap = calls_in(bytes);
 	tls.st = st;
 	if (__atomic_load_n(&key_ok, __ATOMIC_ACQUIRE))
 		pthread_setspecific(key, st);

@@ -122,6 +122,15 @@ enum mp_backend_id {
 };
 
 /*
+ * The per-thread stacks of probe.c and funclog.c live in anonymous
+ * mappings, never in the program's malloc: mp_map_grow() maps `first`
+ * bytes when `p` is NULL, else doubles the mapping of *bytes bytes (it may
+ * move).  Returns the mapping and updates *bytes, or NULL when it could not
+ * (p is then still valid).
+ */
+void *mp_map_grow(void *p, size_t *bytes, size_t first);
+
+/*
  * probe.c: the probes for backend `id`, copies with the heap or rss read
  * inlined, or the generic ones (any other id, e.g. -1).
  */
@@ -239,6 +248,9 @@ void mp_exit_report(void);
 
 /* Fork child: label the child's report, give it its own %p file. */
 void mp_exit_atfork_child(pid_t parent);
+
+/* write() all of buf, again after EINTR; 0, or -1 on an error. */
+int mp_write_all(int fd, const char *buf, size_t len);
 
 /* ---- jsonout.c ---------------------------------------------------------- */
 

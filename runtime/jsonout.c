@@ -96,22 +96,6 @@ static void backend_name(char *buf, size_t size)
 		}
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 void mp_jsonout_write(const struct mp_profile *p, pid_t parent)
 {
 	struct mp_json_meta m;
@@ -141,10 +125,10 @@ void mp_jsonout_write(const struct mp_profile *p, pid_t parent)
 	}
 	if (mode == TO_STDOUT) {
 		fflush(stdout);
-		rc = write_all(STDOUT_FILENO, buf, len);
+		rc = mp_write_all(STDOUT_FILENO, buf, len);
 	} else {
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-		rc = fd < 0 ? -1 : write_all(fd, buf, len);
+		rc = fd < 0 ? -1 : mp_write_all(fd, buf, len);
 		if (fd >= 0 && close(fd) && !rc)
 			rc = -1;
 	}

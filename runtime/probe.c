@@ -184,6 +184,19 @@ static void charge(const struct frame *f, int64_t m)
 	charge_line(s, f, m);
 }
 
+void *mp_map_grow(void *p, size_t *bytes, size_t first)
+{
+	size_t n = p ? *bytes * 2 : first;
+
+	p = p ? mremap(p, *bytes, n, MREMAP_MAYMOVE)
+	      : mmap(NULL, n, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	*bytes = n;
+	return p;
+}
+
 static size_t frames_in(size_t bytes)
 {
 	return (bytes - sizeof(struct stack)) / sizeof(struct frame);
@@ -205,24 +218,20 @@ static struct stack *make_room(void)
 		mp_init();
 		if (mp_solo() && !mp_solo_owner)
 			mp_solo_stranger();
-		p = mmap(NULL, STACK_FIRST_BYTES, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
+		p = mp_map_grow(NULL, &bytes, STACK_FIRST_BYTES);
+		if (!p)
 			return NULL;
-		st = p;
-		st->bytes = STACK_FIRST_BYTES;
-		st->cap = frames_in(st->bytes);
 	} else if (st->depth < st->cap || st->lost) {
 		return st;
 	} else {
-		bytes = st->bytes * 2;
-		p = mremap(st, st->bytes, bytes, MREMAP_MAYMOVE);
-		if (p == MAP_FAILED)
+		bytes = st->bytes;
+		p = mp_map_grow(st, &bytes, 0);
+		if (!p)
 			return st;
-		st = p;
-		st->bytes = bytes;
-		st->cap = frames_in(bytes);
 	}
+	st = p;
+	st->bytes = bytes;
+	st->cap = frames_in(bytes);
 	tls.stack = st;
 	if (__atomic_load_n(&stack_key_ok, __ATOMIC_ACQUIRE))
 		pthread_setspecific(stack_key, st);
