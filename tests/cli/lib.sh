@@ -53,6 +53,24 @@ count() { grep -c "^$1 " "$2" || true; }
 # The largest MEM figure in a .dat, by awk (an independent reader)
 max_mem() { awk '$1 == "MEM" { v = $2 + 0; if (!n || v > m) { m = v; n = 1 } } END { printf "%.3f\n", m }' "$1"; }
 
+# plugin_setup: for tests of programs built with the plugin: checks that
+# it exists, clears the caller's MPROF_* settings, and defines
+# build NAME: samples/NAME.c with the plugin into $tmp/NAME, from within
+# samples/ as the end-to-end tests do, so tables say "Filename: NAME.c".
+plugin_setup() {
+	plugin=$BUILDDIR/lib/mprof.so
+	[ -f "$plugin" ] || { echo "no plugin '$plugin'"; exit 1; }
+	while IFS= read -r var; do
+		unset "$var"
+	done < <(compgen -e | grep '^MPROF_' | grep -v '^MPROF_PYTHON$' || true)
+}
+
+build() {
+	(cd "$SRCDIR/samples" && ${CC:-cc} -O1 -g -pthread -I"$SRCDIR/include" \
+		-fplugin="$plugin" "$1.c" -o "$tmp/$1") ||
+		{ echo "cannot build $1"; exit 1; }
+}
+
 finish() {
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]

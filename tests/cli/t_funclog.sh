@@ -6,17 +6,7 @@
 # read; the program's own table is unchanged.
 . "$(dirname "$0")/lib.sh"
 
-plugin=$BUILDDIR/lib/mprof.so
-[ -f "$plugin" ] || { echo "no plugin '$plugin'"; exit 1; }
-while IFS= read -r var; do
-	unset "$var"
-done < <(compgen -e | grep '^MPROF_' | grep -v '^MPROF_PYTHON$' || true)
-
-build() {
-	(cd "$SRCDIR/samples" && ${CC:-cc} -O1 -g -pthread -I"$SRCDIR/include" \
-		-fplugin="$plugin" "$1.c" -o "$tmp/$1") ||
-		{ echo "cannot build $1"; exit 1; }
-}
+plugin_setup
 build recursive
 build threads
 

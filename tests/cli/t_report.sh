@@ -6,19 +6,7 @@
 # source, bad files (one line, status 1), usage errors (status 2).
 . "$(dirname "$0")/lib.sh"
 
-plugin=$BUILDDIR/lib/mprof.so
-[ -f "$plugin" ] || { echo "no plugin '$plugin'"; exit 1; }
-while IFS= read -r var; do
-	unset "$var"
-done < <(compgen -e | grep '^MPROF_' | grep -v '^MPROF_PYTHON$' || true)
-
-# build NAME: samples/NAME.c with the plugin, from within samples/ as the
-# end-to-end tests do, so tables say "Filename: NAME.c"
-build() {
-	(cd "$SRCDIR/samples" && ${CC:-cc} -O1 -g -pthread -I"$SRCDIR/include" \
-		-fplugin="$plugin" "$1.c" -o "$tmp/$1") ||
-		{ echo "cannot build $1"; exit 1; }
-}
+plugin_setup
 build basic
 build recursive
 # forks: three children each call work() and exit(); the parent calls it too
