@@ -32,6 +32,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../fastpath/refuse_perf.h"
 #include "rss.h"
 #include "solo.h"
 
@@ -361,21 +362,6 @@ static void test_raw_fork_child(void **state)
 	assert_int_equal(in_child(raw_child, 1), 0);
 }
 
-/* Refuse perf_event_open with EACCES, as a container's seccomp profile does. */
-static int refuse_perf(void)
-{
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_perf_event_open, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { sizeof f / sizeof f[0], f };
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -1;
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
-}
 
 static int timed_child(void)
 {
