@@ -7,6 +7,13 @@
 # status is ctest's.
 set -euo pipefail
 
+case ${1:-} in
+-h | --help)
+	echo "usage: scripts/test.sh [CTEST-ARGUMENTS...]"
+	echo "installs what is missing, builds into build/, runs ctest (e.g. -L e2e, -R NAME)"
+	exit 0 ;;
+esac
+
 # shellcheck source=deps.sh
 . "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
 
