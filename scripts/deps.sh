@@ -22,7 +22,7 @@ mp_gcc_major() {
 
 mp_packages() {
 	echo gcc g++ cmake make pkg-config "gcc-$(mp_gcc_major)-plugin-dev" \
-		libcmocka-dev libcairo2-dev libdwarf-dev csmith libcsmith-dev \
+		libcmocka-dev libcairo2-dev libdwarf-dev csmith libcsmith-dev git man-db \
 		python3 python3-memory-profiler python3-matplotlib
 }
 
