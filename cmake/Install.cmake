@@ -6,7 +6,7 @@
 #
 # The build tree is usable the same two ways without installing:
 #   PKG_CONFIG_PATH=build pkg-config ... mprof   build/mprof-uninstalled.pc
-#   cmake -Dmprof_DIR=build ...                 build/mprofConfig.cmake
+#   cmake -Dmprof_DIR=$PWD/build ...            build/mprofConfig.cmake
 # The files meant for the installed prefix are generated into
 # build/cmake/install/, where neither search finds them by mistake.
 include(CMakePackageConfigHelpers)

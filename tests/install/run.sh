@@ -5,7 +5,7 @@
 #   pkg-config   gcc x.c $(pkg-config --cflags --libs mprof)
 #   CMake        find_package(mprof) + target_link_libraries(x mprof::mprof)
 # Build tree: PKG_CONFIG_PATH=build (build/mprof-uninstalled.pc) and
-# -Dmprof_DIR=build.  Installed: `cmake --install build --prefix
+# -Dmprof_DIR=<absolute build>.  Installed: `cmake --install build --prefix
 # ~/.local` as README says, with HOME a scratch directory; then PATH alone
 # finds `mprof`, `man mprof` and the CMake package, PKG_CONFIG_PATH the
 # .pc file.  Each program must print its table and load the runtime of the
