@@ -57,11 +57,13 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 
 SHELL_LANGS = {"sh", "bash", "shell"}
+SESSION_TIMEOUT = 240       # seconds for all commands; ctest allows 300
 MARKER = re.compile(r"<!--\s*readme-test:(.*?)-->")
 ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
@@ -348,7 +350,7 @@ def check(blocks, work, root, home):
             err = read(cmd.files + ".err") or ""
             why = []
             if status is None:
-                why.append("never ran (the session ended before it)")
+                why.append("did not finish (the session was stopped or ended before)")
             else:
                 if int(status) != block.status:
                     why.append(f"exit status {int(status)}, expected {block.status}")
@@ -409,8 +411,15 @@ def main():
         script = session_script(blocks, work, root, tmpdir)
         with open(f"{work}/session.sh", "w") as f:
             f.write(script)
-        subprocess.run(["bash", "--noprofile", "--norc", f"{work}/session.sh"],
-                       cwd=root, env=env, stdin=subprocess.DEVNULL)
+        session = subprocess.Popen(["bash", "--noprofile", "--norc", f"{work}/session.sh"],
+                                   cwd=root, env=env, stdin=subprocess.DEVNULL,
+                                   start_new_session=True)
+        try:
+            session.wait(timeout=SESSION_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(session.pid, signal.SIGKILL)
+            session.wait()
+            print(f"FAIL the commands took more than {SESSION_TIMEOUT} s: stopped")
         failures = check(blocks, work, root, home)
         if not os.path.exists(f"{work}/done"):
             failures += 1
