@@ -35,8 +35,8 @@ What is compared, for each command:
     `mprofile_<digits>`, the number after `Child`, `Process`, `child of`,
     `pid`, and numbers of 9 digits or more (times, dates).
 
-A marker, an HTML comment right before a block (GitHub does not show it),
-says more about the block:
+A marker, an HTML comment on a line of its own right before a block
+(GitHub does not show it), says more about the block:
 
     <!-- readme-test: exact -->               numbers must be equal
     <!-- readme-test: status=1 -->            every command exits 1
@@ -64,7 +64,7 @@ import tempfile
 
 SHELL_LANGS = {"sh", "bash", "shell"}
 SESSION_TIMEOUT = 240       # seconds for all commands; ctest allows 300
-MARKER = re.compile(r"<!--\s*readme-test:(.*?)-->")
+MARKER = re.compile(r"^\s*<!--\s*readme-test:(.*?)-->\s*$")
 ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
@@ -161,7 +161,7 @@ def parse_readme(path, name):
     i = 0
     while i < len(lines):
         line = lines[i]
-        m = MARKER.search(line)
+        m = MARKER.match(line)
         if m:
             directives = m.group(1)
             i += 1
