@@ -76,6 +76,7 @@ class Command:
         self.where = where
         self.block = block
         self.expected = []
+        self.files = None       # WORK/<n>: where its .out, .err, .status go
 
 
 class Block:
@@ -112,7 +113,7 @@ def complete(text):
 
 def heredoc_end(line):
     """The delimiter of a here-document LINE opens, or None."""
-    m = re.search(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1", line)
+    m = re.search(r"(?<!<)<<(?!<)-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1", line)
     return m.group(2) if m else None
 
 
