@@ -11,6 +11,15 @@
  * sends them to the program as well, and the recording must outlive it)
  * and passes SIGTERM and SIGHUP on to it.  With --backend, MPROF_DAT_BACKEND
  * tells the program's runtime to measure its FUNC records the same way.
+ *
+ * A program that lives less than an interval is sampled once, just after
+ * exec, before it has touched anything, and an ended process has no memory
+ * left to read.  So once it is reaped, a PEAK record gives the largest
+ * resident set the kernel saw (wait4's ru_maxrss: the program's, or a
+ * descendant's it waited for, whichever is larger).  That is the curve's
+ * peak, or a lower bound of it with -C (the curve sums the processes); with
+ * -M the curve is the program alone, which ru_maxrss cannot tell from its
+ * children, and other backends measure something else: no PEAK then.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +74,22 @@ static pid_t start(char **argv, const struct sigaction *old_int,
 	return pid;
 }
 
+/* The PEAK record of the reaped program, from its rusage. */
+static int put_peak(int fd, const char *path, const struct rusage *ru)
+{
+	struct mp_dat_writer w;
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	mp_dat_writer_init(&w, fd);
+	if (mp_dat_put_peak(&w, (double)ru->ru_maxrss / 1024.0,
+			    (double)tv.tv_sec + (double)tv.tv_usec * 1e-6) ||
+	    mp_dat_flush(&w))
+		return error("cannot write '%s': %s", path,
+			     strerror(w.err ? w.err : ENOMEM));
+	return 0;
+}
+
 static int run(char **argv, int argc, const struct record_opts *o,
 	       int exit_code)
 {
@@ -70,7 +97,8 @@ static int run(char **argv, int argc, const struct record_opts *o,
 	char *cmdline, *path = NULL, *abs;
 	size_t nsamples = 0;
 	int fd, status = 0, rc;
-	pid_t pid;
+	struct rusage ru;
+	pid_t pid, got;
 
 	cmdline = mp_dat_join_argv(argc, argv);
 	if (!cmdline)
@@ -106,8 +134,10 @@ static int run(char **argv, int argc, const struct record_opts *o,
 	fprintf(stderr, "mprof: sampling memory every %g s into '%s'\n",
 		o->interval, path);
 	rc = record_samples(fd, path, pid, o, 0, &nsamples);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while ((got = wait4(pid, &status, 0, &ru)) < 0 && errno == EINTR)
 		;
+	if (!rc && got == pid && o->backend == MPROF_RSS && !o->multiprocess)
+		rc = put_peak(fd, path, &ru);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
 	if (close(fd) && !rc)

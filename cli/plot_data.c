@@ -195,7 +195,7 @@ out:
 int plot_scan(struct plot_file *f, const char *path)
 {
 	const struct mp_dat_ops ops = { scan_cmdline, scan_mem, scan_chld,
-					scan_func, on_bad };
+					scan_func, on_bad, NULL };
 	char err[512];
 	size_t i;
 
@@ -324,7 +324,7 @@ static int alloc_cols(struct plot_curve *c)
 int plot_bin(struct plot *p)
 {
 	const struct mp_dat_ops ops = { NULL, bin_mem, bin_chld, bin_func,
-					NULL };
+					NULL, NULL };
 	size_t i, k;
 
 	if (!p->window) {

@@ -232,6 +232,16 @@ static void parse_line(struct mp_dat_parser *p, char *s, size_t n)
 		p->st.func++;
 		if (ops->func)
 			ops->func(p->ctx, &f);
+	} else if (strcmp(tok[0], "PEAK") == 0) {
+		if (nt < 3) {
+			bad(p, "bad PEAK record: expected 'PEAK <MiB> <time>'");
+			return;
+		}
+		if (numbers(p, "PEAK", tok + 1, 2, v))
+			return;
+		p->st.peak++;
+		if (ops->peak)
+			ops->peak(p->ctx, v[0], v[1]);
 	} else {
 		p->st.unknown++;
 	}
@@ -508,6 +518,11 @@ int mp_dat_put_mem(struct mp_dat_writer *w, double mib, double t)
 int mp_dat_put_chld(struct mp_dat_writer *w, long pid, double mib, double t)
 {
 	return putf(w, "CHLD %ld %.6f %.4f\n", pid, mib, t);
+}
+
+int mp_dat_put_peak(struct mp_dat_writer *w, double mib, double t)
+{
+	return putf(w, "PEAK %.6f %.4f\n", mib, t);
 }
 
 int mp_dat_put_func(struct mp_dat_writer *w, const struct mp_dat_func *f)

@@ -9,6 +9,12 @@
  *     MEM <MiB %.6f> <unix time %.4f>
  *     CHLD <pid> <MiB %.6f> <unix time %.4f>
  *     FUNC <name> <MiB start> <t start> <MiB end> <t end> [<stack level>]
+ *     PEAK <MiB %.6f> <unix time %.4f>
+ *
+ * PEAK is mprof's own: `mprof run` writes it once, when the program has
+ * ended, with the largest resident set the kernel saw (wait4's ru_maxrss),
+ * so a run shorter than the sampling interval still has its true peak.
+ * Python's mprof skips lines with a tag it does not know.
  *
  * Reading is a push parser: mp_dat_feed() takes the input in chunks of any
  * size (a line may straddle chunks) and calls back once per record, so a
@@ -51,6 +57,7 @@ struct mp_dat_ops {
 	void (*func)(void *ctx, const struct mp_dat_func *f);
 	void (*bad_line)(void *ctx, const char *file, unsigned long line,
 			 const char *msg);
+	void (*peak)(void *ctx, double mib, double t);
 };
 
 struct mp_dat_stats {
@@ -59,6 +66,7 @@ struct mp_dat_stats {
 	unsigned long chld;
 	unsigned long func;
 	unsigned long cmdline;
+	unsigned long peak;
 	unsigned long unknown;	/* blank lines and unknown tags, skipped */
 	unsigned long bad;	/* malformed lines reported */
 };
@@ -117,6 +125,7 @@ int mp_dat_put_cmdline(struct mp_dat_writer *w, const char *cmdline);
 int mp_dat_put_mem(struct mp_dat_writer *w, double mib, double t);
 int mp_dat_put_chld(struct mp_dat_writer *w, long pid, double mib, double t);
 int mp_dat_put_func(struct mp_dat_writer *w, const struct mp_dat_func *f);
+int mp_dat_put_peak(struct mp_dat_writer *w, double mib, double t);
 int mp_dat_flush(struct mp_dat_writer *w);
 
 /*

@@ -60,6 +60,11 @@ static void on_func(void *ctx, const struct mp_dat_func *f)
 	      f->t_start, f->mem_end, f->t_end, f->level);
 }
 
+static void on_peak(void *ctx, double m, double t)
+{
+	logf_(ctx, "PEAK %.6f %.4f\n", m, t);
+}
+
 static void on_bad(void *ctx, const char *file, unsigned long line,
 		   const char *msg)
 {
@@ -73,7 +78,7 @@ static void on_bad(void *ctx, const char *file, unsigned long line,
 }
 
 static const struct mp_dat_ops ops = { on_cmdline, on_mem, on_chld,
-				       on_func, on_bad };
+				       on_func, on_bad, on_peak };
 
 /* Feed text in chunks of `chunk` bytes (0: all at once). */
 static struct mp_dat_stats parse(const char *text, size_t chunk,
@@ -102,7 +107,8 @@ static const char sample[] =
 	"CHLD 4242 2.250000 1700000000.1000\n"
 	"FUNC prog.c.f 1.0000 1700000000.1000 3.0000 1700000000.2000 2\n"
 	"FUNC prog.c.g 1.0000 1700000000.1000 3.0000 1700000000.2000\n"
-	"MEM 3.000000 1700000000.2000\n";
+	"MEM 3.000000 1700000000.2000\n"
+	"PEAK 9.750000 1700000000.2500\n";
 
 static const char sample_log[] =
 	"CMDLINE[./prog 'a b' x\ny]\n"
@@ -110,7 +116,8 @@ static const char sample_log[] =
 	"CHLD 4242 2.250000 1700000000.1000\n"
 	"FUNC prog.c.f 1.0000 1700000000.1000 3.0000 1700000000.2000 2\n"
 	"FUNC prog.c.g 1.0000 1700000000.1000 3.0000 1700000000.2000 -1\n"
-	"MEM 3.000000 1700000000.2000\n";
+	"MEM 3.000000 1700000000.2000\n"
+	"PEAK 9.750000 1700000000.2500\n";
 
 /* Every record kind is delivered with its fields; a FUNC without a level
  * has level -1; CMDLINE escapes are undone. */
@@ -121,7 +128,8 @@ static void test_records(void **state)
 
 	(void)state;
 	assert_string_equal(s.log, sample_log);
-	assert_int_equal(st.lines, 6);
+	assert_int_equal(st.lines, 7);
+	assert_int_equal(st.peak, 1);
 	assert_int_equal(st.mem, 2);
 	assert_int_equal(st.chld, 1);
 	assert_int_equal(st.func, 2);
@@ -370,6 +378,7 @@ static void test_writer_round_trip(void **state)
 	assert_int_equal(mp_dat_put_chld(&w, 77, 0.5, 1700000000.2), 0);
 	assert_int_equal(mp_dat_put_func(&w, &f1), 0);
 	assert_int_equal(mp_dat_put_func(&w, &f2), 0);
+	assert_int_equal(mp_dat_put_peak(&w, 9.5, 1700000001.25), 0);
 	assert_int_equal(mp_dat_flush(&w), 0);
 	close(fd);
 	memset(&s, 0, sizeof s);
@@ -379,7 +388,8 @@ static void test_writer_round_trip(void **state)
 			    "MEM 12.345679 1700000000.1250\n"
 			    "CHLD 77 0.500000 1700000000.2000\n"
 			    "FUNC a_b.c 1.2500 10.5000 2.5000 11.5000 3\n"
-			    "FUNC x.y 1.0000 2.0000 3.0000 4.0000 -1\n");
+			    "FUNC x.y 1.0000 2.0000 3.0000 4.0000 -1\n"
+			    "PEAK 9.500000 1700000001.2500\n");
 }
 
 /* A writer only ever hands whole lines to write(): another writer
