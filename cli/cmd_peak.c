@@ -14,8 +14,8 @@
  * With --func, only the MEM samples taken while a call of NAME ran count
  * (the FUNC records give the calls; a second pass over the file filters
  * the samples, since FUNC lines may follow the samples they cover), and
- * the calls' own entry and exit figures, so that a function shorter than
- * an interval still has a peak.  A function with no record prints
+ * the calls' own figures (entry, exit, and the peak a merged record
+ * carries), so that a function shorter than an interval still has one.  A function with no record prints
  * "NaN MiB", as Python does; NAME may also be the last part of a dotted
  * name ("f" for "prog.c.f") when that is unambiguous.
  */
@@ -127,7 +127,7 @@ static void on_func(void *ctx, const struct mp_dat_func *f)
 {
 	struct peak *p = ctx;
 	size_t nl = strlen(f->name), fl = strlen(p->func);
-	double m = fmax(f->mem_start, f->mem_end);
+	double m = f->mem_peak;
 
 	if (strcmp(f->name, p->func) == 0) {
 		if (!p->nexact || m > p->exact_mem)

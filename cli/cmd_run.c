@@ -10,7 +10,10 @@
  * While the program runs, mprof ignores SIGINT and SIGQUIT (the terminal
  * sends them to the program as well, and the recording must outlive it)
  * and passes SIGTERM and SIGHUP on to it.  With --backend, MPROF_DAT_BACKEND
- * tells the program's runtime to measure its FUNC records the same way.
+ * tells the program's runtime to measure its FUNC records the same way,
+ * and MPROF_DAT_FUNCS which calls get a record (--funcs): by default
+ * (long) the interval, so that calls shorter than it are merged and a
+ * program making millions of calls does not write a line per call.
  *
  * A program that lives less than an interval is sampled once, just after
  * exec, before it has touched anything, and an ended process has no memory
@@ -74,6 +77,16 @@ static pid_t start(char **argv, const struct sigaction *old_int,
 	return pid;
 }
 
+/*
+ * SIGCHLD only has to interrupt the sampler's sleep (no SA_RESTART): it
+ * then samples at once, finds the program ended and stops, rather than
+ * up to an interval later.
+ */
+static void on_child(int sig)
+{
+	(void)sig;
+}
+
 /* The PEAK record of the reaped program, from its rusage. */
 static int put_peak(int fd, const char *path, const struct rusage *ru)
 {
@@ -91,9 +104,9 @@ static int put_peak(int fd, const char *path, const struct rusage *ru)
 }
 
 static int run(char **argv, int argc, const struct record_opts *o,
-	       int exit_code)
+	       int exit_code, const char *funcs)
 {
-	struct sigaction ign, old_int, old_quit;
+	struct sigaction ign, chld, old_int, old_quit, old_chld;
 	char *cmdline, *path = NULL, *abs;
 	size_t nsamples = 0;
 	int fd, status = 0, rc;
@@ -119,16 +132,21 @@ static int run(char **argv, int argc, const struct record_opts *o,
 		setenv("MPROF_DAT_BACKEND", o->backend_name, 1);
 	else
 		unsetenv("MPROF_DAT_BACKEND");
+	setenv("MPROF_DAT_FUNCS", funcs, 1);
 
 	memset(&ign, 0, sizeof ign);
 	ign.sa_handler = SIG_IGN;
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGINT, &ign, &old_int);
 	sigaction(SIGQUIT, &ign, &old_quit);
+	chld = ign;
+	chld.sa_handler = on_child;
+	sigaction(SIGCHLD, &chld, &old_chld);
 	pid = start(argv, &old_int, &old_quit);
 	if (pid < 0) {
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGQUIT, &old_quit, NULL);
+		sigaction(SIGCHLD, &old_chld, NULL);
 		goto fail;
 	}
 	fprintf(stderr, "mprof: sampling memory every %g s into '%s'\n",
@@ -140,6 +158,7 @@ static int run(char **argv, int argc, const struct record_opts *o,
 		rc = put_peak(fd, path, &ru);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
+	sigaction(SIGCHLD, &old_chld, NULL);
 	if (close(fd) && !rc)
 		rc = error("cannot write '%s': %s", path, strerror(errno));
 	if (!rc && nsamples == 0)
@@ -165,7 +184,8 @@ fail:
 int cmd_run(int argc, char **argv)
 {
 	struct record_opts o = { 0.1, 0, 0, 0, MPROF_RSS, NULL, NULL };
-	const char *backend = NULL;
+	const char *backend = NULL, *funcs = "long";
+	char funcs_env[32];
 	int exit_code = 0, n;
 	const struct option opts[] = {
 		{ 'T', "interval", OPT_SECONDS, &o.interval },
@@ -175,6 +195,7 @@ int cmd_run(int argc, char **argv)
 		{ 'E', "exit-code", OPT_FLAG, &exit_code },
 		{ 'o', "output", OPT_STRING, &o.output },
 		{ 0, "backend", OPT_STRING, &backend },
+		{ 0, "funcs", OPT_STRING, &funcs },
 		{ 0, NULL, 0, NULL },
 	};
 
@@ -194,5 +215,13 @@ int cmd_run(int argc, char **argv)
 		};
 		o.backend_name = names[o.backend];
 	}
-	return run(argv, n, &o, exit_code);
+	if (strcmp(funcs, "long") == 0)
+		snprintf(funcs_env, sizeof funcs_env, "%.9f",
+			 o.interval > 1e-9 ? o.interval : 1e-9);
+	else if (strcmp(funcs, "all") == 0 || strcmp(funcs, "none") == 0)
+		snprintf(funcs_env, sizeof funcs_env, "%s", funcs);
+	else
+		return usage_error("run", "unknown --funcs '%s' (use long, all or none)",
+				   funcs);
+	return run(argv, n, &o, exit_code, funcs_env);
 }

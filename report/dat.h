@@ -8,13 +8,17 @@
  *     CMDLINE <command line; \n \r \t and \\ escaped>
  *     MEM <MiB %.6f> <unix time %.4f>
  *     CHLD <pid> <MiB %.6f> <unix time %.4f>
- *     FUNC <name> <MiB start> <t start> <MiB end> <t end> [<stack level>]
+ *     FUNC <name> <MiB start> <t start> <MiB end> <t end> [<stack level> [<calls> [<MiB peak>]]]
  *     PEAK <MiB %.6f> <unix time %.4f>
  *
  * PEAK is mprof's own: `mprof run` writes it once, when the program has
  * ended, with the largest resident set the kernel saw (wait4's ru_maxrss),
  * so a run shorter than the sampling interval still has its true peak.
- * Python's mprof skips lines with a tag it does not know.
+ * Python's mprof skips lines with a tag it does not know.  A FUNC record
+ * with a count stands for that many short calls of the function, merged
+ * by the runtime (`mprof run --funcs long`), and a peak the largest
+ * figure its calls saw, when larger than the entry and exit ones; Python
+ * reads the first six fields.
  *
  * Reading is a push parser: mp_dat_feed() takes the input in chunks of any
  * size (a line may straddle chunks) and calls back once per record, so a
@@ -47,6 +51,9 @@ struct mp_dat_func {
 	double mem_end;		/* MiB at exit */
 	double t_end;		/* unix time at exit */
 	int level;		/* stack level, -1 when the record has none */
+	unsigned long calls;	/* calls merged into the record; 0 or 1: one */
+	double mem_peak;	/* the largest figure seen; read: at least the
+				   larger of start and end; written if larger */
 };
 
 /* What a reader wants to hear; any callback may be NULL. */
