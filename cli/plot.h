@@ -81,6 +81,7 @@ struct plot_file {
 	double start;		/* unix time of t = 0 */
 	double end;		/* latest unix time of any record */
 	unsigned long nmem;	/* MEM records */
+	double peak_rec;	/* the PEAK record's figure, 0 if none */
 	struct plot_curve main;
 	struct plot_curve *kids; /* first-appearance order */
 	size_t nkids;

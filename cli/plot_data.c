@@ -58,6 +58,15 @@ static void scan_mem(void *ctx, double mib, double t)
 	seen_time(f, t, 1);
 }
 
+static void scan_peak(void *ctx, double mib, double t)
+{
+	struct plot_file *f = ctx;
+
+	(void)t;
+	if (mib > f->peak_rec)
+		f->peak_rec = mib;
+}
+
 static void scan_chld(void *ctx, long pid, double mib, double t)
 {
 	struct plot_file *f = ctx;
@@ -289,7 +298,7 @@ out:
 int plot_scan(struct plot_file *f, const char *path)
 {
 	const struct mp_dat_ops ops = { scan_cmdline, scan_mem, scan_chld,
-					scan_func, on_bad, NULL };
+					scan_func, on_bad, scan_peak };
 	char err[512];
 	size_t i;
 
