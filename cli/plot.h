@@ -64,6 +64,8 @@ struct plot_func {
 	unsigned long calls;	/* calls (a merged record counts its calls) */
 	double total;		/* seconds while a call ran: nested calls of
 				   the function (recursion) count once */
+	int merged;		/* some record merged short calls: total is
+				   the time they spread over, not inside */
 	struct plot_cover *cover; /* the latest spans, start order */
 	size_t ncover;
 };

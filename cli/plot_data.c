@@ -202,6 +202,7 @@ static void scan_func(void *ctx, const struct mp_dat_func *r)
 	seen_time(f, r->t_start, 1);
 	seen_time(f, r->t_end, 1);
 	f->funcs[fi].calls += r->calls > 1 ? r->calls : 1;
+	f->funcs[fi].merged |= r->calls > 1;
 	if (add_cover(&f->funcs[fi], r->t_start, r->t_end))
 		f->oom = 1;
 	if (r->t_end - r->t_start < f->min_call) {

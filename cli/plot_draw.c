@@ -462,7 +462,11 @@ static void build_legend(const struct plot *p, struct legend *l)
 		for (k = 0; k < f->nfuncs; k++) {
 			const struct plot_func *fn = &f->funcs[k];
 
-			if (fn->calls == 1)
+			if (fn->merged)
+				add_entry(l, SW_BRACKET, func_rgb[k % NFUNC_RGB],
+					  "%s %lu calls within %.3f s",
+					  fn->label, fn->calls, fn->total);
+			else if (fn->calls == 1)
 				add_entry(l, SW_BRACKET, func_rgb[k % NFUNC_RGB],
 					  "%s %.3f s", fn->label, fn->total);
 			else
