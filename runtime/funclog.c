@@ -552,7 +552,7 @@ static void record_entry(const struct __mprof_func *fn, uintptr_t sp)
 	c->sp = sp;
 	note_entry(st, c);
 	c->mem = figure();
-	c->t = now_ns();
+	c->t = c->inner ? 0 : now_ns();	/* an inner call's time is unused */
 	seen(st, c, c->mem, 1);
 	st->depth++;
 out:
@@ -591,10 +591,11 @@ static void record_exit(const struct __mprof_func *fn)
 	while (st->depth >= i)
 		forget(st, &st->c[--st->depth]);
 	m = figure();
-	t = now_ns();
 	seen(st, &st->c[i - 1], m, 0);
-	if (!st->c[i - 1].inner)
+	if (!st->c[i - 1].inner) {
+		t = now_ns();
 		finish(st, &st->c[i - 1], m, t, i - 1);
+	}
 out:
 	errno = saved;
 	set_busy(0);
