@@ -32,6 +32,15 @@ check "plot: merged calls are shown as spread over a time" eval "status_is 0 && 
 run "$MPROF" peak --func count long.dat
 check "peak --func count: a figure" eval 'status_is 0 && out_has "	[0-9]+\.[0-9]{3} MiB$"'
 
+if [ -n "${MPROF_PYTHON:-}" ]; then
+	"$MPROF_PYTHON" -m mprof peak long.dat >out 2>err
+	status=$?
+	check "Python's mprof peak reads the merged records" eval 'status_is 0 && ! grep -q Traceback err'
+	"$MPROF_PYTHON" -m mprof plot -o py_long.png long.dat >out 2>err
+	status=$?
+	check "Python's mprof plot draws them" eval 'status_is 0 && [ -s py_long.png ] && ! grep -q Traceback err'
+fi
+
 run "$MPROF" run --funcs none -o none.dat ./calls $WORDS
 check "run --funcs none: no FUNC record" eval "status_is 0 && [ \$(count FUNC none.dat) -eq 0 ] && [ \$(count MEM none.dat) -ge 1 ]"
 
