@@ -394,7 +394,11 @@ static void note_entry(struct calls *st, struct call *c)
 	c->inner = 0;
 	if (min_ns <= 0)
 		return;
-	c->slot = slot_of(st, c->func);
+	/* direct recursion, the common case: the caller's slot */
+	if (c > st->c && c[-1].func == c->func)
+		c->slot = c[-1].slot;
+	else
+		c->slot = slot_of(st, c->func);
 	if (c->slot >= 0)
 		c->inner = st->slot[c->slot].open++ > 0;
 }
