@@ -7,12 +7,17 @@
  *     {file}\t{peak:.3f} MiB
  *       Child {pid}\t\t\t{peak:.3f} MiB
  *
+ * The file's figure is its largest MEM sample, or its PEAK record (see
+ * dat.h) when that is larger: a run shorter than the interval has one
+ * sample, taken before the program touched its memory.
+ *
  * With --func, only the MEM samples taken while a call of NAME ran count
  * (the FUNC records give the calls; a second pass over the file filters
- * the samples, since FUNC lines may follow the samples they cover).  A
- * function with no record prints "NaN MiB", as Python does; NAME may also
- * be the last part of a dotted name ("f" for "prog.c.f") when that is
- * unambiguous.
+ * the samples, since FUNC lines may follow the samples they cover), and
+ * the calls' own figures (entry, exit, and the peak a merged record
+ * carries), so that a function shorter than an interval still has one.  A function with no record prints
+ * "NaN MiB", as Python does; NAME may also be the last part of a dotted
+ * name ("f" for "prog.c.f") when that is unambiguous.
  */
 #define _GNU_SOURCE
 #include <math.h>
@@ -31,6 +36,9 @@ struct peak {
 	const char *func;		/* --func, or NULL */
 	double mem;			/* the peak so far */
 	unsigned long nmem;		/* samples counted */
+	double peak_rec;		/* the PEAK record's figure */
+	int has_peak;
+	double exact_mem, suffix_mem;	/* largest FUNC figure of each set */
 	struct kid {
 		long pid;
 		double mem;
@@ -82,6 +90,15 @@ static void on_mem(void *ctx, double mib, double t)
 		p->mem = mib;
 }
 
+static void on_peak(void *ctx, double mib, double t)
+{
+	struct peak *p = ctx;
+
+	(void)t;
+	if (!p->has_peak++ || mib > p->peak_rec)
+		p->peak_rec = mib;
+}
+
 static void on_chld(void *ctx, long pid, double mib, double t)
 {
 	struct peak *p = ctx;
@@ -110,8 +127,11 @@ static void on_func(void *ctx, const struct mp_dat_func *f)
 {
 	struct peak *p = ctx;
 	size_t nl = strlen(f->name), fl = strlen(p->func);
+	double m = f->mem_peak;
 
 	if (strcmp(f->name, p->func) == 0) {
+		if (!p->nexact || m > p->exact_mem)
+			p->exact_mem = m;
 		if (push_range(&p->exact, &p->nexact, f->t_start, f->t_end))
 			p->oom = 1;
 		return;
@@ -126,6 +146,8 @@ static void on_func(void *ctx, const struct mp_dat_func *f)
 	} else if (strcmp(p->suffix_name, f->name) != 0) {
 		p->ambiguous = 1;
 	}
+	if (!p->nsuffix || m > p->suffix_mem)
+		p->suffix_mem = m;
 	if (push_range(&p->suffix, &p->nsuffix, f->t_start, f->t_end))
 		p->oom = 1;
 }
@@ -177,7 +199,9 @@ static void merge_ranges(struct range *r, size_t *n)
 static int peak_file(const char *file, const char *func)
 {
 	struct mp_dat_ops ops = { NULL, on_mem, on_chld,
-				  func ? on_func : NULL, on_bad };
+				  func ? on_func : NULL, on_bad,
+				  func ? NULL : on_peak };
+	double func_mem = 0;
 	struct mp_dat_stats st;
 	struct peak p;
 	char err[512];
@@ -201,9 +225,11 @@ static int peak_file(const char *file, const char *func)
 		if (p.nexact) {
 			p.ranges = p.exact;
 			p.nranges = p.nexact;
+			func_mem = p.exact_mem;
 		} else if (p.nsuffix && !p.ambiguous) {
 			p.ranges = p.suffix;
 			p.nranges = p.nsuffix;
+			func_mem = p.suffix_mem;
 		}
 		if (!p.nranges) {
 			if (p.ambiguous)
@@ -223,10 +249,10 @@ static int peak_file(const char *file, const char *func)
 			rc = EXIT_FAIL;
 			goto out;
 		}
-		if (p.nmem == 0) {
-			printf("%s\tNaN MiB\n", file);
-			goto out;
-		}
+		if (p.nmem == 0 || func_mem > p.mem)
+			p.mem = func_mem;
+	} else if (p.has_peak && (p.nmem == 0 || p.peak_rec > p.mem)) {
+		p.mem = p.peak_rec;
 	} else if (p.nmem == 0) {
 		error("no memory samples (MEM lines) in '%s'", file);
 		rc = EXIT_FAIL;

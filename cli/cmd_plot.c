@@ -5,9 +5,10 @@
  *
  * As in Python's mprof: no file means the newest mprofile_*.dat here; an
  * integer that is not a file is an index in `mprof list` order; several
- * files are overlaid without function brackets.  Python shows a window
- * when -o is not given; here the plot is written beside the first file
- * (its name with .png for .dat) and the name is printed.  A file that
+ * files are overlaid without function brackets, each curve labelled by its
+ * command.  Python shows a window when -o is not given; here the plot is
+ * written beside the first file (its name with .png for .dat).  Where it
+ * was written is printed either way.  A file that
  * cannot be read is reported and left out; the others are still drawn,
  * and the status is then 1.
  */
@@ -81,8 +82,7 @@ static int plot(struct plot *p, char **names, size_t count, const char *out)
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	if (made)
-		printf("plot written to '%s'\n", made);
+	printf("plot written to '%s'\n", out);
 out:
 	for (i = 0; i < p->nfiles; i++)
 		plot_file_free(&p->files[i]);

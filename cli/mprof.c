@@ -77,6 +77,11 @@ static const struct {
 	  "                             (128+N when killed by signal N)\n"
 	  "    -o, --output FILE        write the samples to FILE\n"
 	  "        --backend B          rss (default), pss, uss or vms\n"
+	  "        --funcs WHICH        the FUNC records a program built with\n"
+	  "                             the plugin writes: long (default: a\n"
+	  "                             record per call of at least the\n"
+	  "                             interval, shorter calls merged, none\n"
+	  "                             inside a recursion), all or none\n"
 	  "    -h, --help               show this text\n" },
 	{ "attach",
 	  "usage: mprof attach [<options>] PID|NAME\n"

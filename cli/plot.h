@@ -47,11 +47,27 @@ struct plot_curve {
 	double c_tm, c_tt;
 };
 
+/* Calls kept for drawing per file; past it the shortest are dropped. */
+#define PLOT_MAX_CALLS 65536
+/* Spans a function's time union keeps (see plot_data.c). */
+#define PLOT_COVER 64
+
+/* A stretch of time covered by calls of one function. */
+struct plot_cover {
+	double a, b;		/* first start, last end */
+	double covered;		/* seconds of calls inside it */
+};
+
 struct plot_func {
 	char *name;		/* as recorded: "file.function" */
 	const char *label;	/* its shortest unambiguous dotted suffix */
-	unsigned long calls;
-	double total;		/* seconds over all calls */
+	unsigned long calls;	/* calls (a merged record counts its calls) */
+	double total;		/* seconds while a call ran: nested calls of
+				   the function (recursion) count once */
+	int merged;		/* some record merged short calls: total is
+				   the time they spread over, not inside */
+	struct plot_cover *cover; /* the latest spans, start order */
+	size_t ncover;
 };
 
 struct plot_call {
@@ -67,6 +83,7 @@ struct plot_file {
 	double start;		/* unix time of t = 0 */
 	double end;		/* latest unix time of any record */
 	unsigned long nmem;	/* MEM records */
+	double peak_rec;	/* the PEAK record's figure, 0 if none */
 	struct plot_curve main;
 	struct plot_curve *kids; /* first-appearance order */
 	size_t nkids;
@@ -75,8 +92,10 @@ struct plot_file {
 	struct plot_func *funcs;
 	size_t nfuncs;
 	size_t func_hint;	/* the function of the last FUNC record */
-	struct plot_call *calls;
+	struct plot_call *calls;	/* at most PLOT_MAX_CALLS */
 	size_t ncalls, calls_cap;
+	double min_call;	/* calls shorter than this are not kept */
+	unsigned long calls_dropped; /* records not kept for drawing */
 	int max_level;
 	int oom;
 	struct bad_lines bad;

@@ -7,6 +7,14 @@
  *
  * As in Python's mprof, the entry and exit figures of FUNC records are
  * points of the program's curve too, so a bracket sits on the curve.
+ *
+ * A file may hold millions of FUNC records (`mprof run --funcs all` of a
+ * busy program): pass 1 keeps at most PLOT_MAX_CALLS of them to draw,
+ * the longest (when full, the shorter half goes and calls shorter than
+ * what remains are no longer kept: they would be narrower than a pixel
+ * next to the others), while every record still counts in its function's
+ * legend.  A function's time in the legend is the union of its calls, so
+ * a recursion's nested calls are not counted twice.
  */
 #define _GNU_SOURCE
 #include <math.h>
@@ -48,6 +56,15 @@ static void scan_mem(void *ctx, double mib, double t)
 	(void)mib;
 	f->nmem++;
 	seen_time(f, t, 1);
+}
+
+static void scan_peak(void *ctx, double mib, double t)
+{
+	struct plot_file *f = ctx;
+
+	(void)t;
+	if (mib > f->peak_rec)
+		f->peak_rec = mib;
 }
 
 static void scan_chld(void *ctx, long pid, double mib, double t)
@@ -98,6 +115,80 @@ static long func_index(struct plot_file *f, const char *name)
 	return (long)(f->func_hint = f->nfuncs++);
 }
 
+/*
+ * Add [a, b] to fn's time.  Records of one thread come in the order calls
+ * end, so an outer call comes after the calls it holds: the spans that
+ * start at or after a are inside [a, b] and their time is taken back.
+ * Spans are kept in start order; past PLOT_COVER the oldest two merge
+ * (with other threads' calls interleaved, the figure may then be a little
+ * low).
+ */
+static int add_cover(struct plot_func *fn, double a, double b)
+{
+	struct plot_cover *c;
+	double add;
+
+	if (!fn->cover) {
+		fn->cover = calloc(PLOT_COVER, sizeof *fn->cover);
+		if (!fn->cover)
+			return -1;
+	}
+	while (fn->ncover && fn->cover[fn->ncover - 1].a >= a) {
+		fn->total -= fn->cover[fn->ncover - 1].covered;
+		fn->ncover--;
+	}
+	c = fn->ncover ? &fn->cover[fn->ncover - 1] : NULL;
+	if (c && c->b > a) {		/* overlaps the last span */
+		add = b > c->b ? b - c->b : 0;
+		c->b = b > c->b ? b : c->b;
+		c->covered += add;
+		fn->total += add;
+		return 0;
+	}
+	if (fn->ncover == PLOT_COVER) {
+		fn->cover[0].b = fn->cover[1].b;
+		fn->cover[0].covered += fn->cover[1].covered;
+		memmove(&fn->cover[1], &fn->cover[2],
+			(PLOT_COVER - 2) * sizeof *fn->cover);
+		fn->ncover--;
+	}
+	c = &fn->cover[fn->ncover++];
+	c->a = a;
+	c->b = b;
+	c->covered = b > a ? b - a : 0;
+	fn->total += c->covered;
+	return 0;
+}
+
+static int by_length(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* The kept calls are full: drop the shorter half, raise min_call. */
+static void drop_short_calls(struct plot_file *f)
+{
+	double *len = malloc(f->ncalls * sizeof *len);
+	size_t i, k = 0;
+
+	if (!len) {
+		f->oom = 1;
+		return;
+	}
+	for (i = 0; i < f->ncalls; i++)
+		len[i] = f->calls[i].t1 - f->calls[i].t0;
+	qsort(len, f->ncalls, sizeof *len, by_length);
+	f->min_call = nextafter(len[f->ncalls / 2], INFINITY);
+	free(len);
+	for (i = 0; i < f->ncalls; i++)
+		if (f->calls[i].t1 - f->calls[i].t0 >= f->min_call)
+			f->calls[k++] = f->calls[i];
+	f->calls_dropped += f->ncalls - k;
+	f->ncalls = k;
+}
+
 static void scan_func(void *ctx, const struct mp_dat_func *r)
 {
 	struct plot_file *f = ctx;
@@ -110,6 +201,21 @@ static void scan_func(void *ctx, const struct mp_dat_func *r)
 	}
 	seen_time(f, r->t_start, 1);
 	seen_time(f, r->t_end, 1);
+	f->funcs[fi].calls += r->calls > 1 ? r->calls : 1;
+	f->funcs[fi].merged |= r->calls > 1;
+	if (add_cover(&f->funcs[fi], r->t_start, r->t_end))
+		f->oom = 1;
+	if (r->t_end - r->t_start < f->min_call) {
+		f->calls_dropped++;
+		return;
+	}
+	if (f->ncalls == PLOT_MAX_CALLS) {
+		drop_short_calls(f);
+		if (r->t_end - r->t_start < f->min_call) {
+			f->calls_dropped++;
+			return;
+		}
+	}
 	if (f->ncalls == f->calls_cap) {
 		size_t n = f->calls_cap ? f->calls_cap * 2 : 64;
 
@@ -130,8 +236,6 @@ static void scan_func(void *ctx, const struct mp_dat_func *r)
 	c->level = r->level < 0 ? 0 : r->level;
 	if (c->level > f->max_level)
 		f->max_level = c->level;
-	f->funcs[fi].calls++;
-	f->funcs[fi].total += r->t_end - r->t_start;
 }
 
 /* The last level dotted components of s ("a.b.c", 2 -> "b.c"). */
@@ -195,7 +299,7 @@ out:
 int plot_scan(struct plot_file *f, const char *path)
 {
 	const struct mp_dat_ops ops = { scan_cmdline, scan_mem, scan_chld,
-					scan_func, on_bad };
+					scan_func, on_bad, scan_peak };
 	char err[512];
 	size_t i;
 
@@ -324,7 +428,7 @@ static int alloc_cols(struct plot_curve *c)
 int plot_bin(struct plot *p)
 {
 	const struct mp_dat_ops ops = { NULL, bin_mem, bin_chld, bin_func,
-					NULL };
+					NULL, NULL };
 	size_t i, k;
 
 	if (!p->window) {
@@ -365,8 +469,10 @@ void plot_file_free(struct plot_file *f)
 		free(f->kids[i].cols);
 	free(f->kids);
 	pidmap_free(&f->kidmap);
-	for (i = 0; i < f->nfuncs; i++)
+	for (i = 0; i < f->nfuncs; i++) {
 		free(f->funcs[i].name);
+		free(f->funcs[i].cover);
+	}
 	free(f->funcs);
 	free(f->calls);
 	memset(f, 0, sizeof *f);

@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <cairo.h>
+#include <errno.h>
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
 #include <math.h>
@@ -297,9 +298,120 @@ static struct rgb curve_color(const struct plot *p, size_t i)
 	return curve_rgb[i % NCURVE_RGB];
 }
 
+/* Longest label of an overlaid run, in bytes. */
+#define RUN_LABEL 48
+
+/*
+ * The label of file i of an overlay: its command line (the CMDLINE
+ * record), blanks made single spaces, the program by its base name, cut
+ * in the middle when long; the file's name when it has none.
+ */
+static void run_label(const struct plot_file *f, char *out, size_t n)
+{
+	char buf[1024], *o = buf;
+	const char *c = f->cmdline, *prog_end, *slash;
+	size_t len;
+
+	if (!c || !*c) {
+		snprintf(out, n, "%s", base_name(f->path));
+		return;
+	}
+	prog_end = c + strcspn(c, " ");
+	for (slash = prog_end; slash > c && slash[-1] != '/'; slash--)
+		;
+	for (c = slash; *c && o < buf + sizeof buf - 1; c++) {
+		int blank = *c == ' ' || *c == '\t' || *c == '\n' || *c == '\r';
+
+		if (!blank || (o > buf && o[-1] != ' '))
+			*o++ = blank ? ' ' : *c;
+	}
+	*o = '\0';
+	len = strlen(buf);
+	if (len > RUN_LABEL && n > RUN_LABEL)
+		snprintf(out, n, "%.*s...%s", RUN_LABEL / 2 - 2, buf,
+			 buf + len - (RUN_LABEL / 2 - 1));
+	else
+		snprintf(out, n, "%s", buf);
+}
+
+/*
+ * The labels of an overlay's files: run_label(), and where two are the
+ * same, each followed by its file's name.  malloc'd, NULL if no memory.
+ */
+static char (*run_labels(const struct plot *p))[160]
+{
+	char (*lab)[160] = calloc(p->nfiles ? p->nfiles : 1, sizeof *lab);
+	size_t i, j;
+	char *dup;
+
+	if (!lab)
+		return NULL;
+	dup = calloc(p->nfiles ? p->nfiles : 1, 1);
+	for (i = 0; i < p->nfiles; i++)
+		run_label(&p->files[i], lab[i], RUN_LABEL + 8);
+	for (i = 0; dup && i < p->nfiles; i++)
+		for (j = i + 1; j < p->nfiles; j++)
+			if (!strcmp(lab[i], lab[j]))
+				dup[i] = dup[j] = 1;
+	for (i = 0; dup && i < p->nfiles; i++)
+		if (dup[i]) {
+			size_t k = strlen(lab[i]);
+
+			snprintf(lab[i] + k, sizeof lab[i] - k, " [%s]",
+				 base_name(p->files[i].path));
+		}
+	free(dup);
+	return lab;
+}
+
+/*
+ * The title: -t; the command line of a single file; for an overlay,
+ * "memory of N runs", after the program's name when all ran the same one.
+ */
+static void make_title(const struct plot *p, char *title, size_t n)
+{
+	const char *prog = NULL;
+	size_t i, len = 0;
+
+	title[0] = '\0';
+	if (p->title) {
+		snprintf(title, n, "%s", p->title);
+	} else if (p->nfiles == 1 && p->files[0].cmdline) {
+		snprintf(title, n, "%s", p->files[0].cmdline);
+	} else if (p->nfiles > 1) {
+		for (i = 0; i < p->nfiles; i++) {
+			const char *c = p->files[i].cmdline;
+			size_t l = c ? strcspn(c, " ") : 0;
+
+			if (!c || !l || (prog && (l != len ||
+						  strncmp(c, prog, l)))) {
+				prog = NULL;
+				break;
+			}
+			prog = c;
+			len = l;
+		}
+		if (prog) {
+			const char *b = prog + len;
+
+			while (b > prog && b[-1] != '/')
+				b--;
+			snprintf(title, n, "%.*s: memory of %zu runs",
+				 (int)(prog + len - b), b, p->nfiles);
+		} else {
+			snprintf(title, n, "memory of %zu runs", p->nfiles);
+		}
+	}
+	for (char *c = title; *c; c++)
+		if (*c == '\n' || *c == '\r' || *c == '\t')
+			*c = ' ';
+	utf8_clean(title);
+}
+
 /* The legend, and the color of every curve in drawing order. */
 static void build_legend(const struct plot *p, struct legend *l)
 {
+	char (*lab)[160] = p->nfiles > 1 ? run_labels(p) : NULL;
 	size_t i, k, ci = 0;
 	double slope, icpt;
 
@@ -315,11 +427,18 @@ static void build_legend(const struct plot *p, struct legend *l)
 			localtime_r(&t0, &tm);
 			strftime(when, sizeof when, "%d/%m/%Y %H:%M:%S", &tm);
 			add_entry(l, SW_LINE, c, "memory, started %s", when);
+			/* a run shorter than the interval: see cmd_run.c */
+			if (f->peak_rec > f->main.peak + 0.05)
+				add_entry(l, SW_NOTE, peak_rgb,
+					  "peak %.1f MiB between samples",
+					  f->peak_rec);
 		} else if (f->main.n) {
 			add_entry(l, SW_LINE, c, "%s (peak %.1f MiB)",
-				  base_name(f->path), f->main.peak);
+				  lab ? lab[i] : base_name(f->path),
+				  fmax(f->main.peak, f->peak_rec));
 		} else {
-			add_entry(l, SW_LINE, c, "%s", base_name(f->path));
+			add_entry(l, SW_LINE, c, "%s",
+				  lab ? lab[i] : base_name(f->path));
 		}
 		if (p->slope && plot_trend(&f->main, &slope, &icpt))
 			add_entry(l, SW_DASH, c, "trend %+.3f MiB/s", slope);
@@ -343,7 +462,11 @@ static void build_legend(const struct plot *p, struct legend *l)
 		for (k = 0; k < f->nfuncs; k++) {
 			const struct plot_func *fn = &f->funcs[k];
 
-			if (fn->calls == 1)
+			if (fn->merged)
+				add_entry(l, SW_BRACKET, func_rgb[k % NFUNC_RGB],
+					  "%s %lu calls within %.3f s",
+					  fn->label, fn->calls, fn->total);
+			else if (fn->calls == 1)
 				add_entry(l, SW_BRACKET, func_rgb[k % NFUNC_RGB],
 					  "%s %.3f s", fn->label, fn->total);
 			else
@@ -352,6 +475,7 @@ static void build_legend(const struct plot *p, struct legend *l)
 					  fn->total, fn->calls);
 		}
 	}
+	free(lab);
 }
 
 static void y_range(const struct plot *p, double *lo, double *hi)
@@ -911,16 +1035,7 @@ static void draw(cairo_t *cr, const struct plot *p, double height)
 		}
 	}
 
-	/* title: -t, or the command line of a single file */
-	title[0] = '\0';
-	if (p->title)
-		snprintf(title, sizeof title, "%s", p->title);
-	else if (p->nfiles == 1 && p->files[0].cmdline)
-		snprintf(title, sizeof title, "%s", p->files[0].cmdline);
-	for (char *c = title; *c; c++)
-		if (*c == '\n' || *c == '\r' || *c == '\t')
-			*c = ' ';
-	utf8_clean(title);
+	make_title(p, title, sizeof title);
 	if (title[0]) {
 		double cx = fr.left + fr.w / 2;
 
@@ -937,8 +1052,100 @@ static void draw(cairo_t *cr, const struct plot *p, double height)
 	free(l.e);
 }
 
+/*
+ * An SVG's text is drawn as glyph outlines, which nothing can read or
+ * search: the stream below puts the title and the legend's lines as text
+ * into a <title> and a <desc> at the top of the <svg> element, for screen
+ * readers, search and grep.
+ */
+struct svg_stream {
+	FILE *f;
+	char *head;		/* what goes after the <svg ...> tag */
+	char *pending;		/* bytes held until that tag has ended */
+	size_t npending;
+	int done;		/* head written: pass the rest through */
+	int err;
+};
+
+static void xml_put(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '&')
+			fputs("&amp;", f);
+		else if (*s == '<')
+			fputs("&lt;", f);
+		else if (*s == '>')
+			fputs("&gt;", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static cairo_status_t svg_write(void *ctx, const unsigned char *data,
+				unsigned int len)
+{
+	struct svg_stream *o = ctx;
+	char *np, *tag, *end;
+
+	if (o->done) {
+		if (fwrite(data, 1, len, o->f) != len)
+			o->err = 1;
+		return o->err ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
+	}
+	np = realloc(o->pending, o->npending + len + 1);
+	if (!np)
+		return CAIRO_STATUS_NO_MEMORY;
+	o->pending = np;
+	memcpy(np + o->npending, data, len);
+	o->npending += len;
+	np[o->npending] = '\0';
+	tag = strstr(np, "<svg");
+	end = tag ? strchr(tag, '>') : NULL;
+	if (!end)
+		return CAIRO_STATUS_SUCCESS;
+	end++;
+	fwrite(np, 1, (size_t)(end - np), o->f);
+	fputs(o->head, o->f);
+	fwrite(end, 1, o->npending - (size_t)(end - np), o->f);
+	free(o->pending);
+	o->pending = NULL;
+	o->done = 1;
+	if (ferror(o->f))
+		o->err = 1;
+	return o->err ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
+}
+
+/* "\n<title>..</title><desc>..</desc>" for the SVG; malloc'd or NULL. */
+static char *svg_head(const struct plot *p)
+{
+	struct legend l = { NULL, 0, 0, 0 };
+	char title[1024], *buf = NULL;
+	size_t n = 0, i;
+	FILE *f = open_memstream(&buf, &n);
+
+	if (!f)
+		return NULL;
+	make_title(p, title, sizeof title);
+	build_legend(p, &l);
+	fputs("\n<title>", f);
+	xml_put(f, title);
+	fputs("</title>\n<desc>\n", f);
+	for (i = 0; i < l.n; i++) {
+		xml_put(f, l.e[i].text);
+		fputc('\n', f);
+	}
+	fputs("</desc>", f);
+	free(l.e);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 int plot_draw(const struct plot *p, const char *out)
 {
+	struct svg_stream svg = { NULL, NULL, NULL, 0, 0, 0 };
 	enum format fmt = format_of(out);
 	int rows = flame_rows(p);
 	double h = HEIGHT + (rows ? rows * FLAME_ROW + 10 : 0);
@@ -952,7 +1159,15 @@ int plot_draw(const struct plot *p, const char *out)
 					       (int)h);
 		break;
 	case FMT_SVG:
-		s = cairo_svg_surface_create(out, WIDTH, h);
+		svg.head = svg_head(p);
+		svg.f = svg.head ? fopen(out, "w") : NULL;
+		if (!svg.f) {
+			free(svg.head);
+			return error("cannot write '%s': %s", out,
+				     strerror(errno));
+		}
+		s = cairo_svg_surface_create_for_stream(svg_write, &svg,
+							WIDTH, h);
 		break;
 	case FMT_PDF:
 		s = cairo_pdf_surface_create(out, WIDTH, h);
@@ -970,6 +1185,14 @@ int plot_draw(const struct plot *p, const char *out)
 	if (st == CAIRO_STATUS_SUCCESS)
 		st = cairo_surface_status(s);
 	cairo_surface_destroy(s);
+	if (svg.f) {
+		if (!svg.done && st == CAIRO_STATUS_SUCCESS)
+			st = CAIRO_STATUS_WRITE_ERROR;
+		if ((fclose(svg.f) || svg.err) && st == CAIRO_STATUS_SUCCESS)
+			st = CAIRO_STATUS_WRITE_ERROR;
+		free(svg.head);
+		free(svg.pending);
+	}
 	if (st != CAIRO_STATUS_SUCCESS)
 		return error("cannot write '%s': %s", out,
 			     cairo_status_to_string(st));

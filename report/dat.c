@@ -162,7 +162,7 @@ static int integer(const char *s, long lo, long *v)
 static void parse_line(struct mp_dat_parser *p, char *s, size_t n)
 {
 	const struct mp_dat_ops *ops = p->ops;
-	char *tok[8];
+	char *tok[9];
 	double v[4];
 	long pid, level;
 	int nt;
@@ -179,7 +179,7 @@ static void parse_line(struct mp_dat_parser *p, char *s, size_t n)
 			ops->cmdline(p->ctx, c);
 		return;
 	}
-	nt = split(s, tok, 7);
+	nt = split(s, tok, 9);
 	if (nt == 0) {
 		p->st.unknown++;
 		return;
@@ -223,6 +223,24 @@ static void parse_line(struct mp_dat_parser *p, char *s, size_t n)
 			    tok[6]);
 			return;
 		}
+		f.calls = 1;
+		if (nt >= 8) {
+			if (integer(tok[7], 1, &pid)) {
+				bad(p, "bad FUNC record: '%.40s' is not a number of calls",
+				    tok[7]);
+				return;
+			}
+			f.calls = (unsigned long)pid;
+		}
+		f.mem_peak = v[0] > v[2] ? v[0] : v[2];
+		if (nt >= 9) {
+			double pk;
+
+			if (numbers(p, "FUNC", tok + 8, 1, &pk))
+				return;
+			if (pk > f.mem_peak)
+				f.mem_peak = pk;
+		}
 		f.name = tok[1];
 		f.mem_start = v[0];
 		f.t_start = v[1];
@@ -232,6 +250,16 @@ static void parse_line(struct mp_dat_parser *p, char *s, size_t n)
 		p->st.func++;
 		if (ops->func)
 			ops->func(p->ctx, &f);
+	} else if (strcmp(tok[0], "PEAK") == 0) {
+		if (nt < 3) {
+			bad(p, "bad PEAK record: expected 'PEAK <MiB> <time>'");
+			return;
+		}
+		if (numbers(p, "PEAK", tok + 1, 2, v))
+			return;
+		p->st.peak++;
+		if (ops->peak)
+			ops->peak(p->ctx, v[0], v[1]);
 	} else {
 		p->st.unknown++;
 	}
@@ -510,6 +538,11 @@ int mp_dat_put_chld(struct mp_dat_writer *w, long pid, double mib, double t)
 	return putf(w, "CHLD %ld %.6f %.4f\n", pid, mib, t);
 }
 
+int mp_dat_put_peak(struct mp_dat_writer *w, double mib, double t)
+{
+	return putf(w, "PEAK %.6f %.4f\n", mib, t);
+}
+
 int mp_dat_put_func(struct mp_dat_writer *w, const struct mp_dat_func *f)
 {
 	const char *name = f->name && *f->name ? f->name : "?";
@@ -521,7 +554,16 @@ int mp_dat_put_func(struct mp_dat_writer *w, const struct mp_dat_func *f)
 	for (c = clean; *c; c++)
 		if (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r')
 			*c = '_';
-	rc = f->level >= 0 ?
+	rc = f->level >= 0 && f->mem_peak > f->mem_start &&
+	     f->mem_peak > f->mem_end ?
+		putf(w, "FUNC %s %.4f %.4f %.4f %.4f %d %lu %.4f\n", clean,
+		     f->mem_start, f->t_start, f->mem_end, f->t_end, f->level,
+		     f->calls > 1 ? f->calls : 1, f->mem_peak) :
+	     f->level >= 0 && f->calls > 1 ?
+		putf(w, "FUNC %s %.4f %.4f %.4f %.4f %d %lu\n", clean,
+		     f->mem_start, f->t_start, f->mem_end, f->t_end, f->level,
+		     f->calls) :
+	     f->level >= 0 ?
 		putf(w, "FUNC %s %.4f %.4f %.4f %.4f %d\n", clean,
 		     f->mem_start, f->t_start, f->mem_end, f->t_end, f->level) :
 		putf(w, "FUNC %s %.4f %.4f %.4f %.4f\n", clean,

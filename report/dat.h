@@ -8,7 +8,17 @@
  *     CMDLINE <command line; \n \r \t and \\ escaped>
  *     MEM <MiB %.6f> <unix time %.4f>
  *     CHLD <pid> <MiB %.6f> <unix time %.4f>
- *     FUNC <name> <MiB start> <t start> <MiB end> <t end> [<stack level>]
+ *     FUNC <name> <MiB start> <t start> <MiB end> <t end> [<stack level> [<calls> [<MiB peak>]]]
+ *     PEAK <MiB %.6f> <unix time %.4f>
+ *
+ * PEAK is mprof's own: `mprof run` writes it once, when the program has
+ * ended, with the largest resident set the kernel saw (wait4's ru_maxrss),
+ * so a run shorter than the sampling interval still has its true peak.
+ * Python's mprof skips lines with a tag it does not know.  A FUNC record
+ * with a count stands for that many short calls of the function, merged
+ * by the runtime (`mprof run --funcs long`), and a peak the largest
+ * figure its calls saw, when larger than the entry and exit ones; Python
+ * reads the first six fields.
  *
  * Reading is a push parser: mp_dat_feed() takes the input in chunks of any
  * size (a line may straddle chunks) and calls back once per record, so a
@@ -41,6 +51,9 @@ struct mp_dat_func {
 	double mem_end;		/* MiB at exit */
 	double t_end;		/* unix time at exit */
 	int level;		/* stack level, -1 when the record has none */
+	unsigned long calls;	/* calls merged into the record; 0 or 1: one */
+	double mem_peak;	/* the largest figure seen; read: at least the
+				   larger of start and end; written if larger */
 };
 
 /* What a reader wants to hear; any callback may be NULL. */
@@ -51,6 +64,7 @@ struct mp_dat_ops {
 	void (*func)(void *ctx, const struct mp_dat_func *f);
 	void (*bad_line)(void *ctx, const char *file, unsigned long line,
 			 const char *msg);
+	void (*peak)(void *ctx, double mib, double t);
 };
 
 struct mp_dat_stats {
@@ -59,6 +73,7 @@ struct mp_dat_stats {
 	unsigned long chld;
 	unsigned long func;
 	unsigned long cmdline;
+	unsigned long peak;
 	unsigned long unknown;	/* blank lines and unknown tags, skipped */
 	unsigned long bad;	/* malformed lines reported */
 };
@@ -117,6 +132,7 @@ int mp_dat_put_cmdline(struct mp_dat_writer *w, const char *cmdline);
 int mp_dat_put_mem(struct mp_dat_writer *w, double mib, double t);
 int mp_dat_put_chld(struct mp_dat_writer *w, long pid, double mib, double t);
 int mp_dat_put_func(struct mp_dat_writer *w, const struct mp_dat_func *f);
+int mp_dat_put_peak(struct mp_dat_writer *w, double mib, double t);
 int mp_dat_flush(struct mp_dat_writer *w);
 
 /*

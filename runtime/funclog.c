@@ -49,6 +49,23 @@
  * thread that ends inside calls gets theirs too.  A forked child writes
  * no records: the .dat's curve is the parent's.  What was lost is said
  * once at exit.
+ *
+ * Which calls get a record is MPROF_DAT_FUNCS's (settings.c): every one
+ * (the default, as Python's mprof), none (no wrappers at all), or, given a
+ * duration (`mprof run` passes its sampling interval), what a plot can
+ * show: a call at least that long gets its own record; shorter calls of a
+ * function at one stack level, each beginning less than that after the
+ * previous one ended, make one record from the first entry to the last
+ * exit, with the number of calls as a seventh field (Python's mprof reads
+ * six); and a call inside an open call of its own function (recursion)
+ * gets none: the outermost covers it, so time is not counted twice.  When
+ * a record's calls saw a figure larger than its entry and exit ones (at
+ * the entry or exit of a merged or inner call), it is an eighth field, so
+ * that `mprof peak --func` knows it.  A
+ * small per-thread table of functions (struct slot) holds the merged
+ * calls and the open counts; a function that finds no room in it gets a
+ * record per call.  A program making millions of short calls then writes
+ * a few records per interval instead of a line per call.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -68,7 +85,28 @@ struct call {
 	uintptr_t sp;			/* the entry wrapper's frame address */
 	int64_t mem;			/* backend figure at entry, bytes */
 	int64_t t;			/* CLOCK_REALTIME at entry, ns */
+	int slot;			/* its function's slot, -1: none */
+	int inner;			/* inside a call of the same function */
 };
+
+/*
+ * What a thread knows of one function when records are merged: how many
+ * of its calls are open (to spot recursion) and the short calls merged so
+ * far, not yet written.  Free when no call is open and nothing pending.
+ */
+struct slot {
+	const struct __mprof_func *func;	/* NULL: never used */
+	uint64_t open;			/* calls of func open on this thread */
+	uint64_t n;			/* calls merged, 0: nothing pending */
+	size_t level;			/* the merged calls' stack level */
+	int64_t m0, t0, m1, t1;		/* first entry, last exit */
+	int64_t hi;			/* largest figure of the merged calls */
+	int64_t open_hi;		/* largest figure seen while calls open */
+};
+
+/* Slots per thread, and how many a function may use (its hash's set). */
+#define SLOTS	64
+#define WAYS	4
 
 /* One per thread, at the start of its own mapping. */
 struct calls {
@@ -76,6 +114,7 @@ struct calls {
 	size_t depth;			/* calls open */
 	size_t cap;			/* calls that fit */
 	size_t unrecorded;		/* innermost entries not stored: no room */
+	struct slot slot[SLOTS];	/* merged mode only */
 	struct call c[];
 };
 
@@ -86,7 +125,7 @@ struct tls {
 
 static __thread struct tls tls __attribute__((tls_model("initial-exec")));
 
-#define CALLS_FIRST_BYTES	4096
+#define CALLS_FIRST_BYTES	16384
 
 /* A record line: the name is cut (from the left) to fit. */
 #define LINE_BYTES	1024
@@ -97,6 +136,8 @@ static int logging;			/* records are made (0 in a fork child) */
 static char dat[PATH_MAX];		/* its name, for messages */
 static enum mp_backend_id measure = MP_BACKEND_COUNT; /* MPROF_DAT_BACKEND,
 					   or COUNT: the backend's figure */
+static int64_t min_ns = MP_FUNCS_ALL;	/* MPROF_DAT_FUNCS: ALL, or merged
+					   mode's shortest call alone, ns */
 
 /* The memory figure of a record. */
 static int64_t figure(void)
@@ -226,27 +267,40 @@ static size_t put_name(char *o, size_t n, const struct __mprof_func *fn)
 }
 
 /*
- * Format call `c`, ended at (mem, t), and append it in one write().  A
- * short write (a full disk, RLIMIT_FSIZE) is retried once for its errno.
+ * Format a record of `calls` calls of fn, from (m0, t0) to (m1, t1), and
+ * append it in one write().  A short write (a full disk, RLIMIT_FSIZE) is
+ * retried once for its errno.
  */
-static void emit(const struct call *c, int64_t mem, int64_t t, size_t level)
+static void emit(const struct __mprof_func *fn, int64_t m0, int64_t t0,
+		 int64_t m1, int64_t t1, size_t level, uint64_t calls,
+		 int64_t hi)
 {
+	int64_t hi4 = mib4(hi), e4 = mib4(m0 > m1 ? m0 : m1);
+
 	char line[LINE_BYTES];
 	size_t n = 0;
 	ssize_t w;
 
 	n = put_str(line, n, "FUNC ");
-	n = put_name(line, n, c->func);
+	n = put_name(line, n, fn);
 	line[n++] = ' ';
-	n = put_fixed4(line, n, mib4(c->mem));
+	n = put_fixed4(line, n, mib4(m0));
 	line[n++] = ' ';
-	n = put_fixed4(line, n, sec4(c->t));
+	n = put_fixed4(line, n, sec4(t0));
 	line[n++] = ' ';
-	n = put_fixed4(line, n, mib4(mem));
+	n = put_fixed4(line, n, mib4(m1));
 	line[n++] = ' ';
-	n = put_fixed4(line, n, sec4(t));
+	n = put_fixed4(line, n, sec4(t1));
 	line[n++] = ' ';
 	n = put_u64(line, n, level);
+	if (calls > 1 || hi4 > e4) {
+		line[n++] = ' ';
+		n = put_u64(line, n, calls);
+	}
+	if (hi4 > e4) {
+		line[n++] = ' ';
+		n = put_fixed4(line, n, hi4);
+	}
 	line[n++] = '\n';
 	do
 		w = write(fd, line, n);
@@ -293,19 +347,150 @@ static struct calls *make_room(void)
 	return st;
 }
 
-/* Close every open call of `st` at the present moment, innermost first. */
+/* ---- merged mode: which calls get a record of their own --------------- */
+
+static void flush_slot(struct slot *sl)
+{
+	if (sl->n)
+		emit(sl->func, sl->m0, sl->t0, sl->m1, sl->t1, sl->level,
+		     sl->n, sl->hi);
+	sl->n = 0;
+}
+
+/*
+ * The slot of fn in this thread's table, claimed if need be: a free one
+ * of its set, else one with no open call (its merged calls written first).
+ * -1 when WAYS functions of the set all have calls open.
+ */
+static int slot_of(struct calls *st, const struct __mprof_func *fn)
+{
+	unsigned set = (unsigned)(((uintptr_t)fn >> 4) * 0x9e3779b1u >> 16) %
+		       (SLOTS / WAYS) * WAYS;
+	int i, spare = -1;
+
+	for (i = (int)set; i < (int)set + WAYS; i++) {
+		struct slot *sl = &st->slot[i];
+
+		if (sl->func == fn)
+			return i;
+		if (!sl->open && (spare < 0 || !sl->n))
+			spare = i;
+	}
+	if (spare >= 0) {
+		flush_slot(&st->slot[spare]);
+		st->slot[spare].func = fn;
+	}
+	return spare;
+}
+
+/*
+ * Merged mode (min_ns > 0): the call at entry.  A call made inside an
+ * open call of its own function (recursion) gets no record: the outermost
+ * covers it, and takes the largest figure seen inside it.
+ */
+static void note_entry(struct calls *st, struct call *c)
+{
+	c->slot = -1;
+	c->inner = 0;
+	if (min_ns <= 0)
+		return;
+	/* direct recursion, the common case: the caller's slot */
+	if (c > st->c && c[-1].func == c->func)
+		c->slot = c[-1].slot;
+	else
+		c->slot = slot_of(st, c->func);
+	if (c->slot >= 0)
+		c->inner = st->slot[c->slot].open++ > 0;
+}
+
+/*
+ * Merged mode: figure m was seen at the entry (entry = 1) or exit of call
+ * c; the outermost call's entry starts the count.
+ */
+static void seen(struct calls *st, const struct call *c, int64_t m,
+		 int entry)
+{
+	struct slot *sl;
+
+	if (c->slot < 0)
+		return;
+	sl = &st->slot[c->slot];
+	if ((entry && !c->inner) || m > sl->open_hi)
+		sl->open_hi = m;
+}
+
+/* A call that ends without a record (dropped, or inner): its slot forgets it. */
+static void forget(struct calls *st, const struct call *c)
+{
+	if (c->slot >= 0)
+		st->slot[c->slot].open--;
+}
+
+/*
+ * Call c at stack level `level` ends at (m, t).  Every call gets its
+ * record in "all" mode; in merged mode a call of at least min_ns does,
+ * and a shorter one is merged with the short calls of its function at its
+ * level that ended less than min_ns before it began: one record from the
+ * first entry to the last exit, with the number of calls and the largest
+ * figure.  A plot cannot show more: samples are min_ns apart.
+ */
+static void finish(struct calls *st, const struct call *c, int64_t m,
+		   int64_t t, size_t level)
+{
+	struct slot *sl;
+	int64_t hi = m > c->mem ? m : c->mem;
+
+	if (min_ns <= 0 || c->slot < 0) {
+		emit(c->func, c->mem, c->t, m, t, level, 1, hi);
+		return;
+	}
+	sl = &st->slot[c->slot];
+	if (sl->open_hi > hi)
+		hi = sl->open_hi;
+	if (t - c->t >= min_ns) {
+		flush_slot(sl);
+		emit(c->func, c->mem, c->t, m, t, level, 1, hi);
+	} else if (sl->n && sl->level == level && c->t - sl->t1 < min_ns) {
+		sl->n++;
+		sl->m1 = m;
+		sl->t1 = t;
+		if (hi > sl->hi)
+			sl->hi = hi;
+	} else {
+		flush_slot(sl);
+		sl->n = 1;
+		sl->level = level;
+		sl->m0 = c->mem;
+		sl->t0 = c->t;
+		sl->m1 = m;
+		sl->t1 = t;
+		sl->hi = hi;
+	}
+}
+
+/*
+ * Close every open call of `st` at the present moment, innermost first,
+ * and write what merged calls wait.
+ */
 static void close_all(struct calls *st)
 {
 	int64_t m, t;
+	int i;
 
-	if (!st->depth)
-		return;
-	m = figure();
-	t = now_ns();
-	while (st->depth) {
-		st->depth--;
-		emit(&st->c[st->depth], m, t, st->depth);
+	if (st->depth) {
+		m = figure();
+		t = now_ns();
+		while (st->depth) {
+			const struct call *c = &st->c[--st->depth];
+
+			forget(st, c);
+			seen(st, c, m, 0);
+			if (!c->inner)
+				finish(st, c, m, t, st->depth);
+		}
 	}
+	for (i = 0; i < SLOTS; i++)
+		flush_slot(&st->slot[i]);
 }
 
 /* Thread exit: its open calls end now (pthread_exit inside them). */
@@ -355,7 +540,7 @@ static void record_entry(const struct __mprof_func *fn, uintptr_t sp)
 		goto out;
 	}
 	while (st && st->depth && st->c[st->depth - 1].sp < sp) {
-		st->depth--;
+		forget(st, &st->c[--st->depth]);
 		lose(1);
 	}
 	if (!st || st->depth == st->cap)
@@ -369,8 +554,10 @@ static void record_entry(const struct __mprof_func *fn, uintptr_t sp)
 	c = &st->c[st->depth];
 	c->func = fn;
 	c->sp = sp;
+	note_entry(st, c);
 	c->mem = figure();
-	c->t = now_ns();
+	c->t = c->inner ? 0 : now_ns();	/* an inner call's time is unused */
+	seen(st, c, c->mem, 1);
 	st->depth++;
 out:
 	errno = saved;
@@ -403,12 +590,16 @@ static void record_exit(const struct __mprof_func *fn)
 		;
 	if (i == 0)
 		goto out;
-	m = figure();
-	t = now_ns();
 	if (st->depth > i)
 		lose(st->depth - i);
-	st->depth = i - 1;
-	emit(&st->c[i - 1], m, t, i - 1);
+	while (st->depth >= i)
+		forget(st, &st->c[--st->depth]);
+	m = figure();
+	seen(st, &st->c[i - 1], m, 0);
+	if (!st->c[i - 1].inner) {
+		t = now_ns();
+		finish(st, &st->c[i - 1], m, t, i - 1);
+	}
 out:
 	errno = saved;
 	set_busy(0);
@@ -470,8 +661,9 @@ void mp_funclog_setup(const struct mp_settings *s)
 	struct stat st;
 	int f;
 
-	if (!s->dat[0])
+	if (!s->dat[0] || s->dat_funcs == MP_FUNCS_NONE)
 		return;
+	min_ns = s->dat_funcs;
 	f = open(s->dat, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK);
 	if (f < 0) {
 		mp_init_warn("mprof: MPROF_DAT: cannot open '%s': %s; no FUNC records",

@@ -195,6 +195,10 @@ enum mp_output_kind {
 	MP_OUTPUT_FILE
 };
 
+/* mp_settings.dat_funcs besides a duration */
+#define MP_FUNCS_ALL	(-1)
+#define MP_FUNCS_NONE	(-2)
+
 struct mp_settings {
 	enum mp_backend_id backend;	/* MPROF_BACKEND */
 	enum mp_output_kind output_kind; /* MPROF_OUTPUT */
@@ -206,6 +210,9 @@ struct mp_settings {
 	char dat[PATH_MAX];		/* MPROF_DAT (set by `mprof run`), or "" */
 	enum mp_backend_id dat_backend;	/* MPROF_DAT_BACKEND: FUNC records'
 					   measure, MP_BACKEND_COUNT: backend's */
+	int64_t dat_funcs;		/* MPROF_DAT_FUNCS: which calls get a
+					   FUNC record: MP_FUNCS_ALL, _NONE, or
+					   the shortest call recorded alone, ns */
 	int nwarn;			/* lines to print on stderr */
 	char warn[MP_SETTINGS_MAXWARN][MP_SETTINGS_WARNLEN];
 };

@@ -2,8 +2,9 @@
 /*
  * settings.c - the MPROF_* environment variables of SPEC §5 that the
  * runtime reads: MPROF_BACKEND, MPROF_OUTPUT, MPROF_PRECISION and
- * MPROF_JSON, MPROF_DAT and MPROF_DAT_BACKEND, which `mprof run` sets for
- * FUNC records (the file, and the measure of its samples), and
+ * MPROF_JSON, MPROF_DAT, MPROF_DAT_BACKEND and MPROF_DAT_FUNCS, which
+ * `mprof run` sets for FUNC records (the file, the measure of its samples,
+ * which calls get a record), and
  * MPROF_EXACT (1: the rss backend reads RSS on every line event, the
  * reference its fast path is tested against).
  *
@@ -72,6 +73,39 @@ static void parse_dat_backend(struct mp_settings *s, const char *v)
 	     "MPROF_BACKEND's");
 }
 
+/*
+ * MPROF_DAT_FUNCS: "all", "none", or a duration in seconds (`mprof run`
+ * passes its interval): calls at least that long get a record each,
+ * shorter ones are merged.  At most a day, at least a nanosecond.
+ */
+static void parse_dat_funcs(struct mp_settings *s, const char *v)
+{
+	int64_t ns = 0, scale = 1000000000;
+	const char *p = v;
+	int digits = 0;
+
+	if (!strcmp(v, "all")) {
+		s->dat_funcs = MP_FUNCS_ALL;
+		return;
+	}
+	if (!strcmp(v, "none")) {
+		s->dat_funcs = MP_FUNCS_NONE;
+		return;
+	}
+	for (; *p >= '0' && *p <= '9' && ns <= 86400000000000; p++, digits++)
+		ns = ns * 10 + (int64_t)(*p - '0') * scale;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			if ((scale /= 10) > 0)
+				ns += (int64_t)(*p - '0') * scale;
+	if (*p || !digits || ns < 1 || ns > 86400000000000) {
+		warn(s, "MPROF_DAT_FUNCS", "invalid value", v,
+		     "all, none, seconds from 1e-9 to 86400", "all");
+		return;
+	}
+	s->dat_funcs = ns;
+}
+
 static void parse_output(struct mp_settings *s, const char *v)
 {
 	if (!strcmp(v, "-")) {
@@ -137,6 +171,7 @@ void mp_settings_parse(struct mp_settings *s,
 	memset(s, 0, sizeof(*s));
 	s->backend = MP_BACKEND_RSS;
 	s->dat_backend = MP_BACKEND_COUNT;
+	s->dat_funcs = MP_FUNCS_ALL;
 	s->output_kind = MP_OUTPUT_STDERR;
 	s->precision = 1;
 	if ((v = get("MPROF_BACKEND")) && *v)
@@ -151,6 +186,8 @@ void mp_settings_parse(struct mp_settings *s,
 		parse_dat(s, v);
 	if ((v = get("MPROF_DAT_BACKEND")) && *v)
 		parse_dat_backend(s, v);
+	if ((v = get("MPROF_DAT_FUNCS")) && *v)
+		parse_dat_funcs(s, v);
 	if ((v = get("MPROF_EXACT")) && *v)
 		parse_exact(s, v);
 }

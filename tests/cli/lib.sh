@@ -4,7 +4,7 @@
 # prints "N passed, M failed" and exits non-zero on any failure.
 #
 # Environment (set by tests/cli/CMakeLists.txt): MPROF (the binary),
-# CLI_ALLOC (tests/cli/alloc.c), SAMPLES_BIN (built samples), MPROF_PYTHON
+# CLI_ALLOC (tests/cli/alloc.c), CLI_MAXRSS (tests/cli/maxrss.c), SAMPLES_BIN (built samples), MPROF_PYTHON
 # (a python3 with memory_profiler and matplotlib, or empty), SRCDIR,
 # BUILDDIR (build/lib/mprof.so is the plugin), CC (the build's compiler),
 # FUZZ_DRIVER and FUZZ_JSON_DRIVER (the fuzz targets' standalone builds).

@@ -11,8 +11,9 @@ build recursive
 build threads
 
 # The heap backend makes the FUNC figures exact: the call at level k
-# starts with k MiB held, one frame per call below it.
-MPROF_BACKEND=heap MPROF_OUTPUT=rec.txt "$MPROF" run -T 0.01 -o rec.dat ./recursive >out 2>err
+# starts with k MiB held, one frame per call below it.  --funcs all: a
+# record per call, as Python's mprof writes.
+MPROF_BACKEND=heap MPROF_OUTPUT=rec.txt "$MPROF" run --funcs all -T 0.01 -o rec.dat ./recursive >out 2>err
 status=$?
 check "run: status 0" status_is 0
 grep '^FUNC ' rec.dat >funcs
@@ -25,9 +26,19 @@ check "records lie within the sampled run" eval "awk '\$1 == \"MEM\" { if (!a) a
 check "the program's table is the usual one" eval "cmp -s rec.txt '$SRCDIR/tests/expected/recursive.txt'"
 check "no event dropped, nothing lost" eval '! grep -q "dropped\|without a FUNC record\|not written" err'
 
+# By default (--funcs long) a recursion gets one record, the outermost
+# call's, with the largest figure its inner calls saw: 7 MiB held when the
+# deepest begins (the heap backend), more than at entry and exit (0 MiB).
+MPROF_BACKEND=heap MPROF_OUTPUT=long.txt "$MPROF" run -T 0.01 -o long.dat ./recursive >/dev/null 2>err
+check "run: one record for the recursion, with its peak" eval "[ \"\$(grep '^FUNC' long.dat | cut -d' ' -f2,3,5,7-)\" = 'recursive.c.descend 0.0000 0.0000 0 1 7.0000' ]"
+run "$MPROF" peak --func descend long.dat
+check "peak --func takes the record's peak" eval 'status_is 0 && out_has "^long\.dat	(7|8|9|10)\.[0-9]{3} MiB$"'
+MPROF_BACKEND=heap MPROF_OUTPUT=none.txt "$MPROF" run --funcs none -o none.dat ./recursive >/dev/null 2>err
+check "run --funcs none: no record, the same table" eval "[ \"\$(count FUNC none.dat)\" -eq 0 ] && cmp -s none.txt rec.txt"
+
 # --backend vms: the FUNC figures are the sampled measure (VmSize, several
 # MiB at level 0), the table stays the heap backend's.
-MPROF_BACKEND=heap MPROF_OUTPUT=vms.txt "$MPROF" run --backend vms -T 0.01 -o vms.dat ./recursive >/dev/null 2>err
+MPROF_BACKEND=heap MPROF_OUTPUT=vms.txt "$MPROF" run --funcs all --backend vms -T 0.01 -o vms.dat ./recursive >/dev/null 2>err
 # The heap backend's figure at level 0 would be 0.0 MiB (nothing held).
 check "run --backend vms: FUNC figures measure what the samples do" eval "awk '\$1 == \"FUNC\" && \$7 == 0 { f = \$3 } END { exit !(f > 1) }' vms.dat"
 check "run --backend vms: the table is still the heap backend's" eval "cmp -s vms.txt '$SRCDIR/tests/expected/recursive.txt' && ! grep -v '^mprof: sampling' err | grep -q mprof:"

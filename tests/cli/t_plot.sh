@@ -23,7 +23,7 @@ check "plot: no file means the newest profile, written beside it" eval "status_i
 check "plot: a PNG of 1200x600" eval 'is_png mprofile_20240101000000.png && [ "$(png_size mprofile_20240101000000.png)" = 1200x600 ]'
 run "$MPROF" plot -o again.png mprofile_20240101000000.dat
 check "plot: the same file draws the same picture" cmp -s again.png mprofile_20240101000000.png
-check "plot -o: says nothing" eval 'status_is 0 && [ ! -s out ]'
+check "plot -o: says where it wrote" eval "status_is 0 && out_is \"plot written to 'again.png'\""
 run "$MPROF" plot -o x.svg 0
 check "plot INDEX -o x.svg: an SVG" eval 'status_is 0 && head -c 200 x.svg | grep -q "<svg"'
 run "$MPROF" plot -o x.pdf second.dat
@@ -40,6 +40,19 @@ run "$MPROF" plot -w 500,600 -o w2.png second.dat
 check "plot -w past the data: still draws" eval 'status_is 0 && is_png w2.png'
 run "$MPROF" plot -o both.png second.dat mprofile_20240101000000.dat
 check "plot A B: an overlay" eval 'status_is 0 && is_png both.png'
+# An SVG carries its title and legend as text (<title>, <desc>); an
+# overlay is titled and labels each curve by its command, with the file's
+# name where two commands are the same, long ones cut in the middle.
+run "$MPROF" plot -o one.svg second.dat
+check "plot -o x.svg: the title and legend as text" eval "status_is 0 && grep -q '^<title>./prog --flag</title>$' one.svg && grep -q '^step 0.800 s in 2 calls$' one.svg"
+sed 's/^CMDLINE .*/CMDLINE \/usr\/bin\/other-program --with-a-rather-long-option=value --and-another-one x/' second.dat >third.dat
+run "$MPROF" plot -o ov.svg second.dat mprofile_20240101000000.dat third.dat
+check "overlay: a title" eval "status_is 0 && grep -q '^<title>memory of 3 runs</title>$' ov.svg"
+check "overlay: same commands told apart by file" eval "grep -q '^prog --flag \[second.dat\] (peak 50.0 MiB)$' ov.svg && grep -q '^prog --flag \[mprofile_20240101000000.dat\] (peak 50.0 MiB)$' ov.svg"
+check "overlay: a long command cut in the middle" eval "grep -q '^other-program --with-a\.\.\.lue --and-another-one x (peak 50.0 MiB)$' ov.svg"
+run "$MPROF" plot -o ov2.svg second.dat mprofile_20240101000000.dat
+check "overlay of one program: titled by it" eval "status_is 0 && grep -q '^<title>prog: memory of 2 runs</title>$' ov2.svg"
+
 run "$MPROF" plot -o /nonexistent/dir/x.png second.dat
 check "plot: an unwritable output is status 1" eval "status_is 1 && err_has \"^mprof: cannot write '/nonexistent/dir/x.png'\""
 run "$MPROF" plot second.dat nosuch.dat -o partial.png

@@ -56,8 +56,15 @@ static void on_chld(void *ctx, long pid, double m, double t)
 
 static void on_func(void *ctx, const struct mp_dat_func *f)
 {
-	logf_(ctx, "FUNC %s %.4f %.4f %.4f %.4f %d\n", f->name, f->mem_start,
+	logf_(ctx, "FUNC %s %.4f %.4f %.4f %.4f %d", f->name, f->mem_start,
 	      f->t_start, f->mem_end, f->t_end, f->level);
+	logf_(ctx, f->calls > 1 ? " x%lu" : "", f->calls);
+	logf_(ctx, " ^%.4f\n", f->mem_peak);
+}
+
+static void on_peak(void *ctx, double m, double t)
+{
+	logf_(ctx, "PEAK %.6f %.4f\n", m, t);
 }
 
 static void on_bad(void *ctx, const char *file, unsigned long line,
@@ -73,7 +80,7 @@ static void on_bad(void *ctx, const char *file, unsigned long line,
 }
 
 static const struct mp_dat_ops ops = { on_cmdline, on_mem, on_chld,
-				       on_func, on_bad };
+				       on_func, on_bad, on_peak };
 
 /* Feed text in chunks of `chunk` bytes (0: all at once). */
 static struct mp_dat_stats parse(const char *text, size_t chunk,
@@ -102,15 +109,21 @@ static const char sample[] =
 	"CHLD 4242 2.250000 1700000000.1000\n"
 	"FUNC prog.c.f 1.0000 1700000000.1000 3.0000 1700000000.2000 2\n"
 	"FUNC prog.c.g 1.0000 1700000000.1000 3.0000 1700000000.2000\n"
-	"MEM 3.000000 1700000000.2000\n";
+	"FUNC prog.c.h 1.0000 1700000000.1000 3.0000 1700000000.2000 1 5000\n"
+	"FUNC prog.c.i 1.0000 1700000000.1000 3.0000 1700000000.2000 1 1 7.5\n"
+	"MEM 3.000000 1700000000.2000\n"
+	"PEAK 9.750000 1700000000.2500\n";
 
 static const char sample_log[] =
 	"CMDLINE[./prog 'a b' x\ny]\n"
 	"MEM 1.500000 1700000000.1000\n"
 	"CHLD 4242 2.250000 1700000000.1000\n"
-	"FUNC prog.c.f 1.0000 1700000000.1000 3.0000 1700000000.2000 2\n"
-	"FUNC prog.c.g 1.0000 1700000000.1000 3.0000 1700000000.2000 -1\n"
-	"MEM 3.000000 1700000000.2000\n";
+	"FUNC prog.c.f 1.0000 1700000000.1000 3.0000 1700000000.2000 2 ^3.0000\n"
+	"FUNC prog.c.g 1.0000 1700000000.1000 3.0000 1700000000.2000 -1 ^3.0000\n"
+	"FUNC prog.c.h 1.0000 1700000000.1000 3.0000 1700000000.2000 1 x5000 ^3.0000\n"
+	"FUNC prog.c.i 1.0000 1700000000.1000 3.0000 1700000000.2000 1 ^7.5000\n"
+	"MEM 3.000000 1700000000.2000\n"
+	"PEAK 9.750000 1700000000.2500\n";
 
 /* Every record kind is delivered with its fields; a FUNC without a level
  * has level -1; CMDLINE escapes are undone. */
@@ -121,10 +134,11 @@ static void test_records(void **state)
 
 	(void)state;
 	assert_string_equal(s.log, sample_log);
-	assert_int_equal(st.lines, 6);
+	assert_int_equal(st.lines, 9);
+	assert_int_equal(st.peak, 1);
 	assert_int_equal(st.mem, 2);
 	assert_int_equal(st.chld, 1);
-	assert_int_equal(st.func, 2);
+	assert_int_equal(st.func, 4);
 	assert_int_equal(st.cmdline, 1);
 	assert_int_equal(st.bad, 0);
 }
@@ -158,12 +172,13 @@ static void test_malformed_lines(void **state)
 		"MEM nan 100.3\n"
 		"MEM 1e999 100.3\n"
 		"MEM 0x10 100.3\n"
-		"MEM 3.0 100.4\n", 0, &s);
+		"MEM 3.0 100.4\n"
+		"FUNC f 1 2 3 4 0 0\n", 0, &s);
 
 	(void)state;
 	assert_int_equal(st.mem, 2);
-	assert_int_equal(st.bad, 9);
-	assert_int_equal(s.nbad, 9);
+	assert_int_equal(st.bad, 10);
+	assert_int_equal(s.nbad, 10);
 	assert_int_equal(s.bad_lines[0], 2);
 	assert_int_equal(s.bad_lines[8], 10);
 	assert_non_null(strstr(s.log, "BAD 2 bad MEM record: 'abc' is not a number"));
@@ -171,6 +186,7 @@ static void test_malformed_lines(void **state)
 	assert_non_null(strstr(s.log, "BAD 4 bad CHLD record: 'x' is not a pid"));
 	assert_non_null(strstr(s.log, "BAD 7 bad FUNC record: 'level' is not a stack level"));
 	assert_non_null(strstr(s.log, "MEM 3.000000 100.4000"));
+	assert_non_null(strstr(s.log, "BAD 12 bad FUNC record: '0' is not a number of calls"));
 }
 
 /* Unknown tags and blank lines are skipped quietly; CRLF, extra blanks and
@@ -353,8 +369,9 @@ static void test_read_file_errors(void **state)
  * with blanks made single tokens. */
 static void test_writer_round_trip(void **state)
 {
-	const struct mp_dat_func f1 = { "a b.c", 1.25, 10.5, 2.5, 11.5, 3 };
-	const struct mp_dat_func f2 = { "x.y", 1, 2, 3, 4, -1 };
+	const struct mp_dat_func f1 = { "a b.c", 1.25, 10.5, 2.5, 11.5, 3, 1, 0 };
+	const struct mp_dat_func f2 = { "x.y", 1, 2, 3, 4, -1, 1, 0 };
+	const struct mp_dat_func f3 = { "m.z", 1, 2, 3, 4, 2, 77, 9 };
 	struct mp_dat_writer w;
 	char path[256], err[512];
 	struct seen s;
@@ -370,6 +387,8 @@ static void test_writer_round_trip(void **state)
 	assert_int_equal(mp_dat_put_chld(&w, 77, 0.5, 1700000000.2), 0);
 	assert_int_equal(mp_dat_put_func(&w, &f1), 0);
 	assert_int_equal(mp_dat_put_func(&w, &f2), 0);
+	assert_int_equal(mp_dat_put_func(&w, &f3), 0);
+	assert_int_equal(mp_dat_put_peak(&w, 9.5, 1700000001.25), 0);
 	assert_int_equal(mp_dat_flush(&w), 0);
 	close(fd);
 	memset(&s, 0, sizeof s);
@@ -378,8 +397,10 @@ static void test_writer_round_trip(void **state)
 			    "CMDLINE[run\tme\n'now' c:\\x]\n"
 			    "MEM 12.345679 1700000000.1250\n"
 			    "CHLD 77 0.500000 1700000000.2000\n"
-			    "FUNC a_b.c 1.2500 10.5000 2.5000 11.5000 3\n"
-			    "FUNC x.y 1.0000 2.0000 3.0000 4.0000 -1\n");
+			    "FUNC a_b.c 1.2500 10.5000 2.5000 11.5000 3 ^2.5000\n"
+			    "FUNC x.y 1.0000 2.0000 3.0000 4.0000 -1 ^3.0000\n"
+			    "FUNC m.z 1.0000 2.0000 3.0000 4.0000 2 x77 ^9.0000\n"
+			    "PEAK 9.500000 1700000001.2500\n");
 }
 
 /* A writer only ever hands whole lines to write(): another writer
@@ -387,7 +408,7 @@ static void test_writer_round_trip(void **state)
  * between lines, never inside one. */
 static void test_writer_whole_lines(void **state)
 {
-	const struct mp_dat_func f = { "prog.c.f", 1, 2, 3, 4, 0 };
+	const struct mp_dat_func f = { "prog.c.f", 1, 2, 3, 4, 0, 1, 0 };
 	struct mp_dat_writer a, b;
 	char path[256], err[512];
 	struct mp_dat_stats st;

@@ -73,7 +73,7 @@ static void on_bad(void *ctx, const char *file, unsigned long line,
 }
 
 static const struct mp_dat_ops ops = { on_cmdline, on_mem, on_chld,
-				       on_func, on_bad };
+				       on_func, on_bad, NULL };
 
 static struct digest parse(const uint8_t *data, size_t size, size_t cut)
 {

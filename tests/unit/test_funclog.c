@@ -131,6 +131,7 @@ static char dir[] = "/tmp/mprof-test-funclog-XXXXXX";
 static char dat[PATH_MAX];		/* dir/f.dat, made empty per test */
 static char errfile[PATH_MAX];		/* the child's stderr */
 static double t_before, t_after;	/* wall clock around the child */
+static const char *funcs_env;		/* MPROF_DAT_FUNCS, NULL: unset */
 
 static double now(void)
 {
@@ -152,6 +153,7 @@ static int make_dir(void **state)
 
 static int fresh_dat(void **state)
 {
+	funcs_env = NULL;
 	int fd = open(dat, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 	(void)state;
@@ -202,6 +204,10 @@ static int in_child(int (*body)(void), const char *dat_path)
 			setenv("MPROF_DAT", dat_path, 1);
 		else
 			unsetenv("MPROF_DAT");
+		if (funcs_env)
+			setenv("MPROF_DAT_FUNCS", funcs_env, 1);
+		else
+			unsetenv("MPROF_DAT_FUNCS");
 		setenv("MPROF_OUTPUT", "/dev/null", 1);
 		if (mp_backend_set(&fake) < 0)
 			_exit(99);
@@ -233,9 +239,12 @@ struct rec {
 	char name[1100];
 	char m0[32], t0[32], m1[32], t1[32];
 	int level;
+	unsigned long calls;	/* the merged count, 1 when absent */
+	char peak[32];		/* the peak field, "" when absent */
 };
 
-/* The FUNC lines of the .dat, checked for shape; their number. */
+/* The FUNC lines of the .dat, checked for shape (a merged record has a
+ * count > 1 as seventh field); their number. */
 static int records(struct rec *r, int max)
 {
 	const char *text = slurp(dat), *line, *nl;
@@ -248,6 +257,24 @@ static int records(struct rec *r, int max)
 		assert_int_equal(sscanf(line, "FUNC %1099s %31s %31s %31s %31s %d%n",
 					r[n].name, r[n].m0, r[n].t0, r[n].m1,
 					r[n].t1, &r[n].level, &used), 6);
+		r[n].calls = 1;
+		r[n].peak[0] = '\0';
+		if (line + used != nl) {
+			int more;
+
+			assert_int_equal(sscanf(line + used, " %lu%n",
+						&r[n].calls, &more), 1);
+			used += more;
+		}
+		if (line + used != nl) {
+			int more;
+
+			assert_int_equal(sscanf(line + used, " %31s%n",
+						r[n].peak, &more), 1);
+			used += more;
+		} else {
+			assert_true(r[n].calls > 1 || line + used == nl);
+		}
 		assert_ptr_equal(line + used, nl);
 		n++;
 	}
@@ -745,6 +772,165 @@ static void test_write_fails(void **state)
 	assert_string_equal(slurp(errfile), want);
 }
 
+/* ---- merged mode (MPROF_DAT_FUNCS=<seconds>) ------------------------------ */
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { 0, ms * 1000000L };
+
+	while (nanosleep(&ts, &ts))
+		;
+}
+
+static int many_short(void)
+{
+	mem = 1 * MIB;
+	call_a(1000);
+	return 0;
+}
+
+/* 1000 short calls of fb in one short call of fa: one merged record of fb
+ * (level 1, 1000 calls, first entry to last exit), one of fa, both written
+ * at exit. */
+static void test_merged_short_calls(void **state)
+{
+	struct rec r[8], t;
+
+	(void)state;
+	funcs_env = "10";
+	assert_int_equal(in_child(many_short, dat), 0);
+	assert_int_equal(records(r, 8), 2);
+	if (strcmp(r[0].name, NAME_B)) {	/* merges are written in any order */
+		t = r[0];
+		r[0] = r[1];
+		r[1] = t;
+	}
+	assert_string_equal(r[0].name, NAME_B);
+	assert_int_equal(r[0].level, 1);
+	assert_int_equal(r[0].calls, 1000);
+	assert_string_equal(r[1].name, NAME_A);
+	assert_int_equal(r[1].level, 0);
+	assert_int_equal(r[1].calls, 1);
+	assert_times(&r[0]);
+	assert_true(atof(r[1].t0) <= atof(r[0].t0));
+	assert_true(atof(r[0].t1) <= atof(r[1].t1));
+	assert_string_equal(slurp(errfile), "");
+}
+
+/* fa, n levels deep, 1 MiB more held at each level. */
+NOINLINE static void recurse_grow(int n)
+{
+	mp_funclog_enter(&fa_s[0]);
+	mem += MIB;
+	if (n > 0)
+		recurse_grow(n - 1);
+	mem -= MIB;
+	mp_funclog_exit(&fa_s[0]);
+}
+
+static int deep_recursion(void)
+{
+	mem = 2 * MIB;
+	recurse_grow(100);
+	return 0;
+}
+
+/* Recursion: the outermost call only, so its time is counted once, with
+ * the largest figure its inner calls saw as the peak field: 2 MiB plus
+ * the 100 MiB held when the deepest call begins. */
+static void test_merged_recursion(void **state)
+{
+	struct rec r[8];
+
+	(void)state;
+	funcs_env = "10";
+	assert_int_equal(in_child(deep_recursion, dat), 0);
+	assert_int_equal(records(r, 8), 1);
+	assert_string_equal(r[0].name, NAME_A);
+	assert_int_equal(r[0].level, 0);
+	assert_int_equal(r[0].calls, 1);
+	assert_string_equal(r[0].m0, "2.0000");
+	assert_string_equal(r[0].m1, "2.0000");
+	assert_string_equal(r[0].peak, "102.0000");
+}
+
+/* The same recursion with every call recorded: no peak field. */
+static void test_all_recursion(void **state)
+{
+	struct rec r[128];
+	int i;
+
+	(void)state;
+	assert_int_equal(in_child(deep_recursion, dat), 0);
+	assert_int_equal(records(r, 128), 101);
+	for (i = 0; i < 101; i++) {
+		assert_int_equal(r[i].level, 100 - i);
+		assert_string_equal(r[i].peak, "");
+	}
+}
+
+NOINLINE static void slow_b(int ms)
+{
+	mp_funclog_enter(&fb_s[0]);
+	sleep_ms(ms);
+	mp_funclog_exit(&fb_s[0]);
+}
+
+static int long_and_gaps(void)
+{
+	call_b();
+	call_b();		/* merged with the first */
+	sleep_ms(30);		/* a gap longer than 10 ms */
+	call_b();		/* a new merge */
+	slow_b(30);		/* long: a record of its own, after the merge */
+	return 0;
+}
+
+/* A call of at least the interval gets its own record; short calls apart
+ * by more than the interval are not merged. */
+static void test_merged_long_and_gaps(void **state)
+{
+	struct rec r[8];
+
+	(void)state;
+	funcs_env = "0.01";
+	assert_int_equal(in_child(long_and_gaps, dat), 0);
+	assert_int_equal(records(r, 8), 3);
+	assert_int_equal(r[0].calls, 2);
+	assert_int_equal(r[1].calls, 1);
+	assert_int_equal(r[2].calls, 1);
+	assert_true(atof(r[2].t1) - atof(r[2].t0) >= 0.0299);
+	assert_true(atof(r[1].t0) - atof(r[0].t1) >= 0.0299);
+}
+
+static int open_at_exit(void)
+{
+	call_b();
+	mp_funclog_enter(&fa_s[0]);
+	exit(0);
+}
+
+/* At exit: the open call's record and the merged calls still pending. */
+static void test_merged_at_exit(void **state)
+{
+	struct rec r[8];
+
+	(void)state;
+	funcs_env = "10";
+	assert_int_equal(in_child(open_at_exit, dat), 0);
+	assert_int_equal(records(r, 8), 2);
+}
+
+/* none: no record at all, and no complaint. */
+static void test_none(void **state)
+{
+	(void)state;
+	funcs_env = "none";
+	assert_int_equal(in_child(many_short, dat), 0);
+	assert_string_equal(slurp(dat), "");
+	assert_string_equal(slurp(errfile), "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -764,6 +950,12 @@ int main(void)
 		cmocka_unit_test_setup(test_long_name, fresh_dat),
 		cmocka_unit_test_setup(test_bad_dat, fresh_dat),
 		cmocka_unit_test_setup(test_write_fails, fresh_dat),
+		cmocka_unit_test_setup(test_merged_short_calls, fresh_dat),
+		cmocka_unit_test_setup(test_merged_recursion, fresh_dat),
+		cmocka_unit_test_setup(test_all_recursion, fresh_dat),
+		cmocka_unit_test_setup(test_merged_long_and_gaps, fresh_dat),
+		cmocka_unit_test_setup(test_merged_at_exit, fresh_dat),
+		cmocka_unit_test_setup(test_none, fresh_dat),
 	};
 
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);

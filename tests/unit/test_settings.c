@@ -297,6 +297,36 @@ static void test_dat_backend(void **state)
 		"mprof: MPROF_DAT_BACKEND: unknown value 'heap' (accepted: rss, pss, uss, vms); using MPROF_BACKEND's");
 }
 
+/* MPROF_DAT_FUNCS: all (the default), none, or the interval in seconds. */
+static void test_dat_funcs(void **state)
+{
+	static const struct {
+		const char *v;
+		int64_t want;
+		int nwarn;
+	} cases[] = {
+		{ "all", MP_FUNCS_ALL, 0 }, { "none", MP_FUNCS_NONE, 0 },
+		{ "0.1", 100000000, 0 }, { "2", 2000000000, 0 },
+		{ "0.0125", 12500000, 0 }, { "1.", 1000000000, 0 },
+		{ "0.000000001", 1, 0 }, { "0", MP_FUNCS_ALL, 1 },
+		{ "-1", MP_FUNCS_ALL, 1 }, { "1e3", MP_FUNCS_ALL, 1 },
+		{ "86401", MP_FUNCS_ALL, 1 }, { "long", MP_FUNCS_ALL, 1 },
+	};
+	size_t i;
+
+	(void)state;
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.dat_funcs, MP_FUNCS_ALL);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		set_env("MPROF_DAT_FUNCS", cases[i].v);
+		mp_settings_parse(&s, fake_getenv);
+		assert_int_equal(s.dat_funcs, cases[i].want);
+		assert_int_equal(s.nwarn, cases[i].nwarn);
+	}
+	assert_string_equal(s.warn[0],
+		"mprof: MPROF_DAT_FUNCS: invalid value 'long' (accepted: all, none, seconds from 1e-9 to 86400); using all");
+}
+
 static void test_expand_pid(void **state)
 {
 	char buf[64];
@@ -348,6 +378,7 @@ int main(void)
 		cmocka_unit_test_setup(test_exact, clear_env),
 		cmocka_unit_test_setup(test_json_and_dat, clear_env),
 		cmocka_unit_test_setup(test_json_and_dat_too_long, clear_env),
+		cmocka_unit_test_setup(test_dat_funcs, clear_env),
 		cmocka_unit_test_setup(test_dat_backend, clear_env),
 		cmocka_unit_test_setup(test_expand_pid, clear_env),
 		cmocka_unit_test_setup(test_expand_percent, clear_env),
