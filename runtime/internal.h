@@ -232,7 +232,11 @@ int mp_settings_absolute(char *buf, size_t size, const char *name);
 /* Initialise the runtime once; every entry point calls it.  Thread-safe. */
 void mp_init(void);
 
-/* Print one line (a newline is added) on stderr with a single write(). */
+/*
+ * Print one line (a newline is added) on stderr with a single write():
+ * only for a bad MPROF_* setting, which is said on stderr wherever the
+ * report goes.  Everything else the runtime has to say is a note.
+ */
 void mp_init_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- exit.c ------------------------------------------------------------- */
@@ -248,6 +252,17 @@ void mp_exit_report(void);
 
 /* Fork child: label the child's report, give it its own %p file. */
 void mp_exit_atfork_child(pid_t parent);
+
+/*
+ * A diagnostic of the run (dropped events, a backend fallback...): one
+ * line, a newline is added, that goes with the report -- after the tables
+ * where MPROF_OUTPUT says, and into the JSON profile.  Kept in a static
+ * buffer, never allocated.  mp_note_line takes text as it is (safe in a
+ * signal handler); mp_notes gives the lines kept so far.
+ */
+void mp_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void mp_note_line(const char *text, size_t len);
+const char *mp_notes(size_t *len);
 
 /* write() all of buf, again after EINTR; 0, or -1 on an error. */
 int mp_write_all(int fd, const char *buf, size_t len);

@@ -112,9 +112,10 @@ void mp_jsonout_write(const struct mp_profile *p, pid_t parent)
 	m.precision = precision;
 	m.pid = (long)getpid();
 	m.parent = (long)parent;
+	m.notes = mp_notes(&m.notes_len);
 	mem = open_memstream(&buf, &len);
 	if (!mem) {
-		mp_init_warn("mprof: out of memory: no JSON profile");
+		mp_note("mprof: out of memory: no JSON profile");
 		return;
 	}
 	rc = mp_json_write(mem, p, &m);
@@ -133,7 +134,7 @@ void mp_jsonout_write(const struct mp_profile *p, pid_t parent)
 			rc = -1;
 	}
 	if (rc)
-		mp_init_warn("mprof: cannot write the JSON profile to '%s': %s",
-			     where, strerror(errno));
+		mp_note("mprof: cannot write the JSON profile to '%s': %s",
+			where, strerror(errno));
 	free(buf);
 }

@@ -879,8 +879,8 @@ void mp_rss_report(void)
 	if (!__atomic_load_n(&timed_many, __ATOMIC_RELAXED) ||
 	    __atomic_load_n(&mode, __ATOMIC_RELAXED) != MODE_TIMED)
 		return;
-	mp_init_warn("mprof: rss: no perf events (%s%s); lines are re-read after frees, slow lines and every %d us, so memory another thread faulted can show on a later line (MPROF_EXACT=1 reads RSS on every line)",
-		     strerror(e), e == EACCES || e == EPERM ?
-		     ", see kernel.perf_event_paranoid" : "",
-		     PERIOD_US);
+	mp_note("mprof: rss: no perf events (%s%s); lines are re-read after frees, slow lines and every %d us, so memory another thread faulted can show on a later line (MPROF_EXACT=1 reads RSS on every line)",
+		strerror(e), e == EACCES || e == EPERM ?
+		", see kernel.perf_event_paranoid" : "",
+		PERIOD_US);
 }
