@@ -344,8 +344,7 @@ void mp_backend_choose(enum mp_backend_id id)
 		return;
 	if (b && mp_backend_set(b) == 0)
 		return;
-	why = id == MP_BACKEND_HEAP ? "cannot hook the allocator"
-				    : strerror(errno);
+	why = id == MP_BACKEND_HEAP ? mp_heap_refusal() : strerror(errno);
 	if (id != MP_BACKEND_RSS)
 		mp_note("mprof: MPROF_BACKEND: %s unavailable (%s); using rss",
 			b ? b->name : "?", why);
