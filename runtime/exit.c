@@ -175,6 +175,38 @@ int mp_write_all(int fd, const char *buf, size_t len)
 }
 
 /*
+ * The report's bytes where they belong, with system calls only: from a
+ * fatal signal (no stdout flush there; the plain program would not flush
+ * it either).  Errors are not said.
+ */
+void mp_exit_emit_raw(const char *buf, size_t len)
+{
+	int fd;
+
+	if (kind != MP_OUTPUT_FILE) {
+		mp_write_all(kind == MP_OUTPUT_STDOUT ? STDOUT_FILENO : STDERR_FILENO,
+			     buf, len);
+		return;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
+		  (truncate_at_exit ? O_TRUNC : O_APPEND), 0666);
+	if (fd < 0)
+		return;
+	mp_write_all(fd, buf, len);
+	close(fd);
+}
+
+pid_t mp_exit_parent(void)
+{
+	return parent;
+}
+
+int mp_exit_precision(void)
+{
+	return precision;
+}
+
+/*
  * Put the formatted report where it belongs.  stdout is flushed first so
  * the program's own buffered output keeps its place before the report.
  */
@@ -206,17 +238,22 @@ static void emit(const char *buf, size_t len)
 	}
 }
 
-/* The notes every report ends with: what the runtime could not do. */
-static void exit_notes(void)
+/*
+ * The notes every report ends with: what the runtime could not do.  From
+ * a fatal signal (`crashing`) only those formatted without strerror.
+ */
+void mp_exit_notes(int crashing)
 {
 	uint64_t dropped = mp_probe_dropped();
 	uint32_t version, mismatched = mp_probe_abi_mismatches(&version);
 
+	direct = 0;
 	if (mismatched)
 		mp_note("mprof: %u instrumented module%s built for probe ABI version %u, this runtime speaks %u: not profiled (rebuild with the matching plugin)",
 			mismatched, mismatched > 1 ? "s" : "", version,
 			MPROF_ABI_VERSION);
-	mp_rss_report();
+	if (!crashing)
+		mp_rss_report();
 	if (dropped)
 		mp_note("mprof: %llu probe event%s dropped (a probe re-entered from a signal handler, a function whose entry was not seen, or no memory for the shadow stack); some figures are incomplete",
 			(unsigned long long)dropped, dropped > 1 ? "s" : "");
@@ -243,7 +280,7 @@ void mp_exit_report(void)
 	n = mp_registry_collect(&p);
 	if (n > 0)
 		mp_profile_merge(&p);
-	exit_notes();
+	mp_exit_notes(0);
 	if (n >= 0)
 		mp_jsonout_write(&p, parent);
 	if (n > 0 && (mem = open_memstream(&buf, &len))) {

@@ -99,6 +99,22 @@ struct mp_profile;
  */
 long mp_registry_collect(struct mp_profile *p);
 
+/* What mp_registry_collect() builds the profile with. */
+struct mp_row;
+struct mp_collect_env {
+	int (*add_func)(struct mp_profile *p, const char *file,
+			const char *dir, const char *name, int32_t first_line,
+			int32_t last_line, const struct mp_row *rows,
+			size_t nrows);
+	void *(*grow)(void *p, size_t n);	/* realloc */
+	void (*release)(void *p);		/* free */
+	int crashing;			/* from a fatal signal: lock only tried */
+};
+
+/* mp_registry_collect() with another allocator (crash.c: crashenv.h's). */
+long mp_registry_collect_with(struct mp_profile *p,
+			      const struct mp_collect_env *env);
+
 /* ---- backend.c ---------------------------------------------------------- */
 
 /*
@@ -264,8 +280,31 @@ void mp_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void mp_note_line(const char *text, size_t len);
 const char *mp_notes(size_t *len);
 
+/*
+ * Add the notes of the end of a run (dropped events, ABI mismatches...)
+ * and stop printing notes as they come: they now wait for the report.
+ * `crashing`: from a fatal signal, only what needs no allocation.
+ */
+void mp_exit_notes(int crashing);
+
+/* For the report from a fatal signal (crash.c): write buf where the report
+ * goes with system calls only; the child's parent (0 if none); the
+ * decimals. */
+void mp_exit_emit_raw(const char *buf, size_t len);
+pid_t mp_exit_parent(void);
+int mp_exit_precision(void);
+
 /* write() all of buf, again after EINTR; 0, or -1 on an error. */
 int mp_write_all(int fd, const char *buf, size_t len);
+
+/* ---- crash.c ------------------------------------------------------------ */
+
+/*
+ * Report a death by SIGSEGV, SIGBUS, SIGFPE, SIGILL or SIGABRT from the
+ * signal, after the program's own handler: install the handler and the
+ * sigaction()/signal() wrappers.  Called once, at initialisation.
+ */
+void mp_crash_setup(void);
 
 /* ---- jsonout.c ---------------------------------------------------------- */
 
@@ -286,6 +325,16 @@ void mp_jsonout_write(const struct mp_profile *p, pid_t parent);
 
 /* Fork child: use the child's own %p file, or write nothing. */
 void mp_jsonout_atfork_child(void);
+
+/*
+ * The two halves of mp_jsonout_write() that the report from a fatal
+ * signal shares, both free of allocation: the descriptor to write the
+ * document to (stdout, or the file opened and truncated), -1 when there
+ * is none; and the document's metadata.
+ */
+struct mp_json_meta;
+int mp_jsonout_open(void);
+void mp_jsonout_meta(struct mp_json_meta *m, pid_t parent);
 
 /* ---- funclog.c ---------------------------------------------------------- */
 

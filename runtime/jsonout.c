@@ -96,6 +96,25 @@ static void backend_name(char *buf, size_t size)
 		}
 }
 
+int mp_jsonout_open(void)
+{
+	if (mode == TO_STDOUT)
+		return STDOUT_FILENO;
+	if (mode == TO_FILE)
+		return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	return -1;
+}
+
+void mp_jsonout_meta(struct mp_json_meta *m, pid_t parent)
+{
+	mp_json_meta_init(m);
+	backend_name(m->backend, sizeof(m->backend));
+	m->precision = precision;
+	m->pid = (long)getpid();
+	m->parent = (long)parent;
+	m->notes = mp_notes(&m->notes_len);
+}
+
 void mp_jsonout_write(const struct mp_profile *p, pid_t parent)
 {
 	struct mp_json_meta m;
@@ -107,12 +126,7 @@ void mp_jsonout_write(const struct mp_profile *p, pid_t parent)
 
 	if (mode == OFF)
 		return;
-	mp_json_meta_init(&m);
-	backend_name(m.backend, sizeof(m.backend));
-	m.precision = precision;
-	m.pid = (long)getpid();
-	m.parent = (long)parent;
-	m.notes = mp_notes(&m.notes_len);
+	mp_jsonout_meta(&m, parent);
 	mem = open_memstream(&buf, &len);
 	if (!mem) {
 		mp_note("mprof: out of memory: no JSON profile");
@@ -120,19 +134,16 @@ void mp_jsonout_write(const struct mp_profile *p, pid_t parent)
 	}
 	rc = mp_json_write(mem, p, &m);
 	if (fclose(mem) || rc) {
-		mp_init_warn("mprof: out of memory: no JSON profile");
+		mp_note("mprof: out of memory: no JSON profile");
 		free(buf);
 		return;
 	}
-	if (mode == TO_STDOUT) {
+	if (mode == TO_STDOUT)
 		fflush(stdout);
-		rc = mp_write_all(STDOUT_FILENO, buf, len);
-	} else {
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-		rc = fd < 0 ? -1 : mp_write_all(fd, buf, len);
-		if (fd >= 0 && close(fd) && !rc)
-			rc = -1;
-	}
+	fd = mp_jsonout_open();
+	rc = fd < 0 ? -1 : mp_write_all(fd, buf, len);
+	if (fd > STDERR_FILENO && close(fd) && !rc)
+		rc = -1;
 	if (rc)
 		mp_note("mprof: cannot write the JSON profile to '%s': %s",
 			where, strerror(errno));
