@@ -526,6 +526,33 @@ static void test_notes_on_stderr(void **state)
 		"Filename: /dev/null\n"));
 }
 
+static int drop_events(void)
+{
+	if (redirect(STDERR_FILENO, errpath) < 0)
+		return 1;
+	setenv("MPROF_OUTPUT", report, 1);
+	run_fn();
+	__mprof_line(&fn_s[1]);		/* no entry seen: dropped */
+	__mprof_line(&fn_s[1]);
+	return 0;
+}
+
+/* The count of dropped events ends the report file; stderr stays empty. */
+static void test_dropped_note_in_report(void **state)
+{
+	const char *text;
+
+	(void)state;
+	assert_int_equal(in_child(drop_events), 0);
+	text = slurp(errpath);
+	assert_non_null(text);
+	assert_string_equal(text, "");
+	text = slurp(report);
+	assert_non_null(text);
+	assert_non_null(strstr(text, ROW_1));
+	assert_non_null(strstr(text, "\n\n\nmprof: 2 probe events dropped ("));
+}
+
 static int note_only(void)
 {
 	setenv("MPROF_OUTPUT", report, 1);
@@ -562,6 +589,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_notes_go_with_report, empty_dir),
 		cmocka_unit_test_teardown(test_notes_on_stderr, empty_dir),
 		cmocka_unit_test_teardown(test_note_without_tables, empty_dir),
+		cmocka_unit_test_teardown(test_dropped_note_in_report, empty_dir),
 	};
 
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);
