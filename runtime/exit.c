@@ -276,6 +276,8 @@ void mp_exit_report(void)
 
 	direct = 0;
 	mp_funclog_exit_report();
+	if (parent)
+		mp_probe_close_open();
 	mp_profile_init(&p);
 	n = mp_registry_collect(&p);
 	if (n > 0)

@@ -64,6 +64,10 @@ uint64_t mp_probe_dropped(void);
 /* Probe tables refused for their ABI version: how many, and the last one. */
 uint32_t mp_probe_abi_mismatches(uint32_t *version);
 
+/* Charge the calling thread's open calls as if they returned now, and
+ * forget them: a forked child's report (exit() inside profiled calls). */
+void mp_probe_close_open(void);
+
 /* Fork child: drop the parent's counts of drops and mismatches. */
 void mp_probe_atfork_child(void);
 
