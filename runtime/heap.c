@@ -96,7 +96,7 @@ static TLS int forking;			/* fork_prepare took the locks */
 
 static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool started;
-static bool asan;			/* AddressSanitizer's hooks count */
+static bool sanitizer;			/* a sanitizer's hooks count too */
 static const char *refusal;		/* why the last start failed */
 
 static void *real[NHOOK];		/* what each wrapper calls */
@@ -516,18 +516,22 @@ static void fork_release(void)
 	mp_got_busy = 0;
 }
 
-/* ---- AddressSanitizer ---------------------------------------------------- */
+/* ---- sanitizers ---------------------------------------------------------- */
 
 /*
- * Under AddressSanitizer the allocator is the sanitizer's, and some of its
+ * Under AddressSanitizer (or ThreadSanitizer, MemorySanitizer,
+ * LeakSanitizer) the allocator is the sanitizer's, and some of its
  * interceptors (strdup, strndup, realpath...) allocate with it directly,
- * through no GOT slot.  Its own hooks see every block it hands out and
- * takes back, with the requested size, after the allocation and before
- * the free: the same invariants as the wrappers.  The runtime's own
- * blocks reach them too, but it allocates only for the report at exit,
- * when the probes are held.
+ * through no GOT slot.  Its own hooks see those blocks, with the
+ * requested size, after the allocation and before the free: the same
+ * invariants as the wrappers.  Both run, because ThreadSanitizer's hooks
+ * miss posix_memalign and its kin: a block seen by both is one entry of
+ * the table (a wrapper's section makes the hooks inside it step aside,
+ * and inserting a known address replaces it), so nothing counts twice.
+ * The runtime's own blocks reach the hooks too, but it allocates only
+ * for the report at exit, when the probes are held.
  */
-HOOK static void asan_malloc_hook(const volatile void *p, size_t n)
+HOOK static void san_malloc_hook(const volatile void *p, size_t n)
 {
 	if (!p || !enter())
 		return;
@@ -535,7 +539,7 @@ HOOK static void asan_malloc_hook(const volatile void *p, size_t n)
 	leave();
 }
 
-HOOK static void asan_free_hook(const volatile void *p)
+HOOK static void san_free_hook(const volatile void *p)
 {
 	size_t n;
 	bool solo;
@@ -552,23 +556,24 @@ typedef int (*install_hooks_fn)(void (*)(const volatile void *, size_t),
 				void (*)(const volatile void *));
 
 /*
- * Use AddressSanitizer's hooks when it runs the process's allocator: 0
- * when they are in, -1 when this is not AddressSanitizer (or its hooks
- * cannot be had).  The other sanitizers' allocators are left to the
- * wrappers, as ThreadSanitizer calls allocation hooks where its
- * per-thread state does not exist yet.
+ * Use a sanitizer's allocation hooks when its runtime is the process's
+ * allocator: the module that defines malloc also defines the function
+ * that installs them (UBSan's runtime has that function but leaves malloc
+ * to libc, whose blocks would then go unseen).  0 when the hooks are in,
+ * -1 otherwise.
  */
-static int start_asan(void)
+static int start_sanitizer(void)
 {
-	install_hooks_fn install;
-
-	if (!dlsym(RTLD_DEFAULT, "__asan_init"))
-		return -1;
-	install = (install_hooks_fn)dlsym(RTLD_DEFAULT,
+	void *def = dlsym(RTLD_DEFAULT, "malloc");
+	install_hooks_fn install = (install_hooks_fn)dlsym(RTLD_DEFAULT,
 		"__sanitizer_install_malloc_and_free_hooks");
-	if (!install || !install(asan_malloc_hook, asan_free_hook))
+	Dl_info a, b;
+
+	if (!def || !install || !dladdr(def, &a) ||
+	    !dladdr((void *)install, &b) || a.dli_fbase != b.dli_fbase ||
+	    !install(san_malloc_hook, san_free_hook))
 		return -1;
-	asan = true;
+	sanitizer = true;
 	return 0;
 }
 
@@ -608,16 +613,17 @@ int mp_heap_start(void)
 	pthread_mutex_lock(&start_lock);
 	if (!started) {
 		mp_solo_start();
-		if (pthread_atfork(fork_prepare, fork_release, fork_release))
+		if (pthread_atfork(fork_prepare, fork_release, fork_release)) {
 			rc = -1;
-		else if (start_asan() == 0)
-			rc = 0;
-		else if (malloc_in_program()) {
+		} else if (start_sanitizer() == 0) {
+			mp_got_install(hooks, NHOOK);
+		} else if (malloc_in_program()) {
 			rc = -1;
 			why = "malloc is defined in the program itself, whose own calls to it cannot be wrapped";
-		} else if (mp_got_install(hooks, NHOOK) <= 0)
+		} else if (mp_got_install(hooks, NHOOK) <= 0) {
 			rc = -1;
-		for (int h = H_MALLOC; h <= H_REALLOC && !rc && !asan; h++)
+		}
+		for (int h = H_MALLOC; h <= H_REALLOC && !rc && !sanitizer; h++)
 			if (!real[h])
 				rc = -1;
 		started = rc == 0;

@@ -21,8 +21,9 @@
 /*
  * Start tracking.  Idempotent and thread-safe.  Returns 0, or -1 when the
  * hooks could not be installed or could not count every block (nothing
- * is changed then).  Under AddressSanitizer its allocator's own hooks
- * count, since its interceptors allocate through no GOT slot.
+ * is changed then).  Under a sanitizer's allocator (ASan, TSan, MSan,
+ * LSan) its own hooks count, since its interceptors allocate through no
+ * GOT slot.
  */
 int mp_heap_start(void);
 

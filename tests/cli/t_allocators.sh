@@ -2,8 +2,8 @@
 # Replaced allocators: a program built with the plugin runs under valgrind's
 # memcheck with exactly the plain build's error count (the runtime reads no
 # glibc chunk header of a block valgrind made), and the heap backend counts
-# the same bytes under glibc, valgrind, AddressSanitizer (+UBSan) and a
-# preloaded jemalloc: progs/allocators.c, tests/expected/allocators.txt.
+# the same bytes under glibc, valgrind, AddressSanitizer (+UBSan),
+# ThreadSanitizer and a preloaded jemalloc: progs/allocators.c, tests/expected/allocators.txt.
 # A malloc defined in the program itself cannot be followed: the heap
 # backend says so in one note, with the report, and falls back to rss.
 . "$(dirname "$0")/lib.sh"
@@ -24,6 +24,7 @@ build_prog() {
 build_prog allocators plain
 build_prog allocators al -fplugin="$plugin"
 build_prog allocators al_asan -fplugin="$plugin" -fsanitize=address,undefined
+build_prog allocators al_tsan -fplugin="$plugin" -fsanitize=thread
 
 expected=$SRCDIR/tests/expected/allocators.txt
 ./plain >plain.out
@@ -41,6 +42,9 @@ check "glibc: the expected table, output unchanged" eval 'status_is 0 && cmp -s 
 
 heap asan ./al_asan
 check "AddressSanitizer+UBSan: strdup, strndup and the frees counted exactly" eval 'status_is 0 && cmp -s asan.txt "$expected" && cmp -s asan.out plain.out && [ ! -s asan.err ]'
+
+heap tsan ./al_tsan
+check "ThreadSanitizer: strndup and posix_memalign counted exactly" eval 'status_is 0 && cmp -s tsan.txt "$expected" && cmp -s tsan.out plain.out && [ ! -s tsan.err ]'
 
 heap jemalloc env LD_PRELOAD="$jemalloc" ./al
 check "jemalloc preloaded: the same table" eval 'status_is 0 && cmp -s jemalloc.txt "$expected" && cmp -s jemalloc.out plain.out && [ ! -s jemalloc.err ]'
