@@ -9,18 +9,10 @@
 . "$(dirname "$0")/lib.sh"
 
 plugin_setup
-progs=$SRCDIR/tests/cli/progs
 jemalloc=$(ls /usr/lib/*/libjemalloc.so.2 2>/dev/null | head -1)
 command -v valgrind >/dev/null || { echo "valgrind is not installed (scripts/deps.sh)"; exit 77; }
 [ -n "$jemalloc" ] || { echo "libjemalloc2 is not installed (scripts/deps.sh)"; exit 77; }
 
-# progs/NAME.c into ./OUT, from within progs/ so tables say "NAME.c"
-build_prog() {
-	local name=$1 out=$2
-	shift 2
-	(cd "$progs" && ${CC:-cc} -O1 -g -I"$SRCDIR/include" "$@" "$name.c" -o "$tmp/$out") ||
-		{ echo "cannot build $name"; exit 1; }
-}
 build_prog allocators plain
 build_prog allocators al -fplugin="$plugin"
 build_prog allocators al_asan -fplugin="$plugin" -fsanitize=address,undefined

@@ -8,15 +8,8 @@
 . "$(dirname "$0")/lib.sh"
 
 plugin_setup
-progs=$SRCDIR/tests/cli/progs
 mkdir plain
 
-build_prog() {
-	local name=$1 out=$2
-	shift 2
-	(cd "$progs" && ${CC:-cc} -O1 -g -I"$SRCDIR/include" "$@" "$name.c" -o "$tmp/$out") ||
-		{ echo "cannot build $name"; exit 1; }
-}
 build_prog crash crash -fplugin="$plugin"
 build_prog crash plain/crash
 build_prog crash_nomalloc nomalloc -fplugin="$plugin"

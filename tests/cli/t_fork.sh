@@ -9,8 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 plugin_setup
-(cd "$SRCDIR/tests/cli/progs" && ${CC:-cc} -O1 -g -I"$SRCDIR/include" -fplugin="$plugin" forkchild.c -o "$tmp/forkchild") ||
-	{ echo "cannot build forkchild"; exit 1; }
+build_prog forkchild forkchild -fplugin="$plugin"
 
 MPROF_BACKEND=heap MPROF_OUTPUT=both.txt ./forkchild >out 2>err
 status=$?
