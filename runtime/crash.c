@@ -102,7 +102,6 @@ static void report(int sig)
 	if (n > 0)
 		mp_crash_profile_merge(&p);
 	mp_exit_notes(1);
-	notes = mp_notes(&notes_len);
 
 	fd = mp_jsonout_open();
 	if (fd >= 0 && n >= 0 && (json = mp_crash_memfile())) {
@@ -127,6 +126,7 @@ static void report(int sig)
 		put(out, line);
 		mp_crash_report_print(out, &p, &opts);
 	}
+	notes = mp_notes_pending(&notes_len);
 	mp_crash_fwrite(notes, 1, notes_len, out);
 	if (out->len)
 		mp_exit_emit_raw(out->buf, out->len);

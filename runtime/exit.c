@@ -44,33 +44,25 @@ static int truncate_at_exit;		/* a child with a file of its own */
 static int precision = 1;
 static pid_t parent;			/* nonzero in a forked child */
 
-/* Notes waiting for the report; `direct`: print each on stderr now. */
+/*
+ * The run's notes, all kept (the JSON profile lists them); the first
+ * `printed` bytes are already on stderr.  `direct`: print each now.
+ */
 static char notes[8192];
-static size_t notes_len;
+static size_t notes_len, printed;
 static int direct;
 
 static void emit(const char *buf, size_t len);
 
 /*
- * Keep one line (text without its newline) for the report, or print it
+ * Keep one line (text without its newline) for the report, and print it
  * now on stderr when that is where the report goes and exit has not
  * begun.  A line that does not fit is cut; notes past the buffer are lost.
  */
 void mp_note_line(const char *text, size_t len)
 {
-	size_t room;
+	size_t room = sizeof(notes) - notes_len;
 
-	if (direct) {
-		char line[600];
-
-		if (len > sizeof(line) - 1)
-			len = sizeof(line) - 1;
-		memcpy(line, text, len);
-		line[len] = '\n';
-		mp_write_all(STDERR_FILENO, line, len + 1);
-		return;
-	}
-	room = sizeof(notes) - notes_len;
 	if (room < 2)
 		return;
 	if (len > room - 1)
@@ -78,6 +70,10 @@ void mp_note_line(const char *text, size_t len)
 	memcpy(notes + notes_len, text, len);
 	notes[notes_len + len] = '\n';
 	notes_len += len + 1;
+	if (direct) {
+		mp_write_all(STDERR_FILENO, notes + printed, notes_len - printed);
+		printed = notes_len;
+	}
 }
 
 void mp_note(const char *fmt, ...)
@@ -100,13 +96,19 @@ const char *mp_notes(size_t *len)
 	return notes;
 }
 
+const char *mp_notes_pending(size_t *len)
+{
+	*len = notes_len - printed;
+	return notes + printed;
+}
+
 /* The report's place is known: on stderr, what was kept goes out now. */
 static void notes_ready(void)
 {
 	if (kind != MP_OUTPUT_STDERR)
 		return;
 	mp_write_all(STDERR_FILENO, notes, notes_len);
-	notes_len = 0;
+	printed = notes_len;
 	direct = 1;
 }
 
@@ -148,7 +150,7 @@ void mp_exit_atfork_child(pid_t parent_pid)
 	mp_jsonout_atfork_child();
 	mp_funclog_atfork_child();
 	parent = parent_pid;
-	notes_len = 0;			/* the parent's notes are its own */
+	notes_len = printed = 0;	/* the parent's notes are its own */
 	if (kind != MP_OUTPUT_FILE)
 		return;
 	if (mp_settings_expand(mine, sizeof(mine), tmpl, getpid()) < 0 ||
@@ -294,14 +296,14 @@ void mp_exit_report(void)
 		mp_note("mprof: out of memory: no report");
 	}
 	if (mem) {
-		fwrite(notes, 1, notes_len, mem);
+		fwrite(notes + printed, 1, notes_len - printed, mem);
 		if (fclose(mem) == 0)
 			emit(buf, len);
 		free(buf);
-	} else if (notes_len) {
-		emit(notes, notes_len);
+	} else if (notes_len > printed) {
+		emit(notes + printed, notes_len - printed);
 	}
-	notes_len = 0;
+	printed = notes_len;
 	mp_profile_free(&p);
 	errno = saved;
 	mp_probe_release(held);

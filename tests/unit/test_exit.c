@@ -502,6 +502,10 @@ static void test_notes_go_with_report(void **state)
 
 static int notes_to_stderr(void)
 {
+	char json[PATH_MAX];
+
+	snprintf(json, sizeof(json), "%s/p.json", dir);
+	setenv("MPROF_JSON", json, 1);
 	unsetenv("MPROF_OUTPUT");
 	if (redirect(STDERR_FILENO, report) < 0)
 		return 1;
@@ -511,9 +515,11 @@ static int notes_to_stderr(void)
 	return 0;
 }
 
-/* With the report on stderr, a note is printed when it is made. */
+/* With the report on stderr, a note is printed when it is made, once;
+ * the JSON profile lists them all. */
 static void test_notes_on_stderr(void **state)
 {
+	char json[PATH_MAX];
 	const char *text;
 
 	(void)state;
@@ -524,6 +530,13 @@ static void test_notes_on_stderr(void **state)
 		"mprof: a note made before the runtime started\n"
 		"mprof: a note made while the program ran\n"
 		"Filename: /dev/null\n"));
+	assert_int_equal(occurrences(text, "mprof: a note"), 2);
+	snprintf(json, sizeof(json), "%s/p.json", dir);
+	text = slurp(json);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "  \"notes\": [\n"
+		"    \"mprof: a note made before the runtime started\",\n"
+		"    \"mprof: a note made while the program ran\"\n  ],\n"));
 }
 
 static int drop_events(void)
