@@ -6,9 +6,10 @@
  * dies of the same signal as it would have, core dump included.
  *
  * The runtime's handler stays in the kernel's table for these signals.
- * What the program asks of sigaction() and signal() for them is kept
- * here instead (the GOT of every module calls the wrappers below), and
- * when one arrives the program's handler runs first, as it would have.
+ * What the program asks of sigaction() and signal() for them goes through
+ * (the GOT of every module calls the wrappers below), is kept here as the
+ * program's action, and the runtime's handler is put back in front; when
+ * one arrives the program's handler runs first, as it would have.
  * Only if the program's disposition is then the default one -- it had
  * none, or its handler reset it to SIG_DFL and re-raised, or returned to
  * a fault that recurs -- is the process about to die: the report is
@@ -213,6 +214,27 @@ static int install_one(int sig)
 	return sigaction(sig, &sa, NULL);
 }
 
+/*
+ * After the program's sigaction() or signal() call went through to libc
+ * (or to a sanitizer's interceptor, which may refuse it): what the
+ * kernel's table now holds for slot k's signal is the program's action;
+ * the runtime's handler goes back in front of it unless it is SIG_IGN.
+ * If the table still holds the runtime's handler, the call changed
+ * nothing.  Passing the call through keeps its checks and its refusals.
+ */
+static void take_back(int k)
+{
+	struct sigaction cur;
+	int sig = fatal[k].sig;
+
+	if (sigaction(sig, NULL, &cur) < 0 ||
+	    ((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_fatal))
+		return;
+	prog[k] = cur;
+	if (cur.sa_handler != SIG_IGN)
+		install_one(sig);
+}
+
 static int sigaction_hook(int sig, const struct sigaction *act,
 			  struct sigaction *old)
 {
@@ -223,37 +245,63 @@ static int sigaction_hook(int sig, const struct sigaction *act,
 		return next_sigaction(sig, act, old);
 	prev = prog[k];
 	if (act) {
-		if (act->sa_handler == SIG_IGN) {
-			if (sigaction(sig, act, NULL) < 0)
-				return -1;
-		} else if (prev.sa_handler == SIG_IGN) {
-			install_one(sig);
-		}
-		prog[k] = *act;
+		if (next_sigaction(sig, act, NULL) < 0)
+			return -1;
+		take_back(k);
 	}
 	if (old)
 		*old = prev;
 	return 0;
 }
 
-/* glibc's signal(): BSD semantics, the signal blocked in its handler. */
-static sighandler_t signal_hook(int sig, sighandler_t h)
+/* signal() and its variants: the same, through the function called. */
+static sighandler_t signal_common(sighandler_t (*fn)(int, sighandler_t),
+				  int sig, sighandler_t h)
 {
-	struct sigaction sa = { .sa_handler = h }, old;
+	int k = slot_of(sig);
+	sighandler_t prev;
 
-	if (slot_of(sig) < 0 || !__atomic_load_n(&installed, __ATOMIC_ACQUIRE))
-		return next_signal(sig, h);
-	sigemptyset(&sa.sa_mask);
-	sigaddset(&sa.sa_mask, sig);
-	sa.sa_flags = SA_RESTART;
-	if (sigaction_hook(sig, &sa, &old) < 0)
+	if (k < 0 || !__atomic_load_n(&installed, __ATOMIC_ACQUIRE))
+		return fn(sig, h);
+	prev = prog[k].sa_handler;
+	if (fn(sig, h) == SIG_ERR)
 		return SIG_ERR;
-	return old.sa_handler;
+	take_back(k);
+	return prev;
 }
 
+static sighandler_t (*next_sysv_signal)(int, sighandler_t);
+static sighandler_t (*next_bsd_signal)(int, sighandler_t);
+static sighandler_t (*next_sysv_signal_)(int, sighandler_t);
+
+static sighandler_t signal_hook(int sig, sighandler_t h)
+{
+	return signal_common(next_signal, sig, h);
+}
+
+static sighandler_t sysv_signal_hook(int sig, sighandler_t h)
+{
+	return signal_common(next_sysv_signal, sig, h);
+}
+
+static sighandler_t sysv_signal__hook(int sig, sighandler_t h)
+{
+	return signal_common(next_sysv_signal_, sig, h);
+}
+
+static sighandler_t bsd_signal_hook(int sig, sighandler_t h)
+{
+	return signal_common(next_bsd_signal, sig, h);
+}
+
+/* __sysv_signal is what signal() becomes under strict X/Open. */
 static const struct mp_got_hook hooks[] = {
 	{ "sigaction", (void *)sigaction_hook, (void **)&next_sigaction },
 	{ "signal", (void *)signal_hook, (void **)&next_signal },
+	{ "sysv_signal", (void *)sysv_signal_hook, (void **)&next_sysv_signal },
+	{ "__sysv_signal", (void *)sysv_signal__hook,
+	  (void **)&next_sysv_signal_ },
+	{ "bsd_signal", (void *)bsd_signal_hook, (void **)&next_bsd_signal },
 };
 
 /* An alternate stack for this thread, unless it has one. */
