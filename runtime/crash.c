@@ -68,12 +68,6 @@ static int slot_of(int sig)
 
 /* ---- the report --------------------------------------------------------- */
 
-/* A line of text into a crash FILE. */
-static void put(struct mp_crash_file *f, const char *s)
-{
-	mp_crash_fputs(s, f);
-}
-
 /*
  * The tables, headed by the signal, then the notes, where the report
  * goes; and the JSON profile with "signal".  Allocation-free: see
@@ -120,11 +114,11 @@ static void report(int sig)
 		if (parent) {
 			snprintf(line, sizeof(line), "Process %ld (child of %ld)\n\n",
 				 (long)getpid(), (long)parent);
-			put(out, line);
+			mp_crash_fputs(line, out);
 		}
 		snprintf(line, sizeof(line), "Process died of signal %d (%s)\n\n",
 			 sig, fatal[slot_of(sig)].name);
-		put(out, line);
+		mp_crash_fputs(line, out);
 		mp_crash_report_print(out, &p, &opts);
 	}
 	notes = mp_notes_pending(&notes_len);
