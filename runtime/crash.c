@@ -6,7 +6,7 @@
  * dies of the same signal as it would have, core dump included.
  *
  * The runtime's handler stays in the kernel's table for these signals.
- * What the program asks of sigaction() and signal() for them goes through
+ * What the program asks of sys_sigaction() and signal() for them goes through
  * (the GOT of every module calls the wrappers below), is kept here as the
  * program's action, and the runtime's handler is put back in front; when
  * one arrives the program's handler runs first, as it would have.
@@ -57,6 +57,20 @@ static int reporter;			/* the thread writing the report, or 0 */
 
 static int (*next_sigaction)(int, const struct sigaction *, struct sigaction *);
 static sighandler_t (*next_signal)(int, sighandler_t);
+
+/*
+ * The runtime's own sigaction calls.  Where the runtime is linked into
+ * the program (libmprof.a), its calls go through the program's GOT, which
+ * the wrappers below now hold: the definition is called directly then.
+ */
+static int sys_sigaction(int sig, const struct sigaction *act,
+			 struct sigaction *old)
+{
+	int (*fn)(int, const struct sigaction *, struct sigaction *) =
+		next_sigaction ? next_sigaction : sigaction;
+
+	return fn(sig, act, old);
+}
 
 static int slot_of(int sig)
 {
@@ -149,7 +163,7 @@ static void die(int sig)
 			pause();
 	}
 	sigemptyset(&dfl.sa_mask);
-	sigaction(sig, &dfl, NULL);
+	sys_sigaction(sig, &dfl, NULL);
 	syscall(SYS_tgkill, getpid(), me, sig);
 	sigemptyset(&set);
 	sigaddset(&set, sig);
@@ -197,7 +211,7 @@ static void on_fatal(int sig, siginfo_t *info, void *uc)
 	errno = saved;
 }
 
-/* ---- sigaction() and signal() of the program ---------------------------- */
+/* ---- sys_sigaction() and signal() of the program ---------------------------- */
 
 static int install_one(int sig)
 {
@@ -205,11 +219,11 @@ static int install_one(int sig)
 
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
-	return sigaction(sig, &sa, NULL);
+	return sys_sigaction(sig, &sa, NULL);
 }
 
 /*
- * After the program's sigaction() or signal() call went through to libc
+ * After the program's sys_sigaction() or signal() call went through to libc
  * (or to a sanitizer's interceptor, which may refuse it): what the
  * kernel's table now holds for slot k's signal is the program's action;
  * the runtime's handler goes back in front of it unless it is SIG_IGN.
@@ -221,7 +235,7 @@ static void take_back(int k)
 	struct sigaction cur;
 	int sig = fatal[k].sig;
 
-	if (sigaction(sig, NULL, &cur) < 0 ||
+	if (sys_sigaction(sig, NULL, &cur) < 0 ||
 	    ((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_fatal))
 		return;
 	prog[k] = cur;
@@ -329,7 +343,7 @@ void mp_crash_setup(void)
 		return;
 	altstack();
 	for (unsigned i = 0; i < NFATAL; i++) {
-		if (sigaction(fatal[i].sig, NULL, &cur) < 0)
+		if (sys_sigaction(fatal[i].sig, NULL, &cur) < 0)
 			continue;
 		prog[i] = cur;
 		if (cur.sa_handler != SIG_IGN)
