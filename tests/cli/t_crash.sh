@@ -2,7 +2,8 @@
 # A profiled program that dies of a signal still gets its report, written
 # from the signal (progs/crash.c, progs/crash_nomalloc.c): the table headed
 # "Process died of signal N (NAME)", a complete JSON profile with
-# "signal", the program's own handlers first, and the death the plain
+# "signal", the program's own handlers first (installed before or after
+# the runtime started: progs/late_main.c), and the death the plain
 # build has: same status from a shell, same core dump, same stdout and
 # stderr (report in MPROF_OUTPUT).  The report allocates nothing.
 . "$(dirname "$0")/lib.sh"
@@ -41,6 +42,14 @@ MPROF_BACKEND=heap ./crash resethand >/dev/null 2>reset.err
 check "own one-shot SA_SIGINFO handler: it runs, the fault recurs, the report" eval '[ "$(head -2 reset.err)" = "$(printf "crash: one-shot handler ran\nProcess died of signal 11 (SIGSEGV)")" ] && [ $(MPROF_OUTPUT=/dev/null shell_status ./crash resethand) = 139 ]'
 MPROF_BACKEND=heap ./crash none >/dev/null 2>none.err
 check "no crash: the usual report" eval 'head -1 none.err | grep -qx "Filename: crash.c"'
+
+# A handler installed before the runtime started (it starts when the
+# profiled library is dlopen()ed): it runs first all the same.
+build_prog late_main late
+build_prog late_lib late_lib.so -fPIC -shared -fplugin="$plugin"
+MPROF_BACKEND=heap ./late ./late_lib.so >/dev/null 2>late.err
+st=$?
+check "handler installed before the runtime started: it runs first, then the report" eval '[ $st = 139 ] && [ "$(head -4 late.err)" = "$(printf "late: own handler ran\nProcess died of signal 11 (SIGSEGV)\n\nFilename: late_lib.c")" ]'
 
 # The core dump of the plain build.
 cores() {
