@@ -21,6 +21,9 @@
  * its own and truncates it at exit instead.  The name is made absolute at
  * start, so a chdir() in the program does not move the report.
  *
+ * A death by a fatal signal writes the same report from the signal
+ * (crash.c), through mp_exit_emit_raw().
+ *
  * The other outputs hang off the same three moments (set-up, fork, exit):
  * the JSON profile (jsonout.c, from the same merged profile as the tables)
  * and the FUNC records (funclog.c).

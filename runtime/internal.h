@@ -13,7 +13,10 @@
  *               swappable method table;
  *   settings.c  MPROF_* environment variables, parsed by a pure function;
  *   init.c      lazy, thread-safe initialisation and the fork handlers;
- *   exit.c      the at-exit report and where it is written;
+ *   exit.c      the at-exit report and where it is written, the notes;
+ *   crash.c     the report from a fatal signal, after the program's own
+ *               handlers (crashenv.c, crashtable.c, crashjson.c: the report
+ *               code again, with no malloc and no stdio);
  *   jsonout.c   the profile as JSON at exit (MPROF_JSON), called by exit.c;
  *   funclog.c   FUNC records for `mprof run` (MPROF_DAT): the wrapped
  *               entry and exit probes __mprof_bind hands out instead.

@@ -6,12 +6,13 @@
  * The value takes MPROF_OUTPUT's forms: a file name, where %p is the pid,
  * or "-" for stdout.  The name is made absolute when the runtime starts
  * (a chdir() in the program does not move it) and the file is truncated
- * then, so a program that crashes leaves an empty file, which readers
- * refuse, never the profile of an earlier run.  At exit the whole
- * document is formatted in memory and leaves in one write(), replacing
- * the file's contents.  It is written even when no profiled function ran
- * (an empty "functions" list): its presence says the program reached its
- * exit handlers.
+ * then, so a program that dies without a report (_exit, SIGKILL) leaves an
+ * empty file, which readers refuse, never the profile of an earlier run.
+ * At exit the whole document is formatted in memory and leaves in one
+ * write(), replacing the file's contents.  It is written even when no
+ * profiled function ran (an empty "functions" list): its presence says
+ * the program reached its exit handlers, or died of a fatal signal
+ * (crash.c writes it then, with "signal").
  *
  * Fork: one JSON document per file.  A forked child writes a profile of
  * its own only if the name has %p (then its file is its own, and carries
