@@ -72,11 +72,11 @@ static size_t utf8_len(const unsigned char *s, size_t avail)
 	return n;
 }
 
-/* A C string as a JSON string: see json.h for bytes that are not UTF-8. */
-static void put_string(FILE *out, const char *str)
+/* len bytes as a JSON string: see json.h for bytes that are not UTF-8. */
+static void put_bytes(FILE *out, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t avail = strlen(str), n;
+	size_t avail = len, n;
 
 	putc('"', out);
 	while (avail) {
@@ -111,6 +111,27 @@ static void put_string(FILE *out, const char *str)
 	putc('"', out);
 }
 
+static void put_string(FILE *out, const char *str)
+{
+	put_bytes(out, str, strlen(str));
+}
+
+/* "notes": one string per line of m->notes. */
+static void put_notes(FILE *out, const struct mp_json_meta *m)
+{
+	const char *s = m->notes, *end = m->notes + m->notes_len, *nl;
+
+	fputs("  \"notes\": [", out);
+	for (; s < end; s = nl + 1) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		if (!nl)
+			nl = end;
+		fputs(s == m->notes ? "\n    " : ",\n    ", out);
+		put_bytes(out, s, (size_t)(nl - s));
+	}
+	fputs("\n  ],\n", out);
+}
+
 int mp_json_write(FILE *out, const struct mp_profile *p,
 		  const struct mp_json_meta *m)
 {
@@ -127,6 +148,10 @@ int mp_json_write(FILE *out, const struct mp_profile *p,
 		m->precision, m->pid);
 	if (m->parent)
 		fprintf(out, "  \"parent\": %ld,\n", m->parent);
+	if (m->signal)
+		fprintf(out, "  \"signal\": %d,\n", m->signal);
+	if (m->notes && m->notes_len)
+		put_notes(out, m);
 	fputs("  \"functions\": [", out);
 	for (i = 0; i < p->nfuncs; i++) {
 		const struct mp_func *f = &p->funcs[i];

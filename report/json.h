@@ -72,6 +72,12 @@ struct mp_json_meta {
 	int precision;		/* decimals of the tables, 0..10 */
 	long pid;		/* the writing process; 0 when unknown */
 	long parent;		/* its parent's pid if it is a forked child, else 0 */
+	int signal;		/* "signal": the fatal signal the process died
+				   of, 0 when it exited (written only) */
+	const char *notes;	/* "notes": the runtime's diagnostics, lines
+				   ending with '\n', notes_len bytes; not
+				   read back (written only) */
+	size_t notes_len;
 };
 
 /* version MP_JSON_VERSION, backend "", precision 1, pid and parent 0. */

@@ -344,14 +344,13 @@ void mp_backend_choose(enum mp_backend_id id)
 		return;
 	if (b && mp_backend_set(b) == 0)
 		return;
-	why = id == MP_BACKEND_HEAP ? "cannot hook the allocator"
-				    : strerror(errno);
+	why = id == MP_BACKEND_HEAP ? mp_heap_refusal() : strerror(errno);
 	if (id != MP_BACKEND_RSS)
-		mp_init_warn("mprof: MPROF_BACKEND: %s unavailable (%s); using rss",
-			     b ? b->name : "?", why);
+		mp_note("mprof: MPROF_BACKEND: %s unavailable (%s); using rss",
+			b ? b->name : "?", why);
 	if (id == MP_BACKEND_RSS || mp_backend_set(&backends[MP_BACKEND_RSS]))
-		mp_init_warn("mprof: cannot read " STATM " (%s); memory figures will be 0",
-			     strerror(errno));
+		mp_note("mprof: cannot read " STATM " (%s); memory figures will be 0",
+			strerror(errno));
 }
 
 void mp_backend_exact(int on)

@@ -2,9 +2,16 @@
 /*
  * exit.c - the at-exit report: every profiled function that ran, as
  * memory_profiler's line tables (report/), then the runtime's notes (ABI
- * mismatches, dropped events) on stderr.  Registered with atexit() by the
- * lazy initialisation, so it runs however the program exits normally,
- * whatever main returns; nothing is printed if no profiled function ran.
+ * mismatches, dropped events, a backend fallback...).  Registered with
+ * atexit() by the lazy initialisation, so it runs however the program
+ * exits normally, whatever main returns; nothing is printed if no
+ * profiled function ran and there is no note.
+ *
+ * Notes (mp_note) go with the report: when MPROF_OUTPUT is set they are
+ * kept in a static buffer and leave with the tables, after them; with the
+ * report on stderr, a note made before exit is printed at once, as it
+ * always was.  Only a bad MPROF_* value is printed on stderr whatever
+ * MPROF_OUTPUT says (mp_init_warn).
  *
  * Where it goes (MPROF_OUTPUT): stderr, stdout ("-") or a file.  A report
  * file must survive fork: parent and children may write the same file.  So
@@ -14,12 +21,16 @@
  * its own and truncates it at exit instead.  The name is made absolute at
  * start, so a chdir() in the program does not move the report.
  *
+ * A death by a fatal signal writes the same report from the signal
+ * (crash.c), through mp_exit_emit_raw().
+ *
  * The other outputs hang off the same three moments (set-up, fork, exit):
  * the JSON profile (jsonout.c, from the same merged profile as the tables)
  * and the FUNC records (funclog.c).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +47,74 @@ static int truncate_at_exit;		/* a child with a file of its own */
 static int precision = 1;
 static pid_t parent;			/* nonzero in a forked child */
 
+/*
+ * The run's notes, all kept (the JSON profile lists them); the first
+ * `printed` bytes are already on stderr.  `direct`: print each now.
+ */
+static char notes[8192];
+static size_t notes_len, printed;
+static int direct;
+
+static void emit(const char *buf, size_t len);
+
+/*
+ * Keep one line (text without its newline) for the report, and print it
+ * now on stderr when that is where the report goes and exit has not
+ * begun.  A line that does not fit is cut; notes past the buffer are lost.
+ */
+void mp_note_line(const char *text, size_t len)
+{
+	size_t room = sizeof(notes) - notes_len;
+
+	if (room < 2)
+		return;
+	if (len > room - 1)
+		len = room - 1;
+	memcpy(notes + notes_len, text, len);
+	notes[notes_len + len] = '\n';
+	notes_len += len + 1;
+	if (direct) {
+		mp_write_all(STDERR_FILENO, notes + printed, notes_len - printed);
+		printed = notes_len;
+	}
+}
+
+void mp_note(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	mp_note_line(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+const char *mp_notes(size_t *len)
+{
+	*len = notes_len;
+	return notes;
+}
+
+const char *mp_notes_pending(size_t *len)
+{
+	*len = notes_len - printed;
+	return notes + printed;
+}
+
+/* The report's place is known: on stderr, what was kept goes out now. */
+static void notes_ready(void)
+{
+	if (kind != MP_OUTPUT_STDERR)
+		return;
+	mp_write_all(STDERR_FILENO, notes, notes_len);
+	printed = notes_len;
+	direct = 1;
+}
+
 void mp_exit_setup(const struct mp_settings *s)
 {
 	int fd;
@@ -44,13 +123,16 @@ void mp_exit_setup(const struct mp_settings *s)
 	mp_funclog_setup(s);
 	precision = s->precision;
 	kind = s->output_kind;
-	if (kind != MP_OUTPUT_FILE)
+	if (kind != MP_OUTPUT_FILE) {
+		notes_ready();
 		return;
+	}
 	if (mp_settings_absolute(tmpl, sizeof(tmpl), s->output) < 0 ||
 	    mp_settings_expand(path, sizeof(path), tmpl, getpid()) < 0) {
 		mp_init_warn("mprof: MPROF_OUTPUT: file name too long '%.64s'; using stderr",
 			     s->output);
 		kind = MP_OUTPUT_STDERR;
+		notes_ready();
 		return;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -58,6 +140,7 @@ void mp_exit_setup(const struct mp_settings *s)
 		mp_init_warn("mprof: MPROF_OUTPUT: cannot open '%s': %s; using stderr",
 			     path, strerror(errno));
 		kind = MP_OUTPUT_STDERR;
+		notes_ready();
 		return;
 	}
 	close(fd);
@@ -70,6 +153,7 @@ void mp_exit_atfork_child(pid_t parent_pid)
 	mp_jsonout_atfork_child();
 	mp_funclog_atfork_child();
 	parent = parent_pid;
+	notes_len = printed = 0;	/* the parent's notes are its own */
 	if (kind != MP_OUTPUT_FILE)
 		return;
 	if (mp_settings_expand(mine, sizeof(mine), tmpl, getpid()) < 0 ||
@@ -93,6 +177,38 @@ int mp_write_all(int fd, const char *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/*
+ * The report's bytes where they belong, with system calls only: from a
+ * fatal signal (no stdout flush there; the plain program would not flush
+ * it either).  Errors are not said.
+ */
+void mp_exit_emit_raw(const char *buf, size_t len)
+{
+	int fd;
+
+	if (kind != MP_OUTPUT_FILE) {
+		mp_write_all(kind == MP_OUTPUT_STDOUT ? STDOUT_FILENO : STDERR_FILENO,
+			     buf, len);
+		return;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
+		  (truncate_at_exit ? O_TRUNC : O_APPEND), 0666);
+	if (fd < 0)
+		return;
+	mp_write_all(fd, buf, len);
+	close(fd);
+}
+
+pid_t mp_exit_parent(void)
+{
+	return parent;
+}
+
+int mp_exit_precision(void)
+{
+	return precision;
 }
 
 /*
@@ -127,20 +243,51 @@ static void emit(const char *buf, size_t len)
 	}
 }
 
-/* Format the tables into memory, so they leave in one write. */
-static void tables(void)
+/*
+ * The notes every report ends with: what the runtime could not do.  From
+ * a fatal signal (`crashing`) only those formatted without strerror.
+ */
+void mp_exit_notes(int crashing)
+{
+	uint64_t dropped = mp_probe_dropped();
+	uint32_t version, mismatched = mp_probe_abi_mismatches(&version);
+
+	direct = 0;
+	if (mismatched)
+		mp_note("mprof: %u instrumented module%s built for probe ABI version %u, this runtime speaks %u: not profiled (rebuild with the matching plugin)",
+			mismatched, mismatched > 1 ? "s" : "", version,
+			MPROF_ABI_VERSION);
+	if (!crashing)
+		mp_rss_report();
+	if (dropped)
+		mp_note("mprof: %llu probe event%s dropped (a probe re-entered from a signal handler, a function whose entry was not seen, or no memory for the shadow stack); some figures are incomplete",
+			(unsigned long long)dropped, dropped > 1 ? "s" : "");
+}
+
+/*
+ * Format the tables into memory, then the notes after them, so that the
+ * whole report leaves in one write.
+ */
+void mp_exit_report(void)
 {
 	struct mp_report_opts opts = { .precision = precision };
+	unsigned held = mp_probe_hold();
+	int saved = errno;
 	struct mp_profile p;
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *mem;
+	FILE *mem = NULL;
 	long n;
 
+	direct = 0;
+	mp_funclog_exit_report();
+	if (parent)
+		mp_probe_close_open();
 	mp_profile_init(&p);
 	n = mp_registry_collect(&p);
 	if (n > 0)
 		mp_profile_merge(&p);
+	mp_exit_notes(0);
 	if (n >= 0)
 		mp_jsonout_write(&p, parent);
 	if (n > 0 && (mem = open_memstream(&buf, &len))) {
@@ -148,32 +295,19 @@ static void tables(void)
 			fprintf(mem, "Process %ld (child of %ld)\n\n",
 				(long)getpid(), (long)parent);
 		mp_report_print(mem, &p, &opts);
+	} else if (n != 0) {
+		mp_note("mprof: out of memory: no report");
+	}
+	if (mem) {
+		fwrite(notes + printed, 1, notes_len - printed, mem);
 		if (fclose(mem) == 0)
 			emit(buf, len);
 		free(buf);
-	} else if (n != 0) {
-		mp_init_warn("mprof: out of memory: no report");
+	} else if (notes_len > printed) {
+		emit(notes + printed, notes_len - printed);
 	}
+	printed = notes_len;
 	mp_profile_free(&p);
-}
-
-void mp_exit_report(void)
-{
-	uint64_t dropped = mp_probe_dropped();
-	uint32_t version, mismatched = mp_probe_abi_mismatches(&version);
-	unsigned held = mp_probe_hold();
-	int saved = errno;
-
-	mp_funclog_exit_report();
-	tables();
-	if (mismatched)
-		mp_init_warn("mprof: %u instrumented module%s built for probe ABI version %u, this runtime speaks %u: not profiled (rebuild with the matching plugin)",
-			     mismatched, mismatched > 1 ? "s" : "", version,
-			     MPROF_ABI_VERSION);
-	mp_rss_report();
-	if (dropped)
-		mp_init_warn("mprof: %llu probe event%s dropped (a probe re-entered from a signal handler, a function whose entry was not seen, or no memory for the shadow stack); some figures are incomplete",
-			     (unsigned long long)dropped, dropped > 1 ? "s" : "");
 	errno = saved;
 	mp_probe_release(held);
 }

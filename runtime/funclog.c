@@ -713,12 +713,12 @@ void mp_funclog_exit_report(void)
 		set_busy(0);
 	}
 	if ((n = __atomic_load_n(&failed, __ATOMIC_RELAXED)))
-		mp_init_warn("mprof: %llu FUNC record%s not written to '%s': %s",
-			     (unsigned long long)n, n > 1 ? "s" : "", dat,
-			     strerror(write_errno));
+		mp_note("mprof: %llu FUNC record%s not written to '%s': %s",
+			(unsigned long long)n, n > 1 ? "s" : "", dat,
+			strerror(write_errno));
 	if ((n = __atomic_load_n(&lost, __ATOMIC_RELAXED)))
-		mp_init_warn("mprof: %llu call%s without a FUNC record (left by longjmp, made while a signal interrupted the runtime, or no memory for the call stack)",
-			     (unsigned long long)n, n > 1 ? "s" : "");
+		mp_note("mprof: %llu call%s without a FUNC record (left by longjmp, made while a signal interrupted the runtime, or no memory for the call stack)",
+			(unsigned long long)n, n > 1 ? "s" : "");
 }
 
 uint64_t mp_funclog_lost(void)

@@ -31,7 +31,9 @@
 #define _GNU_SOURCE
 #include "heap.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -94,6 +96,8 @@ static TLS int forking;			/* fork_prepare took the locks */
 
 static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool started;
+static bool sanitizer;			/* a sanitizer's hooks count too */
+static const char *refusal;		/* why the last start failed */
 
 static void *real[NHOOK];		/* what each wrapper calls */
 
@@ -512,6 +516,89 @@ static void fork_release(void)
 	mp_got_busy = 0;
 }
 
+/* ---- sanitizers ---------------------------------------------------------- */
+
+/*
+ * Under AddressSanitizer (or ThreadSanitizer, MemorySanitizer,
+ * LeakSanitizer) the allocator is the sanitizer's, and some of its
+ * interceptors (strdup, strndup, realpath...) allocate with it directly,
+ * through no GOT slot.  Its own hooks see those blocks, with the
+ * requested size, after the allocation and before the free: the same
+ * invariants as the wrappers.  Both run, because ThreadSanitizer's hooks
+ * miss posix_memalign and its kin: a block seen by both is one entry of
+ * the table (a wrapper's section makes the hooks inside it step aside,
+ * and inserting a known address replaces it), so nothing counts twice.
+ * The runtime's own blocks reach the hooks too, but it allocates only
+ * for the report at exit, when the probes are held.
+ */
+HOOK static void san_malloc_hook(const volatile void *p, size_t n)
+{
+	if (!p || !enter())
+		return;
+	count_new(alone(), (void *)p, n, 0);
+	leave();
+}
+
+HOOK static void san_free_hook(const volatile void *p)
+{
+	size_t n;
+	bool solo;
+
+	if (!p || !enter())
+		return;
+	solo = alone();
+	if (take(solo, (uintptr_t)p, &n))
+		add(solo, -(int64_t)n);
+	leave();
+}
+
+typedef int (*install_hooks_fn)(void (*)(const volatile void *, size_t),
+				void (*)(const volatile void *));
+
+/*
+ * Use a sanitizer's allocation hooks when its runtime is the process's
+ * allocator: the module that defines malloc also defines the function
+ * that installs them (UBSan's runtime has that function but leaves malloc
+ * to libc, whose blocks would then go unseen).  0 when the hooks are in,
+ * -1 otherwise.
+ */
+static int start_sanitizer(void)
+{
+	void *def = dlsym(RTLD_DEFAULT, "malloc");
+	install_hooks_fn install = (install_hooks_fn)dlsym(RTLD_DEFAULT,
+		"__sanitizer_install_malloc_and_free_hooks");
+	Dl_info a, b;
+
+	if (!def || !install || !dladdr(def, &a) ||
+	    !dladdr((void *)install, &b) || a.dli_fbase != b.dli_fbase ||
+	    !install(san_malloc_hook, san_free_hook))
+		return -1;
+	sanitizer = true;
+	return 0;
+}
+
+/*
+ * Whether malloc is defined in the program itself (its own allocator, or
+ * one linked statically): the program's own calls to it are direct, with
+ * no GOT slot to wrap, so its blocks could not be counted.  The main
+ * program's link map is the one with an empty name.  An undefined symbol
+ * with a value (the canonical PLT entry of a non-PIE program that takes
+ * malloc's address) is not a definition.
+ */
+static bool malloc_in_program(void)
+{
+	void *def = dlsym(RTLD_DEFAULT, "malloc");
+	const ElfW(Sym) *sym = NULL;
+	struct link_map *lm = NULL;
+	Dl_info di;
+
+	return def &&
+	       dladdr1(def, &di, (void **)&sym, RTLD_DL_SYMENT) && sym &&
+	       sym->st_shndx != SHN_UNDEF &&
+	       dladdr1(def, &di, (void **)&lm, RTLD_DL_LINKMAP) && lm &&
+	       lm->l_name && !lm->l_name[0];
+}
+
 /*
  * Thread tracking first, so that the wrappers know from their first call
  * whether they may skip the locks.  Start fails when no module has a slot
@@ -520,21 +607,36 @@ static void fork_release(void)
  */
 int mp_heap_start(void)
 {
+	const char *why = "cannot hook the allocator";
 	int e = errno, rc = 0;
 
 	pthread_mutex_lock(&start_lock);
 	if (!started) {
 		mp_solo_start();
-		rc = pthread_atfork(fork_prepare, fork_release, fork_release) ||
-		     mp_got_install(hooks, NHOOK) <= 0 ? -1 : 0;
-		for (int h = H_MALLOC; h <= H_REALLOC; h++)
+		if (pthread_atfork(fork_prepare, fork_release, fork_release)) {
+			rc = -1;
+		} else if (start_sanitizer() == 0) {
+			mp_got_install(hooks, NHOOK);
+		} else if (malloc_in_program()) {
+			rc = -1;
+			why = "malloc is defined in the program itself, whose own calls to it cannot be wrapped";
+		} else if (mp_got_install(hooks, NHOOK) <= 0) {
+			rc = -1;
+		}
+		for (int h = H_MALLOC; h <= H_REALLOC && !rc && !sanitizer; h++)
 			if (!real[h])
 				rc = -1;
 		started = rc == 0;
 	}
+	refusal = started ? NULL : why;
 	pthread_mutex_unlock(&start_lock);
 	errno = e;
 	return rc;
+}
+
+const char *mp_heap_refusal(void)
+{
+	return refusal ? refusal : "cannot hook the allocator";
 }
 
 int64_t mp_heap_current(void)

@@ -20,9 +20,15 @@
 
 /*
  * Start tracking.  Idempotent and thread-safe.  Returns 0, or -1 when the
- * hooks could not be installed (nothing is changed then).
+ * hooks could not be installed or could not count every block (nothing
+ * is changed then).  Under a sanitizer's allocator (ASan, TSan, MSan,
+ * LSan) its own hooks count, since its interceptors allocate through no
+ * GOT slot.
  */
 int mp_heap_start(void);
+
+/* Why mp_heap_start() failed, for the note that says so. */
+const char *mp_heap_refusal(void);
 
 /* Bytes currently allocated through tracked calls since mp_heap_start(). */
 int64_t mp_heap_current(void);

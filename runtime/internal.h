@@ -13,7 +13,10 @@
  *               swappable method table;
  *   settings.c  MPROF_* environment variables, parsed by a pure function;
  *   init.c      lazy, thread-safe initialisation and the fork handlers;
- *   exit.c      the at-exit report and where it is written;
+ *   exit.c      the at-exit report and where it is written, the notes;
+ *   crash.c     the report from a fatal signal, after the program's own
+ *               handlers (crashenv.c, crashtable.c, crashjson.c: the report
+ *               code again, with no malloc and no stdio);
  *   jsonout.c   the profile as JSON at exit (MPROF_JSON), called by exit.c;
  *   funclog.c   FUNC records for `mprof run` (MPROF_DAT): the wrapped
  *               entry and exit probes __mprof_bind hands out instead.
@@ -64,6 +67,10 @@ uint64_t mp_probe_dropped(void);
 /* Probe tables refused for their ABI version: how many, and the last one. */
 uint32_t mp_probe_abi_mismatches(uint32_t *version);
 
+/* Charge the calling thread's open calls as if they returned now, and
+ * forget them: a forked child's report (exit() inside profiled calls). */
+void mp_probe_close_open(void);
+
 /* Fork child: drop the parent's counts of drops and mismatches. */
 void mp_probe_atfork_child(void);
 
@@ -98,6 +105,22 @@ struct mp_profile;
  * functions added, or -1 when memory ran out (what was added stays valid).
  */
 long mp_registry_collect(struct mp_profile *p);
+
+/* What mp_registry_collect() builds the profile with. */
+struct mp_row;
+struct mp_collect_env {
+	int (*add_func)(struct mp_profile *p, const char *file,
+			const char *dir, const char *name, int32_t first_line,
+			int32_t last_line, const struct mp_row *rows,
+			size_t nrows);
+	void *(*grow)(void *p, size_t n);	/* realloc */
+	void (*release)(void *p);		/* free */
+	int crashing;			/* from a fatal signal: lock only tried */
+};
+
+/* mp_registry_collect() with another allocator (crash.c: crashenv.h's). */
+long mp_registry_collect_with(struct mp_profile *p,
+			      const struct mp_collect_env *env);
 
 /* ---- backend.c ---------------------------------------------------------- */
 
@@ -239,7 +262,11 @@ int mp_settings_absolute(char *buf, size_t size, const char *name);
 /* Initialise the runtime once; every entry point calls it.  Thread-safe. */
 void mp_init(void);
 
-/* Print one line (a newline is added) on stderr with a single write(). */
+/*
+ * Print one line (a newline is added) on stderr with a single write():
+ * only for a bad MPROF_* setting, which is said on stderr wherever the
+ * report goes.  Everything else the runtime has to say is a note.
+ */
 void mp_init_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- exit.c ------------------------------------------------------------- */
@@ -256,8 +283,44 @@ void mp_exit_report(void);
 /* Fork child: label the child's report, give it its own %p file. */
 void mp_exit_atfork_child(pid_t parent);
 
+/*
+ * A diagnostic of the run (dropped events, a backend fallback...): one
+ * line, a newline is added, that goes with the report -- after the tables
+ * where MPROF_OUTPUT says, and into the JSON profile.  Kept in a static
+ * buffer, never allocated.  mp_note_line takes text as it is (safe in a
+ * signal handler); mp_notes gives the lines kept so far, mp_notes_pending
+ * those not yet printed (on stderr, as they came).
+ */
+void mp_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void mp_note_line(const char *text, size_t len);
+const char *mp_notes(size_t *len);
+const char *mp_notes_pending(size_t *len);
+
+/*
+ * Add the notes of the end of a run (dropped events, ABI mismatches...)
+ * and stop printing notes as they come: they now wait for the report.
+ * `crashing`: from a fatal signal, only what needs no allocation.
+ */
+void mp_exit_notes(int crashing);
+
+/* For the report from a fatal signal (crash.c): write buf where the report
+ * goes with system calls only; the child's parent (0 if none); the
+ * decimals. */
+void mp_exit_emit_raw(const char *buf, size_t len);
+pid_t mp_exit_parent(void);
+int mp_exit_precision(void);
+
 /* write() all of buf, again after EINTR; 0, or -1 on an error. */
 int mp_write_all(int fd, const char *buf, size_t len);
+
+/* ---- crash.c ------------------------------------------------------------ */
+
+/*
+ * Report a death by SIGSEGV, SIGBUS, SIGFPE, SIGILL or SIGABRT from the
+ * signal, after the program's own handler: install the handler and the
+ * sigaction()/signal() wrappers.  Called once, at initialisation.
+ */
+void mp_crash_setup(void);
 
 /* ---- jsonout.c ---------------------------------------------------------- */
 
@@ -278,6 +341,16 @@ void mp_jsonout_write(const struct mp_profile *p, pid_t parent);
 
 /* Fork child: use the child's own %p file, or write nothing. */
 void mp_jsonout_atfork_child(void);
+
+/*
+ * The two halves of mp_jsonout_write() that the report from a fatal
+ * signal shares, both free of allocation: the descriptor to write the
+ * document to (stdout, or the file opened and truncated), -1 when there
+ * is none; and the document's metadata.
+ */
+struct mp_json_meta;
+int mp_jsonout_open(void);
+void mp_jsonout_meta(struct mp_json_meta *m, pid_t parent);
 
 /* ---- funclog.c ---------------------------------------------------------- */
 

@@ -6,12 +6,13 @@
  * The value takes MPROF_OUTPUT's forms: a file name, where %p is the pid,
  * or "-" for stdout.  The name is made absolute when the runtime starts
  * (a chdir() in the program does not move it) and the file is truncated
- * then, so a program that crashes leaves an empty file, which readers
- * refuse, never the profile of an earlier run.  At exit the whole
- * document is formatted in memory and leaves in one write(), replacing
- * the file's contents.  It is written even when no profiled function ran
- * (an empty "functions" list): its presence says the program reached its
- * exit handlers.
+ * then, so a program that dies without a report (_exit, SIGKILL) leaves an
+ * empty file, which readers refuse, never the profile of an earlier run.
+ * At exit the whole document is formatted in memory and leaves in one
+ * write(), replacing the file's contents.  It is written even when no
+ * profiled function ran (an empty "functions" list): its presence says
+ * the program reached its exit handlers, or died of a fatal signal
+ * (crash.c writes it then, with "signal").
  *
  * Fork: one JSON document per file.  A forked child writes a profile of
  * its own only if the name has %p (then its file is its own, and carries
@@ -96,6 +97,25 @@ static void backend_name(char *buf, size_t size)
 		}
 }
 
+int mp_jsonout_open(void)
+{
+	if (mode == TO_STDOUT)
+		return STDOUT_FILENO;
+	if (mode == TO_FILE)
+		return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	return -1;
+}
+
+void mp_jsonout_meta(struct mp_json_meta *m, pid_t parent)
+{
+	mp_json_meta_init(m);
+	backend_name(m->backend, sizeof(m->backend));
+	m->precision = precision;
+	m->pid = (long)getpid();
+	m->parent = (long)parent;
+	m->notes = mp_notes(&m->notes_len);
+}
+
 void mp_jsonout_write(const struct mp_profile *p, pid_t parent)
 {
 	struct mp_json_meta m;
@@ -107,33 +127,26 @@ void mp_jsonout_write(const struct mp_profile *p, pid_t parent)
 
 	if (mode == OFF)
 		return;
-	mp_json_meta_init(&m);
-	backend_name(m.backend, sizeof(m.backend));
-	m.precision = precision;
-	m.pid = (long)getpid();
-	m.parent = (long)parent;
+	mp_jsonout_meta(&m, parent);
 	mem = open_memstream(&buf, &len);
 	if (!mem) {
-		mp_init_warn("mprof: out of memory: no JSON profile");
+		mp_note("mprof: out of memory: no JSON profile");
 		return;
 	}
 	rc = mp_json_write(mem, p, &m);
 	if (fclose(mem) || rc) {
-		mp_init_warn("mprof: out of memory: no JSON profile");
+		mp_note("mprof: out of memory: no JSON profile");
 		free(buf);
 		return;
 	}
-	if (mode == TO_STDOUT) {
+	if (mode == TO_STDOUT)
 		fflush(stdout);
-		rc = mp_write_all(STDOUT_FILENO, buf, len);
-	} else {
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-		rc = fd < 0 ? -1 : mp_write_all(fd, buf, len);
-		if (fd >= 0 && close(fd) && !rc)
-			rc = -1;
-	}
+	fd = mp_jsonout_open();
+	rc = fd < 0 ? -1 : mp_write_all(fd, buf, len);
+	if (fd > STDERR_FILENO && close(fd) && !rc)
+		rc = -1;
 	if (rc)
-		mp_init_warn("mprof: cannot write the JSON profile to '%s': %s",
-			     where, strerror(errno));
+		mp_note("mprof: cannot write the JSON profile to '%s': %s",
+			where, strerror(errno));
 	free(buf);
 }

@@ -565,6 +565,24 @@ static void thread_gone(void *p)
 	set_busy(BUSY_NONE);
 }
 
+/*
+ * A forked child's exit: the calls it is still in (exit() called in the
+ * line that holds the child's work, and that line's callers) are charged
+ * as if they returned now, as at thread exit.  The stack stays mapped.
+ */
+void mp_probe_close_open(void)
+{
+	struct stack *st = tls.stack;
+	int64_t m;
+
+	if (!st || !st->depth)
+		return;
+	m = mp_backend_read();
+	while (st->depth)
+		charge(&st->f[--st->depth], m);
+	retop(st);
+}
+
 void mp_probe_init(void)
 {
 	if (pthread_key_create(&stack_key, thread_gone) == 0)

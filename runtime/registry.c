@@ -280,7 +280,16 @@ void mp_registry_atfork_child(void)
 	pthread_mutex_unlock(&lock);
 }
 
-long mp_registry_collect(struct mp_profile *p)
+/*
+ * mp_registry_collect() with its allocator and profile builder as
+ * parameters, so that the report from a fatal signal (crash.c) can run it
+ * with crashenv.h's.  `crashing`: the lock may be held by the thread the
+ * signal stopped, so it is only tried; the walk then goes on without it
+ * (pushes are lock-free; only a relink by dlclose could be seen half
+ * done).
+ */
+long mp_registry_collect_with(struct mp_profile *p,
+			      const struct mp_collect_env *env)
 {
 	struct __mprof_func *f;
 	struct mp_row *rows = NULL, *r;
@@ -288,13 +297,19 @@ long mp_registry_collect(struct mp_profile *p)
 	uint64_t count;
 	uint32_t i;
 	long added = 0;
+	int locked = 1;
 
-	pthread_mutex_lock(&lock);
+	if (env->crashing)
+		locked = pthread_mutex_trylock(&lock) == 0;
+	else
+		pthread_mutex_lock(&lock);
 	for (f = __atomic_load_n(&head, __ATOMIC_ACQUIRE); f; f = next_of(f)) {
 		if (f->nsites > cap) {
-			r = realloc(rows, f->nsites * sizeof(*rows));
-			if (!r)
-				goto oom;
+			r = env->grow(rows, f->nsites * sizeof(*rows));
+			if (!r) {
+				added = -1;
+				break;
+			}
 			rows = r;
 			cap = f->nsites;
 		}
@@ -313,16 +328,26 @@ long mp_registry_collect(struct mp_profile *p)
 		}
 		if (!n)
 			continue;
-		if (mp_profile_add_func(p, f->file, f->dir, f->name,
-					f->first_line, f->last_line, rows, n))
-			goto oom;
+		if (env->add_func(p, f->file, f->dir, f->name, f->first_line,
+				  f->last_line, rows, n)) {
+			added = -1;
+			break;
+		}
 		added++;
 	}
-	pthread_mutex_unlock(&lock);
-	free(rows);
+	if (locked)
+		pthread_mutex_unlock(&lock);
+	env->release(rows);
 	return added;
-oom:
-	pthread_mutex_unlock(&lock);
-	free(rows);
-	return -1;
+}
+
+long mp_registry_collect(struct mp_profile *p)
+{
+	static const struct mp_collect_env env = {
+		.add_func = mp_profile_add_func,
+		.grow = realloc,
+		.release = free,
+	};
+
+	return mp_registry_collect_with(p, &env);
 }

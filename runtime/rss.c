@@ -40,6 +40,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <linux/perf_event.h>
 #include <pthread.h>
 #include <sched.h>
@@ -786,8 +787,23 @@ int64_t mp_rss_refresh(void)
 
 /* ---- start -------------------------------------------------------------- */
 
+/* dl_iterate_phdr callback: a module of valgrind's is loaded. */
+static int valgrind_module(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	(void)data;
+	return info->dlpi_name && strstr(info->dlpi_name, "/vgpreload_") != NULL;
+}
+
 /*
  * Whether free and realloc are glibc's, whose chunk headers we can read.
+ * An allocator put in through LD_PRELOAD or linked in (jemalloc, tcmalloc,
+ * a sanitizer's) has definitions of its own, which the comparison with
+ * libc's catches; valgrind's tools replace libc's malloc under the same
+ * addresses, so their preloaded modules are looked for too.  A replaced
+ * allocator's blocks have no glibc header: every free is then taken as
+ * one that may give memory back.
+ *
  * dlopen is called through dlsym: a static program links libc.a's dlopen
  * anyway, and any reference to it makes the linker warn (which fails
  * libtool's "-static works" check); there the lookup finds nothing and
@@ -803,7 +819,8 @@ static void find_allocator(void)
 	curbrk = libc ? dlsym(libc, "__curbrk") : NULL;
 	glibc_malloc = curbrk && next[W_FREE] == dlsym(libc, "free") &&
 		       next[W_REALLOC] == dlsym(libc, "realloc") &&
-		       next[W_REALLOCARRAY] == dlsym(libc, "reallocarray");
+		       next[W_REALLOCARRAY] == dlsym(libc, "reallocarray") &&
+		       !dl_iterate_phdr(valgrind_module, NULL);
 	if (libc)
 		dlclose(libc);
 }
@@ -879,8 +896,8 @@ void mp_rss_report(void)
 	if (!__atomic_load_n(&timed_many, __ATOMIC_RELAXED) ||
 	    __atomic_load_n(&mode, __ATOMIC_RELAXED) != MODE_TIMED)
 		return;
-	mp_init_warn("mprof: rss: no perf events (%s%s); lines are re-read after frees, slow lines and every %d us, so memory another thread faulted can show on a later line (MPROF_EXACT=1 reads RSS on every line)",
-		     strerror(e), e == EACCES || e == EPERM ?
-		     ", see kernel.perf_event_paranoid" : "",
-		     PERIOD_US);
+	mp_note("mprof: rss: no perf events (%s%s); lines are re-read after frees, slow lines and every %d us, so memory another thread faulted can show on a later line (MPROF_EXACT=1 reads RSS on every line)",
+		strerror(e), e == EACCES || e == EPERM ?
+		", see kernel.perf_event_paranoid" : "",
+		PERIOD_US);
 }

@@ -71,6 +71,16 @@ build() {
 		{ echo "cannot build $1"; exit 1; }
 }
 
+# build_prog NAME OUT [FLAGS...]: tests/cli/progs/NAME.c into $tmp/OUT,
+# from within progs/ so tables say "Filename: NAME.c" (-O1 -g, mprof.h
+# on the include path; FLAGS add -fplugin=..., -fsanitize=...).
+build_prog() {
+	local name=$1 out=$2
+	shift 2
+	(cd "$SRCDIR/tests/cli/progs" && ${CC:-cc} -O1 -g -I"$SRCDIR/include" "$@" "$name.c" -o "$tmp/$out") ||
+		{ echo "cannot build $name"; exit 1; }
+}
+
 finish() {
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]

@@ -67,6 +67,7 @@ static void run_fn(void)
 
 static char dir[] = "/tmp/mprof-test-exit-XXXXXX";
 static char report[PATH_MAX];		/* dir/report.txt */
+static char errpath[PATH_MAX];		/* dir/err.txt */
 
 static int make_dir(void **state)
 {
@@ -74,6 +75,7 @@ static int make_dir(void **state)
 	if (!mkdtemp(dir))
 		return -1;
 	snprintf(report, sizeof(report), "%s/report.txt", dir);
+	snprintf(errpath, sizeof(errpath), "%s/err.txt", dir);
 	return 0;
 }
 
@@ -462,6 +464,128 @@ static void test_default_stderr(void **state)
 		"   301    3.000 MiB    2.000 MiB           1"), 1);
 }
 
+/* Notes made at start and at exit, a bad setting, the report in a file. */
+static int notes_to_file(void)
+{
+	if (redirect(STDERR_FILENO, errpath) < 0)
+		return 1;
+	setenv("MPROF_OUTPUT", report, 1);
+	setenv("MPROF_PRECISION", "x", 1);
+	mp_note("mprof: a note made before the runtime started");
+	run_fn();
+	mp_note("mprof: a note made while the program ran");
+	return 0;
+}
+
+/* With MPROF_OUTPUT set, the runtime's notes follow the tables in the
+ * report file, in the order they were made; stderr has only the line
+ * about the bad setting. */
+static void test_notes_go_with_report(void **state)
+{
+	const char *text;
+
+	(void)state;
+	assert_int_equal(in_child(notes_to_file), 0);
+	text = slurp(errpath);
+	assert_non_null(text);
+	assert_true(starts_with(text, "mprof: MPROF_PRECISION: "));
+	assert_int_equal(occurrences(text, "\n"), 1);
+	text = slurp(report);
+	assert_non_null(text);
+	assert_true(starts_with(text, "Filename: /dev/null\n"));
+	assert_non_null(strstr(text, ROW_1));
+	assert_non_null(strstr(text, "\n\n\n"
+		"mprof: a note made before the runtime started\n"
+		"mprof: a note made while the program ran\n"));
+	assert_int_equal(text[strlen(text) - 2], 'n');
+}
+
+static int notes_to_stderr(void)
+{
+	char json[PATH_MAX];
+
+	snprintf(json, sizeof(json), "%s/p.json", dir);
+	setenv("MPROF_JSON", json, 1);
+	unsetenv("MPROF_OUTPUT");
+	if (redirect(STDERR_FILENO, report) < 0)
+		return 1;
+	mp_note("mprof: a note made before the runtime started");
+	run_fn();
+	mp_note("mprof: a note made while the program ran");
+	return 0;
+}
+
+/* With the report on stderr, a note is printed when it is made, once;
+ * the JSON profile lists them all. */
+static void test_notes_on_stderr(void **state)
+{
+	char json[PATH_MAX];
+	const char *text;
+
+	(void)state;
+	assert_int_equal(in_child(notes_to_stderr), 0);
+	text = slurp(report);
+	assert_non_null(text);
+	assert_true(starts_with(text,
+		"mprof: a note made before the runtime started\n"
+		"mprof: a note made while the program ran\n"
+		"Filename: /dev/null\n"));
+	assert_int_equal(occurrences(text, "mprof: a note"), 2);
+	snprintf(json, sizeof(json), "%s/p.json", dir);
+	text = slurp(json);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "  \"notes\": [\n"
+		"    \"mprof: a note made before the runtime started\",\n"
+		"    \"mprof: a note made while the program ran\"\n  ],\n"));
+}
+
+static int drop_events(void)
+{
+	if (redirect(STDERR_FILENO, errpath) < 0)
+		return 1;
+	setenv("MPROF_OUTPUT", report, 1);
+	run_fn();
+	__mprof_line(&fn_s[1]);		/* no entry seen: dropped */
+	__mprof_line(&fn_s[1]);
+	return 0;
+}
+
+/* The count of dropped events ends the report file; stderr stays empty. */
+static void test_dropped_note_in_report(void **state)
+{
+	const char *text;
+
+	(void)state;
+	assert_int_equal(in_child(drop_events), 0);
+	text = slurp(errpath);
+	assert_non_null(text);
+	assert_string_equal(text, "");
+	text = slurp(report);
+	assert_non_null(text);
+	assert_non_null(strstr(text, ROW_1));
+	assert_non_null(strstr(text, "\n\n\nmprof: 2 probe events dropped ("));
+}
+
+static int note_only(void)
+{
+	setenv("MPROF_OUTPUT", report, 1);
+	mp_init();
+	mp_note("mprof: nothing ran, but this was said");
+	return 0;
+}
+
+/* No table, yet a note: the report file holds the note. */
+static void test_note_without_tables(void **state)
+{
+	const char *text;
+
+	(void)state;
+	assert_int_equal(in_child(note_only), 0);
+	text = slurp(report);
+	assert_non_null(text);
+	assert_string_equal(text, "mprof: nothing ran, but this was said\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -475,6 +599,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_relative_output, empty_dir),
 		cmocka_unit_test_teardown(test_output_stdout, empty_dir),
 		cmocka_unit_test_teardown(test_default_stderr, empty_dir),
+		cmocka_unit_test_teardown(test_notes_go_with_report, empty_dir),
+		cmocka_unit_test_teardown(test_notes_on_stderr, empty_dir),
+		cmocka_unit_test_teardown(test_note_without_tables, empty_dir),
+		cmocka_unit_test_teardown(test_dropped_note_in_report, empty_dir),
 	};
 
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);
