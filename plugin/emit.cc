@@ -7,14 +7,17 @@
  *     static struct __mprof_func  __mprof_func.N;
  *     static struct __mprof_site  __mprof_sites.N[nsites];   [0] = signature
  *
- * and probe calls enter(&sites[0]) on the entry edge, line(&sites[i]) where
- * lines.cc says, exit(&sites[0]) before every return.
+ * and probe calls enter(&sites[0], cfa) on the entry edge,
+ * line(&sites[i], cfa) where lines.cc says, exit(&sites[0], cfa) before
+ * every return, where cfa is __builtin_dwarf_cfa() evaluated right before
+ * the call, in the instrumented function (see runtime/mprof_abi.h).
  *
  * Once per unit, at its first instrumented function:
  *
  *     static struct __mprof_probes __mprof_tab = { V, 0, noop, noop, noop };
- *     static void __mprof_noop(site *) {}
- *     static void __mprof_enter_thunk(site *s) { __mprof_tab.enter(s); }
+ *     static void __mprof_noop(site *, void *) {}
+ *     static void __mprof_enter_thunk(site *s, void *cfa)
+ *         { __mprof_tab.enter(s, cfa); }
  *     ... line and exit likewise
  *     static void ctor(void)   -- priority 100, before any user constructor
  *     {
@@ -27,8 +30,9 @@
  * `noipa`: leaf because the runtime never calls back into the program (so
  * a probe needs no abnormal edge in a function that calls setjmp, and the
  * optimiser keeps its knowledge of the unit's statics across it), noipa so
- * every probe of a function runs at the same stack depth (the runtime
- * compares stack addresses to resynchronise after longjmp).
+ * a probe stays one short call (the table's load is not copied into every
+ * line).  The runtime tells activations apart by the `cfa` argument, never
+ * by where its probes run, so the depth of a probe call does not matter.
  *
  * The runtime library is looked up by path at run time, so
  * `gcc -fplugin=mprof.so x.c` needs no -lmprof; dlsym(RTLD_DEFAULT) first
@@ -45,10 +49,15 @@
  */
 #include "plugin.h"
 
+#include <stddef.h>
+
 #include <map>
 #include <string>
 
-#define MPROF_ABI_VERSION 1	/* runtime/mprof_abi.h */
+extern "C" {
+#include "mprof_abi.h"		/* runtime/: the version and the layouts */
+}
+
 #define RTLD_NOW_GLOBAL 0x102	/* RTLD_NOW | RTLD_GLOBAL (glibc) */
 
 enum probe_kind { PROBE_ENTER, PROBE_LINE, PROBE_EXIT, NPROBES };
@@ -127,53 +136,148 @@ const_char_ptr_type(void)
 						       TYPE_QUAL_CONST));
 }
 
+/* void probe(struct __mprof_site *, void *cfa) */
+static tree
+probe_fn_type(void)
+{
+	return build_function_type_list(void_type_node,
+					build_pointer_type(site_type),
+					ptr_type_node, NULL_TREE);
+}
+
 static tree
 probe_fn_ptr_type(void)
 {
-	tree fnt = build_function_type_list(void_type_node,
-					    build_pointer_type(site_type),
-					    NULL_TREE);
-	return build_pointer_type(fnt);
+	return build_pointer_type(probe_fn_type());
+}
+
+/*
+ * The ABI's structs, field by field, as tables taken from
+ * runtime/mprof_abi.h: the name, what the plugin makes of the field, and
+ * the C compiler's offset and size of it.  layout_is() recomputes the
+ * layout from the kinds alone (natural alignment, as GCC lays out the
+ * plugin's record types) and a static_assert compares it with the C
+ * structs, so a field added, removed, moved or resized in the header
+ * without the tables stops the plugin's build.
+ */
+enum field_kind { K_U32, K_I32, K_U64, K_I64, K_PTR, K_CSTR, K_SITE_PTR,
+		  K_FUNC_PTR, K_PROBE };
+
+struct abi_field {
+	const char *name;
+	field_kind kind;
+	size_t offset, size;
+};
+
+#define ABI_FIELD(type, name, kind)					\
+	{ #name, kind, offsetof(struct type, name),			\
+	  sizeof(((struct type *)0)->name) }
+
+static constexpr abi_field site_fields[] = {
+	ABI_FIELD(__mprof_site, func, K_FUNC_PTR),
+	ABI_FIELD(__mprof_site, line, K_I32),
+	ABI_FIELD(__mprof_site, reserved, K_U32),
+	ABI_FIELD(__mprof_site, count, K_U64),
+	ABI_FIELD(__mprof_site, incr, K_I64),
+	ABI_FIELD(__mprof_site, peak, K_I64),
+};
+
+static constexpr abi_field func_fields[] = {
+	ABI_FIELD(__mprof_func, version, K_U32),
+	ABI_FIELD(__mprof_func, nsites, K_U32),
+	ABI_FIELD(__mprof_func, file, K_CSTR),
+	ABI_FIELD(__mprof_func, dir, K_CSTR),
+	ABI_FIELD(__mprof_func, name, K_CSTR),
+	ABI_FIELD(__mprof_func, first_line, K_I32),
+	ABI_FIELD(__mprof_func, last_line, K_I32),
+	ABI_FIELD(__mprof_func, sites, K_SITE_PTR),
+	ABI_FIELD(__mprof_func, dso, K_PTR),
+	ABI_FIELD(__mprof_func, next, K_FUNC_PTR),
+	ABI_FIELD(__mprof_func, registered, K_U32),
+	ABI_FIELD(__mprof_func, reserved, K_U32),
+};
+
+static constexpr abi_field probes_fields[] = {
+	ABI_FIELD(__mprof_probes, version, K_U32),
+	ABI_FIELD(__mprof_probes, reserved, K_U32),
+	ABI_FIELD(__mprof_probes, enter, K_PROBE),
+	ABI_FIELD(__mprof_probes, line, K_PROBE),
+	ABI_FIELD(__mprof_probes, exit, K_PROBE),
+};
+
+static constexpr size_t
+kind_size(field_kind k)
+{
+	return k == K_U32 || k == K_I32 ? 4 : 8;
+}
+
+template <size_t N>
+static constexpr bool
+layout_is(const abi_field (&f)[N], size_t struct_size)
+{
+	size_t off = 0;
+	for (size_t i = 0; i < N; i++) {
+		size_t sz = kind_size(f[i].kind);
+		off = (off + sz - 1) / sz * sz;
+		if (f[i].offset != off || f[i].size != sz)
+			return false;
+		off += sz;
+	}
+	return struct_size == (off + 7) / 8 * 8;
+}
+
+static_assert(layout_is(site_fields, sizeof(struct __mprof_site)),
+	      "plugin/emit.cc site_fields differ from runtime/mprof_abi.h");
+static_assert(layout_is(func_fields, sizeof(struct __mprof_func)),
+	      "plugin/emit.cc func_fields differ from runtime/mprof_abi.h");
+static_assert(layout_is(probes_fields, sizeof(struct __mprof_probes)),
+	      "plugin/emit.cc probes_fields differ from runtime/mprof_abi.h");
+static_assert(sizeof(probe_field) / sizeof(probe_field[0]) == 3,
+	      "one probe per kind");
+
+static tree
+kind_type(field_kind k)
+{
+	switch (k) {
+	case K_U32: return unsigned_type_node;
+	case K_I32: return integer_type_node;
+	case K_U64: return uint64_type_node;
+	case K_I64: return long_integer_type_node;
+	case K_PTR: return ptr_type_node;
+	case K_CSTR: return const_char_ptr_type();
+	case K_SITE_PTR: return build_pointer_type(site_type);
+	case K_FUNC_PTR: return build_pointer_type(func_type);
+	case K_PROBE: return probe_fn_ptr_type();
+	}
+	gcc_unreachable();
+}
+
+/* Lay out `type` from its table; the target must agree with the host the
+   plugin was built on (it is the same machine: the plugin is native). */
+template <size_t N>
+static void
+finish_abi_struct(tree type, const char *name, const abi_field (&fields)[N])
+{
+	tree f = NULL_TREE;
+	for (const abi_field &a : fields)
+		f = add_field(f, a.name, kind_type(a.kind));
+	finish_builtin_struct(type, name, f, NULL_TREE);
+	for (const abi_field &a : fields) {
+		tree fd = field(type, a.name);
+		gcc_assert(int_byte_position(fd) == (HOST_WIDE_INT)a.offset &&
+			   tree_to_uhwi(DECL_SIZE_UNIT(fd)) == a.size);
+	}
 }
 
 static void
 build_types(void)
 {
-	tree cstr = const_char_ptr_type();
 	site_type = lang_hooks.types.make_type(RECORD_TYPE);
 	func_type = lang_hooks.types.make_type(RECORD_TYPE);
 	probes_type = lang_hooks.types.make_type(RECORD_TYPE);
-
-	tree f = NULL_TREE;
-	f = add_field(f, "func", build_pointer_type(func_type));
-	f = add_field(f, "line", integer_type_node);
-	f = add_field(f, "reserved", unsigned_type_node);
-	f = add_field(f, "count", uint64_type_node);
-	f = add_field(f, "incr", long_integer_type_node);
-	f = add_field(f, "peak", long_integer_type_node);
-	finish_builtin_struct(site_type, "__mprof_site", f, NULL_TREE);
-
-	f = NULL_TREE;
-	f = add_field(f, "version", unsigned_type_node);
-	f = add_field(f, "nsites", unsigned_type_node);
-	f = add_field(f, "file", cstr);
-	f = add_field(f, "dir", cstr);
-	f = add_field(f, "name", cstr);
-	f = add_field(f, "first_line", integer_type_node);
-	f = add_field(f, "last_line", integer_type_node);
-	f = add_field(f, "sites", build_pointer_type(site_type));
-	f = add_field(f, "dso", ptr_type_node);
-	f = add_field(f, "next", build_pointer_type(func_type));
-	f = add_field(f, "registered", unsigned_type_node);
-	f = add_field(f, "reserved", unsigned_type_node);
-	finish_builtin_struct(func_type, "__mprof_func", f, NULL_TREE);
-
-	f = NULL_TREE;
-	f = add_field(f, "version", unsigned_type_node);
-	f = add_field(f, "reserved", unsigned_type_node);
-	for (const char *name : probe_field)
-		f = add_field(f, name, probe_fn_ptr_type());
-	finish_builtin_struct(probes_type, "__mprof_probes", f, NULL_TREE);
+	finish_abi_struct(site_type, "__mprof_site", site_fields);
+	finish_abi_struct(func_type, "__mprof_func", func_fields);
+	finish_abi_struct(probes_type, "__mprof_probes", probes_fields);
 }
 
 static tree
@@ -199,7 +303,8 @@ string_ptr(const char *s)
 
 /*
  * Make a static function of type `fntype` whose GENERIC body `build_body`
- * returns (it receives the function's parameter, if any).  Like
+ * returns (it receives the function's first parameter, if any, chained to
+ * the others).  Like
  * cgraph_build_static_cdtor_1, but callable from inside a pass: the new
  * function's struct is pushed and popped, so the function being
  * instrumented stays current.  finish_function() completes it, after the
@@ -218,17 +323,25 @@ make_function(const char *name, tree fntype, tree (*build_body)(tree parm),
 	DECL_CONTEXT(res) = decl;
 	DECL_RESULT(decl) = res;
 
-	tree parm = NULL_TREE;
-	tree args = TYPE_ARG_TYPES(fntype);
-	if (args && TREE_VALUE(args) != void_type_node) {
-		parm = build_decl(BUILTINS_LOCATION, PARM_DECL,
-				  get_identifier("site"), TREE_VALUE(args));
+	/* The probes' parameters: site, cfa. */
+	static const char *const parm_names[] = { "site", "cfa" };
+	tree *link = &DECL_ARGUMENTS(decl);
+	unsigned i = 0;
+	for (tree args = TYPE_ARG_TYPES(fntype);
+	     args && TREE_VALUE(args) != void_type_node;
+	     args = TREE_CHAIN(args), i++) {
+		gcc_assert(i < ARRAY_SIZE(parm_names));
+		tree parm = build_decl(BUILTINS_LOCATION, PARM_DECL,
+				       get_identifier(parm_names[i]),
+				       TREE_VALUE(args));
 		DECL_ARG_TYPE(parm) = TREE_VALUE(args);
 		DECL_CONTEXT(parm) = decl;
 		DECL_ARTIFICIAL(parm) = 1;
 		TREE_USED(parm) = 1;
-		DECL_ARGUMENTS(decl) = parm;
+		*link = parm;
+		link = &DECL_CHAIN(parm);
 	}
+	tree parm = DECL_ARGUMENTS(decl);
 
 	TREE_STATIC(decl) = 1;
 	TREE_PUBLIC(decl) = 0;
@@ -275,7 +388,7 @@ thunk_body(tree parm)
 	tree slot = build3(COMPONENT_REF, probe_fn_ptr_type(), tab_var,
 			   field(probes_type, probe_field[thunk_kind]),
 			   NULL_TREE);
-	return build_call_nary(void_type_node, slot, 1, parm);
+	return build_call_nary(void_type_node, slot, 2, parm, DECL_CHAIN(parm));
 }
 
 /* A public variable of the module that no other module sees: declared
@@ -453,9 +566,7 @@ emit_unit(void)
 {
 	build_types();
 
-	tree probe_fnt = build_function_type_list(void_type_node,
-						  build_pointer_type(site_type),
-						  NULL_TREE);
+	tree probe_fnt = probe_fn_type();
 	noop_fn = build_function("__mprof_noop", probe_fnt, empty_body,
 				 NULL_TREE);
 
@@ -500,13 +611,32 @@ emit_unit(void)
 	DECL_WEAK(dso_handle) = 1;
 }
 
+/* The current function's temporary for the CFA (one per function). */
+static tree cfa_var;
+
+/*
+ * `cfa = __builtin_dwarf_cfa(); thunk(site, cfa);`.  The builtin expands
+ * to the function's virtual CFA register, which register elimination turns
+ * into an exact offset from the stack or frame pointer at each use, so
+ * every probe of an activation passes the same address whatever the
+ * compiler pushed or popped before it.  It neither reads nor writes memory
+ * (GCC's fnspec for it is ".c") and inlined, it yields the CFA of the
+ * function it lands in.
+ */
 static gimple_seq
 probe_call(enum probe_kind k, tree site_addr, location_t loc)
 {
-	gcall *c = gimple_build_call(thunks[k], 1, site_addr);
+	gimple_seq seq = NULL;
+	gcall *get = gimple_build_call(builtin_decl_explicit(BUILT_IN_DWARF_CFA),
+				       0);
+	gimple_call_set_lhs(get, cfa_var);
+	gimple_set_location(get, loc);
+	gimple_seq_add_stmt(&seq, get);
+	gcall *c = gimple_build_call(thunks[k], 2, site_addr, cfa_var);
 	gimple_set_location(c, loc);
 	gimple_call_set_nothrow(c, true);
-	return c;
+	gimple_seq_add_stmt(&seq, c);
+	return seq;
 }
 
 static tree
@@ -604,9 +734,10 @@ mp_emit_instrument(function *fn, const char *name, mp_lines *lines)
 		return on_edge[it->second].second;
 	};
 	edge entry = single_succ_edge(ENTRY_BLOCK_PTR_FOR_FN(fn));
-	gimple_seq_add_stmt(&edge_seq(entry),
-			    probe_call(PROBE_ENTER, site_addr(sites, 0),
-				       lines->body_loc));
+	cfa_var = create_tmp_var(ptr_type_node, "mprof_cfa");
+	gimple_seq_add_seq(&edge_seq(entry),
+			   probe_call(PROBE_ENTER, site_addr(sites, 0),
+				      lines->body_loc));
 
 	for (const mp_line_probe &p : lines->probes) {
 		gimple_seq call = probe_call(PROBE_LINE,

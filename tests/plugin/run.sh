@@ -14,6 +14,10 @@
 #              one runtime, one report with all their functions
 # nolink       `gcc -g -fplugin=mprof.so basic.c` and nothing else gives a
 #              program that prints its table on stderr
+# frames       tests/plugin/frames/*.c, whose stack pointer moves inside an
+#              activation, built at -O0..-O3 and -Os with each flag that
+#              changes how GCC addresses a frame: output as plain, no
+#              dropped event, and one table for all the builds of a file
 # repro        every tests/plugin/repro/*.c whose header says `Expect: same`
 #              prints and exits the same plain and with -all, at -O0 and -O2
 set -euo pipefail
@@ -119,6 +123,43 @@ nolink)
 	grep -q '^Line #    Mem usage    Increment  Occurrences   Line Contents$' "$tmp/err" ||
 		fail "no table header"
 	echo "ok: nolink"
+	;;
+frames)
+	cd "$src/tests/plugin/frames"
+	n=0
+	for f in late_pop.c:-fplugin-arg-mprof-all \
+		 late_pop.c:-fplugin-arg-mprof-functions=upd \
+		 stack_moves.c:-fplugin-arg-mprof-all; do
+		sel=${f#*:} f=${f%%:*}
+		$cc -O2 -w "$f" -o "$tmp/plain"
+		"$tmp/plain" >"$tmp/plain.out"
+		first=
+		for fl in "" -maccumulate-outgoing-args -mno-accumulate-outgoing-args \
+			  -fno-omit-frame-pointer -mstackrealign -fsplit-stack; do
+			for o in -O0 -O1 -O2 -O3 -Os; do
+				what="$f $sel $o $fl"
+				# shellcheck disable=SC2086
+				$cc $o $fl -w -fplugin="$plugin" "$sel" "$f" \
+					-o "$tmp/prof" || fail "compile $what"
+				MPROF_BACKEND=heap MPROF_OUTPUT="$tmp/table" \
+					"$tmp/prof" >"$tmp/prof.out" ||
+					fail "$what: exit status"
+				cmp -s "$tmp/plain.out" "$tmp/prof.out" ||
+					fail "$what: output differs"
+				if grep '^mprof:' "$tmp/table"; then
+					fail "$what: the runtime complained"
+				fi
+				if [ -z "$first" ]; then
+					first=$what
+					cp "$tmp/table" "$tmp/first"
+				fi
+				diff -u "$tmp/first" "$tmp/table" ||
+					fail "$what: table differs from $first"
+				n=$((n + 1))
+			done
+		done
+	done
+	echo "ok: $n builds, no dropped event"
 	;;
 repro)
 	cd "$src/tests/plugin/repro"
