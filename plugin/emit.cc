@@ -26,6 +26,8 @@
  *         line on stderr saying why there is no report   -- see ctor_body
  *     }
  *
+ * Probes start as placeholders that cost the optimiser nothing and become
+ * the calls after its last warning pass (see "Placeholders" below).
  * Probes are direct calls to the thunks, which carry `leaf`, `nothrow` and
  * `noipa`: leaf because the runtime never calls back into the program (so
  * a probe needs no abnormal edge in a function that calls setjmp, and the
@@ -65,7 +67,7 @@ static const char *const probe_field[NPROBES] = { "enter", "line", "exit" };
 
 /* Trees cached across functions; GC roots (see mp_emit_register_roots). */
 static tree site_type, func_type, probes_type;
-static tree tab_var, noop_fn, dso_handle;
+static tree tab_var, noop_fn, dso_handle, keep_var;
 static tree thunks[NPROBES];
 
 static std::string runtime_path;
@@ -85,6 +87,7 @@ static const struct ggc_root_tab emit_roots[] = {
 	{ &tab_var, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
 	{ &noop_fn, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
 	{ &dso_handle, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
+	{ &keep_var, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
 	{ &thunks[0], NPROBES, sizeof(tree), gt_ggc_mx_tree_node,
 	  gt_pch_nx_tree_node },
 	LAST_GGC_ROOT_TAB
@@ -609,6 +612,18 @@ emit_unit(void)
 
 	dso_handle = hidden_var("__dso_handle", ptr_type_node, true);
 	DECL_WEAK(dso_handle) = 1;
+
+	/* The placeholders' volatile operand: a one-byte record. */
+	tree keep_type = lang_hooks.types.make_type(RECORD_TYPE);
+	finish_builtin_struct(keep_type, "__mprof_keep",
+			      add_field(NULL_TREE, "c", char_type_node),
+			      NULL_TREE);
+	keep_var = static_var("__mprof_keep",
+			      build_qualified_type(keep_type,
+						   TYPE_QUAL_VOLATILE));
+	TREE_THIS_VOLATILE(keep_var) = 1;
+	TREE_SIDE_EFFECTS(keep_var) = 1;
+	varpool_node::finalize_decl(keep_var);
 }
 
 /* The current function's temporary for the CFA (one per function). */
@@ -621,22 +636,127 @@ static tree cfa_var;
  * every probe of an activation passes the same address whatever the
  * compiler pushed or popped before it.  It neither reads nor writes memory
  * (GCC's fnspec for it is ".c") and inlined, it yields the CFA of the
- * function it lands in.
+ * function it lands in.  `cfa` is a variable before SSA, an SSA name
+ * after.
  */
 static gimple_seq
-probe_call(enum probe_kind k, tree site_addr, location_t loc)
+real_probe(tree thunk, tree site_addr, location_t loc, tree cfa)
 {
 	gimple_seq seq = NULL;
 	gcall *get = gimple_build_call(builtin_decl_explicit(BUILT_IN_DWARF_CFA),
 				       0);
-	gimple_call_set_lhs(get, cfa_var);
+	gimple_call_set_lhs(get, cfa);
 	gimple_set_location(get, loc);
 	gimple_seq_add_stmt(&seq, get);
-	gcall *c = gimple_build_call(thunks[k], 2, site_addr, cfa_var);
+	gcall *c = gimple_build_call(thunk, 2, site_addr, cfa);
 	gimple_set_location(c, loc);
 	gimple_call_set_nothrow(c, true);
 	gimple_seq_add_stmt(&seq, c);
 	return seq;
+}
+
+/*
+ * Placeholders.  A probe call is an opaque call to the optimiser: it costs
+ * inline-size units (so `inline` functions look bigger, GCC inlines
+ * differently and -Winline says so) and clobbers all escaped memory (so
+ * the realloc-then-NULL-test pattern -Wuse-after-free knows is lost).  So
+ * the pass after "cfg" puts in a placeholder instead,
+ *
+ *     .NOP (&__mprof_<kind>_thunk, &sites[i], __mprof_keep);
+ *
+ * an internal call, which estimate_num_insns costs 0.  IFN_NOP is
+ * ECF_CONST: to the optimiser and the warning passes the placeholder
+ * writes no memory, so it hides nothing (-Wuse-after-free, whose pattern
+ * a clobber between realloc and the NULL test broke, and
+ * -Wdangling-pointer, whose backward walk stops at any call that is not
+ * const or pure).  Its third argument, a read of a volatile static (one
+ * byte, never written), gives it a side effect: no pass deletes it,
+ * merges it with another or moves it out of its place.  GCC itself only
+ * makes an IFN_NOP when LTO streams in an internal function the compiler
+ * lacks, never with these arguments; it expands to nothing.  The thunk's
+ * address, an operand of the placeholder, keeps the thunk alive as long as
+ * a placeholder calls it.  mp_emit_lower(), a pass right after the last
+ * warning pass ("optimized", just before expansion), replaces each one
+ * with the real probe call: inlining decisions and warnings see the plain
+ * program.
+ *
+ * Not with -flto: the link would have to load the plugin too, and one that
+ * does not would drop the placeholders silently.  Units compiled to LTO IR
+ * get the calls right away.
+ */
+#define PLACEHOLDER_IFN IFN_NOP
+
+static bool
+use_placeholders(void)
+{
+	return !flag_generate_lto && !flag_generate_offload;
+}
+
+static gimple_seq
+probe_call(enum probe_kind k, tree site_addr, location_t loc)
+{
+	if (!use_placeholders())
+		return real_probe(thunks[k], site_addr, loc, cfa_var);
+	TREE_ADDRESSABLE(thunks[k]) = 1;
+	gcall *c = gimple_build_call_internal(PLACEHOLDER_IFN, 3,
+					      build_fold_addr_expr(thunks[k]),
+					      site_addr, keep_var);
+	gimple_set_location(c, loc);
+	gimple_call_set_nothrow(c, true);
+	return c;
+}
+
+/* The thunk a placeholder stands for, or NULL if `g` is none. */
+static tree
+placeholder_thunk(gimple *g)
+{
+	if (!is_gimple_call(g) ||
+	    !gimple_call_internal_p(g, PLACEHOLDER_IFN) ||
+	    gimple_call_num_args(g) != 3 || gimple_call_lhs(g))
+		return NULL_TREE;
+	tree a = gimple_call_arg(g, 0);
+	if (TREE_CODE(a) != ADDR_EXPR ||
+	    TREE_CODE(TREE_OPERAND(a, 0)) != FUNCTION_DECL ||
+	    !mp_emit_is_own(TREE_OPERAND(a, 0)))
+		return NULL_TREE;
+	return TREE_OPERAND(a, 0);
+}
+
+/* Replace every placeholder of `fn` with its probe call; the TODO flags
+   the pass returns. */
+unsigned
+mp_emit_lower(function *fn)
+{
+	bool changed = false;
+	basic_block bb;
+	FOR_EACH_BB_FN(bb, fn)
+		for (gimple_stmt_iterator gsi = gsi_start_bb(bb);
+		     !gsi_end_p(gsi);) {
+			gimple *g = gsi_stmt(gsi);
+			tree thunk = placeholder_thunk(g);
+			if (!thunk) {
+				gsi_next(&gsi);
+				continue;
+			}
+			tree cfa = gimple_in_ssa_p(fn) ?
+				   make_ssa_name(ptr_type_node) :
+				   create_tmp_var(ptr_type_node, "mprof_cfa");
+			gsi_insert_seq_before(&gsi,
+					      real_probe(thunk,
+							 gimple_call_arg(g, 1),
+							 gimple_location(g),
+							 cfa),
+					      GSI_SAME_STMT);
+			gsi_remove(&gsi, true);
+			changed = true;
+		}
+	if (!changed)
+		return 0;
+	cgraph_edge::rebuild_edges();
+	if (!gimple_in_ssa_p(fn))
+		return 0;
+	mark_virtual_operands_for_renaming(fn);
+	return TODO_update_ssa_only_virtuals;
 }
 
 static tree
@@ -734,7 +854,8 @@ mp_emit_instrument(function *fn, const char *name, mp_lines *lines)
 		return on_edge[it->second].second;
 	};
 	edge entry = single_succ_edge(ENTRY_BLOCK_PTR_FOR_FN(fn));
-	cfa_var = create_tmp_var(ptr_type_node, "mprof_cfa");
+	cfa_var = use_placeholders() ? NULL_TREE :
+		  create_tmp_var(ptr_type_node, "mprof_cfa");
 	gimple_seq_add_seq(&edge_seq(entry),
 			   probe_call(PROBE_ENTER, site_addr(sites, 0),
 				      lines->body_loc));

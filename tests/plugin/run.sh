@@ -18,6 +18,9 @@
 #              activation, built at -O0..-O3 and -Os with each flag that
 #              changes how GCC addresses a frame: output as plain, no
 #              dropped event, and one table for all the builds of a file
+# warnings     tests/plugin/warnings/*.c, compiled with -Wall -Wextra
+#              -Winline at -O0..-O3 and -Os: the instrumented build gives
+#              the plain build's warnings (file, line, option)
 # repro        every tests/plugin/repro/*.c whose header says `Expect: same`
 #              prints and exits the same plain and with -all, at -O0 and -O2
 set -euo pipefail
@@ -160,6 +163,29 @@ frames)
 		done
 	done
 	echo "ok: $n builds, no dropped event"
+	;;
+warnings)
+	cd "$src/tests/plugin/warnings"
+	# file:line -Woption of each warning, sorted
+	warnset() {
+		sed -nE 's/^([^:]+:[0-9]+):[0-9]+: warning: .*\[(-W[^]]+)\]$/\1 \2/p' |
+			sort -u
+	}
+	n=0
+	for f in *.c; do
+		for o in -O0 -O1 -O2 -O3 -Os; do
+			w="-Wall -Wextra -Winline"
+			# shellcheck disable=SC2086
+			$cc $o $w -c "$f" -o "$tmp/p.o" 2>&1 | warnset >"$tmp/plain.w"
+			# shellcheck disable=SC2086
+			$cc $o $w -c -fplugin="$plugin" -fplugin-arg-mprof-all \
+				"$f" -o "$tmp/i.o" 2>&1 | warnset >"$tmp/prof.w"
+			diff -u "$tmp/plain.w" "$tmp/prof.w" ||
+				fail "$f $o: warnings differ (- plain, + instrumented)"
+			n=$((n + 1))
+		done
+	done
+	echo "ok: $n builds warn as plain"
 	;;
 repro)
 	cd "$src/tests/plugin/repro"
