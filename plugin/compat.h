@@ -39,6 +39,9 @@
 #include "intl.h"
 #include "target.h"
 #include "ggc.h"
+#include "internal-fn.h"
+#include "ssa.h"
+#include "tree-into-ssa.h"
 
 #if GCCPLUGIN_VERSION_MAJOR < 12
 #  error "mprof's plugin is written for GCC 12"

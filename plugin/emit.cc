@@ -7,14 +7,17 @@
  *     static struct __mprof_func  __mprof_func.N;
  *     static struct __mprof_site  __mprof_sites.N[nsites];   [0] = signature
  *
- * and probe calls enter(&sites[0]) on the entry edge, line(&sites[i]) where
- * lines.cc says, exit(&sites[0]) before every return.
+ * and probe calls enter(&sites[0], cfa) on the entry edge,
+ * line(&sites[i], cfa) where lines.cc says, exit(&sites[0], cfa) before
+ * every return, where cfa is __builtin_dwarf_cfa() evaluated right before
+ * the call, in the instrumented function (see runtime/mprof_abi.h).
  *
  * Once per unit, at its first instrumented function:
  *
  *     static struct __mprof_probes __mprof_tab = { V, 0, noop, noop, noop };
- *     static void __mprof_noop(site *) {}
- *     static void __mprof_enter_thunk(site *s) { __mprof_tab.enter(s); }
+ *     static void __mprof_noop(site *, void *) {}
+ *     static void __mprof_enter_thunk(site *s, void *cfa)
+ *         { __mprof_tab.enter(s, cfa); }
  *     ... line and exit likewise
  *     static void ctor(void)   -- priority 100, before any user constructor
  *     {
@@ -23,12 +26,15 @@
  *         line on stderr saying why there is no report   -- see ctor_body
  *     }
  *
+ * Probes start as placeholders that cost the optimiser nothing and become
+ * the calls after its last warning pass (see "Placeholders" below).
  * Probes are direct calls to the thunks, which carry `leaf`, `nothrow` and
  * `noipa`: leaf because the runtime never calls back into the program (so
  * a probe needs no abnormal edge in a function that calls setjmp, and the
  * optimiser keeps its knowledge of the unit's statics across it), noipa so
- * every probe of a function runs at the same stack depth (the runtime
- * compares stack addresses to resynchronise after longjmp).
+ * a probe stays one short call (the table's load is not copied into every
+ * line).  The runtime tells activations apart by the `cfa` argument, never
+ * by where its probes run, so the depth of a probe call does not matter.
  *
  * The runtime library is looked up by path at run time, so
  * `gcc -fplugin=mprof.so x.c` needs no -lmprof; dlsym(RTLD_DEFAULT) first
@@ -45,10 +51,15 @@
  */
 #include "plugin.h"
 
+#include <stddef.h>
+
 #include <map>
 #include <string>
 
-#define MPROF_ABI_VERSION 1	/* runtime/mprof_abi.h */
+extern "C" {
+#include "mprof_abi.h"		/* runtime/: the version and the layouts */
+}
+
 #define RTLD_NOW_GLOBAL 0x102	/* RTLD_NOW | RTLD_GLOBAL (glibc) */
 
 enum probe_kind { PROBE_ENTER, PROBE_LINE, PROBE_EXIT, NPROBES };
@@ -56,7 +67,7 @@ static const char *const probe_field[NPROBES] = { "enter", "line", "exit" };
 
 /* Trees cached across functions; GC roots (see mp_emit_register_roots). */
 static tree site_type, func_type, probes_type;
-static tree tab_var, noop_fn, dso_handle;
+static tree tab_var, noop_fn, dso_handle, keep_var;
 static tree thunks[NPROBES];
 
 static std::string runtime_path;
@@ -76,6 +87,7 @@ static const struct ggc_root_tab emit_roots[] = {
 	{ &tab_var, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
 	{ &noop_fn, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
 	{ &dso_handle, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
+	{ &keep_var, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
 	{ &thunks[0], NPROBES, sizeof(tree), gt_ggc_mx_tree_node,
 	  gt_pch_nx_tree_node },
 	LAST_GGC_ROOT_TAB
@@ -127,53 +139,148 @@ const_char_ptr_type(void)
 						       TYPE_QUAL_CONST));
 }
 
+/* void probe(struct __mprof_site *, void *cfa) */
+static tree
+probe_fn_type(void)
+{
+	return build_function_type_list(void_type_node,
+					build_pointer_type(site_type),
+					ptr_type_node, NULL_TREE);
+}
+
 static tree
 probe_fn_ptr_type(void)
 {
-	tree fnt = build_function_type_list(void_type_node,
-					    build_pointer_type(site_type),
-					    NULL_TREE);
-	return build_pointer_type(fnt);
+	return build_pointer_type(probe_fn_type());
+}
+
+/*
+ * The ABI's structs, field by field, as tables taken from
+ * runtime/mprof_abi.h: the name, what the plugin makes of the field, and
+ * the C compiler's offset and size of it.  layout_is() recomputes the
+ * layout from the kinds alone (natural alignment, as GCC lays out the
+ * plugin's record types) and a static_assert compares it with the C
+ * structs, so a field added, removed, moved or resized in the header
+ * without the tables stops the plugin's build.
+ */
+enum field_kind { K_U32, K_I32, K_U64, K_I64, K_PTR, K_CSTR, K_SITE_PTR,
+		  K_FUNC_PTR, K_PROBE };
+
+struct abi_field {
+	const char *name;
+	field_kind kind;
+	size_t offset, size;
+};
+
+#define ABI_FIELD(type, name, kind)					\
+	{ #name, kind, offsetof(struct type, name),			\
+	  sizeof(((struct type *)0)->name) }
+
+static constexpr abi_field site_fields[] = {
+	ABI_FIELD(__mprof_site, func, K_FUNC_PTR),
+	ABI_FIELD(__mprof_site, line, K_I32),
+	ABI_FIELD(__mprof_site, reserved, K_U32),
+	ABI_FIELD(__mprof_site, count, K_U64),
+	ABI_FIELD(__mprof_site, incr, K_I64),
+	ABI_FIELD(__mprof_site, peak, K_I64),
+};
+
+static constexpr abi_field func_fields[] = {
+	ABI_FIELD(__mprof_func, version, K_U32),
+	ABI_FIELD(__mprof_func, nsites, K_U32),
+	ABI_FIELD(__mprof_func, file, K_CSTR),
+	ABI_FIELD(__mprof_func, dir, K_CSTR),
+	ABI_FIELD(__mprof_func, name, K_CSTR),
+	ABI_FIELD(__mprof_func, first_line, K_I32),
+	ABI_FIELD(__mprof_func, last_line, K_I32),
+	ABI_FIELD(__mprof_func, sites, K_SITE_PTR),
+	ABI_FIELD(__mprof_func, dso, K_PTR),
+	ABI_FIELD(__mprof_func, next, K_FUNC_PTR),
+	ABI_FIELD(__mprof_func, registered, K_U32),
+	ABI_FIELD(__mprof_func, reserved, K_U32),
+};
+
+static constexpr abi_field probes_fields[] = {
+	ABI_FIELD(__mprof_probes, version, K_U32),
+	ABI_FIELD(__mprof_probes, reserved, K_U32),
+	ABI_FIELD(__mprof_probes, enter, K_PROBE),
+	ABI_FIELD(__mprof_probes, line, K_PROBE),
+	ABI_FIELD(__mprof_probes, exit, K_PROBE),
+};
+
+static constexpr size_t
+kind_size(field_kind k)
+{
+	return k == K_U32 || k == K_I32 ? 4 : 8;
+}
+
+template <size_t N>
+static constexpr bool
+layout_is(const abi_field (&f)[N], size_t struct_size)
+{
+	size_t off = 0;
+	for (size_t i = 0; i < N; i++) {
+		size_t sz = kind_size(f[i].kind);
+		off = (off + sz - 1) / sz * sz;
+		if (f[i].offset != off || f[i].size != sz)
+			return false;
+		off += sz;
+	}
+	return struct_size == (off + 7) / 8 * 8;
+}
+
+static_assert(layout_is(site_fields, sizeof(struct __mprof_site)),
+	      "plugin/emit.cc site_fields differ from runtime/mprof_abi.h");
+static_assert(layout_is(func_fields, sizeof(struct __mprof_func)),
+	      "plugin/emit.cc func_fields differ from runtime/mprof_abi.h");
+static_assert(layout_is(probes_fields, sizeof(struct __mprof_probes)),
+	      "plugin/emit.cc probes_fields differ from runtime/mprof_abi.h");
+static_assert(sizeof(probe_field) / sizeof(probe_field[0]) == 3,
+	      "one probe per kind");
+
+static tree
+kind_type(field_kind k)
+{
+	switch (k) {
+	case K_U32: return unsigned_type_node;
+	case K_I32: return integer_type_node;
+	case K_U64: return uint64_type_node;
+	case K_I64: return long_integer_type_node;
+	case K_PTR: return ptr_type_node;
+	case K_CSTR: return const_char_ptr_type();
+	case K_SITE_PTR: return build_pointer_type(site_type);
+	case K_FUNC_PTR: return build_pointer_type(func_type);
+	case K_PROBE: return probe_fn_ptr_type();
+	}
+	gcc_unreachable();
+}
+
+/* Lay out `type` from its table; the target must agree with the host the
+   plugin was built on (it is the same machine: the plugin is native). */
+template <size_t N>
+static void
+finish_abi_struct(tree type, const char *name, const abi_field (&fields)[N])
+{
+	tree f = NULL_TREE;
+	for (const abi_field &a : fields)
+		f = add_field(f, a.name, kind_type(a.kind));
+	finish_builtin_struct(type, name, f, NULL_TREE);
+	for (const abi_field &a : fields) {
+		tree fd = field(type, a.name);
+		gcc_assert(int_byte_position(fd) == (HOST_WIDE_INT)a.offset &&
+			   tree_to_uhwi(DECL_SIZE_UNIT(fd)) == a.size);
+	}
 }
 
 static void
 build_types(void)
 {
-	tree cstr = const_char_ptr_type();
 	site_type = lang_hooks.types.make_type(RECORD_TYPE);
 	func_type = lang_hooks.types.make_type(RECORD_TYPE);
 	probes_type = lang_hooks.types.make_type(RECORD_TYPE);
-
-	tree f = NULL_TREE;
-	f = add_field(f, "func", build_pointer_type(func_type));
-	f = add_field(f, "line", integer_type_node);
-	f = add_field(f, "reserved", unsigned_type_node);
-	f = add_field(f, "count", uint64_type_node);
-	f = add_field(f, "incr", long_integer_type_node);
-	f = add_field(f, "peak", long_integer_type_node);
-	finish_builtin_struct(site_type, "__mprof_site", f, NULL_TREE);
-
-	f = NULL_TREE;
-	f = add_field(f, "version", unsigned_type_node);
-	f = add_field(f, "nsites", unsigned_type_node);
-	f = add_field(f, "file", cstr);
-	f = add_field(f, "dir", cstr);
-	f = add_field(f, "name", cstr);
-	f = add_field(f, "first_line", integer_type_node);
-	f = add_field(f, "last_line", integer_type_node);
-	f = add_field(f, "sites", build_pointer_type(site_type));
-	f = add_field(f, "dso", ptr_type_node);
-	f = add_field(f, "next", build_pointer_type(func_type));
-	f = add_field(f, "registered", unsigned_type_node);
-	f = add_field(f, "reserved", unsigned_type_node);
-	finish_builtin_struct(func_type, "__mprof_func", f, NULL_TREE);
-
-	f = NULL_TREE;
-	f = add_field(f, "version", unsigned_type_node);
-	f = add_field(f, "reserved", unsigned_type_node);
-	for (const char *name : probe_field)
-		f = add_field(f, name, probe_fn_ptr_type());
-	finish_builtin_struct(probes_type, "__mprof_probes", f, NULL_TREE);
+	finish_abi_struct(site_type, "__mprof_site", site_fields);
+	finish_abi_struct(func_type, "__mprof_func", func_fields);
+	finish_abi_struct(probes_type, "__mprof_probes", probes_fields);
 }
 
 static tree
@@ -199,7 +306,8 @@ string_ptr(const char *s)
 
 /*
  * Make a static function of type `fntype` whose GENERIC body `build_body`
- * returns (it receives the function's parameter, if any).  Like
+ * returns (it receives the function's first parameter, if any, chained to
+ * the others).  Like
  * cgraph_build_static_cdtor_1, but callable from inside a pass: the new
  * function's struct is pushed and popped, so the function being
  * instrumented stays current.  finish_function() completes it, after the
@@ -218,17 +326,25 @@ make_function(const char *name, tree fntype, tree (*build_body)(tree parm),
 	DECL_CONTEXT(res) = decl;
 	DECL_RESULT(decl) = res;
 
-	tree parm = NULL_TREE;
-	tree args = TYPE_ARG_TYPES(fntype);
-	if (args && TREE_VALUE(args) != void_type_node) {
-		parm = build_decl(BUILTINS_LOCATION, PARM_DECL,
-				  get_identifier("site"), TREE_VALUE(args));
+	/* The probes' parameters: site, cfa. */
+	static const char *const parm_names[] = { "site", "cfa" };
+	tree *link = &DECL_ARGUMENTS(decl);
+	unsigned i = 0;
+	for (tree args = TYPE_ARG_TYPES(fntype);
+	     args && TREE_VALUE(args) != void_type_node;
+	     args = TREE_CHAIN(args), i++) {
+		gcc_assert(i < ARRAY_SIZE(parm_names));
+		tree parm = build_decl(BUILTINS_LOCATION, PARM_DECL,
+				       get_identifier(parm_names[i]),
+				       TREE_VALUE(args));
 		DECL_ARG_TYPE(parm) = TREE_VALUE(args);
 		DECL_CONTEXT(parm) = decl;
 		DECL_ARTIFICIAL(parm) = 1;
 		TREE_USED(parm) = 1;
-		DECL_ARGUMENTS(decl) = parm;
+		*link = parm;
+		link = &DECL_CHAIN(parm);
 	}
+	tree parm = DECL_ARGUMENTS(decl);
 
 	TREE_STATIC(decl) = 1;
 	TREE_PUBLIC(decl) = 0;
@@ -275,7 +391,7 @@ thunk_body(tree parm)
 	tree slot = build3(COMPONENT_REF, probe_fn_ptr_type(), tab_var,
 			   field(probes_type, probe_field[thunk_kind]),
 			   NULL_TREE);
-	return build_call_nary(void_type_node, slot, 1, parm);
+	return build_call_nary(void_type_node, slot, 2, parm, DECL_CHAIN(parm));
 }
 
 /* A public variable of the module that no other module sees: declared
@@ -453,9 +569,7 @@ emit_unit(void)
 {
 	build_types();
 
-	tree probe_fnt = build_function_type_list(void_type_node,
-						  build_pointer_type(site_type),
-						  NULL_TREE);
+	tree probe_fnt = probe_fn_type();
 	noop_fn = build_function("__mprof_noop", probe_fnt, empty_body,
 				 NULL_TREE);
 
@@ -498,15 +612,151 @@ emit_unit(void)
 
 	dso_handle = hidden_var("__dso_handle", ptr_type_node, true);
 	DECL_WEAK(dso_handle) = 1;
+
+	/* The placeholders' volatile operand: a one-byte record. */
+	tree keep_type = lang_hooks.types.make_type(RECORD_TYPE);
+	finish_builtin_struct(keep_type, "__mprof_keep",
+			      add_field(NULL_TREE, "c", char_type_node),
+			      NULL_TREE);
+	keep_var = static_var("__mprof_keep",
+			      build_qualified_type(keep_type,
+						   TYPE_QUAL_VOLATILE));
+	TREE_THIS_VOLATILE(keep_var) = 1;
+	TREE_SIDE_EFFECTS(keep_var) = 1;
+	varpool_node::finalize_decl(keep_var);
+}
+
+/* The current function's temporary for the CFA (one per function). */
+static tree cfa_var;
+
+/*
+ * `cfa = __builtin_dwarf_cfa(); thunk(site, cfa);`.  The builtin expands
+ * to the function's virtual CFA register, which register elimination turns
+ * into an exact offset from the stack or frame pointer at each use, so
+ * every probe of an activation passes the same address whatever the
+ * compiler pushed or popped before it.  It neither reads nor writes memory
+ * (GCC's fnspec for it is ".c") and inlined, it yields the CFA of the
+ * function it lands in.  `cfa` is a variable before SSA, an SSA name
+ * after.
+ */
+static gimple_seq
+real_probe(tree thunk, tree site_addr, location_t loc, tree cfa)
+{
+	gimple_seq seq = NULL;
+	gcall *get = gimple_build_call(builtin_decl_explicit(BUILT_IN_DWARF_CFA),
+				       0);
+	gimple_call_set_lhs(get, cfa);
+	gimple_set_location(get, loc);
+	gimple_seq_add_stmt(&seq, get);
+	gcall *c = gimple_build_call(thunk, 2, site_addr, cfa);
+	gimple_set_location(c, loc);
+	gimple_call_set_nothrow(c, true);
+	gimple_seq_add_stmt(&seq, c);
+	return seq;
+}
+
+/*
+ * Placeholders.  A probe call is an opaque call to the optimiser: it costs
+ * inline-size units (so `inline` functions look bigger, GCC inlines
+ * differently and -Winline says so) and clobbers all escaped memory (so
+ * the realloc-then-NULL-test pattern -Wuse-after-free knows is lost).  So
+ * the pass after "cfg" puts in a placeholder instead,
+ *
+ *     .NOP (&__mprof_<kind>_thunk, &sites[i], __mprof_keep);
+ *
+ * an internal call, which estimate_num_insns costs 0.  IFN_NOP is
+ * ECF_CONST: to the optimiser and the warning passes the placeholder
+ * writes no memory, so it hides nothing (-Wuse-after-free, whose pattern
+ * a clobber between realloc and the NULL test broke, and
+ * -Wdangling-pointer, whose backward walk stops at any call that is not
+ * const or pure).  Its third argument, a read of a volatile static (one
+ * byte, never written), gives it a side effect: no pass deletes it,
+ * merges it with another or moves it out of its place.  GCC itself only
+ * makes an IFN_NOP when LTO streams in an internal function the compiler
+ * lacks, never with these arguments; it expands to nothing.  The thunk's
+ * address, an operand of the placeholder, keeps the thunk alive as long as
+ * a placeholder calls it.  mp_emit_lower(), a pass right after the last
+ * warning pass ("optimized", just before expansion), replaces each one
+ * with the real probe call: inlining decisions and warnings see the plain
+ * program.
+ *
+ * Not with -flto: the link would have to load the plugin too, and one that
+ * does not would drop the placeholders silently.  Units compiled to LTO IR
+ * get the calls right away.
+ */
+#define PLACEHOLDER_IFN IFN_NOP
+
+static bool
+use_placeholders(void)
+{
+	return !flag_generate_lto && !flag_generate_offload;
 }
 
 static gimple_seq
 probe_call(enum probe_kind k, tree site_addr, location_t loc)
 {
-	gcall *c = gimple_build_call(thunks[k], 1, site_addr);
+	if (!use_placeholders())
+		return real_probe(thunks[k], site_addr, loc, cfa_var);
+	TREE_ADDRESSABLE(thunks[k]) = 1;
+	gcall *c = gimple_build_call_internal(PLACEHOLDER_IFN, 3,
+					      build_fold_addr_expr(thunks[k]),
+					      site_addr, keep_var);
 	gimple_set_location(c, loc);
 	gimple_call_set_nothrow(c, true);
 	return c;
+}
+
+/* The thunk a placeholder stands for, or NULL if `g` is none. */
+static tree
+placeholder_thunk(gimple *g)
+{
+	if (!is_gimple_call(g) ||
+	    !gimple_call_internal_p(g, PLACEHOLDER_IFN) ||
+	    gimple_call_num_args(g) != 3 || gimple_call_lhs(g))
+		return NULL_TREE;
+	tree a = gimple_call_arg(g, 0);
+	if (TREE_CODE(a) != ADDR_EXPR ||
+	    TREE_CODE(TREE_OPERAND(a, 0)) != FUNCTION_DECL ||
+	    !mp_emit_is_own(TREE_OPERAND(a, 0)))
+		return NULL_TREE;
+	return TREE_OPERAND(a, 0);
+}
+
+/* Replace every placeholder of `fn` with its probe call; the TODO flags
+   the pass returns. */
+unsigned
+mp_emit_lower(function *fn)
+{
+	bool changed = false;
+	basic_block bb;
+	FOR_EACH_BB_FN(bb, fn)
+		for (gimple_stmt_iterator gsi = gsi_start_bb(bb);
+		     !gsi_end_p(gsi);) {
+			gimple *g = gsi_stmt(gsi);
+			tree thunk = placeholder_thunk(g);
+			if (!thunk) {
+				gsi_next(&gsi);
+				continue;
+			}
+			tree cfa = gimple_in_ssa_p(fn) ?
+				   make_ssa_name(ptr_type_node) :
+				   create_tmp_var(ptr_type_node, "mprof_cfa");
+			gsi_insert_seq_before(&gsi,
+					      real_probe(thunk,
+							 gimple_call_arg(g, 1),
+							 gimple_location(g),
+							 cfa),
+					      GSI_SAME_STMT);
+			gsi_remove(&gsi, true);
+			changed = true;
+		}
+	if (!changed)
+		return 0;
+	cgraph_edge::rebuild_edges();
+	if (!gimple_in_ssa_p(fn))
+		return 0;
+	mark_virtual_operands_for_renaming(fn);
+	return TODO_update_ssa_only_virtuals;
 }
 
 static tree
@@ -604,9 +854,11 @@ mp_emit_instrument(function *fn, const char *name, mp_lines *lines)
 		return on_edge[it->second].second;
 	};
 	edge entry = single_succ_edge(ENTRY_BLOCK_PTR_FOR_FN(fn));
-	gimple_seq_add_stmt(&edge_seq(entry),
-			    probe_call(PROBE_ENTER, site_addr(sites, 0),
-				       lines->body_loc));
+	cfa_var = use_placeholders() ? NULL_TREE :
+		  create_tmp_var(ptr_type_node, "mprof_cfa");
+	gimple_seq_add_seq(&edge_seq(entry),
+			   probe_call(PROBE_ENTER, site_addr(sites, 0),
+				      lines->body_loc));
 
 	for (const mp_line_probe &p : lines->probes) {
 		gimple_seq call = probe_call(PROBE_LINE,

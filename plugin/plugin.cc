@@ -25,10 +25,15 @@
  *
  * How: a GIMPLE pass right after "cfg" (before SSA, inlining and every
  * optimisation, so the line counts do not depend on -O) finds the line
- * events (lines.cc) and inserts the probes and descriptors (emit.cc).
+ * events (lines.cc) and inserts the descriptors and, for the probes,
+ * zero-cost placeholders (emit.cc); a second pass, after the last warning
+ * pass ("optimized", at every -O level), turns the placeholders into the
+ * probe calls, so inlining decisions and warnings are the plain build's.
+ * Units compiled to LTO IR get the calls right away (emit.cc says why).
  *
- * Debugging: -fdump-tree-fixup_cfg1-lineno shows the instrumented IL (the
- * pass itself cannot be dumped by name); MPROF_PLUGIN_DEBUG=1 in the
+ * Debugging: -fdump-tree-fixup_cfg1-lineno shows the instrumented IL with
+ * its placeholders (.NOP calls; -fdump-tree-optimized, the last ones
+ * before they become calls) -- the passes cannot be dumped by name; MPROF_PLUGIN_DEBUG=1 in the
  * compiler's environment prints each instrumented function and its probes.
  */
 #include "plugin.h"
@@ -380,6 +385,28 @@ public:
 	}
 };
 
+/* The placeholders become probe calls (emit.cc, mp_emit_lower), in every
+   function: inlining spreads them beyond the instrumented ones. */
+const pass_data mprof_lower_pass_data = {
+	GIMPLE_PASS,
+	"mprof_lower",		/* name */
+	OPTGROUP_NONE,
+	TV_NONE,
+	PROP_cfg,		/* properties_required */
+	0, 0, 0, 0,
+};
+
+class mprof_lower_pass : public gimple_opt_pass {
+public:
+	mprof_lower_pass(gcc::context *ctx)
+		: gimple_opt_pass(mprof_lower_pass_data, ctx) {}
+
+	unsigned int execute(function *fn) final override
+	{
+		return mp_emit_lower(fn);
+	}
+};
+
 static std::string
 plugin_dir(const char *plugin_path)
 {
@@ -416,6 +443,17 @@ add_header_dir(const std::string &dir)
 	if (!add_path || access((inc + "/mprof.h").c_str(), R_OK) != 0)
 		return;
 	add_path(xstrdup(inc.c_str()), INC_AFTER, 0, true);
+}
+
+static void
+add_pass_after(const char *plugin_name, opt_pass *pass, const char *ref)
+{
+	struct register_pass_info info;
+	info.pass = pass;
+	info.reference_pass_name = ref;
+	info.ref_pass_instance_number = 1;
+	info.pos_op = PASS_POS_INSERT_AFTER;
+	register_callback(plugin_name, PLUGIN_PASS_MANAGER_SETUP, NULL, &info);
 }
 
 static void
@@ -480,11 +518,9 @@ plugin_init(struct plugin_name_args *info, struct plugin_gcc_version *version)
 	/* Jump statements get a line of their own (see mark_jumps). */
 	register_callback(name, PLUGIN_PRE_GENERICIZE, pre_genericize, NULL);
 	/* The pass, once per function, right after the CFG is built. */
-	struct register_pass_info pass_info;
-	pass_info.pass = new mprof_pass(g);
-	pass_info.reference_pass_name = "cfg";
-	pass_info.ref_pass_instance_number = 1;
-	pass_info.pos_op = PASS_POS_INSERT_AFTER;
-	register_callback(name, PLUGIN_PASS_MANAGER_SETUP, NULL, &pass_info);
+	add_pass_after(name, new mprof_pass(g), "cfg");
+	/* Its placeholders become calls after the last warning pass, right
+	   before expansion ("optimized" runs at every -O level). */
+	add_pass_after(name, new mprof_lower_pass(g), "optimized");
 	return 0;
 }

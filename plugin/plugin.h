@@ -3,12 +3,14 @@
  * plugin.h - what the plugin's three files share.
  *
  *   plugin.cc  plugin_init, arguments, the mprof attribute, which functions
- *              are instrumented, and the pass that drives the other two;
+ *              are instrumented, the pass that drives the other two and
+ *              the late pass that lowers the probe placeholders;
  *   lines.cc   where line events fire (SPEC §3): which statements and which
  *              CFG edges get a line probe, and for which source line;
  *   emit.cc    what is emitted: the per-function descriptors of
  *              runtime/mprof_abi.h, the per-unit probe table, the probe
- *              thunks and the constructor that binds the runtime.
+ *              thunks, the constructor that binds the runtime, and the
+ *              placeholders that stand for probe calls until lowered.
  */
 #ifndef MPROF_PLUGIN_H
 #define MPROF_PLUGIN_H
@@ -43,6 +45,7 @@ void mp_lines_analyze(function *fn, mp_lines *out);
 void mp_emit_set_runtime(const char *path);
 void mp_emit_register_roots(const char *plugin_name);
 void mp_emit_instrument(function *fn, const char *name, mp_lines *lines);
+unsigned mp_emit_lower(function *fn);
 bool mp_emit_is_own(tree fndecl);
 
 #endif /* MPROF_PLUGIN_H */

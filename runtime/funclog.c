@@ -26,13 +26,12 @@
  * mp_funclog_wrap(), which keeps them and hands out mp_funclog_enter/exit
  * instead (the line probe stays as it is).  Each wrapper does its
  * bookkeeping in a function of its own, then calls the kept probe
- * (__mprof_enter/exit until a wrap) as its very last act, which the
- * compiler makes a jump (a sibling call): the probe then runs in the
- * stack frame, with the return address, it would have had if the
- * instrumented function had called it directly.  probe.c relies on that
- * (its probes compare their frame addresses with those of the line probes
- * to resynchronise after longjmp), and test_funclog checks it.  So the
- * wrappers must stay built with sibling-call optimisation (-O2, as
+ * (__mprof_enter/exit until a wrap) with the same arguments as its very
+ * last act, which the compiler makes a jump (a sibling call), so a
+ * wrapper adds no stack of its own to the probe's (test_funclog checks
+ * it).  Frames are told apart by the instrumented function's CFA, which
+ * the probes receive as an argument (runtime/mprof_abi.h).  The wrappers
+ * stay built with sibling-call optimisation (-O2, as
  * runtime/CMakeLists.txt builds the runtime) and without
  * ThreadSanitizer's function-exit hook, which would follow the call.
  *
@@ -155,8 +154,8 @@ static pthread_key_t key;		/* unmaps a thread's stack at exit */
 static int key_ok;
 
 /* The probes the wrappers hand on to: what __mprof_bind() picked. */
-static void (*next_enter)(struct __mprof_site *) = __mprof_enter;
-static void (*next_exit)(struct __mprof_site *) = __mprof_exit;
+static void (*next_enter)(struct __mprof_site *, void *) = __mprof_enter;
+static void (*next_exit)(struct __mprof_site *, void *) = __mprof_exit;
 
 static inline void set_busy(unsigned v)
 {
@@ -512,7 +511,7 @@ static void thread_gone(void *p)
 /* ---- the wrappers ------------------------------------------------------- */
 
 /*
- * Push a call of `fn` made from the frame at `sp`.  Open calls whose frames
+ * Push a call of `fn` made from the frame whose CFA is `sp`.  Open calls whose frames
  * lie below `sp` were left by longjmp: live ones lie above.  An equal
  * frame is not proof (a profiled function inlined into another makes its
  * probe calls from the other's frame), so such a stale call waits until an
@@ -611,19 +610,19 @@ out:
  * function-exit hook after them.
  */
 __attribute__((no_sanitize("thread")))
-void mp_funclog_enter(struct __mprof_site *s0)
+void mp_funclog_enter(struct __mprof_site *s0, void *cfa)
 {
 	if (__atomic_load_n(&logging, __ATOMIC_RELAXED))
-		record_entry(s0->func, (uintptr_t)__builtin_frame_address(0));
-	__atomic_load_n(&next_enter, __ATOMIC_RELAXED)(s0);
+		record_entry(s0->func, (uintptr_t)cfa);
+	__atomic_load_n(&next_enter, __ATOMIC_RELAXED)(s0, cfa);
 }
 
 __attribute__((no_sanitize("thread")))
-void mp_funclog_exit(struct __mprof_site *s0)
+void mp_funclog_exit(struct __mprof_site *s0, void *cfa)
 {
 	if (__atomic_load_n(&logging, __ATOMIC_RELAXED))
 		record_exit(s0->func);
-	__atomic_load_n(&next_exit, __ATOMIC_RELAXED)(s0);
+	__atomic_load_n(&next_exit, __ATOMIC_RELAXED)(s0, cfa);
 }
 
 /*
@@ -632,8 +631,8 @@ void mp_funclog_exit(struct __mprof_site *s0)
  * A pointer that already is a wrapper is left alone: binding twice must
  * not make a wrapper call itself.
  */
-void mp_funclog_wrap(void (**enter)(struct __mprof_site *),
-		     void (**exit)(struct __mprof_site *))
+void mp_funclog_wrap(void (**enter)(struct __mprof_site *, void *),
+		     void (**exit)(struct __mprof_site *, void *))
 {
 	if (*enter != mp_funclog_enter) {
 		__atomic_store_n(&next_enter, *enter, __ATOMIC_RELAXED);

@@ -45,9 +45,9 @@
 
 /* ---- probe.c ------------------------------------------------------------ */
 
-void __mprof_enter(struct __mprof_site *s0);
-void __mprof_line(struct __mprof_site *s);
-void __mprof_exit(struct __mprof_site *s0);
+void __mprof_enter(struct __mprof_site *s0, void *cfa);
+void __mprof_line(struct __mprof_site *s, void *cfa);
+void __mprof_exit(struct __mprof_site *s0, void *cfa);
 
 /*
  * Make this thread's probes drop their events without counting them, while
@@ -158,9 +158,9 @@ void *mp_map_grow(void *p, size_t *bytes, size_t first);
  * inlined, or the generic ones (any other id, e.g. -1).
  */
 void mp_probe_pick(enum mp_backend_id id,
-		   void (**enter_fn)(struct __mprof_site *),
-		   void (**line_fn)(struct __mprof_site *),
-		   void (**exit_fn)(struct __mprof_site *));
+		   void (**enter_fn)(struct __mprof_site *, void *),
+		   void (**line_fn)(struct __mprof_site *, void *),
+		   void (**exit_fn)(struct __mprof_site *, void *));
 
 /* The built-in backend `id`. */
 const struct mp_backend *mp_backend_get(enum mp_backend_id id);
@@ -358,11 +358,11 @@ void mp_jsonout_meta(struct mp_json_meta *m, pid_t parent);
  * FUNC records (SPEC §8): when MPROF_DAT names a .dat (`mprof run` sets
  * it), every call of a profiled function appends one line to it.  The
  * wrapped probes record what the FUNC line needs, then tail-call the
- * probe they wrap (__mprof_enter/__mprof_exit until mp_funclog_wrap()),
- * which therefore runs in the frame it would have had if called directly.
+ * probe they wrap (__mprof_enter/__mprof_exit until mp_funclog_wrap())
+ * with the same arguments.
  */
-void mp_funclog_enter(struct __mprof_site *s0);
-void mp_funclog_exit(struct __mprof_site *s0);
+void mp_funclog_enter(struct __mprof_site *s0, void *cfa);
+void mp_funclog_exit(struct __mprof_site *s0, void *cfa);
 
 /* Nonzero once the .dat of MPROF_DAT is open for FUNC records. */
 int mp_funclog_active(void);
@@ -372,8 +372,8 @@ int mp_funclog_active(void);
  * probes it picked as the ones the wrappers call, and put the wrappers in
  * their place.  Idempotent.
  */
-void mp_funclog_wrap(void (**enter)(struct __mprof_site *),
-		     void (**exit)(struct __mprof_site *));
+void mp_funclog_wrap(void (**enter)(struct __mprof_site *, void *),
+		     void (**exit)(struct __mprof_site *, void *));
 
 /* Called from mp_exit_setup(): open MPROF_DAT (O_APPEND), or stay off. */
 void mp_funclog_setup(const struct mp_settings *s);

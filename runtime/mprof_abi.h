@@ -2,8 +2,11 @@
 /*
  * mprof_abi.h - the contract between the plugin (which emits these objects
  * into every instrumented translation unit) and the runtime (which updates
- * and reads them).  plugin/mprof_plugin.cc builds the same layouts field by
- * field; a change here must bump MPROF_ABI_VERSION and change the plugin.
+ * and reads them).  plugin/emit.cc includes this file: it takes the version
+ * from here and builds the same layouts field by field from tables of
+ * offsetof() that a static_assert checks against these structs, so a
+ * field changed here without the plugin stops the plugin's build.  A
+ * change here must bump MPROF_ABI_VERSION.
  *
  * Per instrumented function the plugin emits, as writable static data:
  *
@@ -14,9 +17,17 @@
  *
  * and calls, through the unit's probe table (struct __mprof_probes):
  *
- *     enter(&sites[0])   at the start of the body,
- *     line(&sites[i])    each time control reaches a new line (SPEC §3),
- *     exit(&sites[0])    before every return.
+ *     enter(&sites[0], cfa)   at the start of the body,
+ *     line(&sites[i], cfa)    each time control reaches a new line (SPEC §3),
+ *     exit(&sites[0], cfa)    before every return.
+ *
+ * `cfa` is __builtin_dwarf_cfa() evaluated in the instrumented function:
+ * its canonical frame address, which stays the same for every probe of
+ * one activation however the compiler moves the stack pointer in between
+ * (pushes and late pops of call arguments, alloca, realignment).  An
+ * inlined copy gets the CFA of the function it is inlined into.  The
+ * runtime tells activations apart, and finds the ones longjmp or an
+ * exception skipped, with it.
  *
  * The table starts out pointing at a no-op in the unit; a constructor the
  * plugin emits (priority 100, before any user constructor) finds the
@@ -33,7 +44,7 @@
 
 #include <stdint.h>
 
-#define MPROF_ABI_VERSION 1u
+#define MPROF_ABI_VERSION 2u
 
 struct __mprof_site;
 
@@ -65,9 +76,9 @@ struct __mprof_site {
 struct __mprof_probes {
 	uint32_t version;		/* MPROF_ABI_VERSION expected by the unit */
 	uint32_t reserved;
-	void (*enter)(struct __mprof_site *);
-	void (*line)(struct __mprof_site *);
-	void (*exit)(struct __mprof_site *);
+	void (*enter)(struct __mprof_site *, void *cfa);
+	void (*line)(struct __mprof_site *, void *cfa);
+	void (*exit)(struct __mprof_site *, void *cfa);
 };
 
 /*

@@ -7,8 +7,10 @@
  * profiled function: the function, the line it is running (`cur`, NULL
  * right after entry: the signature row is charged by the entry probe
  * itself), the memory figure when that line was reached (`before`) and the
- * probe's canonical frame address at entry (`sp`, the stack pointer
- * before the call to the probe).  A line event charges the line
+ * activation's canonical frame address (`sp`: the `cfa` argument every
+ * probe receives, the CFA of the instrumented function, the same for all
+ * the probes of one activation -- runtime/mprof_abi.h).  A line event
+ * charges the line
  * being left with the change since `before`, so a line that calls another
  * profiled function is charged what the whole call changed, and recursion
  * adds into the same sites.
@@ -36,9 +38,9 @@
  * longjmp and exceptions skip exit probes.  Frames are therefore checked
  * against the stack pointer: the stack grows down, so a frame whose `sp` is
  * below the sp of an event from a live function is dead and is popped as if
- * it had returned (its current line charged).  See resync().  This needs
- * every probe of a function called at one depth below that function: called
- * directly from it, or through thunks that all add the same depth.
+ * it had returned (its current line charged).  See resync().  A callee's
+ * CFA lies below its caller's; a function inlined into another shares the
+ * other's CFA, so equal addresses are no proof of a dead frame.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -56,7 +58,7 @@ struct frame {
 	struct __mprof_func *func;	/* function of this activation */
 	struct __mprof_site *cur;	/* line being run; NULL: just entered */
 	int64_t before;			/* memory figure when `cur` was reached */
-	uintptr_t sp;			/* probe CFA at entry */
+	uintptr_t sp;			/* the activation's CFA */
 };
 
 /* One per thread, at the start of its own mapping. */
@@ -251,9 +253,8 @@ static void retop(const struct stack *st)
  * no frame (its entry was dropped): the event is then dropped too.
  *
  * Frames deeper than the event (sp below it) are dead.  For an exit event
- * frames of `fn` itself are exempt: when the compiler turns the exit probe
- * into a sibling call, the probe runs in the space of the returning frame,
- * above that frame's own entry sp.  Then, since a signal handler on an
+ * frames of `fn` itself are exempt (an exit ends a frame of `fn`; the one
+ * found is the innermost).  Then, since a signal handler on an
  * alternate stack can sit anywhere, frames of other functions above the
  * nearest frame of `fn` are popped too, but only if such a frame exists.
  * Each popped frame's current line is charged as if it had returned.
@@ -455,9 +456,9 @@ PROBE_BODY bool exit_fast(struct __mprof_site *s0, uintptr_t sp,
 
 /* Busy check, fast body, else the slow function (a tail call). */
 #define PROBE(name, site, fast, slow, peek)				\
-	void name(struct __mprof_site *site)				\
+	void name(struct __mprof_site *site, void *cfa)			\
 	{								\
-		uintptr_t sp = (uintptr_t)__builtin_dwarf_cfa();		\
+		uintptr_t sp = (uintptr_t)cfa;				\
 									\
 		if (MP_UNLIKELY(__atomic_load_n(&tls.busy,		\
 						__ATOMIC_RELAXED))) {	\
@@ -495,9 +496,10 @@ static PROBE(enter_rss, s0, enter_fast, enter_slow, mp_rss_peek)
 static PROBE(line_rss, s, line_fast, line_slow, mp_rss_peek)
 static PROBE(exit_rss, s0, exit_fast, exit_slow, mp_rss_peek)
 
-void mp_probe_pick(enum mp_backend_id id, void (**enter_fn)(struct __mprof_site *),
-		   void (**line_fn)(struct __mprof_site *),
-		   void (**exit_fn)(struct __mprof_site *))
+void mp_probe_pick(enum mp_backend_id id,
+		   void (**enter_fn)(struct __mprof_site *, void *),
+		   void (**line_fn)(struct __mprof_site *, void *),
+		   void (**exit_fn)(struct __mprof_site *, void *))
 {
 	*enter_fn = id == MP_BACKEND_HEAP ? enter_heap :
 		    id == MP_BACKEND_RSS ? enter_rss : __mprof_enter;

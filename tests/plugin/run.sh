@@ -14,6 +14,13 @@
 #              one runtime, one report with all their functions
 # nolink       `gcc -g -fplugin=mprof.so basic.c` and nothing else gives a
 #              program that prints its table on stderr
+# frames       tests/plugin/frames/*.c, whose stack pointer moves inside an
+#              activation, built at -O0..-O3 and -Os with each flag that
+#              changes how GCC addresses a frame: output as plain, no
+#              dropped event, and one table for all the builds of a file
+# warnings     tests/plugin/warnings/*.c, compiled with -Wall -Wextra
+#              -Winline at -O0..-O3 and -Os: the instrumented build gives
+#              the plain build's warnings (file, line, option)
 # repro        every tests/plugin/repro/*.c whose header says `Expect: same`
 #              prints and exits the same plain and with -all, at -O0 and -O2
 set -euo pipefail
@@ -119,6 +126,66 @@ nolink)
 	grep -q '^Line #    Mem usage    Increment  Occurrences   Line Contents$' "$tmp/err" ||
 		fail "no table header"
 	echo "ok: nolink"
+	;;
+frames)
+	cd "$src/tests/plugin/frames"
+	n=0
+	for f in late_pop.c:-fplugin-arg-mprof-all \
+		 late_pop.c:-fplugin-arg-mprof-functions=upd \
+		 stack_moves.c:-fplugin-arg-mprof-all; do
+		sel=${f#*:} f=${f%%:*}
+		$cc -O2 -w "$f" -o "$tmp/plain"
+		"$tmp/plain" >"$tmp/plain.out"
+		first=
+		for fl in "" -maccumulate-outgoing-args -mno-accumulate-outgoing-args \
+			  -fno-omit-frame-pointer -mstackrealign -fsplit-stack; do
+			for o in -O0 -O1 -O2 -O3 -Os; do
+				what="$f $sel $o $fl"
+				# shellcheck disable=SC2086
+				$cc $o $fl -w -fplugin="$plugin" "$sel" "$f" \
+					-o "$tmp/prof" || fail "compile $what"
+				MPROF_BACKEND=heap MPROF_OUTPUT="$tmp/table" \
+					"$tmp/prof" >"$tmp/prof.out" ||
+					fail "$what: exit status"
+				cmp -s "$tmp/plain.out" "$tmp/prof.out" ||
+					fail "$what: output differs"
+				if grep '^mprof:' "$tmp/table"; then
+					fail "$what: the runtime complained"
+				fi
+				if [ -z "$first" ]; then
+					first=$what
+					cp "$tmp/table" "$tmp/first"
+				fi
+				diff -u "$tmp/first" "$tmp/table" ||
+					fail "$what: table differs from $first"
+				n=$((n + 1))
+			done
+		done
+	done
+	echo "ok: $n builds, no dropped event"
+	;;
+warnings)
+	cd "$src/tests/plugin/warnings"
+	# file:line -Woption of each warning, sorted
+	warnset() {
+		sed -nE 's/^([^:]+:[0-9]+):[0-9]+: warning: .*\[(-W[^]]+)\]$/\1 \2/p' |
+			sort -u
+	}
+	n=0
+	for f in *.c; do
+		for o in -O0 -O1 -O2 -O3 -Os; do
+			w="-Wall -Wextra -Winline"
+			# shellcheck disable=SC2086
+			$cc $o $w -c "$f" -o "$tmp/p.o" 2>&1 | warnset >"$tmp/plain.w"
+			# shellcheck disable=SC2086
+			$cc $o $w -c -fplugin="$plugin" -fplugin-arg-mprof-all \
+				"$f" -o "$tmp/i.o" 2>&1 | warnset >"$tmp/prof.w"
+			diff -u "$tmp/plain.w" "$tmp/prof.w" ||
+				fail "$f $o: warnings differ (- plain, + instrumented)"
+			n=$((n + 1))
+		done
+	done
+	echo "ok: $n builds warn as plain"
 	;;
 repro)
 	cd "$src/tests/plugin/repro"

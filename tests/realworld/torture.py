@@ -24,9 +24,15 @@ Instrumented runs alternate the heap and rss backends (by test index) and
 write their tables to a file; a run that exits 0 but prints no table, or
 whose runtime complains on stderr, is listed as a warning.
 
+Every build has -Wall -Wextra -Winline (-Wno-error last: a test's own
+-Werror stays out of the way), and the instrumented build must give the
+plain build's warnings: the same set of (file:line, -Woption) pairs, or
+the message where there is no option.  A difference is a failure.
+
 --lazy-plain (for CI) builds the plain program only when the instrumented
 one fails, to tell a bug from a test that fails anyway; a test passing
-instrumented is then counted as passing plain too.
+instrumented is then counted as passing plain too.  The plain warnings
+then come from a compile to an object file only.
 
 --xfail FILE lists known failures, one per line: `NAME LEVELS reason`,
 LEVELS a comma-separated list of -O levels as given to --opt (globs
@@ -63,6 +69,7 @@ TARGET_FALSE = {
     "ia32", "x32", "freestanding", "newlib_nano_io", "vxworks_kernel",
     "avr_tiny", "ilp32", "int16", "ti_c67x", "coldfire_fpu", "hard_float_none",
 }
+WARN_FLAGS = ["-Wall", "-Wextra", "-Winline"]
 PLAIN_TIMEOUT = 10
 PROF_TIMEOUT = 60
 CC_TIMEOUT = 300
@@ -262,6 +269,21 @@ def run(cmd, timeout, cwd, env=None, out=None, err=None):
         return "timeout"
 
 
+WARNING = re.compile(r"^(\S+?):(\d+):\d+: warning: (.*?)(?: \[(-W[^]]+)\])?$")
+
+
+def warnings(log):
+    """The set of `file:line -Woption` (or message) of a compiler log."""
+    out = set()
+    with open(log, errors="replace") as f:
+        for line in f:
+            m = WARNING.match(line.rstrip("\n"))
+            if m:
+                out.add("%s:%s %s" % (os.path.basename(m.group(1)),
+                                      m.group(2), m.group(4) or m.group(3)))
+    return out
+
+
 def one(test, index, opt):
     """Build and run one test at one -O level; returns a result dict."""
     flags, why = test.plan(opt)
@@ -275,12 +297,14 @@ def one(test, index, opt):
     os.makedirs(d)
     cc = [ARGS.cc] + flags
     plain_done = []
+    plain_log = os.path.join(d, "cc-plain.log")
 
     def build_plain():
         """Build and run the plain program once; True if it compiled."""
         if not plain_done:
-            with open(os.path.join(d, "cc-plain.log"), "w") as log:
-                rc = run(cc + [test.path, "-o", "plain", "-lm"], CC_TIMEOUT,
+            with open(plain_log, "w") as log:
+                rc = run(cc + [test.path, "-o", "plain", "-lm",
+                               "-Wno-error"], CC_TIMEOUT,
                          d, err=log, out=log)
             plain_done.append(rc == 0)
             if rc == 0:
@@ -291,7 +315,7 @@ def one(test, index, opt):
     if not ARGS.lazy_plain:
         build_plain()
     prof_cmd = cc + ["-fplugin=" + ARGS.plugin, "-fplugin-arg-mprof-all",
-                     test.path, "-o", "prof", "-lm"]
+                     test.path, "-o", "prof", "-lm", "-Wno-error"]
     with open(os.path.join(d, "cc-prof.log"), "w") as log:
         rc_cc_prof = run(prof_cmd, CC_TIMEOUT, d, err=log, out=log)
     with open(os.path.join(d, "cc-prof.log"), errors="replace") as log:
@@ -325,6 +349,17 @@ def one(test, index, opt):
             elif not os.path.exists(table) or "Filename:" not in open(
                     table, errors="replace").read():
                 r["warn"] = "no table written"
+    if not r["fail"] and rc_cc_prof == 0:
+        if not plain_done:
+            with open(plain_log, "w") as log:
+                run(cc + [test.path, "-c", "-o", "plain.o", "-Wno-error"],
+                    CC_TIMEOUT, d, err=log, out=log)
+        plain_w = warnings(plain_log)
+        prof_w = warnings(os.path.join(d, "cc-prof.log"))
+        if plain_w != prof_w:
+            r["fail"] = "warnings differ: %s" % " ".join(
+                sorted(["+" + w for w in prof_w - plain_w] +
+                       ["-" + w for w in plain_w - prof_w]))[:300]
     if not r["fail"] and not ARGS.keep:
         shutil.rmtree(d, ignore_errors=True)
     elif r["fail"]:
@@ -372,7 +407,7 @@ def main():
                     xfail[name] = (levels.split(","), why)
 
     tests = []
-    for sub, base in (("", ["-w"]), ("ieee", ["-w", "-fno-inline"])):
+    for sub, base in (("", WARN_FLAGS), ("ieee", WARN_FLAGS + ["-fno-inline"])):
         d = os.path.join(ARGS.src, sub)
         for f in sorted(os.listdir(d)):
             if f.endswith(".c"):

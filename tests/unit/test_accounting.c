@@ -79,9 +79,9 @@ FUNC(sig, 10, 2);
 static NOINLINE void run_sig(int64_t at_entry)
 {
 	mem = at_entry;
-	__mprof_enter(S(sig, 0));
-	__mprof_line(S(sig, 1));
-	__mprof_exit(S(sig, 0));
+	__mprof_enter(S(sig, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(sig, 1), __builtin_dwarf_cfa());
+	__mprof_exit(S(sig, 0), __builtin_dwarf_cfa());
 	NO_TAIL();
 }
 
@@ -106,20 +106,20 @@ FUNC(oneline, 12, 2);
 static NOINLINE void run_oneline(void)
 {
 	mem = 100;
-	__mprof_enter(S(oneline, 0));
+	__mprof_enter(S(oneline, 0), __builtin_dwarf_cfa());
 	mem = 700;			/* the signature line's own statement */
-	__mprof_line(S(oneline, 1));
+	__mprof_line(S(oneline, 1), __builtin_dwarf_cfa());
 	mem = 900;
-	__mprof_exit(S(oneline, 0));
+	__mprof_exit(S(oneline, 0), __builtin_dwarf_cfa());
 	NO_TAIL();
 }
 
 static NOINLINE void run_oneline_only(void)
 {
 	mem = 900;
-	__mprof_enter(S(oneline, 0));
+	__mprof_enter(S(oneline, 0), __builtin_dwarf_cfa());
 	mem = 1000;			/* a one-line function: no line event */
-	__mprof_exit(S(oneline, 0));
+	__mprof_exit(S(oneline, 0), __builtin_dwarf_cfa());
 	NO_TAIL();
 }
 
@@ -142,14 +142,14 @@ FUNC(straight, 20, 4);
 static NOINLINE void run_straight(void)
 {
 	mem = 1000;
-	__mprof_enter(S(straight, 0));
-	__mprof_line(S(straight, 1));
+	__mprof_enter(S(straight, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(straight, 1), __builtin_dwarf_cfa());
 	mem = 1500;
-	__mprof_line(S(straight, 2));
+	__mprof_line(S(straight, 2), __builtin_dwarf_cfa());
 	mem = 1200;
-	__mprof_line(S(straight, 3));
+	__mprof_line(S(straight, 3), __builtin_dwarf_cfa());
 	mem = 4000;
-	__mprof_exit(S(straight, 0));
+	__mprof_exit(S(straight, 0), __builtin_dwarf_cfa());
 	NO_TAIL();
 }
 
@@ -181,16 +181,16 @@ static NOINLINE void run_loop(int n)
 	int i;
 
 	mem = 0;
-	__mprof_enter(S(loop, 0));
-	__mprof_line(S(loop, 1));
+	__mprof_enter(S(loop, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(loop, 1), __builtin_dwarf_cfa());
 	for (i = 0; i < n; i++) {
-		__mprof_line(S(loop, 2));
+		__mprof_line(S(loop, 2), __builtin_dwarf_cfa());
 		mem += 10;
-		__mprof_line(S(loop, 1));
+		__mprof_line(S(loop, 1), __builtin_dwarf_cfa());
 	}
-	__mprof_line(S(loop, 3));
+	__mprof_line(S(loop, 3), __builtin_dwarf_cfa());
 	mem += 5;
-	__mprof_exit(S(loop, 0));
+	__mprof_exit(S(loop, 0), __builtin_dwarf_cfa());
 	NO_TAIL();
 }
 
@@ -214,24 +214,24 @@ FUNC(callee, 50, 3);
 
 static NOINLINE void run_callee(void)
 {
-	__mprof_enter(S(callee, 0));
-	__mprof_line(S(callee, 1));
+	__mprof_enter(S(callee, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(callee, 1), __builtin_dwarf_cfa());
 	mem += 700;
-	__mprof_line(S(callee, 2));
+	__mprof_line(S(callee, 2), __builtin_dwarf_cfa());
 	mem -= 200;
-	__mprof_exit(S(callee, 0));
+	__mprof_exit(S(callee, 0), __builtin_dwarf_cfa());
 	NO_TAIL();
 }
 
 static NOINLINE void run_caller(void)
 {
 	mem = 100;
-	__mprof_enter(S(caller, 0));
-	__mprof_line(S(caller, 1));
+	__mprof_enter(S(caller, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(caller, 1), __builtin_dwarf_cfa());
 	run_callee();
-	__mprof_line(S(caller, 2));
+	__mprof_line(S(caller, 2), __builtin_dwarf_cfa());
 	mem += 1;
-	__mprof_exit(S(caller, 0));
+	__mprof_exit(S(caller, 0), __builtin_dwarf_cfa());
 	NO_TAIL();
 }
 
@@ -255,10 +255,10 @@ FUNC(plain, 220, 2);
 
 static NOINLINE void run_callee_plain(void)
 {
-	__mprof_enter(S(plain, 0));
-	__mprof_line(S(plain, 1));
+	__mprof_enter(S(plain, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(plain, 1), __builtin_dwarf_cfa());
 	mem += 2;
-	__mprof_exit(S(plain, 0));
+	__mprof_exit(S(plain, 0), __builtin_dwarf_cfa());
 	NO_TAIL();
 }
 
@@ -268,15 +268,15 @@ FUNC(rec, 60, 4);		/* 61: test, 62: recurse, 63: return */
 
 static NOINLINE void run_rec(int n)
 {
-	__mprof_enter(S(rec, 0));
-	__mprof_line(S(rec, 1));
+	__mprof_enter(S(rec, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(rec, 1), __builtin_dwarf_cfa());
 	if (n > 0) {
-		__mprof_line(S(rec, 2));
+		__mprof_line(S(rec, 2), __builtin_dwarf_cfa());
 		mem += 100;
 		run_rec(n - 1);
 	}
-	__mprof_line(S(rec, 3));
-	__mprof_exit(S(rec, 0));
+	__mprof_line(S(rec, 3), __builtin_dwarf_cfa());
+	__mprof_exit(S(rec, 0), __builtin_dwarf_cfa());
 }
 
 /* Recursive activations add into one table; each recursing line is
@@ -305,8 +305,8 @@ static size_t depth_in_inner;
 
 static NOINLINE void run_inner(void)
 {
-	__mprof_enter(S(inner, 0));
-	__mprof_line(S(inner, 1));
+	__mprof_enter(S(inner, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(inner, 1), __builtin_dwarf_cfa());
 	mem += 50;
 	depth_in_inner = mp_probe_depth();
 	longjmp(jump, 1);
@@ -314,25 +314,25 @@ static NOINLINE void run_inner(void)
 
 static NOINLINE void run_middle(void)
 {
-	__mprof_enter(S(middle, 0));
-	__mprof_line(S(middle, 1));
+	__mprof_enter(S(middle, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(middle, 1), __builtin_dwarf_cfa());
 	mem += 20;
 	run_inner();
-	__mprof_exit(S(middle, 0));
+	__mprof_exit(S(middle, 0), __builtin_dwarf_cfa());
 	NO_TAIL();
 }
 
 static NOINLINE void run_outer(void)
 {
-	__mprof_enter(S(outer, 0));
-	__mprof_line(S(outer, 1));
+	__mprof_enter(S(outer, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(outer, 1), __builtin_dwarf_cfa());
 	if (!setjmp(jump)) {
-		__mprof_line(S(outer, 2));
+		__mprof_line(S(outer, 2), __builtin_dwarf_cfa());
 		run_middle();
 	}
-	__mprof_line(S(outer, 3));
+	__mprof_line(S(outer, 3), __builtin_dwarf_cfa());
 	mem += 5;
-	__mprof_exit(S(outer, 0));
+	__mprof_exit(S(outer, 0), __builtin_dwarf_cfa());
 	NO_TAIL();
 }
 
@@ -365,11 +365,11 @@ static jmp_buf jump_rec;
 
 static NOINLINE void run_rj(int n)
 {
-	__mprof_enter(S(rj, 0));
-	__mprof_line(S(rj, 1));
+	__mprof_enter(S(rj, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(rj, 1), __builtin_dwarf_cfa());
 	if (n == 2 && setjmp(jump_rec)) {
-		__mprof_line(S(rj, 3));
-		__mprof_exit(S(rj, 0));
+		__mprof_line(S(rj, 3), __builtin_dwarf_cfa());
+		__mprof_exit(S(rj, 0), __builtin_dwarf_cfa());
 		NO_TAIL();
 		return;
 	}
@@ -377,11 +377,11 @@ static NOINLINE void run_rj(int n)
 		mem += 7;
 		longjmp(jump_rec, 1);
 	}
-	__mprof_line(S(rj, 2));
+	__mprof_line(S(rj, 2), __builtin_dwarf_cfa());
 	mem += 10;
 	run_rj(n - 1);
-	__mprof_line(S(rj, 3));
-	__mprof_exit(S(rj, 0));
+	__mprof_line(S(rj, 3), __builtin_dwarf_cfa());
+	__mprof_exit(S(rj, 0), __builtin_dwarf_cfa());
 	NO_TAIL();
 }
 
@@ -410,14 +410,14 @@ FUNC(tail, 100, 2);
 
 static NOINLINE void run_tail(int n)
 {
-	__mprof_enter(S(tail, 0));
-	__mprof_line(S(tail, 1));
+	__mprof_enter(S(tail, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(tail, 1), __builtin_dwarf_cfa());
 	mem += 1;
 	if (n > 0) {
 		run_tail(n - 1);
 		mem += 10;
 	}
-	__mprof_exit(S(tail, 0));	/* a jmp at -O2 */
+	__mprof_exit(S(tail, 0), __builtin_dwarf_cfa());	/* a jmp at -O2 */
 }
 
 /* An exit probe reached by a jump pops its own frame, not the caller's,
@@ -445,14 +445,14 @@ static NOINLINE void run_dynamic(size_t n)
 {
 	char *volatile p;
 
-	__mprof_enter(S(dynamic, 0));
-	__mprof_line(S(dynamic, 1));
+	__mprof_enter(S(dynamic, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(dynamic, 1), __builtin_dwarf_cfa());
 	p = __builtin_alloca(n);
 	p[0] = 1;
 	mem += 3;
-	__mprof_line(S(dynamic, 2));
+	__mprof_line(S(dynamic, 2), __builtin_dwarf_cfa());
 	run_callee_plain();
-	__mprof_exit(S(dynamic, 0));
+	__mprof_exit(S(dynamic, 0), __builtin_dwarf_cfa());
 	NO_TAIL();
 }
 
@@ -483,12 +483,12 @@ FUNC(shared, 110, 3);
 
 static NOINLINE void run_shared(void)
 {
-	__mprof_enter(S(shared, 0));
-	__mprof_line(S(shared, 1));
+	__mprof_enter(S(shared, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(shared, 1), __builtin_dwarf_cfa());
 	mem += 8;
-	__mprof_line(S(shared, 2));
+	__mprof_line(S(shared, 2), __builtin_dwarf_cfa());
 	mem -= 8;
-	__mprof_exit(S(shared, 0));
+	__mprof_exit(S(shared, 0), __builtin_dwarf_cfa());
 	NO_TAIL();
 }
 
@@ -525,10 +525,10 @@ FUNC(stranger, 125, 3);
 
 static NOINLINE void run_stranger(void)
 {
-	__mprof_enter(S(stranger, 0));
-	__mprof_line(S(stranger, 1));
-	__mprof_line(S(stranger, 2));
-	__mprof_exit(S(stranger, 0));
+	__mprof_enter(S(stranger, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(stranger, 1), __builtin_dwarf_cfa());
+	__mprof_line(S(stranger, 2), __builtin_dwarf_cfa());
+	__mprof_exit(S(stranger, 0), __builtin_dwarf_cfa());
 	NO_TAIL();
 }
 
@@ -599,8 +599,8 @@ static void *quitter_thread(void *arg)
 {
 	(void)arg;
 	mem = 10;
-	__mprof_enter(S(quitter, 0));
-	__mprof_line(S(quitter, 1));
+	__mprof_enter(S(quitter, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(quitter, 1), __builtin_dwarf_cfa());
 	mem = 510;
 	pthread_exit(NULL);
 }
@@ -620,9 +620,10 @@ static void test_thread_exit(void **state)
 
 /* ---- ABI version ------------------------------------------------------------ */
 
-static void not_called(struct __mprof_site *s)
+static void not_called(struct __mprof_site *s, void *cfa)
 {
 	(void)s;
+	(void)cfa;
 }
 
 /* A probe table of another ABI version is left untouched and counted; one
@@ -643,11 +644,19 @@ static void test_bind_version(void **state)
 	assert_int_equal(mp_probe_abi_mismatches(&version), before + 1);
 	assert_int_equal(version, MPROF_ABI_VERSION + 41);
 
+	/* The version before the probes took the CFA: their calls pass one
+	 * argument, so its tables must keep their no-ops. */
+	bad.version = 1;
+	__mprof_bind(&bad);
+	assert_ptr_equal(bad.line, not_called);
+	assert_int_equal(mp_probe_abi_mismatches(&version), before + 2);
+	assert_int_equal(version, 1);
+
 	__mprof_bind(&good);
 	assert_ptr_equal(good.enter, __mprof_enter);
 	assert_ptr_equal(good.line, __mprof_line);
 	assert_ptr_equal(good.exit, __mprof_exit);
-	assert_int_equal(mp_probe_abi_mismatches(NULL), before + 1);
+	assert_int_equal(mp_probe_abi_mismatches(NULL), before + 2);
 }
 
 /* ---- dropped events ----------------------------------------------------------- */
@@ -662,8 +671,8 @@ static void test_orphan_dropped(void **state)
 
 	(void)state;
 	setup_func(&orphan);
-	__mprof_line(S(orphan, 1));
-	__mprof_exit(S(orphan, 0));
+	__mprof_line(S(orphan, 1), __builtin_dwarf_cfa());
+	__mprof_exit(S(orphan, 0), __builtin_dwarf_cfa());
 	assert_int_equal(mp_probe_dropped(), before + 2);
 	assert_site(S(orphan, 1), 0, 0, 0);
 	assert_site(S(orphan, 0), 0, 0, 0);
@@ -677,9 +686,9 @@ static volatile sig_atomic_t raise_in_read;
 static void on_signal(int sig)
 {
 	(void)sig;
-	__mprof_enter(S(handler, 0));
-	__mprof_line(S(handler, 1));
-	__mprof_exit(S(handler, 0));
+	__mprof_enter(S(handler, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(handler, 1), __builtin_dwarf_cfa());
+	__mprof_exit(S(handler, 0), __builtin_dwarf_cfa());
 }
 
 static int64_t raising_read(void)
@@ -707,11 +716,11 @@ static void test_signal_in_probe(void **state)
 	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
 	assert_int_equal(mp_backend_set(&raising), 0);
 	mem = 30;
-	__mprof_enter(S(victim, 0));
+	__mprof_enter(S(victim, 0), __builtin_dwarf_cfa());
 	raise_in_read = 1;
-	__mprof_line(S(victim, 1));
+	__mprof_line(S(victim, 1), __builtin_dwarf_cfa());
 	mem = 40;
-	__mprof_exit(S(victim, 0));
+	__mprof_exit(S(victim, 0), __builtin_dwarf_cfa());
 	assert_int_equal(mp_backend_set(&fake), 0);
 	sigaction(SIGUSR1, &old, NULL);
 	assert_int_equal(mp_probe_dropped(), before + 3);
@@ -735,21 +744,21 @@ static void test_fork_child_starts_empty(void **state)
 	(void)state;
 	setup_func(&forker);
 	mem = 64;
-	__mprof_enter(S(forker, 0));
-	__mprof_line(S(forker, 1));
+	__mprof_enter(S(forker, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(forker, 1), __builtin_dwarf_cfa());
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		int bad = forker_s[0].count != 0 || forker_s[1].count != 0 ||
 			  mp_probe_depth() != base + 1;
-		__mprof_line(S(forker, 2));
+		__mprof_line(S(forker, 2), __builtin_dwarf_cfa());
 		bad |= forker_s[1].count != 1 || forker_s[0].count != 0;
 		_exit(bad);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
-	__mprof_exit(S(forker, 0));
+	__mprof_exit(S(forker, 0), __builtin_dwarf_cfa());
 	NO_TAIL();
 	assert_site(S(forker, 0), 1, 64, 64);
 	assert_site(S(forker, 1), 1, 0, 64);
@@ -782,11 +791,11 @@ static void test_collect(void **state)
 	setup_func(&listed);
 	setup_func(&idle);
 	mem = 2048;
-	__mprof_enter(S(listed, 0));
-	__mprof_line(S(listed, 1));
+	__mprof_enter(S(listed, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(listed, 1), __builtin_dwarf_cfa());
 	mem = 4096;
-	__mprof_line(S(listed, 3));
-	__mprof_exit(S(listed, 0));
+	__mprof_line(S(listed, 3), __builtin_dwarf_cfa());
+	__mprof_exit(S(listed, 0), __builtin_dwarf_cfa());
 	NO_TAIL();
 	mp_registry_add(&idle);
 
@@ -826,10 +835,10 @@ static void test_module_snapshot(void **state)
 	setup_func(&unloaded);
 	unloaded.dso = &module_handle;
 	mem = 300;
-	__mprof_enter(S(unloaded, 0));
-	__mprof_line(S(unloaded, 1));
+	__mprof_enter(S(unloaded, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(unloaded, 1), __builtin_dwarf_cfa());
 	mem = 900;
-	__mprof_exit(S(unloaded, 0));
+	__mprof_exit(S(unloaded, 0), __builtin_dwarf_cfa());
 	NO_TAIL();
 
 	__cxa_finalize(&module_handle);

@@ -59,10 +59,10 @@ static struct __mprof_func fn = {
 static void run_fn(void)
 {
 	mem = 1 * MIB;
-	__mprof_enter(&fn_s[0]);
-	__mprof_line(&fn_s[1]);
+	__mprof_enter(&fn_s[0], __builtin_dwarf_cfa());
+	__mprof_line(&fn_s[1], __builtin_dwarf_cfa());
 	mem = 3 * MIB;
-	__mprof_exit(&fn_s[0]);
+	__mprof_exit(&fn_s[0], __builtin_dwarf_cfa());
 }
 
 static char dir[] = "/tmp/mprof-test-exit-XXXXXX";
@@ -340,13 +340,13 @@ static int fork_inside(void)
 
 	setenv("MPROF_OUTPUT", report, 1);
 	mem = 1 * MIB;
-	__mprof_enter(&fn_s[0]);
-	__mprof_line(&fn_s[1]);
+	__mprof_enter(&fn_s[0], __builtin_dwarf_cfa());
+	__mprof_line(&fn_s[1], __builtin_dwarf_cfa());
 	pid = fork();
 	if (pid < 0)
 		return 1;
 	mem = 3 * MIB;
-	__mprof_exit(&fn_s[0]);
+	__mprof_exit(&fn_s[0], __builtin_dwarf_cfa());
 	if (pid == 0)
 		exit(0);
 	if (waitpid(pid, &status, 0) != pid)

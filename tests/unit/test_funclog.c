@@ -74,25 +74,25 @@ static struct __mprof_func fb = {
 
 NOINLINE static void call_b(void)
 {
-	mp_funclog_enter(&fb_s[0]);
-	mp_funclog_exit(&fb_s[0]);
+	mp_funclog_enter(&fb_s[0], __builtin_dwarf_cfa());
+	mp_funclog_exit(&fb_s[0], __builtin_dwarf_cfa());
 }
 
 /* fa calls fb `n` times. */
 NOINLINE static void call_a(int n)
 {
-	mp_funclog_enter(&fa_s[0]);
+	mp_funclog_enter(&fa_s[0], __builtin_dwarf_cfa());
 	while (n-- > 0)
 		call_b();
-	mp_funclog_exit(&fa_s[0]);
+	mp_funclog_exit(&fa_s[0], __builtin_dwarf_cfa());
 }
 
 NOINLINE static void recurse_a(int n)
 {
-	mp_funclog_enter(&fa_s[0]);
+	mp_funclog_enter(&fa_s[0], __builtin_dwarf_cfa());
 	if (n > 0)
 		recurse_a(n - 1);
-	mp_funclog_exit(&fa_s[0]);
+	mp_funclog_exit(&fa_s[0], __builtin_dwarf_cfa());
 }
 
 static jmp_buf jb;
@@ -110,19 +110,19 @@ NOINLINE static void jump_b(int depth)
 		__asm__ volatile("" ::: "memory");
 		return;
 	}
-	mp_funclog_enter(&fb_s[0]);
+	mp_funclog_enter(&fb_s[0], __builtin_dwarf_cfa());
 	longjmp(jb, 1);
 }
 
 /* fa: fb is left by longjmp, then fb is called and returns normally. */
 NOINLINE static void a_with_longjmp(int depth, int then_b)
 {
-	mp_funclog_enter(&fa_s[0]);
+	mp_funclog_enter(&fa_s[0], __builtin_dwarf_cfa());
 	if (!setjmp(jb))
 		jump_b(depth);
 	if (then_b)
 		call_b();
-	mp_funclog_exit(&fa_s[0]);
+	mp_funclog_exit(&fa_s[0], __builtin_dwarf_cfa());
 }
 
 /* ---- running a scenario in a child --------------------------------------- */
@@ -327,9 +327,9 @@ static void assert_mib(const char *field, int64_t bytes)
 static int one_call(void)
 {
 	mem = 1 * MIB;
-	mp_funclog_enter(&fa_s[0]);
+	mp_funclog_enter(&fa_s[0], __builtin_dwarf_cfa());
 	mem = 3 * MIB + 123457;
-	mp_funclog_exit(&fa_s[0]);
+	mp_funclog_exit(&fa_s[0], __builtin_dwarf_cfa());
 	return !mp_funclog_active();
 }
 
@@ -360,8 +360,8 @@ static int many_figures(void)
 
 	for (i = 0; i < sizeof figures / sizeof figures[0]; i++) {
 		mem = figures[i];
-		mp_funclog_enter(&fa_s[0]);
-		mp_funclog_exit(&fa_s[0]);
+		mp_funclog_enter(&fa_s[0], __builtin_dwarf_cfa());
+		mp_funclog_exit(&fa_s[0], __builtin_dwarf_cfa());
 	}
 	return 0;
 }
@@ -427,10 +427,10 @@ static void test_recursion(void **state)
 NOINLINE static void a_with_lines(void)
 {
 	mem = 1 * MIB;
-	mp_funclog_enter(&fa_s[0]);
-	__mprof_line(&fa_s[1]);
+	mp_funclog_enter(&fa_s[0], __builtin_dwarf_cfa());
+	__mprof_line(&fa_s[1], __builtin_dwarf_cfa());
 	mem = 2 * MIB;
-	mp_funclog_exit(&fa_s[0]);
+	mp_funclog_exit(&fa_s[0], __builtin_dwarf_cfa());
 }
 
 static int probes_count(void)
@@ -452,27 +452,31 @@ static void test_probes_still_count(void **state)
 	assert_string_equal(slurp(errfile), "");
 }
 
-/* Stand-ins for the probes __mprof_bind() picks: where they were called. */
+/* Stand-ins for the probes __mprof_bind() picks: where they were called,
+ * with which CFA. */
 static struct __mprof_site *picked_site[2];
 static uintptr_t picked_frame[2];
+static void *picked_cfa[2];
 
-NOINLINE static void picked_enter(struct __mprof_site *s)
+NOINLINE static void picked_enter(struct __mprof_site *s, void *cfa)
 {
 	picked_site[0] = s;
 	picked_frame[0] = (uintptr_t)__builtin_frame_address(0);
+	picked_cfa[0] = cfa;
 }
 
-NOINLINE static void picked_exit(struct __mprof_site *s)
+NOINLINE static void picked_exit(struct __mprof_site *s, void *cfa)
 {
 	picked_site[1] = s;
 	picked_frame[1] = (uintptr_t)__builtin_frame_address(0);
+	picked_cfa[1] = cfa;
 }
 
 /* An instrumented function calling its probes through a table. */
 NOINLINE static void through(const struct __mprof_probes *tab)
 {
-	tab->enter(&fa_s[0]);
-	tab->exit(&fa_s[0]);
+	tab->enter(&fa_s[0], __builtin_dwarf_cfa());
+	tab->exit(&fa_s[0], __builtin_dwarf_cfa());
 }
 
 static int wrap_picked(void)
@@ -485,14 +489,18 @@ static int wrap_picked(void)
 	through(&direct);
 	frames[0] = picked_frame[0];
 	frames[1] = picked_frame[1];
+	if (!picked_cfa[0] || picked_cfa[0] != picked_cfa[1])
+		return 1;
 	mp_funclog_wrap(&tab.enter, &tab.exit);
 	if (tab.enter != mp_funclog_enter || tab.exit != mp_funclog_exit)
 		return 1;
 	mp_funclog_wrap(&tab.enter, &tab.exit);	/* again: no change */
 	picked_site[0] = picked_site[1] = NULL;
+	picked_cfa[0] = picked_cfa[1] = NULL;
 	through(&tab);
 	return picked_site[0] != &fa_s[0] || picked_site[1] != &fa_s[0] ||
 	       picked_frame[0] != frames[0] || picked_frame[1] != frames[1] ||
+	       picked_cfa[0] != picked_cfa[1] ||
 	       fa_s[0].count != 0;
 }
 
@@ -570,7 +578,7 @@ static void test_longjmp_then_call(void **state)
 
 NOINLINE static void b_exits(void)
 {
-	mp_funclog_enter(&fb_s[0]);
+	mp_funclog_enter(&fb_s[0], __builtin_dwarf_cfa());
 	mem = 5 * MIB;
 	exit(0);
 }
@@ -578,7 +586,7 @@ NOINLINE static void b_exits(void)
 static int exit_inside(void)
 {
 	mem = 1 * MIB;
-	mp_funclog_enter(&fa_s[0]);
+	mp_funclog_enter(&fa_s[0], __builtin_dwarf_cfa());
 	b_exits();
 	return 1;
 }
@@ -667,7 +675,7 @@ static void test_threads(void **state)
 static void *thread_exits(void *arg)
 {
 	(void)arg;
-	mp_funclog_enter(&fb_s[0]);
+	mp_funclog_enter(&fb_s[0], __builtin_dwarf_cfa());
 	pthread_exit(NULL);
 }
 
@@ -705,8 +713,8 @@ static int long_name(void)
 {
 	memset(long_file, 'x', sizeof long_file - 3);
 	memcpy(long_file + sizeof long_file - 3, ".c", 3);
-	mp_funclog_enter(&longname_s[0]);
-	mp_funclog_exit(&longname_s[0]);
+	mp_funclog_enter(&longname_s[0], __builtin_dwarf_cfa());
+	mp_funclog_exit(&longname_s[0], __builtin_dwarf_cfa());
 	return 0;
 }
 

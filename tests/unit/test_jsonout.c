@@ -55,10 +55,10 @@ static struct __mprof_func fn = {
 static void run_fn(void)
 {
 	mem = 1 * MIB;
-	__mprof_enter(&fn_s[0]);
-	__mprof_line(&fn_s[1]);
+	__mprof_enter(&fn_s[0], __builtin_dwarf_cfa());
+	__mprof_line(&fn_s[1], __builtin_dwarf_cfa());
 	mem = 3 * MIB;
-	__mprof_exit(&fn_s[0]);
+	__mprof_exit(&fn_s[0], __builtin_dwarf_cfa());
 }
 
 static char dir[] = "/tmp/mprof-test-jsonout-XXXXXX";
