@@ -545,8 +545,8 @@ static int drop_events(void)
 		return 1;
 	setenv("MPROF_OUTPUT", report, 1);
 	run_fn();
-	__mprof_line(&fn_s[1]);		/* no entry seen: dropped */
-	__mprof_line(&fn_s[1]);
+	__mprof_line(&fn_s[1], __builtin_dwarf_cfa());		/* no entry seen: dropped */
+	__mprof_line(&fn_s[1], __builtin_dwarf_cfa());
 	return 0;
 }
 

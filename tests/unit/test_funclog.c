@@ -841,12 +841,12 @@ static void test_merged_short_calls(void **state)
 /* fa, n levels deep, 1 MiB more held at each level. */
 NOINLINE static void recurse_grow(int n)
 {
-	mp_funclog_enter(&fa_s[0]);
+	mp_funclog_enter(&fa_s[0], __builtin_dwarf_cfa());
 	mem += MIB;
 	if (n > 0)
 		recurse_grow(n - 1);
 	mem -= MIB;
-	mp_funclog_exit(&fa_s[0]);
+	mp_funclog_exit(&fa_s[0], __builtin_dwarf_cfa());
 }
 
 static int deep_recursion(void)
@@ -892,9 +892,9 @@ static void test_all_recursion(void **state)
 
 NOINLINE static void slow_b(int ms)
 {
-	mp_funclog_enter(&fb_s[0]);
+	mp_funclog_enter(&fb_s[0], __builtin_dwarf_cfa());
 	sleep_ms(ms);
-	mp_funclog_exit(&fb_s[0]);
+	mp_funclog_exit(&fb_s[0], __builtin_dwarf_cfa());
 }
 
 static int long_and_gaps(void)
@@ -927,7 +927,7 @@ static void test_merged_long_and_gaps(void **state)
 static int open_at_exit(void)
 {
 	call_b();
-	mp_funclog_enter(&fa_s[0]);
+	mp_funclog_enter(&fa_s[0], __builtin_dwarf_cfa());
 	exit(0);
 }
 
