@@ -73,11 +73,18 @@ static tree thunks[NPROBES];
 static std::string runtime_path;
 static unsigned func_counter;
 static bool runtime_warned;
+static std::string functions_arg;	/* -fplugin-arg-mprof-functions */
 
 void
 mp_emit_set_runtime(const char *path)
 {
 	runtime_path = path ? path : "";
+}
+
+void
+mp_emit_set_functions(const char *globs)
+{
+	functions_arg = globs ? globs : "";
 }
 
 static const struct ggc_root_tab emit_roots[] = {
@@ -206,6 +213,7 @@ static constexpr abi_field probes_fields[] = {
 	ABI_FIELD(__mprof_probes, enter, K_PROBE),
 	ABI_FIELD(__mprof_probes, line, K_PROBE),
 	ABI_FIELD(__mprof_probes, exit, K_PROBE),
+	ABI_FIELD(__mprof_probes, functions, K_CSTR),
 };
 
 static constexpr size_t
@@ -583,6 +591,11 @@ emit_unit(void)
 		CONSTRUCTOR_APPEND_ELT(v, field(probes_type, name),
 				       build_fold_addr_expr_with_type(
 					       noop_fn, probe_fn_ptr_type()));
+	CONSTRUCTOR_APPEND_ELT(v, field(probes_type, "functions"),
+			       functions_arg.empty()
+			       ? fold_convert(const_char_ptr_type(),
+					      null_pointer_node)
+			       : string_ptr(functions_arg.c_str()));
 	DECL_INITIAL(tab_var) = build_constructor(probes_type, v);
 	varpool_node::finalize_decl(tab_var);
 
@@ -766,6 +779,19 @@ site_addr(tree sites, unsigned i)
 			  build_int_cst(integer_type_node, i), NULL_TREE,
 			  NULL_TREE);
 	return build_fold_addr_expr_with_type(ref, build_pointer_type(site_type));
+}
+
+/*
+ * A unit compiled with -fplugin-arg-mprof-functions gets its table and
+ * constructor even when no function of its matched, so that the runtime
+ * loads and can say at exit that no function matching a pattern ran (a
+ * typo would otherwise give a silent run with no table at all).
+ */
+void
+mp_emit_unit_for_patterns(void)
+{
+	if (!tab_var && !functions_arg.empty())
+		emit_unit();
 }
 
 void

@@ -353,6 +353,8 @@ public:
 
 	unsigned int execute(function *fn) final override
 	{
+		if (symtab->state == CONSTRUCTION && !mp_emit_is_own(fn->decl))
+			mp_emit_unit_for_patterns();
 		/* Functions made after the call graph is built (OpenMP
 		   outlining, late constructors) are not the user's lines. */
 		if (symtab->state != CONSTRUCTION || !selected(fn)) {
@@ -502,6 +504,10 @@ plugin_init(struct plugin_name_args *info, struct plugin_gcc_version *version)
 		}
 	}
 	mp_emit_set_runtime(runtime.c_str());
+	std::string joined;
+	for (const std::string &g : opt_functions)
+		joined += (joined.empty() ? "" : ",") + g;
+	mp_emit_set_functions(joined.c_str());
 	const char *dbg = getenv("MPROF_PLUGIN_DEBUG");
 	debug_dump = dbg && *dbg && strcmp(dbg, "0") != 0;
 

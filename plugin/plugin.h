@@ -43,6 +43,8 @@ void mp_lines_analyze(function *fn, mp_lines *out);
 
 /* emit.cc */
 void mp_emit_set_runtime(const char *path);
+void mp_emit_set_functions(const char *globs);
+void mp_emit_unit_for_patterns(void);
 void mp_emit_register_roots(const char *plugin_name);
 void mp_emit_instrument(function *fn, const char *name, mp_lines *lines);
 unsigned mp_emit_lower(function *fn);

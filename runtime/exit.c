@@ -287,6 +287,8 @@ void mp_exit_report(void)
 	n = mp_registry_collect(&p);
 	if (n > 0)
 		mp_profile_merge(&p);
+	if (n >= 0 && !parent)
+		mp_patterns_note(&p);
 	mp_exit_notes(0);
 	if (n >= 0)
 		mp_jsonout_write(&p, parent);

@@ -297,6 +297,16 @@ const char *mp_notes(size_t *len);
 const char *mp_notes_pending(size_t *len);
 
 /*
+ * The -fplugin-arg-mprof-functions patterns of the units bound
+ * (patterns.c): mp_patterns_bind keeps a unit's argument string (NULL:
+ * none); mp_patterns_note notes each pattern that no function of `p`, the
+ * profile of the run, matches.
+ */
+struct mp_profile;
+void mp_patterns_bind(const char *functions);
+void mp_patterns_note(const struct mp_profile *p);
+
+/*
  * Add the notes of the end of a run (dropped events, ABI mismatches...)
  * and stop printing notes as they come: they now wait for the report.
  * `crashing`: from a fatal signal, only what needs no allocation.

@@ -79,6 +79,11 @@ struct __mprof_probes {
 	void (*enter)(struct __mprof_site *, void *cfa);
 	void (*line)(struct __mprof_site *, void *cfa);
 	void (*exit)(struct __mprof_site *, void *cfa);
+	const char *functions;		/* -fplugin-arg-mprof-functions the
+					   unit was compiled with, or NULL:
+					   the runtime says when no profiled
+					   function matching one of its
+					   patterns ran */
 };
 
 /*

@@ -525,6 +525,7 @@ void __mprof_bind(struct __mprof_probes *tab)
 	} else {
 		mp_probe_pick(mp_backend_fast(), &tab->enter, &tab->line,
 			      &tab->exit);
+		mp_patterns_bind(tab->functions);
 		if (mp_funclog_active())
 			mp_funclog_wrap(&tab->enter, &tab->exit);
 	}

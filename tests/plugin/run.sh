@@ -21,6 +21,10 @@
 # warnings     tests/plugin/warnings/*.c, compiled with -Wall -Wextra
 #              -Winline at -O0..-O3 and -Os: the instrumented build gives
 #              the plain build's warnings (file, line, option)
+# patterns     -fplugin-arg-mprof-functions with a pattern that matches no
+#              function of the program: one note at exit names it, with
+#              the report (stderr, or MPROF_OUTPUT), once however many
+#              units were compiled with it
 # repro        every tests/plugin/repro/*.c whose header says `Expect: same`
 #              prints and exits the same plain and with -all, at -O0 and -O2
 set -euo pipefail
@@ -186,6 +190,35 @@ warnings)
 		done
 	done
 	echo "ok: $n builds warn as plain"
+	;;
+patterns)
+	cd "$src/tests/plugin/patterns"
+	note="mprof: no profiled function matching 'nomatch_*' ran"
+	# No function matches: no table, the program as plain, one note.
+	$cc -O2 -fplugin="$plugin" -fplugin-arg-mprof-functions='nomatch_*' \
+		main.c parse.c -o "$tmp/none" || fail "compile (no match)"
+	$cc -O2 main.c parse.c -o "$tmp/plain" || fail "compile (plain)"
+	"$tmp/none" >"$tmp/out" 2>"$tmp/err" || fail "the program failed"
+	"$tmp/plain" | cmp -s - "$tmp/out" || fail "output differs from plain"
+	[ "$(grep -cF "$note" "$tmp/err")" = 1 ] ||
+		{ cat "$tmp/err"; fail "one note for nomatch_* expected on stderr"; }
+	[ "$(wc -l <"$tmp/err")" = 1 ] ||
+		{ cat "$tmp/err"; fail "the note alone expected on stderr"; }
+	echo "ok: no match, one note"
+	# One pattern matches, the other not: the table, then the note for
+	# the other one, in MPROF_OUTPUT; stderr stays empty.
+	$cc -O2 -fplugin="$plugin" -fplugin-arg-mprof-functions='parse_*,nomatch_*' \
+		main.c parse.c -o "$tmp/some" || fail "compile (some match)"
+	MPROF_OUTPUT="$tmp/report" "$tmp/some" >/dev/null 2>"$tmp/err" ||
+		fail "the program failed"
+	[ ! -s "$tmp/err" ] || { cat "$tmp/err"; fail "stderr must stay empty"; }
+	grep -q "parse_line" "$tmp/report" ||
+		{ cat "$tmp/report"; fail "no table of parse_line"; }
+	[ "$(grep -cF "$note" "$tmp/report")" = 1 ] ||
+		{ cat "$tmp/report"; fail "one note for nomatch_* expected"; }
+	! grep -q "matching 'parse_\*'" "$tmp/report" ||
+		{ cat "$tmp/report"; fail "a note for a pattern that matched"; }
+	echo "ok: a note for the pattern that matched nothing, none for the other"
 	;;
 repro)
 	cd "$src/tests/plugin/repro"

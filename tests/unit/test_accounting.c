@@ -631,9 +631,9 @@ static void not_called(struct __mprof_site *s, void *cfa)
 static void test_bind_version(void **state)
 {
 	struct __mprof_probes bad = { MPROF_ABI_VERSION + 41, 0, not_called,
-				      not_called, not_called };
+				      not_called, not_called, NULL };
 	struct __mprof_probes good = { MPROF_ABI_VERSION, 0, not_called,
-				       not_called, not_called };
+				       not_called, not_called, NULL };
 	uint32_t version = 0, before = mp_probe_abi_mismatches(NULL);
 
 	(void)state;

@@ -482,7 +482,7 @@ NOINLINE static void through(const struct __mprof_probes *tab)
 static int wrap_picked(void)
 {
 	struct __mprof_probes direct = { MPROF_ABI_VERSION, 0, picked_enter,
-					 NULL, picked_exit };
+					 NULL, picked_exit, NULL };
 	struct __mprof_probes tab = direct;
 	uintptr_t frames[2];
 
