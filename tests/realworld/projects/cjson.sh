@@ -35,5 +35,6 @@ p_main() {
 		[ -s "$RW_WORK/cjson/$v.tests" ] || echo "FAIL ctest" >"$RW_WORK/cjson/$v.tests"
 	done
 	rw_same_config cjson CMakeCache.txt
+	rw_same_warnings cjson make.out
 	rw_compare cjson "$RW_WORK/cjson/plain.tests" "$RW_WORK/cjson/prof.tests"
 }
