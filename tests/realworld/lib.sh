@@ -401,7 +401,7 @@ rw_drop_check() {
 		rw_row "$RW_PROJECT drops" - - - "ok, known" "$why"
 	else
 		rw_row "$RW_PROJECT drops" - - - FAIL \
-			"$n reports, $(echo "$files" | grep -c .) logs: events dropped"
+			"events dropped, said by $n reports and $(echo "$files" | grep -c .) logs"
 		rw_verdict 1
 	fi
 }
