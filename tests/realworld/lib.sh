@@ -47,6 +47,26 @@ rw_with_env() {
 	fi
 }
 
+# rw_cmake_build VARIANT SRC DIR LANG CMAKE_ARGS...: configure SRC into
+# DIR with the variant's flags as CMAKE_<LANG>_FLAGS (LANG C or CXX), then
+# build; output in DIR/configure.out and DIR/make.out.
+rw_cmake_build() {
+	local v=$1 src=$2 dir=$3 lang=$4 compiler=$RW_CC
+	shift 4
+	if [ "$lang" = CXX ]; then compiler=$RW_CXX; fi
+	rw_with_env "$v" rw_logged "$dir/configure.out" \
+		cmake -S "$src" -B "$dir" -DCMAKE_"$lang"_COMPILER="$compiler" \
+		-DCMAKE_BUILD_TYPE=None -DCMAKE_"$lang"_FLAGS="$(rw_cflags "$v")" "$@" &&
+	rw_with_env "$v" rw_logged "$dir/make.out" cmake --build "$dir" -j"$RW_JOBS"
+}
+
+# rw_ctest_results LOG: "PASS name" or "FAIL name" for each test of
+# ctest's output in LOG ("  1/22 Test  #1: name .......   Passed  0.01 sec").
+rw_ctest_results() {
+	sed -n 's/^ *[0-9]*\/[0-9]* Test *#[0-9]*: \([^ ]*\) .*[ .]\(Passed\|Failed\|\*\*\*.*\|Not Run\|Timeout\).*/\1 \2/p' \
+		"$1" | awk '{ print ($2 == "Passed" ? "PASS " : "FAIL ") $1 }'
+}
+
 # rw_logged FILE CMD...: run CMD with its output in FILE; on failure show
 # the end of FILE.
 rw_logged() {

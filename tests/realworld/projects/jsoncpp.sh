@@ -17,13 +17,9 @@ p_main() {
 		rm -rf "$dir"
 		mkdir -p "$dir"
 		rw_log "$v: build"
-		if ! rw_with_env "$v" rw_logged "$dir/configure.out" \
-			cmake -S "$src" -B "$dir" -DCMAKE_CXX_COMPILER="$RW_CXX" \
-			-DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="$(rw_cflags "$v")" \
+		if ! rw_cmake_build "$v" "$src" "$dir" CXX \
 			-DBUILD_STATIC_LIBS=OFF -DBUILD_OBJECT_LIBS=OFF \
-			-DJSONCPP_WITH_POST_BUILD_UNITTEST=OFF ||
-		   ! rw_with_env "$v" rw_logged "$dir/make.out" \
-			cmake --build "$dir" -j"$RW_JOBS"; then
+			-DJSONCPP_WITH_POST_BUILD_UNITTEST=OFF; then
 			rw_row jsoncpp - - - "FAIL ($v build)"
 			rw_verdict 1
 			return
@@ -40,9 +36,7 @@ p_main() {
 		done < <(grep -v '^ *$' "$dir/list.out")
 		(cd "$dir" && rw_with_env "$v" timeout 900 ctest --timeout 300 -E '^jsoncpp_test$') \
 			>"$dir/test.out" 2>&1 || true
-		sed -n 's/^ *[0-9]*\/[0-9]* Test *#[0-9]*: \([^ ]*\) .*[ .]\(Passed\|Failed\|\*\*\*.*\|Not Run\|Timeout\).*/\1 \2/p' \
-			"$dir/test.out" |
-			awk '{ print ($2 == "Passed" ? "PASS " : "FAIL ") $1 }' >>"$out"
+		rw_ctest_results "$dir/test.out" >>"$out"
 	done
 	rw_same_config jsoncpp CMakeCache.txt
 	rw_same_warnings jsoncpp make.out

@@ -16,12 +16,8 @@ p_main() {
 		rw_log "$v: build"
 		rm -rf "$dir"
 		rw_fresh_copy "$src" "$dir/src"
-		if ! rw_with_env "$v" rw_logged "$dir/configure.out" \
-			cmake -S "$dir/src" -B "$dir" -DCMAKE_CXX_COMPILER="$RW_CXX" \
-			-DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="$(rw_cflags "$v")" \
-			-DBUILD_SHARED_LIBS=yes -Dtinyxml2_BUILD_TESTING=ON ||
-		   ! rw_with_env "$v" rw_logged "$dir/make.out" \
-			cmake --build "$dir" -j"$RW_JOBS"; then
+		if ! rw_cmake_build "$v" "$dir/src" "$dir" CXX \
+			-DBUILD_SHARED_LIBS=yes -Dtinyxml2_BUILD_TESTING=ON; then
 			rw_row tinyxml2 - - - "FAIL ($v build)"
 			rw_verdict 1
 			return
