@@ -374,11 +374,11 @@ rw_sink_start() {
 # rw_sink_stop: once the reader has read everything written before (an
 # end marker written last has come through), stop it and remove the FIFO.
 rw_sink_stop() {
-	local drops=$RW_WORK/results/$RW_PROJECT.drops i
+	local drops=$RW_WORK/results/$RW_PROJECT.drops
 	[ -n "${RW_SINK_PID:-}" ] || return 0
 	if kill -0 "$RW_SINK_PID" 2>/dev/null &&
 		timeout 10 bash -c 'printf "\nrw-sink-end\n" >"$1"' - "$RW_SINK"; then
-		for i in $(seq 1 300); do
+		for _ in $(seq 1 300); do
 			if grep -qx rw-sink-end "$drops"; then break; fi
 			sleep 0.2
 		done
