@@ -5,7 +5,8 @@
 # for each seed, a random program from csmith is built plain
 # (gcc -O1 -w) and with every function instrumented
 # (-fplugin=mprof.so -fplugin-arg-mprof-all), both builds are run, and they
-# must print the same checksum and exit with the same status.
+# must print the same checksum and exit with the same status; the
+# instrumented run must not report dropped probe events.
 #
 #   tests/csmith/run.sh BUILDDIR
 #
@@ -27,6 +28,10 @@ readonly PLAIN_TIMEOUT=10
 readonly PROF_TIMEOUT=60
 readonly CC_TIMEOUT=300
 readonly CSMITH_INCLUDE=/usr/include/csmith
+# What the runtime says at exit when it lost line events (in the report
+# file with MPROF_OUTPUT, or on stderr): csmith's programs neither take
+# signals nor longjmp, so they must never lose one.
+readonly DROP_RE='mprof: [0-9]+ probe events? dropped'
 
 usage() {
 	echo "usage: tests/csmith/run.sh BUILDDIR" >&2
@@ -36,7 +41,7 @@ usage() {
 # check_seed SEED: one seed, in $work/SEED/; its verdict is the first word
 # of $work/SEED/result (ok, skip or fail), followed by the reason.
 check_seed() {
-	local seed=$1 dir=$work/$1 backend rc_plain rc_prof
+	local seed=$1 dir=$work/$1 backend rc_plain rc_prof dropped
 	local flags=(-O1 -w -I"$CSMITH_INCLUDE")
 	mkdir -p "$dir"
 	verdict() { echo "$*" >"$dir/result"; }
@@ -77,6 +82,8 @@ check_seed() {
 		verdict fail "exit status $rc_prof instrumented ($backend), $rc_plain plain"
 	elif ! cmp -s "$dir/plain.out" "$dir/prof.out"; then
 		verdict fail "output differs ($backend): '$(head -c 80 "$dir/prof.out")' instrumented, '$(head -c 80 "$dir/plain.out")' plain"
+	elif dropped=$(grep -ahoE "$DROP_RE" "$dir/table.txt" "$dir/prof.err" 2>/dev/null); then
+		verdict fail "runtime said '$(echo "$dropped" | head -n 1)' ($backend)"
 	else
 		verdict ok
 	fi

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# run_sample.sh - end-to-end test of samples/<name>.c: build it with the
-# plugin exactly as a user would, run it, and check its line table.
+# run_sample.sh - end-to-end test of samples/<name>.c (or <name>.cc, C++,
+# built with --cxx): build it with the plugin exactly as a user would, run
+# it, and check its line table.
 #
-#   run_sample.sh [--mode heap|rss|tsan] [--regen] [--cc CC]
+#   run_sample.sh [--mode heap|rss|tsan] [--regen] [--cc CC] [--cxx CXX]
 #                 [--runtime LIB] SRCDIR BUILDDIR NAME...
 #
 # Modes:
@@ -30,7 +31,7 @@
 set -euo pipefail
 
 usage() {
-	echo "usage: run_sample.sh [--mode heap|rss|tsan] [--regen] [--cc CC] [--runtime LIB] SRCDIR BUILDDIR NAME..." >&2
+	echo "usage: run_sample.sh [--mode heap|rss|tsan] [--regen] [--cc CC] [--cxx CXX] [--runtime LIB] SRCDIR BUILDDIR NAME..." >&2
 	exit 2
 }
 
@@ -42,12 +43,14 @@ fail() {
 mode=heap
 regen=0
 cc=${CC:-gcc}
+cxx=${CXX:-g++}
 runtime=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--mode) [ $# -ge 2 ] || usage; mode=$2; shift 2 ;;
 	--regen) regen=1; shift ;;
 	--cc) [ $# -ge 2 ] || usage; cc=$2; shift 2 ;;
+	--cxx) [ $# -ge 2 ] || usage; cxx=$2; shift 2 ;;
 	--runtime) [ $# -ge 2 ] || usage; runtime=$2; shift 2 ;;
 	--) shift; break ;;
 	-*) usage ;;
@@ -81,12 +84,16 @@ tsan_options="halt_on_error=1 exitcode=66"
 link=()
 [ -z "$runtime" ] || link=("-Wl,--no-as-needed" "$runtime" "-Wl,-rpath,$(dirname "$runtime")")
 
-# compile NAME OUTPUT FLAGS...: build samples/NAME.c from within samples/.
+# compile NAME OUTPUT FLAGS...: build samples/NAME.c (or NAME.cc, with the
+# C++ compiler) from within samples/.
 compile() {
-	local name=$1 out=$2
+	local name=$1 out=$2 file=$1.c compiler=$cc
 	shift 2
-	if ! (cd "$src/samples" && "$cc" -O1 -g -Wall -Wextra -Werror -pthread \
-		-I"$src/include" "$name.c" -o "$out" "$@") >"$tmp/cc.log" 2>&1; then
+	if [ ! -f "$src/samples/$file" ]; then
+		file=$name.cc compiler=$cxx
+	fi
+	if ! (cd "$src/samples" && "$compiler" -O1 -g -Wall -Wextra -Werror -pthread \
+		-I"$src/include" "$file" -o "$out" "$@") >"$tmp/cc.log" 2>&1; then
 		cat "$tmp/cc.log" >&2
 		fail "$name: compiling with '$*' failed"
 	fi
@@ -194,6 +201,7 @@ check_tsan() {
 }
 
 for name in "$@"; do
-	[ -f "$src/samples/$name.c" ] || fail "no sample '$src/samples/$name.c'"
+	[ -f "$src/samples/$name.c" ] || [ -f "$src/samples/$name.cc" ] ||
+		fail "no sample '$src/samples/$name.c' or '$name.cc'"
 	"check_$mode" "$name"
 done

@@ -10,7 +10,10 @@
 # its suite and records, per variant, one line per test in
 # $RW_WORK/<project>/<variant>.tests ("PASS name" or "FAIL name"), then
 # calls rw_compare, which writes the summary row.  A project that cannot
-# set up or build calls rw_row with a verdict saying so.
+# set up or build calls rw_row with a verdict saying so.  After p_main,
+# rw_drop_check fails the project if an instrumented program dropped
+# probe events, unless the project file sets RW_OWN_DROP_CHECK=1 (its
+# driver checks that itself).
 
 RW_VARIANTS="plain prof"
 
@@ -26,21 +29,42 @@ rw_duration() {
 
 rw_filter_progress() { cat; }
 
-# rw_cflags VARIANT: the compiler flags of a build variant.
+# rw_cflags VARIANT: the compiler flags of a build variant (C or C++).
 rw_cflags() {
 	if [ "$1" = prof ]; then echo "$RW_CFLAGS $RW_PROF_FLAGS"; else echo "$RW_CFLAGS"; fi
 }
 
 # rw_with_env VARIANT CMD...: run CMD the way a variant's programs run.
-# Instrumented programs (tools built during a build, tests) keep quiet.
+# Instrumented programs (tools built during a build, tests) keep quiet:
+# their reports go to the project's sink (rw_sink_start), or nowhere.
 rw_with_env() {
 	local v=$1
 	shift
 	if [ "$v" = prof ]; then
-		MPROF_OUTPUT=/dev/null "$@"
+		MPROF_OUTPUT=${RW_SINK:-/dev/null} "$@"
 	else
 		"$@"
 	fi
+}
+
+# rw_cmake_build VARIANT SRC DIR LANG CMAKE_ARGS...: configure SRC into
+# DIR with the variant's flags as CMAKE_<LANG>_FLAGS (LANG C or CXX), then
+# build; output in DIR/configure.out and DIR/make.out.
+rw_cmake_build() {
+	local v=$1 src=$2 dir=$3 lang=$4 compiler=$RW_CC
+	shift 4
+	if [ "$lang" = CXX ]; then compiler=$RW_CXX; fi
+	rw_with_env "$v" rw_logged "$dir/configure.out" \
+		cmake -S "$src" -B "$dir" -DCMAKE_"$lang"_COMPILER="$compiler" \
+		-DCMAKE_BUILD_TYPE=None -DCMAKE_"$lang"_FLAGS="$(rw_cflags "$v")" "$@" &&
+	rw_with_env "$v" rw_logged "$dir/make.out" cmake --build "$dir" -j"$RW_JOBS"
+}
+
+# rw_ctest_results LOG: "PASS name" or "FAIL name" for each test of
+# ctest's output in LOG ("  1/22 Test  #1: name .......   Passed  0.01 sec").
+rw_ctest_results() {
+	sed -n 's/^ *[0-9]*\/[0-9]* Test *#[0-9]*: \([^ ]*\) .*[ .]\(Passed\|Failed\|\*\*\*.*\|Not Run\|Timeout\).*/\1 \2/p' \
+		"$1" | awk '{ print ($2 == "Passed" ? "PASS " : "FAIL ") $1 }'
 }
 
 # rw_logged FILE CMD...: run CMD with its output in FILE; on failure show
@@ -259,7 +283,8 @@ rw_compare() {
 		if grep -qxF "PASS $t" "$prof"; then
 			rw_log "$label: XPASS $t (drop it from known-failures)"
 		fi
-	done < <(awk -v p="$RW_PROJECT" '$1 == p && $2 !~ /^configure:/ { print $2 }' \
+	done < <(awk -v p="$RW_PROJECT" '$1 == p && $2 !~ /^(configure|warning):/ &&
+		$2 != "drops" { print $2 }' \
 		"$RW_DIR/known-failures" 2>/dev/null)
 	t=$(grep -c '^FAIL ' "$plain" || true)
 	if [ "$t" -gt 0 ]; then
@@ -319,13 +344,166 @@ rw_same_config() {
 	fi
 }
 
+# --- dropped events ----------------------------------------------------------
+#
+# A program that neither longjmps out of instrumented code nor takes
+# signals must never drop a probe event.  The runtime says it did at exit,
+# "mprof: N probe events dropped (...)", on stderr or, with MPROF_OUTPUT
+# set, in the report.  A project's instrumented programs send their
+# reports to a FIFO (rw_sink_start) whose reader keeps only that message:
+# no report is stored, none goes unread.  rw_drop_check looks for the
+# message there and in the project's logs.
+
+RW_DROP_RE='mprof: [0-9]+ probe events? dropped'
+
+# rw_sink_start: create the FIFO $RW_SINK, read until rw_sink_stop; what
+# it receives of RW_DROP_RE lands in $RW_WORK/results/<project>.drops.
+rw_sink_start() {
+	local fifo=$RW_WORK/results/$RW_PROJECT.sink
+	rm -f "$fifo"
+	mkfifo -m 666 "$fifo" || rw_die "cannot create the FIFO $fifo"
+	# Opened read-write, the FIFO always has a reader: a program opening
+	# it never blocks, and the reader never sees an end of file.
+	grep -aoE --line-buffered "$RW_DROP_RE|^rw-sink-end\$" <>"$fifo" \
+		>"$RW_WORK/results/$RW_PROJECT.drops" &
+	RW_SINK_PID=$!
+	RW_SINK=$fifo
+	export RW_SINK
+}
+
+# rw_sink_stop: once the reader has read everything written before (an
+# end marker written last has come through), stop it and remove the FIFO.
+rw_sink_stop() {
+	local drops=$RW_WORK/results/$RW_PROJECT.drops
+	[ -n "${RW_SINK_PID:-}" ] || return 0
+	if kill -0 "$RW_SINK_PID" 2>/dev/null &&
+		timeout 10 bash -c 'printf "\nrw-sink-end\n" >"$1"' - "$RW_SINK"; then
+		for _ in $(seq 1 300); do
+			if grep -qx rw-sink-end "$drops"; then break; fi
+			sleep 0.2
+		done
+	fi
+	kill "$RW_SINK_PID" 2>/dev/null || true
+	wait "$RW_SINK_PID" 2>/dev/null || true
+	rm -f "$RW_SINK"
+	sed -i '/^rw-sink-end$/d' "$drops"
+	unset RW_SINK RW_SINK_PID
+}
+
+# rw_drop_check: the project's instrumented programs dropped no event --
+# none said so through the sink, nor in a log, test output or report
+# under $RW_WORK/<project>.  A known exception ("PROJECT drops reason" in
+# known-failures) is reported, not failed.  Writes a summary row when
+# something was dropped.
+rw_drop_check() {
+	local drops=$RW_WORK/results/$RW_PROJECT.drops files n why
+	files=$(grep -rlaE --include='*.out' --include='*.log' --include='*.err' \
+		--include='*.table' --include='*.trs' "$RW_DROP_RE" \
+		"$RW_WORK/$RW_PROJECT" 2>/dev/null | sort || true)
+	n=$(grep -c . "$drops" 2>/dev/null || true)
+	why=$(rw_known "$RW_PROJECT" drops)
+	if [ "${n:-0}" = 0 ] && [ -z "$files" ]; then
+		rw_log "drops: no instrumented program dropped an event"
+		if [ -n "$why" ]; then
+			rw_log "drops: XPASS (drop 'drops' from known-failures)"
+		fi
+		return 0
+	fi
+	rw_log "drops: $n reports with '$RW_DROP_RE'${files:+; logs saying it:}"
+	if [ -s "$drops" ]; then
+		sort "$drops" | uniq -c | sort -rn | head -n 5 | sed 's/^/    /' || true
+	fi
+	for f in $files; do
+		grep -aoE "$RW_DROP_RE" "$f" | head -n 1 | sed "s#^#    ${f#"$RW_WORK"/}: #"
+	done | head -n 10 || true
+	if [ -n "$why" ]; then
+		rw_log "drops: known: $why"
+		rw_row "$RW_PROJECT drops" - - - "ok, known" "$why"
+	else
+		rw_row "$RW_PROJECT drops" - - - FAIL \
+			"events dropped, said by $n reports and $(echo "$files" | grep -c .) logs"
+		rw_verdict 1
+	fi
+}
+
+# --- compiler warnings --------------------------------------------------------
+
+# rw_warning_set VARIANT: read a build log, print its warnings as a set of
+# "FILE:LINE OPTION" ("-" for a warning with no line or no option), FILE
+# relative to the variant's build directory.
+rw_warning_set() {
+	awk -v dir="$RW_WORK/$RW_PROJECT/$1/" '
+		match($0, /^[^ :]+(:[0-9]+)?(:[0-9]+)?: warning: /) {
+			n = split(substr($0, 1, RLENGTH), a, ":")
+			file = a[1]; line = (n > 3 ? a[2] : "-")
+			opt = "-"
+			if (match($0, /\[-W[^]]*\]$/))
+				opt = substr($0, RSTART + 1, RLENGTH - 2)
+			if (index(file, dir) == 1)
+				file = substr(file, length(dir) + 1)
+			sub(/^\.\//, "", file)
+			print file ":" line " " opt
+		}' | sort -u
+}
+
+# rw_same_warnings LABEL LOG...: the instrumented build warns exactly
+# where the plain one does: the same set of (file, line, option) in the
+# build logs LOG (relative to each variant's build directory).  A
+# difference fails the project and is printed.  known-failures may list
+# "PROJECT warning:OPTION reason": warnings of OPTION (e.g.
+# -Wuse-after-free) are then left out, and said to be.
+rw_same_warnings() {
+	local label=$1 v f known n diff=$RW_WORK/logs/$RW_PROJECT-warnings.diff
+	shift
+	known=$(awk -v p="$RW_PROJECT" '$1 == p && $2 ~ /^warning:/ {
+		sub(/^warning:/, "", $2); print $2 }' "$RW_DIR/known-failures" 2>/dev/null)
+	for v in plain prof; do
+		for f in "$@"; do
+			cat "$RW_WORK/$RW_PROJECT/$v/$f" 2>/dev/null || true
+		done | rw_warning_set "$v" >"$RW_WORK/$RW_PROJECT/$v.warnings"
+	done
+	for f in $known; do
+		if ! diff -q <(grep -F " $f" "$RW_WORK/$RW_PROJECT/plain.warnings") \
+			<(grep -F " $f" "$RW_WORK/$RW_PROJECT/prof.warnings") >/dev/null; then
+			rw_log "$label: known warning differences ($f): $(rw_known "$RW_PROJECT" "warning:$f")"
+			diff <(grep -F " $f" "$RW_WORK/$RW_PROJECT/plain.warnings") \
+				<(grep -F " $f" "$RW_WORK/$RW_PROJECT/prof.warnings") |
+				grep '^[<>]' | head -n 5 | sed 's/^/    /' || true
+		else
+			rw_log "$label: XPASS warning:$f is the same now (drop it from known-failures)"
+		fi
+		for v in plain prof; do
+			grep -vF " $f" "$RW_WORK/$RW_PROJECT/$v.warnings" \
+				>"$RW_WORK/$RW_PROJECT/$v.warnings.tmp" || true
+			mv "$RW_WORK/$RW_PROJECT/$v.warnings.tmp" "$RW_WORK/$RW_PROJECT/$v.warnings"
+		done
+	done
+	n=$(grep -c . "$RW_WORK/$RW_PROJECT/plain.warnings" || true)
+	if diff "$RW_WORK/$RW_PROJECT/plain.warnings" "$RW_WORK/$RW_PROJECT/prof.warnings" \
+		>"$diff"; then
+		rw_log "$label: the same $n warnings plain and instrumented ($*)"
+		return 0
+	fi
+	rw_log "$label: FAIL warnings differ (< plain only, > instrumented only): $diff"
+	grep '^[<>]' "$diff" | head -n 20 | sed 's/^/    /' || true
+	rw_row "$label warnings" "$n" "$n" "$(grep -c . "$RW_WORK/$RW_PROJECT/prof.warnings" || true)" \
+		"FAIL ($(grep -c '^>' "$diff" || true) new, $(grep -c '^<' "$diff" || true) gone)" \
+		"$RW_PROJECT-warnings.diff"
+	rw_verdict 1
+}
+
 rw_project() {
 	RW_PROJECT=$1
 	export RW_PROJECT
-	rm -f "$RW_WORK/results/$RW_PROJECT".{rows,rc}
+	rm -f "$RW_WORK/results/$RW_PROJECT".{rows,rc,drops}
 	# shellcheck source=/dev/null
 	. "$RW_DIR/projects/$RW_PROJECT.sh"
+	rw_sink_start
+	trap rw_sink_stop EXIT
 	p_main
+	rw_sink_stop
+	trap - EXIT
+	if [ "${RW_OWN_DROP_CHECK:-0}" = 0 ]; then rw_drop_check; fi
 	[ -f "$RW_WORK/results/$RW_PROJECT.rc" ] || rw_verdict 0
 }
 

@@ -15,12 +15,8 @@ p_main() {
 		rm -rf "$dir"
 		mkdir -p "$dir"
 		rw_log "$v: build"
-		if ! rw_with_env "$v" rw_logged "$dir/configure.out" \
-			cmake -S "$src" -B "$dir" -DCMAKE_C_COMPILER="$RW_CC" \
-			-DCMAKE_BUILD_TYPE=None -DCMAKE_C_FLAGS="$(rw_cflags "$v")" \
-			-DENABLE_CJSON_UTILS=On -DENABLE_CJSON_TEST=On ||
-		   ! rw_with_env "$v" rw_logged "$dir/make.out" \
-			cmake --build "$dir" -j"$RW_JOBS"; then
+		if ! rw_cmake_build "$v" "$src" "$dir" C \
+			-DENABLE_CJSON_UTILS=On -DENABLE_CJSON_TEST=On; then
 			rw_row cjson - - - "FAIL ($v build)"
 			rw_verdict 1
 			return
@@ -28,12 +24,10 @@ p_main() {
 		rw_log "$v: test"
 		(cd "$dir" && rw_with_env "$v" timeout 900 ctest --timeout 300) \
 			>"$dir/test.out" 2>&1 || true
-		# "  1/22 Test  #1: cJSON_test .......   Passed    0.01 sec"
-		sed -n 's/^ *[0-9]*\/[0-9]* Test *#[0-9]*: \([^ ]*\) .*[ .]\(Passed\|Failed\|\*\*\*.*\|Not Run\|Timeout\).*/\1 \2/p' \
-			"$dir/test.out" |
-			awk '{ print ($2 == "Passed" ? "PASS " : "FAIL ") $1 }' >"$RW_WORK/cjson/$v.tests"
+		rw_ctest_results "$dir/test.out" >"$RW_WORK/cjson/$v.tests"
 		[ -s "$RW_WORK/cjson/$v.tests" ] || echo "FAIL ctest" >"$RW_WORK/cjson/$v.tests"
 	done
 	rw_same_config cjson CMakeCache.txt
+	rw_same_warnings cjson make.out
 	rw_compare cjson "$RW_WORK/cjson/plain.tests" "$RW_WORK/cjson/prof.tests"
 }

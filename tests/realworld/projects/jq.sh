@@ -35,6 +35,7 @@ p_main() {
 		jq_results "$dir" >"$RW_WORK/jq/$v.tests"
 	done
 	rw_same_config jq config.status
+	rw_same_warnings jq make.out
 	rw_compare jq "$RW_WORK/jq/plain.tests" "$RW_WORK/jq/prof.tests"
 	jq_tables
 }

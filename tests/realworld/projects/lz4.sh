@@ -46,6 +46,7 @@ p_main() {
 			rw_pass_fail "$out" "roundtrip-$l" lz4_roundtrip "$v" "$dir" "$l"
 		done
 	done
+	rw_same_warnings lz4 make.out make-tests.out
 	rw_compare lz4 "$RW_WORK/lz4/plain.tests" "$RW_WORK/lz4/prof.tests"
 	for l in 1 9 12; do
 		if ! cmp -s "$RW_WORK/lz4/plain/corpus.$l.lz4" "$RW_WORK/lz4/prof/corpus.$l.lz4"; then

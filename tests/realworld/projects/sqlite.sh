@@ -35,6 +35,7 @@ p_main() {
 		fi
 	done
 	rw_same_config sqlite sqlite_cfg.h
+	rw_same_warnings sqlite make.out
 	for v in $RW_VARIANTS; do
 		rw_log "$v: veryquick${RW_SQLITE_TESTS:+ $RW_SQLITE_TESTS}"
 		sqlite_veryquick "$v" "$src" || return

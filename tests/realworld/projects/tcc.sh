@@ -37,6 +37,7 @@ p_main() {
 		tcc_cases "$v" "$dir" pp PPTest "$out"
 	done
 	rw_same_config tcc config.h config.mak
+	rw_same_warnings tcc make.out
 	rw_compare tcc "$RW_WORK/tcc/plain.tests" "$RW_WORK/tcc/prof.tests"
 }
 

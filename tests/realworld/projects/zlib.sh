@@ -27,6 +27,7 @@ p_main() {
 		zlib_tests "$v" "$dir"
 	done
 	rw_same_config zlib configure.out zconf.h
+	rw_same_warnings zlib make.out
 	rw_compare zlib "$RW_WORK/zlib/plain.tests" "$RW_WORK/zlib/prof.tests"
 	local l
 	for l in 1 6 9; do
