@@ -22,7 +22,9 @@ does not know) is counted as skipped, with the reason.
 
 Instrumented runs alternate the heap and rss backends (by test index) and
 write their tables to a file; a run that exits 0 but prints no table, or
-whose runtime complains on stderr, is listed as a warning.
+whose runtime complains on stderr, is listed as a warning.  A run whose
+runtime reports dropped probe events (in the table file or on stderr)
+fails, unless the test's source longjmps or takes signals.
 
 Every build has -Wall -Wextra -Winline (-Wno-error last: a test's own
 -Werror stays out of the way), and the instrumented build must give the
@@ -344,7 +346,11 @@ def one(test, index, opt):
             with open(os.path.join(d, "prof.err"), errors="replace") as f:
                 perr = [l for l in f if l.startswith("mprof")]
             table = os.path.join(d, "table.txt")
-            if perr:
+            drop = dropped_events(d)
+            if drop and not jumps_or_signals(test.path):
+                r["fail"] = "instrumented run (%s): %s" % (
+                    env["MPROF_BACKEND"], drop)
+            elif perr:
                 r["warn"] = "runtime said: " + perr[0].strip()
             elif not os.path.exists(table) or "Filename:" not in open(
                     table, errors="replace").read():
@@ -365,6 +371,29 @@ def one(test, index, opt):
     elif r["fail"]:
         r["dir"] = d
     return r
+
+
+DROPPED = re.compile(r"mprof: \d+ probe events? dropped")
+JUMPS = re.compile(r"\b(?:__builtin_)?(?:sig)?(?:setjmp|longjmp)\b|"
+                   r"\b(?:signal|sigaction|raise|alarm|kill)\s*\(")
+
+
+def dropped_events(d):
+    """The runtime's dropped-events note, from the report or stderr."""
+    for name in ("table.txt", "prof.err"):
+        path = os.path.join(d, name)
+        if os.path.exists(path):
+            with open(path, errors="replace") as f:
+                m = DROPPED.search(f.read())
+            if m:
+                return m.group(0)
+    return None
+
+
+def jumps_or_signals(path):
+    """A test that longjmps or takes signals may drop events (README)."""
+    with open(path, errors="replace") as f:
+        return JUMPS.search(f.read()) is not None
 
 
 def first_line(text, needle):
