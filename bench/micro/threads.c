@@ -6,8 +6,8 @@
  *     gcc -O2 -fplugin=build/lib/mprof.so -Iinclude bench/micro/threads.c \
  *         -o /tmp/threads -pthread && /tmp/threads
  *
- * N threads (1, then 2) each run the same one-line loop at once, all on
- * the same line of the same function: an instrumented copy (one probe
+ * N threads (1, then 2) each run the same one-line loop (micro.h) at
+ * once, all on the same line of the same function: an instrumented copy (one probe
  * call per iteration, no memory change) and a plain copy, timed the same
  * way.  The cost of an event is (instrumented wall - plain wall) / the
  * events of one thread: when counting scales, it is the same with 2
@@ -30,27 +30,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <mprof.h>
+#include "micro.h"
 
 #define RUNS		9
 #define EVENTS		(20u * 1000 * 1000)
 #define MAXTHREADS	2
 
 static volatile uint64_t sink;
-
-MPROF static uint64_t loop_prof(uint64_t n)
-{
-    uint64_t x = 1;
-    for (uint64_t i = 0; i < n; i++) x = x * 2862933555777941757u + i;
-    return x;
-}
-
-static uint64_t loop_plain(uint64_t n)
-{
-    uint64_t x = 1;
-    for (uint64_t i = 0; i < n; i++) x = x * 2862933555777941757u + i;
-    return x;
-}
 
 struct job {
 	uint64_t (*fn)(uint64_t);
@@ -123,8 +109,8 @@ static int one(void)
 
 	for (int threads = 1; threads <= MAXTHREADS; threads++) {
 		for (int r = 0; r < RUNS; r++) {
-			run(loop_plain, n, threads, &pw, &pc);
-			run(loop_prof, n, threads, &iw, &ic);
+			run(quiet_plain, n, threads, &pw, &pc);
+			run(quiet_prof, n, threads, &iw, &ic);
 			wall[r] = (iw - pw) / n;
 			cpu[r] = (ic - pc) / ((double)n * threads);
 		}
@@ -146,21 +132,8 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "--one"))
 		return one();
 	for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++) {
-		pid_t pid;
-		int st;
-
 		printf("%s backend, threads\n", backends[i]);
-		fflush(stdout);
-		pid = fork();
-		if (pid == 0) {
-			setenv("MPROF_BACKEND", backends[i], 1);
-			unsetenv("MPROF_EXACT");
-			setenv("MPROF_OUTPUT", "/dev/null", 1);
-			execl("/proc/self/exe", argv[0], "--one", (char *)NULL);
-			_exit(127);
-		}
-		if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) ||
-		    WEXITSTATUS(st))
+		if (run_self(argv[0], backends[i], NULL))
 			return 1;
 	}
 	return 0;
