@@ -751,6 +751,59 @@ static void test_live_thread(void **state)
 	assert_site(S(busy, 1), 2, 0, 16);
 }
 
+#define MANY_FUNCS	200
+
+static struct __mprof_func many[MANY_FUNCS];
+static struct __mprof_site many_s[MANY_FUNCS][2];
+
+static NOINLINE void run_many(int k)
+{
+	__mprof_enter(&many_s[k][0]);
+	__mprof_line(&many_s[k][1]);
+	mem += k;
+	__mprof_exit(&many_s[k][0]);
+	NO_TAIL();
+}
+
+static void *many_thread(void *arg)
+{
+	(void)arg;
+	mem = 0;
+	for (int r = 0; r < 3; r++)
+		for (int k = 0; k < MANY_FUNCS; k++)
+			run_many(k);
+	return NULL;
+}
+
+/* A thread that runs many functions: its table grows, and every count of
+ * every function is kept. */
+static void test_many_functions(void **state)
+{
+	pthread_t t;
+	int64_t at = 0;
+
+	(void)state;
+	for (int k = 0; k < MANY_FUNCS; k++) {
+		many[k] = (struct __mprof_func){
+			.version = MPROF_ABI_VERSION, .nsites = 2,
+			.file = "many.c", .dir = "/src", .name = "many",
+			.first_line = 1000 + 10 * k, .last_line = 1002 + 10 * k,
+			.sites = many_s[k] };
+		setup_func(&many[k]);
+	}
+	assert_int_equal(pthread_create(&t, NULL, many_thread, NULL), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	for (int k = 0; k < MANY_FUNCS; k++) {
+		/* Mem usage: the entry of the third round. */
+		assert_site(&many_s[k][0], 3, at,
+			    MANY_FUNCS * (MANY_FUNCS - 1) + at);
+		at += k;
+	}
+	for (int k = 0; k < MANY_FUNCS; k++)
+		assert_int_equal(total(&many_s[k][1]).count, 3);
+	assert_int_equal(blocks_of(&many[0]), 1);
+}
+
 FUNC(tforker, 230, 3);
 
 static void *tforker_thread(void *arg)
@@ -1112,6 +1165,7 @@ int main(void)
 		cmocka_unit_test(test_short_lived_threads),
 		cmocka_unit_test(test_live_thread),
 		cmocka_unit_test(test_fork_in_thread),
+		cmocka_unit_test(test_many_functions),
 		cmocka_unit_test(test_bind_version),
 		cmocka_unit_test(test_orphan_dropped),
 		cmocka_unit_test(test_signal_in_probe),
