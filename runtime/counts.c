@@ -205,6 +205,25 @@ static struct __mprof_func *owner_of(const struct mp_block *b)
 	return __atomic_load_n(&b->func, __ATOMIC_RELAXED);
 }
 
+/* Put the live blocks in g->v, up to `cap`; false when there were more. */
+static bool fill(struct mp_gather *g, size_t cap)
+{
+	struct mp_table *t;
+	struct mp_block *b;
+
+	g->n = 0;
+	for (t = __atomic_load_n(&tables, __ATOMIC_ACQUIRE); t; t = t->next)
+		for (b = __atomic_load_n(&t->blocks, __ATOMIC_ACQUIRE); b;
+		     b = b->next) {
+			if (!owner_of(b))
+				continue;
+			if (g->n == cap)
+				return false;
+			g->v[g->n++] = b;
+		}
+	return true;
+}
+
 int mp_counts_gather(struct mp_gather *g)
 {
 	struct mp_table *t;
@@ -218,18 +237,17 @@ int mp_counts_gather(struct mp_gather *g)
 			n++;
 	if (!n)
 		return 0;
-	g->bytes = n * sizeof(g->v[0]);
-	g->v = map(g->bytes);
-	if (!g->v)
-		return -1;
-	/* Blocks published since the count are left out: they are new, and
-	 * their threads are still running. */
-	for (t = __atomic_load_n(&tables, __ATOMIC_ACQUIRE); t && g->n < n;
-	     t = t->next)
-		for (b = __atomic_load_n(&t->blocks, __ATOMIC_ACQUIRE);
-		     b && g->n < n; b = b->next)
-			if (owner_of(b))
-				g->v[g->n++] = b;
+	/* Threads still running may add blocks meanwhile: room for some,
+	 * and again with twice the room if that was not enough. */
+	for (n += n / 4 + 16;; n *= 2) {
+		g->bytes = n * sizeof(g->v[0]);
+		g->v = map(g->bytes);
+		if (!g->v)
+			return -1;
+		if (fill(g, n))
+			break;
+		munmap(g->v, g->bytes);
+	}
 	/* Shell sort by function (no qsort: it may call malloc). */
 	for (gap = g->n / 2; gap > 0; gap /= 2)
 		for (i = gap; i < g->n; i++) {
@@ -262,7 +280,8 @@ void mp_counts_fold(const struct mp_gather *g, const struct __mprof_func *fn,
 			for (b = __atomic_load_n(&t->blocks, __ATOMIC_ACQUIRE);
 			     b; b = b->next)
 				if (owner_of(b) == fn) {
-					add_block(b, into);
+					if (into)
+						add_block(b, into);
 					__atomic_store_n(&b->func, NULL,
 							 __ATOMIC_RELAXED);
 				}

@@ -105,7 +105,7 @@ void mp_counts_ungather(struct mp_gather *g);
 /*
  * Add the counts of `fn` in the blocks of `g` (or, when `g` is NULL, of
  * every table, disowning the blocks: a snapshot) to `into[0..nsites)`:
- * counts and increments added, peaks raised.
+ * counts and increments added, peaks raised.  `into` NULL: only disown.
  */
 void mp_counts_fold(const struct mp_gather *g, const struct __mprof_func *fn,
 		    struct __mprof_site *into);

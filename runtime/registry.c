@@ -212,6 +212,7 @@ static void snapshot(void *arg)
 			__atomic_store_n(&c->next, next, __ATOMIC_RELAXED);
 		} else {
 			c = next;
+			mp_counts_fold(NULL, f, NULL);
 		}
 		relink(f, c);
 	}
