@@ -84,23 +84,31 @@ void mp_counts_leave(struct mp_table *t)
 	__atomic_store_n(t ? &t->in_use : &owned, 0, __ATOMIC_RELEASE);
 }
 
-/* `bytes` of zeroed memory for a block of `t`, 8-aligned. */
+/*
+ * `bytes` of zeroed memory for a block of `t`, 8-aligned, already written
+ * to: its pages are resident before the probe reads the memory figure, so
+ * the rss backend does not charge them to the program's next line.
+ */
 static void *carve(struct mp_table *t, size_t bytes)
 {
 	void *p;
 
 	bytes = (bytes + 7) & ~(size_t)7;
-	if (bytes > ARENA_BYTES / 4)
-		return map(bytes);
-	if (t->arena_left < bytes) {
-		t->arena = map(ARENA_BYTES);
-		t->arena_left = t->arena ? ARENA_BYTES : 0;
-		if (!t->arena)
-			return NULL;
+	if (bytes > ARENA_BYTES / 4) {
+		p = map(bytes);
+	} else {
+		if (t->arena_left < bytes) {
+			t->arena = map(ARENA_BYTES);
+			t->arena_left = t->arena ? ARENA_BYTES : 0;
+			if (!t->arena)
+				return NULL;
+		}
+		p = t->arena;
+		t->arena += bytes;
+		t->arena_left -= bytes;
 	}
-	p = t->arena;
-	t->arena += bytes;
-	t->arena_left -= bytes;
+	if (p)
+		memset(p, 0, bytes);
 	return p;
 }
 
