@@ -144,13 +144,11 @@ static bool grow(struct mp_table *t)
 
 struct mp_block *mp_counts_get(struct mp_table *t, struct __mprof_func *fn)
 {
-	struct mp_block *b;
+	struct mp_block *b = mp_counts_find(t, fn);
 	size_t i;
 
-	for (i = mp_counts_home(fn) & t->mask; (b = t->hash[i]);
-	     i = (i + 1) & t->mask)
-		if (__atomic_load_n(&b->func, __ATOMIC_RELAXED) == fn)
-			return b;
+	if (b)
+		return b;
 	if (!grow(t))
 		return NULL;
 	b = carve(t, sizeof(*b) + fn->nsites * sizeof(b->slot[0]));

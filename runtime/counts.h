@@ -59,16 +59,22 @@ static inline size_t mp_counts_home(const struct __mprof_func *fn)
 }
 
 /*
- * The block of `fn` in `t` if it sits in its home slot (the probes' fast
- * path), else NULL: mp_counts_get() decides.
+ * The block of `fn` in `t`, or NULL when it has none yet (the probes'
+ * fast path; mp_counts_get() adds it).  Linear probing from its home
+ * slot, at most half the slots in use: one or two steps.
  */
 static inline struct mp_block *mp_counts_find(const struct mp_table *t,
 					      const struct __mprof_func *fn)
 {
-	struct mp_block *b = t->hash[mp_counts_home(fn) & t->mask];
+	size_t i = mp_counts_home(fn) & t->mask;
+	struct mp_block *b;
 
-	return b && __atomic_load_n(&b->func, __ATOMIC_RELAXED) == fn ? b
-								     : NULL;
+	while ((b = t->hash[i])) {
+		if (__atomic_load_n(&b->func, __ATOMIC_RELAXED) == fn)
+			return b;
+		i = (i + 1) & t->mask;
+	}
+	return NULL;
 }
 
 /* The block of `fn` in `t`, added if missing; NULL when out of memory. */
