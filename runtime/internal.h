@@ -5,6 +5,8 @@
  *
  *   probe.c     __mprof_bind and the three probes: the per-thread shadow
  *               stack and the accounting of SPEC §4;
+ *   counts.c    where each thread counts (counts.h): the owner in the
+ *               sites, the other threads in tables of their own;
  *   solo.c      one thread or many (solo.h): plain or atomic updates;
  *   rss.c       the rss backend's fast path (rss.h);
  *   registry.c  every descriptor that ran, and the snapshots that keep the
@@ -34,6 +36,7 @@
 #define MP_INTERNAL_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -88,6 +91,12 @@ const unsigned *mp_probe_busy_flag(void);
  */
 void mp_registry_add(struct __mprof_func *fn);
 
+/*
+ * Claim the signature row's Increment of `fn` for the calling entry: true
+ * for the first entry since the process (or the forked child) started.
+ */
+bool mp_registry_first(struct __mprof_func *fn);
+
 /* Fork child: zero every registered site (the child starts empty). */
 void mp_registry_zero(void);
 
@@ -97,6 +106,14 @@ void mp_registry_atfork_parent(void);
 void mp_registry_atfork_child(void);
 
 struct mp_profile;
+struct mp_gather;
+
+/*
+ * The counts of `f` in every thread, into `into[0..nsites)` (line, count,
+ * incr and peak set): its sites plus its blocks in `g` (counts.h).
+ */
+void mp_registry_totals(const struct mp_gather *g,
+			const struct __mprof_func *f, struct __mprof_site *into);
 
 /*
  * Add every registered function that has a row (a site with count > 0) to

@@ -21,10 +21,11 @@
  * without looking at the stack) and a busy flag (initial-exec, so a probe
  * never calls into the dynamic linker).  While a probe runs, the busy flag makes any probe
  * reached from a signal handler drop its event (counted) instead of
- * touching a half-updated stack.  Site counters are shared between threads
- * and only accessed with relaxed atomics: while the process has one thread
- * (solo.h) an update is a load and a store, plain moves on x86, and
- * from its second thread on a locked read-modify-write.  errno is
+ * touching a half-updated stack.  Counters have one writer each: the
+ * owner thread counts in the sites themselves, every other thread in its
+ * own table (counts.h), and a frame reaches its counters by adding its
+ * `delta` to a site's address.  An update is a relaxed load and a relaxed
+ * store, plain moves on x86, however many threads run.  errno is
  * preserved: the fast path makes no call that can change it, and every
  * slow path (a backend's read, stack growth, registration) keeps it.
  *
@@ -49,6 +50,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 
+#include "counts.h"
 #include "heap.h"
 #include "internal.h"
 #include "rss.h"
@@ -59,6 +61,8 @@ struct frame {
 	struct __mprof_site *cur;	/* line being run; NULL: just entered */
 	int64_t before;			/* memory figure when `cur` was reached */
 	uintptr_t sp;			/* the activation's CFA */
+	uintptr_t delta;		/* site + delta: where this thread
+					   counts the site (counts.h) */
 };
 
 /* One per thread, at the start of its own mapping. */
@@ -83,11 +87,12 @@ struct tls {
 					   stack is missing, empty or has lost
 					   entries: then only slow paths run */
 	unsigned busy;			/* BUSY_* */
+	struct mp_table *table;		/* NULL in the owner (counts.h) */
 };
 
 static __thread struct tls tls __attribute__((tls_model("initial-exec")));
 
-/* First mapping: a page holds 127 frames, plenty for most programs. */
+/* First mapping: a page holds 101 frames, plenty for most programs. */
 #define STACK_FIRST_BYTES	4096
 
 static pthread_key_t stack_key;		/* unmaps a thread's stack at exit */
@@ -121,32 +126,26 @@ static void busy_drop(void)
 		drop();
 }
 
-/* A relaxed add: load and store while alone, else a locked add. */
-static inline uint64_t add_u64(uint64_t *v, uint64_t d, bool one)
+/* A counter's only writer adds: a relaxed load and store, no lock. */
+static inline uint64_t add_u64(uint64_t *v, uint64_t d)
 {
-	uint64_t old;
+	uint64_t old = __atomic_load_n(v, __ATOMIC_RELAXED);
 
-	if (MP_LIKELY(one)) {
-		old = __atomic_load_n(v, __ATOMIC_RELAXED);
-		__atomic_store_n(v, old + d, __ATOMIC_RELAXED);
-		return old;
-	}
-	return __atomic_fetch_add(v, d, __ATOMIC_RELAXED);
+	__atomic_store_n(v, old + d, __ATOMIC_RELAXED);
+	return old;
 }
 
-static inline void raise_peak(int64_t *peak, int64_t m, bool one)
+static inline void raise_peak(int64_t *peak, int64_t m)
 {
-	int64_t old = __atomic_load_n(peak, __ATOMIC_RELAXED);
+	if (m > __atomic_load_n(peak, __ATOMIC_RELAXED))
+		__atomic_store_n(peak, m, __ATOMIC_RELAXED);
+}
 
-	if (MP_LIKELY(one)) {
-		if (m > old)
-			__atomic_store_n(peak, m, __ATOMIC_RELAXED);
-		return;
-	}
-	while (m > old &&
-	       !__atomic_compare_exchange_n(peak, &old, m, 1, __ATOMIC_RELAXED,
-					    __ATOMIC_RELAXED))
-		;
+/* Where the frame `f` counts site `s`. */
+static inline struct __mprof_site *ctr(const struct frame *f,
+				       const struct __mprof_site *s)
+{
+	return (struct __mprof_site *)((uintptr_t)s + f->delta);
 }
 
 /*
@@ -162,12 +161,11 @@ static inline void raise_peak(int64_t *peak, int64_t m, bool one)
 static inline void charge_line(struct __mprof_site *s, const struct frame *f,
 			       int64_t m)
 {
-	bool one = mp_solo();
-
-	add_u64(&s->count, 1, one);
+	s = ctr(f, s);
+	add_u64(&s->count, 1);
 	if (m != f->before)
-		add_u64((uint64_t *)&s->incr, (uint64_t)(m - f->before), one);
-	raise_peak(&s->peak, m, one);
+		add_u64((uint64_t *)&s->incr, (uint64_t)(m - f->before));
+	raise_peak(&s->peak, m);
 }
 
 static void charge(const struct frame *f, int64_t m)
@@ -176,10 +174,9 @@ static void charge(const struct frame *f, int64_t m)
 
 	if (!s) {
 		if (m != f->before) {
-			s = f->func->sites;
-			add_u64((uint64_t *)&s->incr,
-				(uint64_t)(m - f->before), mp_solo());
-			raise_peak(&s->peak, m, mp_solo());
+			s = ctr(f, f->func->sites);
+			add_u64((uint64_t *)&s->incr, (uint64_t)(m - f->before));
+			raise_peak(&s->peak, m);
 		}
 		return;
 	}
@@ -220,9 +217,14 @@ static struct stack *make_room(void)
 		mp_init();
 		if (mp_solo() && !mp_solo_owner)
 			mp_solo_stranger();
-		p = mp_map_grow(NULL, &bytes, STACK_FIRST_BYTES);
-		if (!p)
+		if (!mp_counts_join(&tls.table) && !tls.table)
 			return NULL;
+		p = mp_map_grow(NULL, &bytes, STACK_FIRST_BYTES);
+		if (!p) {
+			mp_counts_leave(tls.table);
+			tls.table = NULL;
+			return NULL;
+		}
 	} else if (st->depth < st->cap || st->lost) {
 		return st;
 	} else {
@@ -289,17 +291,31 @@ static struct frame *resync(struct stack *st, const struct __mprof_func *fn,
  * function.  Both run with the busy flag set by the fast body.
  */
 
-/* Entry: count the call on the signature row (Mem usage: the largest
- * figure at entry; Increment: the figure at the first entry) and push a
- * frame.  Registration and stack growth happen before the read, so the
- * runtime's own memory is not charged to the function. */
-static void count_call(struct __mprof_site *s0, int64_t m)
+/* Entry: count the call on the signature row, `c0` being where this
+ * thread counts it (Mem usage: the largest figure at entry; Increment: the
+ * figure at the function's first entry, which only the thread that claims
+ * it adds) and push a frame.  Registration and stack growth happen before
+ * the read, so the runtime's own memory is not charged to the function. */
+static inline void count_call(struct __mprof_site *c0, struct __mprof_func *fn,
+			      int64_t m)
 {
-	bool one = mp_solo();
+	if (MP_UNLIKELY(add_u64(&c0->count, 1) == 0) && mp_registry_first(fn))
+		add_u64((uint64_t *)&c0->incr, (uint64_t)m);
+	raise_peak(&c0->peak, m);
+}
 
-	if (add_u64(&s0->count, 1, one) == 0)
-		__atomic_store_n(&s0->incr, m, __ATOMIC_RELAXED);
-	raise_peak(&s0->peak, m, one);
+/* The delta of `fn`'s frames in this thread; false when out of memory. */
+static bool delta_of(struct __mprof_func *fn, uintptr_t *delta)
+{
+	struct mp_block *b;
+
+	*delta = 0;
+	if (!tls.table)
+		return true;
+	b = mp_counts_get(tls.table, fn);
+	if (b)
+		*delta = b->delta;
+	return b != NULL;
 }
 
 __attribute__((noinline))
@@ -308,6 +324,7 @@ static void enter_slow(struct __mprof_site *s0, uintptr_t sp)
 	struct __mprof_func *fn = s0->func;
 	struct stack *st = tls.stack;
 	struct frame *f;
+	uintptr_t delta;
 	int64_t m;
 	int saved = errno;
 
@@ -315,21 +332,30 @@ static void enter_slow(struct __mprof_site *s0, uintptr_t sp)
 		st = make_room();
 	if (!__atomic_load_n(&fn->registered, __ATOMIC_RELAXED))
 		mp_registry_add(fn);
+	if (!st || !delta_of(fn, &delta)) {
+		/* Nowhere to count: the call is lost like a deep one. */
+		errno = saved;
+		if (st)
+			st->lost++;
+		drop();
+		goto out;
+	}
 	errno = saved;
 	m = mp_backend_read();
-	count_call(s0, m);
-	if (MP_LIKELY(st && !st->lost && st->depth < st->cap)) {
+	count_call((struct __mprof_site *)((uintptr_t)s0 + delta), fn, m);
+	if (MP_LIKELY(!st->lost && st->depth < st->cap)) {
 		f = &st->f[st->depth++];
 		f->func = fn;
 		f->cur = NULL;
 		f->before = m;
 		f->sp = sp;
+		f->delta = delta;
 	} else {
 		/* Deeper entries are lost too, so the lost ones stay innermost. */
-		if (st)
-			st->lost++;
+		st->lost++;
 		drop();
 	}
+out:
 	retop(st);
 	set_busy(BUSY_NONE);
 }
@@ -404,15 +430,18 @@ PROBE_BODY bool enter_fast(struct __mprof_site *s0, uintptr_t sp,
 {
 	struct __mprof_func *fn = s0->func;
 	struct stack *st = tls.stack;
+	struct mp_table *t = tls.table;
+	struct mp_block *b = NULL;
 	struct frame *f;
 	int64_t m;
 
 	if (MP_UNLIKELY(!st || st->depth == st->cap || st->lost ||
 			!__atomic_load_n(&fn->registered, __ATOMIC_RELAXED) ||
-			!peek(&m)))
+			(t && !(b = mp_counts_find(t, fn))) || !peek(&m)))
 		return false;
-	count_call(s0, m);
 	f = &st->f[st->depth++];
+	f->delta = b ? b->delta : 0;
+	count_call(ctr(f, s0), fn, m);
 	f->func = fn;
 	f->cur = NULL;
 	f->before = m;
@@ -563,6 +592,8 @@ static void thread_gone(void *p)
 	if (tls.stack == st) {
 		tls.stack = NULL;
 		tls.top = NULL;
+		mp_counts_leave(tls.table);
+		tls.table = NULL;
 	}
 	munmap(st, st->bytes);
 	set_busy(BUSY_NONE);
@@ -611,6 +642,7 @@ uint32_t mp_probe_abi_mismatches(uint32_t *version)
 
 void mp_probe_atfork_child(void)
 {
+	mp_counts_atfork_child(tls.table, tls.stack && !tls.table);
 	__atomic_store_n(&dropped, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&abi_mismatches, 0, __ATOMIC_RELAXED);
 }

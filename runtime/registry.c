@@ -6,8 +6,11 @@
  *
  * The registry is a singly linked list through __mprof_func.next, newest
  * first.  The entry probe pushes a descriptor the first time it runs it
- * (lock-free: a CAS on func->registered elects one pusher, a CAS on the
- * head publishes it).  Descriptors live in the modules that emitted them,
+ * (lock-free: bit 0 of func->registered, set atomically, elects one
+ * pusher, a CAS on the head publishes it; bit 1 elects the entry whose
+ * figure is the signature row's Increment).  The counts of a function are
+ * its sites (the owner thread's) plus its blocks in the other threads'
+ * tables (counts.h): the report and the snapshots add them up.  Descriptors live in the modules that emitted them,
  * so each module (func->dso != NULL) gets a __cxa_atexit handler for its
  * __dso_handle the first time one of its functions registers: dlclose runs
  * it, and it copies the module's descriptors, sites and strings into
@@ -24,6 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "counts.h"
 #include "internal.h"
 #include "profile.h"
 
@@ -141,6 +145,7 @@ static struct __mprof_func *func_copy(char **mem, struct __mprof_func *f)
 		s[i].incr = __atomic_load_n(&f->sites[i].incr, __ATOMIC_RELAXED);
 		s[i].peak = __atomic_load_n(&f->sites[i].peak, __ATOMIC_RELAXED);
 	}
+	mp_counts_fold(NULL, f, s);
 	c->sites = s;
 	c->dso = NULL;
 	*mem = (char *)(s + f->nsites);
@@ -207,6 +212,7 @@ static void snapshot(void *arg)
 			__atomic_store_n(&c->next, next, __ATOMIC_RELAXED);
 		} else {
 			c = next;
+			mp_counts_fold(NULL, f, NULL);
 		}
 		relink(f, c);
 	}
@@ -238,10 +244,8 @@ static void arm(void *dso)
 void mp_registry_add(struct __mprof_func *fn)
 {
 	struct __mprof_func *first;
-	uint32_t no = 0;
 
-	if (!__atomic_compare_exchange_n(&fn->registered, &no, 1, 0,
-					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+	if (__atomic_fetch_or(&fn->registered, 1, __ATOMIC_ACQ_REL) & 1)
 		return;
 	if (fn->dso)
 		arm(fn->dso);
@@ -252,17 +256,24 @@ void mp_registry_add(struct __mprof_func *fn)
 					    __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 }
 
+bool mp_registry_first(struct __mprof_func *fn)
+{
+	return !(__atomic_fetch_or(&fn->registered, 2, __ATOMIC_RELAXED) & 2);
+}
+
 void mp_registry_zero(void)
 {
 	struct __mprof_func *f;
 	uint32_t i;
 
-	for (f = __atomic_load_n(&head, __ATOMIC_ACQUIRE); f; f = next_of(f))
+	for (f = __atomic_load_n(&head, __ATOMIC_ACQUIRE); f; f = next_of(f)) {
+		__atomic_fetch_and(&f->registered, ~2u, __ATOMIC_RELAXED);
 		for (i = 0; i < f->nsites; i++) {
 			__atomic_store_n(&f->sites[i].count, 0, __ATOMIC_RELAXED);
 			__atomic_store_n(&f->sites[i].incr, 0, __ATOMIC_RELAXED);
 			__atomic_store_n(&f->sites[i].peak, 0, __ATOMIC_RELAXED);
 		}
+	}
 }
 
 void mp_registry_atfork_prepare(void)
@@ -280,21 +291,40 @@ void mp_registry_atfork_child(void)
 	pthread_mutex_unlock(&lock);
 }
 
+void mp_registry_totals(const struct mp_gather *g,
+			const struct __mprof_func *f, struct __mprof_site *into)
+{
+	uint32_t i;
+
+	for (i = 0; i < f->nsites; i++) {
+		into[i].line = f->sites[i].line;
+		into[i].count = __atomic_load_n(&f->sites[i].count,
+						__ATOMIC_RELAXED);
+		into[i].incr = __atomic_load_n(&f->sites[i].incr,
+					       __ATOMIC_RELAXED);
+		into[i].peak = __atomic_load_n(&f->sites[i].peak,
+					       __ATOMIC_RELAXED);
+	}
+	mp_counts_fold(g, f, into);
+}
+
 /*
  * mp_registry_collect() with its allocator and profile builder as
  * parameters, so that the report from a fatal signal (crash.c) can run it
  * with crashenv.h's.  `crashing`: the lock may be held by the thread the
  * signal stopped, so it is only tried; the walk then goes on without it
  * (pushes are lock-free; only a relink by dlclose could be seen half
- * done).
+ * done).  Other threads' counts are gathered from their tables
+ * (counts.c, through mmap, never malloc) and added to the sites'.
  */
 long mp_registry_collect_with(struct mp_profile *p,
 			      const struct mp_collect_env *env)
 {
 	struct __mprof_func *f;
+	struct __mprof_site *tot = NULL, *t;
 	struct mp_row *rows = NULL, *r;
+	struct mp_gather g;
 	size_t cap = 0, n;
-	uint64_t count;
 	uint32_t i;
 	long added = 0;
 	int locked = 1;
@@ -303,6 +333,10 @@ long mp_registry_collect_with(struct mp_profile *p,
 		locked = pthread_mutex_trylock(&lock) == 0;
 	else
 		pthread_mutex_lock(&lock);
+	if (mp_counts_gather(&g) < 0) {
+		added = -1;
+		goto out;
+	}
 	for (f = __atomic_load_n(&head, __ATOMIC_ACQUIRE); f; f = next_of(f)) {
 		if (f->nsites > cap) {
 			r = env->grow(rows, f->nsites * sizeof(*rows));
@@ -311,19 +345,22 @@ long mp_registry_collect_with(struct mp_profile *p,
 				break;
 			}
 			rows = r;
+			t = env->grow(tot, f->nsites * sizeof(*tot));
+			if (!t) {
+				added = -1;
+				break;
+			}
+			tot = t;
 			cap = f->nsites;
 		}
+		mp_registry_totals(&g, f, tot);
 		for (i = 0, n = 0; i < f->nsites; i++) {
-			count = __atomic_load_n(&f->sites[i].count,
-						__ATOMIC_RELAXED);
-			if (!count)
+			if (!tot[i].count)
 				continue;
-			rows[n].line = f->sites[i].line;
-			rows[n].count = count;
-			rows[n].incr = __atomic_load_n(&f->sites[i].incr,
-						       __ATOMIC_RELAXED);
-			rows[n].peak = __atomic_load_n(&f->sites[i].peak,
-						       __ATOMIC_RELAXED);
+			rows[n].line = tot[i].line;
+			rows[n].count = tot[i].count;
+			rows[n].incr = tot[i].incr;
+			rows[n].peak = tot[i].peak;
 			n++;
 		}
 		if (!n)
@@ -335,9 +372,12 @@ long mp_registry_collect_with(struct mp_profile *p,
 		}
 		added++;
 	}
+	mp_counts_ungather(&g);
+out:
 	if (locked)
 		pthread_mutex_unlock(&lock);
 	env->release(rows);
+	env->release(tot);
 	return added;
 }
 

@@ -2,7 +2,9 @@
 /*
  * solo.h - whether the process may have more than one thread
  * (runtime/solo.c), so that shared counters can be updated without
- * locked instructions while it cannot.
+ * locked instructions while it cannot.  The heap backend's total and
+ * table and the rss backend's timed mode use it; the probes' line counts
+ * do not need it (counts.h: one writer per counter).
  *
  * While mp_solo_state is MP_SOLO_ONE, exactly one thread -- the
  * owner -- runs the runtime's probes and accounting wrappers, so a

@@ -42,6 +42,8 @@
 
 #include <mprof.h>
 
+#include "micro.h"
+
 #define RUNS		15		/* medians of this many runs */
 #define QUIET_N		(20u * 1000 * 1000)
 #define PAGES_N		(16u * 1024)	/* 64 MiB of fresh pages per run */
@@ -53,22 +55,9 @@ static volatile uint64_t sink;
 
 /*
  * The kernels, written out twice: a macro would put a whole function on
- * one source line, and line events need lines.
+ * one source line, and line events need lines.  quiet_prof and quiet_plain
+ * are in micro.h.
  */
-MPROF static uint64_t quiet_prof(uint64_t n)
-{
-    uint64_t x = 1;
-    for (uint64_t i = 0; i < n; i++) x = x * 2862933555777941757u + i;
-    return x;
-}
-
-static uint64_t quiet_plain(uint64_t n)
-{
-    uint64_t x = 1;
-    for (uint64_t i = 0; i < n; i++) x = x * 2862933555777941757u + i;
-    return x;
-}
-
 MPROF static uint64_t two_prof(uint64_t n)
 {
     uint64_t x = 1;
@@ -256,26 +245,10 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "--one"))
 		return one();
 	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
-		pid_t pid;
-		int st;
-
 		printf("%s\n", modes[i].title);
-		fflush(stdout);
-		pid = fork();
-		if (pid == 0) {
-			setenv("MPROF_BACKEND", modes[i].backend, 1);
-			if (modes[i].exact)
-				setenv("MPROF_EXACT", modes[i].exact, 1);
-			else
-				unsetenv("MPROF_EXACT");
-			setenv("MPROF_OUTPUT", "/dev/null", 1);
-			setenv("PROBE_SCALE", modes[i].scale, 1);
-			setenv("PROBE_WHAT", modes[i].what, 1);
-			execl("/proc/self/exe", argv[0], "--one", (char *)NULL);
-			_exit(127);
-		}
-		if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) ||
-		    WEXITSTATUS(st))
+		setenv("PROBE_SCALE", modes[i].scale, 1);
+		setenv("PROBE_WHAT", modes[i].what, 1);
+		if (run_self(argv[0], modes[i].backend, modes[i].exact))
 			return 1;
 	}
 	return 0;

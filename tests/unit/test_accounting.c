@@ -19,11 +19,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "counts.h"
 #include "internal.h"
 #include "profile.h"
 #include "solo.h"
@@ -64,12 +66,28 @@ static void setup_func(struct __mprof_func *f)
 
 #define S(id, i) (&id##_s[i])
 
+/* What the report would show for site `s`: its counts in every thread. */
+static struct __mprof_site total(const struct __mprof_site *s)
+{
+	const struct __mprof_func *f = s->func;
+	struct __mprof_site into[16];
+	struct mp_gather g;
+
+	assert_true(f->nsites <= 16);
+	assert_int_equal(mp_counts_gather(&g), 0);
+	mp_registry_totals(&g, f, into);
+	mp_counts_ungather(&g);
+	return into[s - f->sites];
+}
+
 static void assert_site(const struct __mprof_site *s, uint64_t count,
 			int64_t incr, int64_t peak)
 {
-	assert_int_equal(s->count, count);
-	assert_int_equal(s->incr, incr);
-	assert_int_equal(s->peak, peak);
+	struct __mprof_site t = total(s);
+
+	assert_int_equal(t.count, count);
+	assert_int_equal(t.incr, incr);
+	assert_int_equal(t.peak, peak);
 }
 
 /* ---- signature row ----------------------------------------------------- */
@@ -570,7 +588,7 @@ static int stranger_child(void)
 	if (__atomic_load_n(&mp_solo_state, __ATOMIC_RELAXED) != MP_SOLO_MANY)
 		return 3;
 	for (int i = 0; i < 3; i++)
-		if (stranger_s[i].count != CALLS + mine)
+		if (total(&stranger_s[i]).count != CALLS + mine)
 			return 10 + i;
 	return 0;
 }
@@ -616,6 +634,221 @@ static void test_thread_exit(void **state)
 	assert_int_equal(pthread_create(&t, NULL, quitter_thread, NULL), 0);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_site(S(quitter, 1), 1, 500, 510);
+}
+
+FUNC(firsts, 200, 2);
+
+static void *firsts_thread(void *arg)
+{
+	mem = *(int64_t *)arg;
+	__mprof_enter(S(firsts, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(firsts, 1), __builtin_dwarf_cfa());
+	mem += 1;
+	__mprof_exit(S(firsts, 0), __builtin_dwarf_cfa());
+	return NULL;
+}
+
+/* Threads that count in tables of their own still give the signature row
+ * one Increment, the figure at the function's first entry. */
+static void test_first_entry_once(void **state)
+{
+	int64_t at[3] = { 100, 300, 200 };
+	pthread_t t;
+
+	(void)state;
+	setup_func(&firsts);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(pthread_create(&t, NULL, firsts_thread, &at[i]), 0);
+		assert_int_equal(pthread_join(t, NULL), 0);
+	}
+	assert_site(S(firsts, 0), 3, 100, 300);
+	assert_site(S(firsts, 1), 3, 3, 301);
+}
+
+FUNC(brief, 210, 2);
+
+#define BRIEF_THREADS	40
+
+static void *brief_thread(void *arg)
+{
+	(void)arg;
+	mem = 8;
+	__mprof_enter(S(brief, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(brief, 1), __builtin_dwarf_cfa());
+	__mprof_exit(S(brief, 0), __builtin_dwarf_cfa());
+	return NULL;
+}
+
+/* Blocks of `fn` in all the tables. */
+static size_t blocks_of(const struct __mprof_func *fn)
+{
+	struct mp_gather g;
+	size_t n = 0;
+
+	assert_int_equal(mp_counts_gather(&g), 0);
+	for (size_t i = 0; i < g.n; i++)
+		n += __atomic_load_n(&g.v[i]->func, __ATOMIC_RELAXED) == fn;
+	mp_counts_ungather(&g);
+	return n;
+}
+
+/* Many short-lived threads: each exiting thread hands its table to the
+ * next one, so memory stays bounded, and no count is lost. */
+static void test_short_lived_threads(void **state)
+{
+	pthread_t t;
+
+	(void)state;
+	setup_func(&brief);
+	for (int i = 0; i < BRIEF_THREADS; i++) {
+		assert_int_equal(pthread_create(&t, NULL, brief_thread, NULL), 0);
+		assert_int_equal(pthread_join(t, NULL), 0);
+	}
+	assert_int_equal(blocks_of(&brief), 1);
+	assert_site(S(brief, 0), BRIEF_THREADS, 8, 8);
+	assert_site(S(brief, 1), BRIEF_THREADS, 0, 8);
+}
+
+FUNC(busy, 220, 2);
+
+static int busy_stop;
+static int busy_ready;
+
+static void *busy_thread(void *arg)
+{
+	(void)arg;
+	mem = 16;
+	__mprof_enter(S(busy, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(busy, 1), __builtin_dwarf_cfa());
+	__mprof_exit(S(busy, 0), __builtin_dwarf_cfa());
+	__atomic_store_n(&busy_ready, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&busy_stop, __ATOMIC_ACQUIRE))
+		sched_yield();
+	return NULL;
+}
+
+/* The counts of a thread still alive (it never returns to the runtime)
+ * are in the report, and its table is not handed to another thread. */
+static void test_live_thread(void **state)
+{
+	pthread_t t, u;
+
+	(void)state;
+	setup_func(&busy);
+	assert_int_equal(pthread_create(&t, NULL, busy_thread, NULL), 0);
+	while (!__atomic_load_n(&busy_ready, __ATOMIC_ACQUIRE))
+		sched_yield();
+	assert_site(S(busy, 1), 1, 0, 16);
+	__atomic_store_n(&busy_ready, 0, __ATOMIC_RELAXED);
+	assert_int_equal(pthread_create(&u, NULL, busy_thread, NULL), 0);
+	while (!__atomic_load_n(&busy_ready, __ATOMIC_ACQUIRE))
+		sched_yield();
+	assert_int_equal(blocks_of(&busy), 2);
+	__atomic_store_n(&busy_stop, 1, __ATOMIC_RELEASE);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(pthread_join(u, NULL), 0);
+	assert_site(S(busy, 0), 2, 16, 16);
+	assert_site(S(busy, 1), 2, 0, 16);
+}
+
+#define MANY_FUNCS	200
+
+static struct __mprof_func many[MANY_FUNCS];
+static struct __mprof_site many_s[MANY_FUNCS][2];
+
+static NOINLINE void run_many(int k)
+{
+	__mprof_enter(&many_s[k][0], __builtin_dwarf_cfa());
+	__mprof_line(&many_s[k][1], __builtin_dwarf_cfa());
+	mem += k;
+	__mprof_exit(&many_s[k][0], __builtin_dwarf_cfa());
+	NO_TAIL();
+}
+
+static void *many_thread(void *arg)
+{
+	(void)arg;
+	mem = 0;
+	for (int r = 0; r < 3; r++)
+		for (int k = 0; k < MANY_FUNCS; k++)
+			run_many(k);
+	return NULL;
+}
+
+/* A thread that runs many functions: its table grows, and every count of
+ * every function is kept. */
+static void test_many_functions(void **state)
+{
+	pthread_t t;
+	int64_t at = 0;
+
+	(void)state;
+	for (int k = 0; k < MANY_FUNCS; k++) {
+		many[k] = (struct __mprof_func){
+			.version = MPROF_ABI_VERSION, .nsites = 2,
+			.file = "many.c", .dir = "/src", .name = "many",
+			.first_line = 1000 + 10 * k, .last_line = 1002 + 10 * k,
+			.sites = many_s[k] };
+		setup_func(&many[k]);
+	}
+	assert_int_equal(pthread_create(&t, NULL, many_thread, NULL), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	for (int k = 0; k < MANY_FUNCS; k++) {
+		/* Mem usage: the entry of the third round. */
+		assert_site(&many_s[k][0], 3, at,
+			    MANY_FUNCS * (MANY_FUNCS - 1) + at);
+		at += k;
+	}
+	for (int k = 0; k < MANY_FUNCS; k++)
+		assert_int_equal(total(&many_s[k][1]).count, 3);
+	assert_int_equal(blocks_of(&many[0]), 1);
+}
+
+FUNC(tforker, 230, 3);
+
+static void *tforker_thread(void *arg)
+{
+	int status, bad;
+	pid_t pid;
+
+	(void)arg;
+	mem = 64;
+	__mprof_enter(S(tforker, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(tforker, 1), __builtin_dwarf_cfa());
+	pid = fork();
+	if (pid == 0) {
+		/* The child's tables start empty too; its frame is live. */
+		bad = total(S(tforker, 0)).count != 0 ||
+		      total(S(tforker, 1)).count != 0;
+		__mprof_line(S(tforker, 2), __builtin_dwarf_cfa());
+		__mprof_exit(S(tforker, 0), __builtin_dwarf_cfa());
+		bad |= total(S(tforker, 1)).count != 1 ||
+		       total(S(tforker, 2)).count != 1 ||
+		       total(S(tforker, 0)).count != 0;
+		_exit(bad);
+	}
+	__mprof_line(S(tforker, 2), __builtin_dwarf_cfa());
+	__mprof_exit(S(tforker, 0), __builtin_dwarf_cfa());
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return (void *)1;
+	return (void *)(intptr_t)WEXITSTATUS(status);
+}
+
+/* A thread that is not the owner forks: the child counts from zero in
+ * the table the thread had, the parent keeps its counts. */
+static void test_fork_in_thread(void **state)
+{
+	pthread_t t;
+	void *ret;
+
+	(void)state;
+	setup_func(&tforker);
+	assert_int_equal(pthread_create(&t, NULL, tforker_thread, NULL), 0);
+	assert_int_equal(pthread_join(t, &ret), 0);
+	assert_null(ret);
+	assert_site(S(tforker, 0), 1, 64, 64);
+	assert_site(S(tforker, 1), 1, 0, 64);
+	assert_site(S(tforker, 2), 1, 0, 64);
 }
 
 /* ---- ABI version ------------------------------------------------------------ */
@@ -859,6 +1092,68 @@ static void test_module_snapshot(void **state)
 	mp_profile_free(&p);
 }
 
+FUNC(plugged, 240, 2);
+static char plugged_handle;
+
+static void *plugged_thread(void *arg)
+{
+	(void)arg;
+	mem = 300;
+	__mprof_enter(S(plugged, 0), __builtin_dwarf_cfa());
+	__mprof_line(S(plugged, 1), __builtin_dwarf_cfa());
+	mem = 900;
+	__mprof_exit(S(plugged, 0), __builtin_dwarf_cfa());
+	return NULL;
+}
+
+/* Counts in `p` of the function named `name`: rows and calls summed over
+ * its entries (a module loaded twice has two). */
+static void sum_of(const struct mp_profile *p, const char *name,
+		   size_t *entries, uint64_t *calls)
+{
+	*entries = 0;
+	*calls = 0;
+	for (size_t i = 0; i < p->nfuncs; i++)
+		if (!strcmp(p->funcs[i].name, name)) {
+			(*entries)++;
+			*calls += p->funcs[i].rows[0].count;
+		}
+}
+
+/* dlclose of a module whose functions another thread ran: the snapshot
+ * takes that thread's counts too, and a module loaded again at the same
+ * address starts from zero in that thread's table. */
+static void test_module_snapshot_threads(void **state)
+{
+	struct mp_profile p;
+	pthread_t t;
+	size_t entries;
+	uint64_t calls;
+
+	(void)state;
+	setup_func(&plugged);
+	plugged.dso = &plugged_handle;
+	assert_int_equal(pthread_create(&t, NULL, plugged_thread, NULL), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	__cxa_finalize(&plugged_handle);
+
+	/* The module again, at the same address: a fresh image. */
+	memset(plugged_s, 0, sizeof(plugged_s));
+	plugged.registered = 0;
+	plugged.next = NULL;
+	setup_func(&plugged);
+	assert_int_equal(pthread_create(&t, NULL, plugged_thread, NULL), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+
+	mp_profile_init(&p);
+	assert_true(mp_registry_collect(&p) > 0);
+	sum_of(&p, "plugged", &entries, &calls);
+	assert_int_equal(entries, 2);
+	assert_int_equal(calls, 2);
+	mp_profile_free(&p);
+	assert_site(S(plugged, 1), 1, 600, 900);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -875,12 +1170,18 @@ int main(void)
 		cmocka_unit_test(test_two_threads),
 		cmocka_unit_test(test_thread_exit),
 		cmocka_unit_test(test_stranger_thread),
+		cmocka_unit_test(test_first_entry_once),
+		cmocka_unit_test(test_short_lived_threads),
+		cmocka_unit_test(test_live_thread),
+		cmocka_unit_test(test_fork_in_thread),
+		cmocka_unit_test(test_many_functions),
 		cmocka_unit_test(test_bind_version),
 		cmocka_unit_test(test_orphan_dropped),
 		cmocka_unit_test(test_signal_in_probe),
 		cmocka_unit_test(test_fork_child_starts_empty),
 		cmocka_unit_test(test_collect),
 		cmocka_unit_test(test_module_snapshot),
+		cmocka_unit_test(test_module_snapshot_threads),
 	};
 
 	/* The at-exit report of these fake functions is not wanted here. */
