@@ -4,7 +4,7 @@
  * exported from libmprof.so).
  *
  *   probe.c     __mprof_bind and the three probes: the per-thread shadow
- *               stack and the accounting of SPEC §4;
+ *               stack and the accounting (docs/DESIGN.md, "Accounting");
  *   solo.c      one thread or many (solo.h): plain or atomic updates;
  *   rss.c       the rss backend's fast path (rss.h);
  *   registry.c  every descriptor that ran, and the snapshots that keep the
@@ -365,9 +365,9 @@ void mp_jsonout_meta(struct mp_json_meta *m, pid_t parent);
 /* ---- funclog.c ---------------------------------------------------------- */
 
 /*
- * FUNC records (SPEC §8): when MPROF_DAT names a .dat (`mprof run` sets
- * it), every call of a profiled function appends one line to it.  The
- * wrapped probes record what the FUNC line needs, then tail-call the
+ * FUNC records (docs/mprof-run.md): when MPROF_DAT names a .dat (`mprof
+ * run` sets it), every call of a profiled function appends one line to
+ * it.  The wrapped probes record what the FUNC line needs, then tail-call the
  * probe they wrap (__mprof_enter/__mprof_exit until mp_funclog_wrap())
  * with the same arguments.
  */
