@@ -3,9 +3,10 @@
  * mprof.c - the `mprof` command: the table of subcommands, every usage
  * text, and main(), the only place that exits.
  *
- * Subcommands follow Python's mprof (SPEC §8): run, attach, plot, peak,
- * list, rm, clean, plus report (the line tables again, from a profile the
- * runtime saved as JSON) and help.
+ * Subcommands follow Python's mprof (README.md, "Memory over time", and
+ * docs/mprof-run.md): run, attach, plot, peak, list, rm, clean, plus report
+ * (the line tables again, from a profile the runtime saved as JSON) and
+ * help.
  *
  * Exit statuses: 0 ok, 1 failure, 2 usage error; `run -E` passes on the
  * program's own.  If a command that prints results cannot write them

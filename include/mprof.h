@@ -24,7 +24,7 @@
 #endif
 
 /*
- * memory_usage() for C -- memory_profiler's memory_usage() (SPEC §7).
+ * memory_usage() for C -- memory_profiler's (docs/memory_usage.md).
  *
  * Samples the memory of a function call, of the current process or of
  * another process every `interval` seconds and hands back plain arrays:
@@ -73,7 +73,7 @@ extern "C" {
 #  define MPROF_API
 #endif
 
-/* The memory figure sampled (MPROF_BACKEND of SPEC §5, per process). */
+/* The memory figure sampled (MPROF_BACKEND of docs/settings.md). */
 enum mprof_backend {
 	MPROF_RSS = 0,	/* resident set, /proc/PID/statm (psutil's rss) */
 	MPROF_PSS,	/* proportional set, /proc/PID/smaps_rollup */

@@ -2,10 +2,12 @@
 /*
  * lines.cc - where line events fire.
  *
- * SPEC §3: a line event fires when control enters line L from a different
- * line of the same function, or starts a new iteration of a loop.  For a
- * loop run n times that gives each body line n events and a `for`/`while`
- * header n+1, as memory_profiler shows for Python.
+ * The rule (docs/DESIGN.md, "Where line events fire"; for users,
+ * docs/columns.md): a line event fires when control enters
+ * line L from a different line of the same function, or starts a new
+ * iteration of a loop.  For a loop run n times that gives each body line
+ * n events and a `for`/`while` header n+1, as memory_profiler shows for
+ * Python.
  *
  * The analysis runs on the GIMPLE CFG right after it is built (before SSA
  * and any optimisation, so counts are the same at every -O level):

@@ -5,8 +5,9 @@
  *   plugin.cc  plugin_init, arguments, the mprof attribute, which functions
  *              are instrumented, the pass that drives the other two and
  *              the late pass that lowers the probe placeholders;
- *   lines.cc   where line events fire (SPEC §3): which statements and which
- *              CFG edges get a line probe, and for which source line;
+ *   lines.cc   where line events fire (docs/DESIGN.md, "Where line events
+ *              fire"): which statements and which CFG edges get a line
+ *              probe, and for which source line;
  *   emit.cc    what is emitted: the per-function descriptors of
  *              runtime/mprof_abi.h, the per-unit probe table, the probe
  *              thunks, the constructor that binds the runtime, and the

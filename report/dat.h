@@ -2,8 +2,8 @@
 /*
  * dat.h - the one reader of mprof's .dat files, and the helpers that write
  * them.  Every command that looks at a .dat (plot, peak, and the runtime's
- * FUNC writer) goes through here.  The format is Python mprof's (SPEC §8),
- * so files go both ways:
+ * FUNC writer) goes through here.  The format is Python mprof's
+ * (docs/mprof-run.md, "The .dat format"), so files go both ways:
  *
  *     CMDLINE <command line; \n \r \t and \\ escaped>
  *     MEM <MiB %.6f> <unix time %.4f>

@@ -72,8 +72,9 @@ void mp_profile_free(struct mp_profile *p);
 
 /*
  * Print every function's line table to `out` in memory_profiler's format
- * (SPEC §6), functions in the profile's order; a function without rows
- * never ran and gets no table, as in memory_profiler.  Rows run from
+ * (docs/columns.md, "The table's format"), functions in the profile's
+ * order; a function without rows never ran and gets no table, as in
+ * memory_profiler.  Rows run from
  * first_line to last_line, widened to any recorded row outside them.
  * Source text is read once per call from `file`, or from `dir`/`file` when
  * `file` is relative and not readable as is; a line past the end of the

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * table.c - the line table: prints a profile exactly as memory_profiler's
- * show_results() does (SPEC §6).  Used by the runtime's at-exit report and
- * by `mprof report`.
+ * show_results() does (docs/columns.md, "The table's format").  Used by
+ * the runtime's at-exit report and by `mprof report`.
  *
  * Byte-for-byte fidelity rests on three facts.  bytes / 2^20 is an exact
  * double for any realistic byte count and Python rounds it correctly (ties

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * funclog.c - FUNC records for `mprof run` (SPEC §8): when the program
- * runs with MPROF_DAT set, each call of a profiled function appends
+ * funclog.c - FUNC records for `mprof run` (docs/mprof-run.md, "Function
+ * calls on the memory curve: FUNC records"): when the program runs with
+ * MPROF_DAT set, each call of a profiled function appends
  *
  *     FUNC <file>.<function> <MiB start> <t start> <MiB end> <t end> <level>
  *

@@ -4,7 +4,7 @@
  * exported from libmprof.so).
  *
  *   probe.c     __mprof_bind and the three probes: the per-thread shadow
- *               stack and the accounting of SPEC §4;
+ *               stack and the accounting (docs/DESIGN.md, "Accounting");
  *   counts.c    where each thread counts (counts.h): the owner in the
  *               sites, the other threads in tables of their own;
  *   solo.c      one thread or many (solo.h): plain or atomic updates;
@@ -382,9 +382,9 @@ void mp_jsonout_meta(struct mp_json_meta *m, pid_t parent);
 /* ---- funclog.c ---------------------------------------------------------- */
 
 /*
- * FUNC records (SPEC §8): when MPROF_DAT names a .dat (`mprof run` sets
- * it), every call of a profiled function appends one line to it.  The
- * wrapped probes record what the FUNC line needs, then tail-call the
+ * FUNC records (docs/mprof-run.md): when MPROF_DAT names a .dat (`mprof
+ * run` sets it), every call of a profiled function appends one line to
+ * it.  The wrapped probes record what the FUNC line needs, then tail-call the
  * probe they wrap (__mprof_enter/__mprof_exit until mp_funclog_wrap())
  * with the same arguments.
  */

@@ -18,7 +18,8 @@
  * and calls, through the unit's probe table (struct __mprof_probes):
  *
  *     enter(&sites[0], cfa)   at the start of the body,
- *     line(&sites[i], cfa)    each time control reaches a new line (SPEC §3),
+ *     line(&sites[i], cfa)    each time control reaches a new line
+ *                             (docs/DESIGN.md, "Where line events fire"),
  *     exit(&sites[0], cfa)    before every return.
  *
  * `cfa` is __builtin_dwarf_cfa() evaluated in the instrumented function:

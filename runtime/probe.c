@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * probe.c - __mprof_bind() and the three probes the plugin's code calls:
- * the hot path of the runtime and the accounting of SPEC §4.
+ * the hot path of the runtime and the accounting of docs/DESIGN.md,
+ * "Accounting".
  *
  * Each thread keeps a shadow stack of frames, one per live activation of a
  * profiled function: the function, the line it is running (`cur`, NULL

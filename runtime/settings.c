@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * settings.c - the MPROF_* environment variables of SPEC §5 that the
- * runtime reads: MPROF_BACKEND, MPROF_OUTPUT, MPROF_PRECISION and
+ * settings.c - the MPROF_* environment variables (docs/settings.md) that
+ * the runtime reads: MPROF_BACKEND, MPROF_OUTPUT, MPROF_PRECISION and
  * MPROF_JSON, MPROF_DAT, MPROF_DAT_BACKEND and MPROF_DAT_FUNCS, which
  * `mprof run` sets for FUNC records (the file, the measure of its samples,
  * which calls get a record), and

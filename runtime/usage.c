@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * usage.c - mprof_memory_usage_call/_pid(): memory_profiler's
- * memory_usage() for C (SPEC §7), and the one sampler behind it.  The
- * `mprof` command compiles this file in too: `mprof run` and `mprof attach`
- * are mprof_memory_usage_pid() with a stream callback that writes .dat
- * lines, so the CLI and the library sample the same way.
+ * memory_usage() for C (docs/memory_usage.md), and the one sampler behind
+ * it.  The `mprof` command compiles this file in too: `mprof run` and
+ * `mprof attach` are mprof_memory_usage_pid() with a stream callback that
+ * writes .dat lines, so the CLI and the library sample the same way.
  *
  * A sample reads /proc/PID/statm through a descriptor kept open (one pread
  * per sample) and, for pss/uss, /proc/PID/smaps_rollup.  Descendants come

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * basic.c - memory_profiler's first example in C (SPEC §2): allocate 1M
- * ints and fill them, allocate 2M ints and fill them, free the first.
+ * basic.c - memory_profiler's first example in C (README.md, Set-up):
+ * allocate 1M ints and fill them, allocate 2M ints, fill them, free the 1st.
  *
  * Heap backend (exact): the two malloc lines show +3.8 and +7.6 MiB, the
  * fill loops +0.0, free(a) -3.8 MiB; the increments sum to the 7.6 MiB still
@@ -9,7 +9,7 @@
  * (untouched pages cost nothing), the two fill loops about +3.8 and +7.6 MiB
  * and free(a) about -3.8 MiB.  Occurrences: 1 on the signature and on every
  * statement, 1000001 and 2000001 on the one-line fill loops (a `for` line
- * run n times counts n + 1, SPEC §3).
+ * run n times counts n + 1: README.md, "What the columns mean").
  *
  * `a` points to volatile ints because nothing reads them: without that the
  * optimiser drops the allocation, its fill and its free altogether.

@@ -2,7 +2,7 @@
 /*
  * loop10.c - a `for` loop run 10 times, for the plugin's line-event tests:
  * the `for` line must show Occurrences 11 and each of the four body lines
- * 10 (SPEC §3); the signature, `long sum = 0;` and `return sum;` 1.
+ * 10 (README.md, "What the columns mean"); every other line with code 1.
  *
  * Heap backend (exact): the malloc line +10.0 MiB (Mem usage 1.0 MiB),
  * free(block) -10.0 MiB, every other line +0.0.  RSS backend: much less,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * usage.c - memory_profiler's memory_usage() in C (SPEC §7): sample a
- * function call, then the current process.  Link with the runtime:
+ * usage.c - memory_profiler's memory_usage() in C (docs/memory_usage.md):
+ * sample a function call, then the current process.  Link with the runtime:
  *
  *     gcc -O2 samples/usage.c $(pkg-config --cflags --libs mprof) -o usage
  *

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * probe.c - the cost of one line event (SPEC §10), measured from inside a
- * program built with the plugin:
+ * probe.c - the cost of one line event (docs/performance.md, "The targets"),
+ * measured from inside a program built with the plugin:
  *
  *     gcc -O2 -fplugin=build/lib/mprof.so -Iinclude bench/micro/probe.c \
  *         -o /tmp/probe -pthread && /tmp/probe

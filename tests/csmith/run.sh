@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# run.sh - instrumentation must not change what a program computes (SPEC §3):
-# for each seed, a random program from csmith is built plain
-# (gcc -O1 -w) and with every function instrumented
+# run.sh - instrumentation must not change what a program computes
+# (docs/DESIGN.md, "Guarantees"): for each seed, a random program from
+# csmith is built plain (gcc -O1 -w) and with every function instrumented
 # (-fplugin=mprof.so -fplugin-arg-mprof-all), both builds are run, and they
 # must print the same checksum and exit with the same status; the
 # instrumented run must not report dropped probe events.

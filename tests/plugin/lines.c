@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lines.c - the line-event rule of SPEC §3, one function per case.  The
- * table (tests/expected/plugin_lines.txt) must be the same at every -O
- * level, with -g or without, and with -flto: counts come from the source,
- * not from the optimiser.  Nothing here allocates, so every figure is 0.
+ * lines.c - the line-event rule (docs/DESIGN.md, "Where line events fire"),
+ * one function per case.  The table (tests/expected/plugin_lines.txt) must
+ * be the same at every -O level, with -g or without, and with -flto: counts
+ * come from the source, not the optimiser.  Nothing allocates: figures 0.
  */
 #include <mprof.h>
 #include <stdio.h>

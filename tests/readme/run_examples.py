@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""run_examples.py - every shell command of README.md and of the man
-page's EXAMPLES (cli/mprof.1), run as a user would paste them, after
-scripts/setup.sh, from the repository root.
+"""run_examples.py - every shell command of README.md, of the docs/
+pages and of the man page's EXAMPLES (cli/mprof.1), run as a user would
+paste them, after scripts/setup.sh, from the repository root.
 
     run_examples.py SRCDIR BUILDDIR [--keep] [--list]
 
@@ -19,10 +19,14 @@ own, so `git diff` works), whose build/ holds links to BUILDDIR's entries
 (new files written there stay in the scratch).  HOME is a scratch
 directory, so `~/.local` is too, `/tmp/` in a command means a scratch
 directory, and MPROF_*, PKG_CONFIG_PATH and CMAKE_PREFIX_PATH are unset.
-All commands run in one bash session, in README order then the man
-page's: each block starts in the root of the copy, and what a block
-exports stays for the next ones (the README's install block puts `mprof`
-on PATH for the rest).
+All commands run in one bash session, in this order: README.md, then the
+docs/ pages in DOCS_ORDER (below), then any other docs/*.md by name, then
+the man page's EXAMPLES.  Each block starts in the root of the copy, and
+what a block exports stays for the next ones: the README's install block
+puts `mprof` on PATH (and mprof.pc on PKG_CONFIG_PATH) for every page
+after it.  That is the only thing a page may take from an earlier one: a
+file a page's commands read is made by that page (or is in the tree, or
+in build/).
 
 What is compared, for each command:
   - its exit status: 0, or N after `status=N`;
@@ -50,7 +54,7 @@ A marker, an HTML comment on a line of its own right before a block
                                               0; its output is not compared
 
 Directives combine with `;`.  Exit status 0 when every command passed, 1
-otherwise (each failure says README.md:LINE, the command and why).
+otherwise (each failure says FILE:LINE, the command and why).
 """
 import glob
 import os
@@ -63,6 +67,12 @@ import sys
 import tempfile
 
 SHELL_LANGS = {"sh", "bash", "shell"}
+# docs/ pages in the order their commands run, after README.md: a page
+# that builds on another comes after it.  Pages not listed run after
+# these, by name, so a new page is never skipped.
+DOCS_ORDER = ["building.md", "settings.md", "columns.md", "limits.md",
+              "mprof-run.md", "json.md", "memory_usage.md", "tests.md",
+              "realworld.md", "performance.md", "DESIGN.md", "PLUGIN.md"]
 SESSION_TIMEOUT = 240       # seconds for all commands; ctest allows 300
 MARKER = re.compile(r"^\s*<!--\s*readme-test:(.*?)-->\s*$")
 ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
@@ -154,8 +164,18 @@ def dollar_commands(lines, first, name, block):
         i += 1
 
 
+def docs_pages(src):
+    """The docs/*.md pages of SRC, relative to it, in the order they run."""
+    present = sorted(os.path.basename(p)
+                     for p in glob.glob(os.path.join(src, "docs", "*.md")))
+    order = [p for p in DOCS_ORDER if p in present] + \
+        [p for p in present if p not in DOCS_ORDER]
+    return [f"docs/{p}" for p in order]
+
+
 def parse_readme(path, name):
-    """Every block of the README that holds commands, in order."""
+    """Every block of a markdown page (README.md, docs/*.md) that holds
+    commands, in order."""
     blocks = []
     lines = open(path, encoding="utf-8").read().split("\n")
     directives = ""
@@ -389,6 +409,8 @@ def main():
         sys.exit("usage: run_examples.py SRCDIR BUILDDIR [--keep] [--list]")
     src, build = (os.path.abspath(a) for a in args)
     blocks = parse_readme(os.path.join(src, "README.md"), "README.md")
+    for page in docs_pages(src):
+        blocks += parse_readme(os.path.join(src, page), page)
     blocks += parse_man_examples(os.path.join(src, "cli", "mprof.1"), "cli/mprof.1")
     if "--list" in sys.argv:
         for block in blocks:
@@ -396,7 +418,7 @@ def main():
                 print(f"{cmd.where}: {cmd.text}")
         return 0
     if not any(cmd for block in blocks for cmd in block.commands):
-        sys.exit("run_examples: no commands found in README.md")
+        sys.exit("run_examples: no commands found in README.md or docs/")
 
     scratch = tempfile.mkdtemp(prefix="mprof-readme.")
     try:

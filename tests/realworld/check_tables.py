@@ -5,7 +5,8 @@
     check_tables.py [--base DIR] [--expect-file SUFFIX]... [--expect-row SPEC]...
                     REPORT
 
-For every table of REPORT (the at-exit report, SPEC §6):
+For every table of REPORT (the at-exit report; docs/columns.md, "The
+table's format"):
   - "Filename:" names a file that exists (relative names are taken from
     --base, the directory the project was compiled in);
   - the header and the '=' line are memory_profiler's, byte for byte;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_accounting.c - the probes' accounting (runtime/probe.c, SPEC §4),
- * driven directly: hand-built descriptors stand for what the plugin emits,
- * and a fake backend returns the figure each test scripts in `mem` (per
- * thread, so threads script their own).
+ * test_accounting.c - the probes' accounting (runtime/probe.c;
+ * docs/DESIGN.md, "Accounting"), driven directly: hand-built descriptors
+ * stand for what the plugin emits, and a fake backend returns the figure
+ * each test scripts in `mem` (per thread, so threads script their own).
  *
  * Profiled functions are simulated by noinline helpers that call the
  * probes as instrumented code would, so every simulated function has a

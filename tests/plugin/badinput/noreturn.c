@@ -2,9 +2,9 @@
 /* noreturn functions: one that exits the process from three frames down
  * (the at-exit report must still come, with those frames' counts), one
  * that longjmps, and __builtin_unreachable after a call to one.  The lines
- * still running when exit() is called never complete, so by SPEC §4 they
- * have no occurrence (memory_profiler, whose sys.exit unwinds, would count
- * them): no marker on those.  The setjmp line's count may come to include
+ * still running when exit() is called never complete, so by docs/columns.md
+ * they have no occurrence (memory_profiler, whose sys.exit unwinds, would
+ * count them): no marker on those.  The setjmp line's count may include
  * its second returns (tests/plugin/repro/setjmp-line-reentry.c).
  * badinput: */
 #include <setjmp.h>

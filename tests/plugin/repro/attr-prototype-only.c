@@ -10,9 +10,9 @@
  * the block-scope prototype in main).
  * Run:
  *     gcc -c -fplugin=build/lib/mprof.so attr-prototype-only.c
- * Got before the fix: no diagnostic.  Now (SPEC §3: "The attribute on
- * something that is not a function definition: a GCC warning with the
- * location"):
+ * Got before the fix: no diagnostic.  Now (docs/DESIGN.md, "Guarantees":
+ * the attribute on anything but a function definition is a GCC warning
+ * with its location):
  *     attr-prototype-only.c:30:5: warning: 'mprof' attribute on 'helper',
  *     which is not defined in this translation unit; ignored
  * and the same for `local_proto` at line 34.  On a prototype followed by

@@ -6,8 +6,8 @@
  *
  * constexpr-folded-calls.cc - (C++) a call of a constexpr function with
  * constant arguments is evaluated by the front end when optimising, so the
- * function's calls and lines are counted at -O0 and not at -O2 (SPEC §3:
- * counts are the same at every -O level).
+ * function's calls and lines are counted at -O0 and not at -O2 (against
+ * docs/DESIGN.md, "Guarantees": counts are the same at every -O level).
  *
  * Found by: tests/plugin/badinput (attr_cxx.cc: a `[[gnu::mprof]]
  * constexpr` function called as `ce(3)` counted 2 calls at -O0, 1 at -O2;

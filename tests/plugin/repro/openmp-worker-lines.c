@@ -23,8 +23,8 @@
  * probes find main's frame on the shadow stack; on a worker the shadow
  * stack is empty and the runtime drops the event (and says so -- the
  * diagnostic is clear).  memory_profiler traces one thread too, so this
- * is defensible; SPEC §4 ("frames are per thread; the tables are shared")
- * suggests counting them.
+ * is defensible; docs/DESIGN.md, "Accounting" (Threads: the shadow stack
+ * is per thread, sites are shared) suggests counting them.
  *
  * Suggestion (runtime): a line event on a thread whose shadow stack has no
  * frame of the site's function opens an implicit frame for it (no call

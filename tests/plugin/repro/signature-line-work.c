@@ -27,7 +27,7 @@
  * while main's rows 56 and 57 (the calls) read 1.0 and 2.0 MiB.  one()'s
  * table shows nothing of its allocation (not even in Mem usage, which is
  * the figure at entry), and grab()'s column sums to 2.0 MiB, not to the
- * 3.0 MiB at return as SPEC §4 says it does for a single call.
+ * 3.0 MiB at return as docs/columns.md says it does for a single call.
  *
  * Analysis: lines.cc drops every line probe on the signature line ("The
  * signature line's row counts calls; its statements get no probe"), and
