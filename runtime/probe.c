@@ -59,6 +59,12 @@
 
 struct frame {
 	struct __mprof_func *func;	/* function of this activation */
+	struct __mprof_site *sites;	/* func->sites, and */
+	uintptr_t span;			/* their size in bytes: the fast paths
+					   tell a site of this function by its
+					   address, never reading the site,
+					   whose cache line the thread that
+					   counts in the sites may be writing */
 	struct __mprof_site *cur;	/* line being run; NULL: just entered */
 	int64_t before;			/* memory figure when `cur` was reached */
 	uintptr_t sp;			/* the activation's CFA */
@@ -143,6 +149,20 @@ static inline void raise_peak(int64_t *peak, int64_t m)
 }
 
 /* Where the frame `f` counts site `s`. */
+static inline void set_func(struct frame *f, struct __mprof_func *fn)
+{
+	f->func = fn;
+	f->sites = fn->sites;
+	f->span = fn->nsites * sizeof(*fn->sites);
+}
+
+/* Is `s` a site of the frame's function?  (Without reading *s.) */
+static inline bool of_frame(const struct frame *f,
+			    const struct __mprof_site *s)
+{
+	return (uintptr_t)s - (uintptr_t)f->sites < f->span;
+}
+
 static inline struct __mprof_site *ctr(const struct frame *f,
 				       const struct __mprof_site *s)
 {
@@ -346,7 +366,7 @@ static void enter_slow(struct __mprof_site *s0, uintptr_t sp)
 	count_call((struct __mprof_site *)((uintptr_t)s0 + delta), fn, m);
 	if (MP_LIKELY(!st->lost && st->depth < st->cap)) {
 		f = &st->f[st->depth++];
-		f->func = fn;
+		set_func(f, fn);
 		f->cur = NULL;
 		f->before = m;
 		f->sp = sp;
@@ -443,7 +463,7 @@ PROBE_BODY bool enter_fast(struct __mprof_site *s0, uintptr_t sp,
 	f = &st->f[st->depth++];
 	f->delta = b ? b->delta : 0;
 	count_call(ctr(f, s0), fn, m);
-	f->func = fn;
+	set_func(f, fn);
 	f->cur = NULL;
 	f->before = m;
 	f->sp = sp;
@@ -458,7 +478,7 @@ PROBE_BODY bool line_fast(struct __mprof_site *s, uintptr_t sp,
 	struct frame *f = tls.top;
 	int64_t m;
 
-	if (MP_UNLIKELY(!f || f->func != s->func || f->sp != sp || !f->cur ||
+	if (MP_UNLIKELY(!f || !of_frame(f, s) || f->sp != sp || !f->cur ||
 			!peek(&m)))
 		return false;
 	charge_line(f->cur, f, m);
@@ -474,7 +494,7 @@ PROBE_BODY bool exit_fast(struct __mprof_site *s0, uintptr_t sp,
 	struct stack *st;
 	int64_t m;
 
-	if (MP_UNLIKELY(!f || f->func != s0->func || f->sp != sp || !f->cur ||
+	if (MP_UNLIKELY(!f || s0 != f->sites || f->sp != sp || !f->cur ||
 			!peek(&m)))
 		return false;
 	charge_line(f->cur, f, m);
