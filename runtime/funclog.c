@@ -6,7 +6,8 @@
  *
  *     FUNC <file>.<function> <MiB start> <t start> <MiB end> <t end> <level>
  *
- * to that .dat, as Python's `mprof run` does for @profile functions, so
+ * to that .dat (the line made by report/datline.c, without malloc or
+ * stdio), as Python's `mprof run` does for @profile functions, so
  * both `mprof plot`s bracket the calls on the memory curve.  Figures are
  * %.4f: MiB from the runtime's backend (MPROF_BACKEND, rss by default
  * like the sampler's) or, when `mprof run --backend` names the measure it
@@ -78,6 +79,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "datline.h"
 #include "internal.h"
 
 struct call {
@@ -127,10 +129,6 @@ static __thread struct tls tls __attribute__((tls_model("initial-exec")));
 
 #define CALLS_FIRST_BYTES	16384
 
-/* A record line: the name is cut (from the left) to fit. */
-#define LINE_BYTES	1024
-#define NAME_BYTES	(LINE_BYTES - 128)
-
 static int fd = -1;			/* the .dat, O_APPEND; -1: none */
 static int logging;			/* records are made (0 in a fork child) */
 static char dat[PATH_MAX];		/* its name, for messages */
@@ -178,94 +176,6 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* ---- formatting, without stdio: this runs inside the program's calls -- */
-
-static size_t put_str(char *o, size_t n, const char *s)
-{
-	size_t len = strlen(s);
-
-	memcpy(o + n, s, len);
-	return n + len;
-}
-
-static size_t put_u64(char *o, size_t n, uint64_t v)
-{
-	char digits[24];
-	size_t k = 0;
-
-	do
-		digits[k++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	while (k)
-		o[n++] = digits[--k];
-	return n;
-}
-
-/* v / 10^4 with four decimals (v in units of 1e-4), as %.4f prints it. */
-static size_t put_fixed4(char *o, size_t n, int64_t v)
-{
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	uint64_t frac = u % 10000;
-
-	if (v < 0)
-		o[n++] = '-';
-	n = put_u64(o, n, u / 10000);
-	o[n++] = '.';
-	o[n++] = (char)('0' + frac / 1000);
-	o[n++] = (char)('0' + frac / 100 % 10);
-	o[n++] = (char)('0' + frac / 10 % 10);
-	o[n++] = (char)('0' + frac % 10);
-	return n;
-}
-
-/*
- * Bytes as MiB in units of 1e-4, rounded to nearest: bytes / 2^20 is
- * exact in binary and never lies half-way between two 1e-4 steps (that
- * would need 625 to divide a power of two), so this is what Python's
- * "%.4f" % (bytes / 2**20) prints.
- */
-static int64_t mib4(int64_t bytes)
-{
-	uint64_t u = bytes < 0 ? 0 - (uint64_t)bytes : (uint64_t)bytes;
-	uint64_t v = (u >> 20) * 10000 +
-		     (((u & 0xfffff) * 10000 + (1u << 19)) >> 20);
-
-	return bytes < 0 ? -(int64_t)v : (int64_t)v;
-}
-
-/* Nanoseconds as seconds in units of 1e-4, rounded half up. */
-static int64_t sec4(int64_t ns)
-{
-	return ns >= 0 ? (ns + 50000) / 100000 : -((50000 - ns) / 100000);
-}
-
-/* "<file>.<function>", blanks made '_', cut from the left to fit. */
-static size_t put_name(char *o, size_t n, const struct __mprof_func *fn)
-{
-	const char *file = fn->file ? fn->file : "?";
-	const char *name = fn->name ? fn->name : "?";
-	size_t flen = strlen(file), nlen = strlen(name), start = n, i;
-
-	if (nlen > NAME_BYTES / 2) {
-		name += nlen - NAME_BYTES / 2;
-		nlen = NAME_BYTES / 2;
-	}
-	if (flen + 1 + nlen > NAME_BYTES) {
-		file += flen + 1 + nlen - NAME_BYTES;
-		flen = NAME_BYTES - 1 - nlen;
-	}
-	memcpy(o + n, file, flen);
-	n += flen;
-	o[n++] = '.';
-	memcpy(o + n, name, nlen);
-	n += nlen;
-	for (i = start; i < n; i++)
-		if (o[i] == ' ' || o[i] == '\t' || o[i] == '\n' ||
-		    o[i] == '\r')
-			o[i] = '_';
-	return n;
-}
-
 /*
  * Format a record of `calls` calls of fn, from (m0, t0) to (m1, t1), and
  * append it in one write().  A short write (a full disk, RLIMIT_FSIZE) is
@@ -275,33 +185,13 @@ static void emit(const struct __mprof_func *fn, int64_t m0, int64_t t0,
 		 int64_t m1, int64_t t1, size_t level, uint64_t calls,
 		 int64_t hi)
 {
-	int64_t hi4 = mib4(hi), e4 = mib4(m0 > m1 ? m0 : m1);
-
-	char line[LINE_BYTES];
-	size_t n = 0;
+	const struct mp_datline_func r = {
+		fn->file, fn->name, m0, t0, m1, t1, hi, level, calls,
+	};
+	char line[MP_DATLINE_MAX];
+	size_t n = mp_datline_func(line, &r);
 	ssize_t w;
 
-	n = put_str(line, n, "FUNC ");
-	n = put_name(line, n, fn);
-	line[n++] = ' ';
-	n = put_fixed4(line, n, mib4(m0));
-	line[n++] = ' ';
-	n = put_fixed4(line, n, sec4(t0));
-	line[n++] = ' ';
-	n = put_fixed4(line, n, mib4(m1));
-	line[n++] = ' ';
-	n = put_fixed4(line, n, sec4(t1));
-	line[n++] = ' ';
-	n = put_u64(line, n, level);
-	if (calls > 1 || hi4 > e4) {
-		line[n++] = ' ';
-		n = put_u64(line, n, calls);
-	}
-	if (hi4 > e4) {
-		line[n++] = ' ';
-		n = put_fixed4(line, n, hi4);
-	}
-	line[n++] = '\n';
 	do
 		w = write(fd, line, n);
 	while (w < 0 && errno == EINTR);
