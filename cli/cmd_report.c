@@ -25,7 +25,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "json.h"
+#include "jsonread.h"
 
 #define JSON_GLOB "mprofile_*.json"
 

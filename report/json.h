@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * json.h - the one writer and the one reader of a profile saved as JSON:
- * the runtime writes it at exit (MPROF_JSON), `mprof report` reads it back
- * and prints the line tables again, CI gates read it with any JSON tool.
+ * json.h - a profile saved as JSON, and its one writer: the runtime
+ * writes it at exit (MPROF_JSON), `mprof report` reads it back
+ * (jsonread.h, in the command only) and prints the line tables again, CI
+ * gates read it with any JSON tool.
  *
  * Schema, version 1 (figures in bytes, counts and lines as integers):
  *
@@ -37,16 +38,6 @@
  * escape \udc80..\udcff (Python's "surrogateescape", so os.fsencode()
  * gets the bytes back) and read back as that byte; every other string
  * round-trips as it is.  NUL is refused (the model holds C strings).
- *
- * The reader is strict RFC 8259 JSON (no comments, trailing commas, NaN,
- * BOM, leading zeros or lone surrogates other than the above), with
- * nesting bounded by MP_JSON_MAX_DEPTH, and then checks the schema: the
- * types and ranges above, no duplicate known member, rows of exactly four
- * integers with strictly increasing lines and Occurrences >= 1.  The first
- * problem ends the read with one line, "<name>:<line>: <message>", and -1;
- * malformed input never crashes it.  What it returns is merged and sorted
- * as the runtime's own profile is (mp_profile_merge), so writing it again
- * gives the normalised form.  Library code: nothing here prints.
  */
 #ifndef MP_JSON_H
 #define MP_JSON_H
@@ -58,12 +49,6 @@
 
 /* The schema version this code writes and the highest it reads. */
 #define MP_JSON_VERSION 1
-
-/* Deepest nesting accepted (the schema itself needs 4). */
-#define MP_JSON_MAX_DEPTH 32
-
-/* Largest file mp_json_read() accepts. */
-#define MP_JSON_MAX_SIZE ((size_t)1 << 30)
 
 /* What a profile carries besides its functions. */
 struct mp_json_meta {
@@ -89,25 +74,5 @@ void mp_json_meta_init(struct mp_json_meta *m);
  */
 int mp_json_write(FILE *out, const struct mp_profile *p,
 		  const struct mp_json_meta *m);
-
-/*
- * Parse `len` bytes at `buf` into `p` (initialised by the caller, normally
- * empty: functions are added to it) and `m` (may be NULL).  `name` names
- * the input in messages.  Returns 0, or -1 with one line in err (errlen
- * may be 0); on failure `p` keeps what was added, still valid for
- * mp_profile_free(), and `m` may be partly filled.
- */
-int mp_json_parse(const char *buf, size_t len, const char *name,
-		  struct mp_profile *p, struct mp_json_meta *m, char *err,
-		  size_t errlen);
-
-/*
- * Read the file `path` and parse it as mp_json_parse does.  -1 also when
- * the file cannot be read, is a directory, is empty or is larger than
- * MP_JSON_MAX_SIZE; err then says so with the file name quoted
- * ("'p.json' is empty").
- */
-int mp_json_read(const char *path, struct mp_profile *p,
-		 struct mp_json_meta *m, char *err, size_t errlen);
 
 #endif /* MP_JSON_H */

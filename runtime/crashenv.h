@@ -82,8 +82,6 @@ int mp_crash_fprintf(struct mp_crash_file *f, const char *fmt, ...)
 #define mp_report_print		mp_crash_report_print
 #define mp_json_meta_init	mp_crash_json_meta_init
 #define mp_json_write		mp_crash_json_write
-#define mp_json_parse		mp_crash_json_parse
-#define mp_json_read		mp_crash_json_read
 #endif
 
 #endif /* MP_CRASHENV_H */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz_json.c - fuzz target for the JSON profile reader (report/json.c).
+ * fuzz_json.c - fuzz target for the JSON profile reader (report/jsonread.c).
  *
  * Any input must either fail with one "name:line: message" line or parse;
  * a profile that parses must survive the round trip: written, the text
@@ -12,8 +12,8 @@
  * libFuzzer (clang):  cmake --build build --target fuzz_json &&
  *                     build/tests/cli/fuzz_json tests/fuzz/corpus_json
  * AFL++:              afl-clang-fast -DMP_FUZZ_STANDALONE -Ireport \
- *                       tests/fuzz/fuzz_json.c report/json.c \
- *                       report/profile.c -o fj &&
+ *                       tests/fuzz/fuzz_json.c report/jsonread.c \
+ *                       report/json.c report/profile.c -o fj &&
  *                     afl-fuzz -i tests/fuzz/corpus_json -o out -- ./fj @@
  * Standalone (any cc, built as fuzz_json_driver; ctest runs it over the
  * corpus): fuzz_json_driver FILE...
@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "jsonread.h"
 
 /* The profile written as text (malloc'd), or abort. */
 static char *text_of(const struct mp_profile *p, const struct mp_json_meta *m,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_json.c - the JSON profile (report/json.c): the exact text the
- * writer produces, write/read round trips (strings that are not UTF-8,
+ * test_json.c - the JSON profile (report/json.c, jsonread.c): the exact
+ * text the writer produces, write/read round trips (strings that are not UTF-8,
  * extreme figures, metadata), the normalisation the reader applies, and
  * one test per class of malformed input, each checking the whole
  * "name:line: message" line.  malloc and realloc are replaced (forwarding
@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "json.h"
+#include "jsonread.h"
 
 extern void *__libc_malloc(size_t size);
 extern void *__libc_realloc(void *ptr, size_t size);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_jsonout.c - MPROF_JSON (runtime/jsonout.c): the runtime writes the
- * profile it printed as JSON, which reads back (report/json.c) into the
+ * profile it printed as JSON, which reads back (report/jsonread.c) into the
  * same table; what it records about the run (pid, precision, backend);
  * an empty profile when nothing ran; truncation at start, so a crash
  * leaves no stale profile; %p and fork (a child writes only to a file of
@@ -28,7 +28,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
-#include "json.h"
+#include "jsonread.h"
 #include "profile.h"
 
 #define MIB (1024 * 1024)
