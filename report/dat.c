@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dat.c - the .dat reader and writer helpers declared in dat.h.
+ * dat.c - the .dat reader and the command's line writer declared in
+ * dat.h, linked into the `mprof` command and the tests only.
  *
  * The reader copies each line into one buffer it reuses (a line longer
  * than MP_DAT_MAX_LINE is not kept, only reported), NUL-terminates it and
@@ -541,35 +542,6 @@ int mp_dat_put_chld(struct mp_dat_writer *w, long pid, double mib, double t)
 int mp_dat_put_peak(struct mp_dat_writer *w, double mib, double t)
 {
 	return putf(w, "PEAK %.6f %.4f\n", mib, t);
-}
-
-int mp_dat_put_func(struct mp_dat_writer *w, const struct mp_dat_func *f)
-{
-	const char *name = f->name && *f->name ? f->name : "?";
-	char *clean = strdup(name), *c;
-	int rc;
-
-	if (!clean)
-		return -1;
-	for (c = clean; *c; c++)
-		if (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r')
-			*c = '_';
-	rc = f->level >= 0 && f->mem_peak > f->mem_start &&
-	     f->mem_peak > f->mem_end ?
-		putf(w, "FUNC %s %.4f %.4f %.4f %.4f %d %lu %.4f\n", clean,
-		     f->mem_start, f->t_start, f->mem_end, f->t_end, f->level,
-		     f->calls > 1 ? f->calls : 1, f->mem_peak) :
-	     f->level >= 0 && f->calls > 1 ?
-		putf(w, "FUNC %s %.4f %.4f %.4f %.4f %d %lu\n", clean,
-		     f->mem_start, f->t_start, f->mem_end, f->t_end, f->level,
-		     f->calls) :
-	     f->level >= 0 ?
-		putf(w, "FUNC %s %.4f %.4f %.4f %.4f %d\n", clean,
-		     f->mem_start, f->t_start, f->mem_end, f->t_end, f->level) :
-		putf(w, "FUNC %s %.4f %.4f %.4f %.4f\n", clean,
-		     f->mem_start, f->t_start, f->mem_end, f->t_end);
-	free(clean);
-	return rc;
 }
 
 char *mp_dat_join_argv(int argc, char *const argv[])

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dat.h - the one reader of mprof's .dat files, and the helpers that write
- * them.  Every command that looks at a .dat (plot, peak, and the runtime's
- * FUNC writer) goes through here.  The format is Python mprof's
+ * dat.h - the one reader of mprof's .dat files, and the buffered writer
+ * of the `mprof` command's lines.  Every command that looks at a .dat
+ * (plot, peak) or records one (run, attach) goes through here; the
+ * runtime's FUNC records are formatted by datline.h, and this code is not
+ * linked into the runtime.  The format is Python mprof's
  * (docs/mprof-run.md, "The .dat format"), so files go both ways:
  *
  *     CMDLINE <command line; \n \r \t and \\ escaped>
@@ -33,7 +35,8 @@
  * Writing: mp_dat_writer buffers whole lines and hands the kernel whole
  * lines only, so a program that appends FUNC records to the same file
  * (MPROF_DAT, opened O_APPEND, one write() per line) never splits one of
- * the sampler's lines, nor the sampler one of its.
+ * the sampler's lines, nor the sampler one of its.  FUNC lines have one
+ * formatter, mp_datline_func() (datline.h), whichever process writes them.
  */
 #ifndef MP_DAT_H
 #define MP_DAT_H
@@ -43,7 +46,7 @@
 /* Longest line read; a longer one is reported as malformed and skipped. */
 #define MP_DAT_MAX_LINE (1u << 20)
 
-/* A FUNC record: one call of a profiled function. */
+/* A FUNC record as read: one call of a profiled function, or a run of them. */
 struct mp_dat_func {
 	const char *name;	/* "file.function" (Python: "module.function") */
 	double mem_start;	/* MiB at entry */
@@ -51,9 +54,9 @@ struct mp_dat_func {
 	double mem_end;		/* MiB at exit */
 	double t_end;		/* unix time at exit */
 	int level;		/* stack level, -1 when the record has none */
-	unsigned long calls;	/* calls merged into the record; 0 or 1: one */
-	double mem_peak;	/* the largest figure seen; read: at least the
-				   larger of start and end; written if larger */
+	unsigned long calls;	/* calls merged into the record, >= 1 */
+	double mem_peak;	/* the largest figure seen: at least the
+				   larger of start and end */
 };
 
 /* What a reader wants to hear; any callback may be NULL. */
@@ -131,7 +134,6 @@ void mp_dat_writer_init(struct mp_dat_writer *w, int fd);
 int mp_dat_put_cmdline(struct mp_dat_writer *w, const char *cmdline);
 int mp_dat_put_mem(struct mp_dat_writer *w, double mib, double t);
 int mp_dat_put_chld(struct mp_dat_writer *w, long pid, double mib, double t);
-int mp_dat_put_func(struct mp_dat_writer *w, const struct mp_dat_func *f);
 int mp_dat_put_peak(struct mp_dat_writer *w, double mib, double t);
 int mp_dat_flush(struct mp_dat_writer *w);
 

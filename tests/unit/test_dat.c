@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_dat.c - the .dat reader and writer (report/dat.c): records, chunk
- * boundaries, malformed and binary input, whole-file errors, number
- * conversion against strtod, and writer round trips.
+ * test_dat.c - the .dat reader and the command's writer (report/dat.c):
+ * records, chunk boundaries, malformed and binary input, whole-file
+ * errors, number conversion against strtod, and round trips through the
+ * writer and the FUNC line formatter (report/datline.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <cmocka.h>
 
 #include "dat.h"
+#include "datline.h"
 
 /* What a reader saw, in order, as text: easy to compare. */
 struct seen {
@@ -364,14 +366,29 @@ static void test_read_file_errors(void **state)
 	assert_int_equal(st.mem, 2);
 }
 
-/* What the writer writes, the reader reads back: values at the format's
- * precision, FUNC with and without a level, escaped command lines, names
+#define MIB	((int64_t)1 << 20)
+#define SEC	INT64_C(1000000000)
+
+/* Append one FUNC line as the runtime does: mp_datline_func, one write(). */
+static void put_func(int fd, const struct mp_datline_func *r)
+{
+	char line[MP_DATLINE_MAX];
+	size_t n = mp_datline_func(line, r);
+
+	assert_int_equal(write(fd, line, n), (ssize_t)n);
+}
+
+/* What the writers write, the reader reads back: values at the format's
+ * precision, FUNC with its optional fields, escaped command lines, names
  * with blanks made single tokens. */
 static void test_writer_round_trip(void **state)
 {
-	const struct mp_dat_func f1 = { "a b.c", 1.25, 10.5, 2.5, 11.5, 3, 1, 0 };
-	const struct mp_dat_func f2 = { "x.y", 1, 2, 3, 4, -1, 1, 0 };
-	const struct mp_dat_func f3 = { "m.z", 1, 2, 3, 4, 2, 77, 9 };
+	const struct mp_datline_func f1 = { "a b", "c", 5 * MIB / 4,
+		SEC * 21 / 2, 5 * MIB / 2, SEC * 23 / 2, 0, 3, 1 };
+	const struct mp_datline_func f2 = { "x", "y", MIB, 2 * SEC, 3 * MIB,
+		4 * SEC, 3 * MIB, 0, 1 };
+	const struct mp_datline_func f3 = { "m", "z", MIB, 2 * SEC, 3 * MIB,
+		4 * SEC, 9 * MIB, 2, 77 };
 	struct mp_dat_writer w;
 	char path[256], err[512];
 	struct seen s;
@@ -385,9 +402,10 @@ static void test_writer_round_trip(void **state)
 	assert_int_equal(mp_dat_put_cmdline(&w, "run\tme\n'now' c:\\x"), 0);
 	assert_int_equal(mp_dat_put_mem(&w, 12.3456789, 1700000000.125), 0);
 	assert_int_equal(mp_dat_put_chld(&w, 77, 0.5, 1700000000.2), 0);
-	assert_int_equal(mp_dat_put_func(&w, &f1), 0);
-	assert_int_equal(mp_dat_put_func(&w, &f2), 0);
-	assert_int_equal(mp_dat_put_func(&w, &f3), 0);
+	assert_int_equal(mp_dat_flush(&w), 0);
+	put_func(fd, &f1);
+	put_func(fd, &f2);
+	put_func(fd, &f3);
 	assert_int_equal(mp_dat_put_peak(&w, 9.5, 1700000001.25), 0);
 	assert_int_equal(mp_dat_flush(&w), 0);
 	close(fd);
@@ -398,18 +416,19 @@ static void test_writer_round_trip(void **state)
 			    "MEM 12.345679 1700000000.1250\n"
 			    "CHLD 77 0.500000 1700000000.2000\n"
 			    "FUNC a_b.c 1.2500 10.5000 2.5000 11.5000 3 ^2.5000\n"
-			    "FUNC x.y 1.0000 2.0000 3.0000 4.0000 -1 ^3.0000\n"
+			    "FUNC x.y 1.0000 2.0000 3.0000 4.0000 0 ^3.0000\n"
 			    "FUNC m.z 1.0000 2.0000 3.0000 4.0000 2 x77 ^9.0000\n"
 			    "PEAK 9.500000 1700000001.2500\n");
 }
 
-/* A writer only ever hands whole lines to write(): another writer
- * appending to the same file (the runtime's FUNC records) interleaves
- * between lines, never inside one. */
+/* A writer only ever hands whole lines to write(): the runtime's FUNC
+ * records, appended to the same file one write() each, interleave between
+ * lines, never inside one. */
 static void test_writer_whole_lines(void **state)
 {
-	const struct mp_dat_func f = { "prog.c.f", 1, 2, 3, 4, 0, 1, 0 };
-	struct mp_dat_writer a, b;
+	const struct mp_datline_func f = { "prog.c", "f", MIB, 2 * SEC,
+		3 * MIB, 4 * SEC, 0, 0, 1 };
+	struct mp_dat_writer a;
 	char path[256], err[512];
 	struct mp_dat_stats st;
 	int fa, fb, i;
@@ -420,13 +439,10 @@ static void test_writer_whole_lines(void **state)
 	fb = open(path, O_WRONLY | O_APPEND);
 	assert_true(fa >= 0 && fb >= 0);
 	mp_dat_writer_init(&a, fa);
-	mp_dat_writer_init(&b, fb);
 	for (i = 0; i < 5000; i++) {
 		mp_dat_put_mem(&a, i * 0.001, 1700000000 + i * 0.001);
-		if (i % 7 == 0) {
-			mp_dat_put_func(&b, &f);
-			mp_dat_flush(&b);
-		}
+		if (i % 7 == 0)
+			put_func(fb, &f);
 	}
 	mp_dat_flush(&a);
 	close(fa);
