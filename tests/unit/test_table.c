@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_report.c - the line table (report/table.c): memory_profiler's format
+ * test_table.c - the line table (report/table.c): memory_profiler's format
  * to the byte, source lookup and the missing-file note, write and
  * allocation failures.
  *
