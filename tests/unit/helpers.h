@@ -2,7 +2,7 @@
 /*
  * helpers.h - what the cmocka tests of tests/unit share: a scratch
  * directory emptied and removed by their fixtures, a small file read whole,
- * and, for the tests that check what happens when memory runs out, a
+ * a scenario run in a forked child, and, for the tests that check what happens when memory runs out, a
  * malloc and realloc that fail on demand.
  *
  * Header-only: each test is one translation unit, and includes this after
@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MP_TEST_UNUSED __attribute__((unused))
@@ -64,6 +65,28 @@ MP_TEST_UNUSED static const char *slurp(const char *path)
 		return NULL;
 	buf[n] = '\0';
 	return buf;
+}
+
+/*
+ * Run `body` in a forked child, which exits with what it returns (0, or
+ * the number of the check that failed): for what a process does only once
+ * (the runtime's settings, its first start, a switch to many threads).
+ * Returns that status, or -1 if the child died.
+ */
+MP_TEST_UNUSED static int run_child(int (*body)(void))
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		_exit(body());
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
 }
 
 #ifdef MP_TEST_FAILING_MALLOC

@@ -113,23 +113,6 @@ static const struct mp_backend fake = { "fake", fake_init, fake_read, NULL };
 static const struct mp_backend failing = { "failing", fail_init, other_read,
 					   NULL };
 
-/* Run `body` in a child; its exit status, -1 if it died. */
-static int in_child(int (*body)(void))
-{
-	int status;
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0)
-		_exit(body());
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
 static int install(void)
 {
 	if (mp_backend_read() != 0)
@@ -157,7 +140,7 @@ static int install(void)
 static void test_install(void **state)
 {
 	(void)state;
-	assert_int_equal(in_child(install), 0);
+	assert_int_equal(run_child(install), 0);
 }
 
 static int choose_vms(void)
@@ -176,7 +159,7 @@ static int choose_vms(void)
 static void test_choose(void **state)
 {
 	(void)state;
-	assert_int_equal(in_child(choose_vms), 0);
+	assert_int_equal(run_child(choose_vms), 0);
 }
 
 /* Only the /proc measures can be read apart from the backend in use. */
@@ -213,6 +196,17 @@ static int remove_dir(void **state)
 {
 	(void)state;
 	return dir_remove(dir);
+}
+
+/* run_child(body) for a body that mounts the fixtures: skipped when it
+ * cannot. */
+static void with_fixtures(int (*body)(void))
+{
+	int rc = run_child(body);
+
+	if (rc == SKIPPED)
+		skip();
+	assert_int_equal(rc, 0);
 }
 
 /* Replace the text of a fixture in place (the mount keeps the inode). */
@@ -304,11 +298,7 @@ static int read_fixtures(void)
 static void test_proc_readers(void **state)
 {
 	(void)state;
-	int rc = in_child(read_fixtures);
-
-	if (rc == SKIPPED)
-		skip();
-	assert_int_equal(rc, 0);
+	with_fixtures(read_fixtures);
 }
 
 static int last_good(void)
@@ -342,11 +332,7 @@ static int last_good(void)
 static void test_last_good_figure(void **state)
 {
 	(void)state;
-	int rc = in_child(last_good);
-
-	if (rc == SKIPPED)
-		skip();
-	assert_int_equal(rc, 0);
+	with_fixtures(last_good);
 }
 
 static int bad_init(void)
@@ -375,11 +361,7 @@ static int bad_init(void)
 static void test_init_checks_text(void **state)
 {
 	(void)state;
-	int rc = in_child(bad_init);
-
-	if (rc == SKIPPED)
-		skip();
-	assert_int_equal(rc, 0);
+	with_fixtures(bad_init);
 }
 
 static int closed_by_program(void)
@@ -411,11 +393,7 @@ static int closed_by_program(void)
 static void test_reopen_after_close(void **state)
 {
 	(void)state;
-	int rc = in_child(closed_by_program);
-
-	if (rc == SKIPPED)
-		skip();
-	assert_int_equal(rc, 0);
+	with_fixtures(closed_by_program);
 }
 
 int main(void)

@@ -24,12 +24,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <threads.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "got.h"
+#include "helpers.h"
 #include "solo.h"
 
 static __thread unsigned long yields;
@@ -57,22 +57,20 @@ static int raw_create(pthread_t *t, void *(*fn)(void *), void *arg)
 	return real ? real(t, NULL, fn, arg) : -1;
 }
 
+static int (*scenario)(void);
+
+static int start_over(void)
+{
+	mp_solo_atfork_child();
+	return scenario();
+}
+
 /* Run `body` in a forked child, where the calling thread is alone and
  * the owner again; its status. */
-static int in_child(int (*body)(void))
+static int fresh_child(int (*body)(void))
 {
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		mp_solo_atfork_child();
-		_exit(body());
-	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
+	scenario = body;
+	return run_child(start_over);
 }
 
 /* ---- the first start, in this process -------------------------------- */
@@ -125,7 +123,7 @@ static int alone(void)
 static void test_child_starts_over(void **state_)
 {
 	(void)state_;
-	assert_int_equal(in_child(alone), 0);
+	assert_int_equal(fresh_child(alone), 0);
 }
 
 static unsigned seen_state;
@@ -175,8 +173,8 @@ static int via_thrd_create(void)
 static void test_create_switches_first(void **state_)
 {
 	(void)state_;
-	assert_int_equal(in_child(via_pthread_create), 0);
-	assert_int_equal(in_child(via_thrd_create), 0);
+	assert_int_equal(fresh_child(via_pthread_create), 0);
+	assert_int_equal(fresh_child(via_thrd_create), 0);
 }
 
 /* A child of a process in MANY starts over in ONE too. */
@@ -186,13 +184,13 @@ static int many_then_fork(void)
 
 	if (rc)
 		return rc;
-	return in_child(alone) == 0 ? 0 : 10;
+	return fresh_child(alone) == 0 ? 0 : 10;
 }
 
 static void test_grandchild_starts_over(void **state_)
 {
 	(void)state_;
-	assert_int_equal(in_child(many_then_fork), 0);
+	assert_int_equal(fresh_child(many_then_fork), 0);
 }
 
 /* What the stranger thread found. */
@@ -237,7 +235,7 @@ static int stranger_switches(void)
 static void test_stranger_switches(void **state_)
 {
 	(void)state_;
-	assert_int_equal(in_child(stranger_switches), 0);
+	assert_int_equal(fresh_child(stranger_switches), 0);
 }
 
 /*
@@ -268,7 +266,7 @@ static int stranger_waits(void)
 static void test_stranger_waits_for_owner(void **state_)
 {
 	(void)state_;
-	assert_int_equal(in_child(stranger_waits), 0);
+	assert_int_equal(fresh_child(stranger_waits), 0);
 }
 
 /* An owner that never leaves: the stranger still returns, MANY. */
@@ -287,7 +285,7 @@ static int owner_stuck(void)
 static void test_stranger_gives_up(void **state_)
 {
 	(void)state_;
-	assert_int_equal(in_child(owner_stuck), 0);
+	assert_int_equal(fresh_child(owner_stuck), 0);
 }
 
 /* The owner exits while a thread made behind the runtime's back lives on:
@@ -317,7 +315,7 @@ static int owner_exits(void)
 static void test_owner_exits(void **state_)
 {
 	(void)state_;
-	assert_int_equal(in_child(owner_exits), 0);
+	assert_int_equal(fresh_child(owner_exits), 0);
 }
 
 int main(void)
