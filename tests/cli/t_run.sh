@@ -107,13 +107,14 @@ check "SIGINT: sampling went on to the end" eval '[ $(count MEM int.dat) -ge 7 ]
 
 # Constant memory: the recorder's anonymous memory (statm's resident minus
 # shared: heap, stack, buffers) does not grow between its 500th and 2500th
-# samples of 3000 at 1 ms (at least 1500 apart on a loaded machine,
-# where the recorder does not always get the CPU on time).  Its file-backed
-# pages are not counted: code run for the first time late, and how many
-# neighbouring pages the kernel maps at a fault (which depends on what
-# other processes left in the page cache), move them.  A leak of 32 bytes
-# per sample would show as 48 KiB.
-"$MPROF" run -T 0.001 -o long.dat "$CLI_ALLOC" 0 3 2>/dev/null &
+# samples at 1 ms.  The program runs until the recorder has taken them
+# (then SIGTERM, which the recorder passes on), so a loaded machine, where
+# the recorder does not always get the CPU on time, only makes this
+# slower.  Its file-backed pages are not counted: code run for the first
+# time late, and how many neighbouring pages the kernel maps at a fault
+# (which depends on what other processes left in the page cache), move
+# them.  A leak of 32 bytes per sample would show as about 62 KiB.
+"$MPROF" run -T 0.001 -o long.dat "$CLI_ALLOC" 0 100 2>/dev/null &
 rec=$!
 anon_kib() { awk -v p=$(getconf PAGESIZE) '{ print ($2 - $3) * p / 1024 }' /proc/$rec/statm 2>/dev/null; }
 nmem() { local n; n=$(grep -c '^MEM ' long.dat 2>/dev/null); echo "${n:-0}"; }
@@ -124,9 +125,9 @@ n_first=$(nmem)
 wait_samples 2500
 last=$(anon_kib)
 n_last=$(nmem)
+kill -TERM $rec 2>/dev/null
 wait $rec
 check "constant memory: the recorder's anonymous memory stays within 32 KiB over samples $n_first to $n_last (${first:-?} -> ${last:-?} KiB)" \
 	eval '[ -n "$first" ] && [ -n "$last" ] && [ $((n_last - n_first)) -ge 1500 ] && awk "BEGIN { exit !($last - $first <= 32) }"'
-check "constant memory: it did take over 1000 samples ($(count MEM long.dat))" eval '[ $(count MEM long.dat) -ge 1000 ]'
 
 finish

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Print line tables with memory_profiler's own show_results().
 
-The oracle of test_report.c's test_matches_memory_profiler: it reads a case
+The oracle of test_table.c's test_matches_memory_profiler: it reads a case
 file written by that test and prints what Python's memory_profiler prints
 for the same figures, so the test can compare mprof's output byte for byte.
 

@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "helpers.h"
 #include "internal.h"
 
 #define MIB (1024 * 1024)
@@ -81,43 +82,14 @@ static int make_dir(void **state)
 
 static int empty_dir(void **state)
 {
-	char path[PATH_MAX];
-	struct dirent *e;
-	DIR *d = opendir(dir);
-
 	(void)state;
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			unlink(path);
-		}
-	closedir(d);
-	return 0;
+	return dir_empty(dir);
 }
 
 static int remove_dir(void **state)
 {
-	empty_dir(state);
-	return rmdir(dir);
-}
-
-/* The whole file, NUL-terminated (static buffer); NULL if unreadable. */
-static const char *slurp(const char *path)
-{
-	static char buf[1 << 16];
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return NULL;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return NULL;
-	buf[n] = '\0';
-	return buf;
+	(void)state;
+	return dir_remove(dir);
 }
 
 static int occurrences(const char *text, const char *needle)

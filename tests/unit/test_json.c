@@ -21,31 +21,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#define MP_TEST_FAILING_MALLOC
+#include "helpers.h"
+
 #include "jsonread.h"
-
-extern void *__libc_malloc(size_t size);
-extern void *__libc_realloc(void *ptr, size_t size);
-
-/* Allocations left before every further one fails; -1: none fails. */
-static long fail_after = -1;
-
-void *malloc(size_t size)
-{
-	if (fail_after == 0)
-		return NULL;
-	if (fail_after > 0)
-		fail_after--;
-	return __libc_malloc(size);
-}
-
-void *realloc(void *ptr, size_t size)
-{
-	if (fail_after == 0)
-		return NULL;
-	if (fail_after > 0)
-		fail_after--;
-	return __libc_realloc(ptr, size);
-}
 
 static char err[512];
 

@@ -16,48 +16,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#define MP_TEST_FAILING_MALLOC
+#include "helpers.h"
+
 #include "profile.h"
-
-extern void *__libc_malloc(size_t size);
-extern void *__libc_realloc(void *ptr, size_t size);
-
-/* Allocations left before every further one fails; -1: none fails. */
-static long fail_after = -1;
-
-void *malloc(size_t size)
-{
-	if (fail_after == 0) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	if (fail_after > 0)
-		fail_after--;
-	return __libc_malloc(size);
-}
-
-void *realloc(void *ptr, size_t size)
-{
-	if (fail_after == 0) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	if (fail_after > 0)
-		fail_after--;
-	return __libc_realloc(ptr, size);
-}
-
-/* False when a tool (valgrind, ASan) replaced the malloc above. */
-static int faults_work(void)
-{
-	void *(*volatile alloc)(size_t) = malloc;
-	void *q;
-
-	fail_after = 0;
-	q = alloc(1);
-	fail_after = -1;
-	free(q);
-	return q == NULL;
-}
 
 #define ROW(line, count, incr, peak) \
 	((struct mp_row){ (line), (count), (incr), (peak) })
