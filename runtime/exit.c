@@ -11,7 +11,7 @@
  * kept in a static buffer and leave with the tables, after them; with the
  * report on stderr, a note made before exit is printed at once, as it
  * always was.  Only a bad MPROF_* value is printed on stderr whatever
- * MPROF_OUTPUT says (mp_init_warn).
+ * MPROF_OUTPUT says (mp_sys_warn).
  *
  * Where it goes (MPROF_OUTPUT): stderr, stdout ("-") or a file.  A report
  * file must survive fork: parent and children may write the same file.  So
@@ -74,7 +74,7 @@ void mp_note_line(const char *text, size_t len)
 	notes[notes_len + len] = '\n';
 	notes_len += len + 1;
 	if (direct) {
-		mp_write_all(STDERR_FILENO, notes + printed, notes_len - printed);
+		mp_sys_write_all(STDERR_FILENO, notes + printed, notes_len - printed);
 		printed = notes_len;
 	}
 }
@@ -110,7 +110,7 @@ static void notes_ready(void)
 {
 	if (kind != MP_OUTPUT_STDERR)
 		return;
-	mp_write_all(STDERR_FILENO, notes, notes_len);
+	mp_sys_write_all(STDERR_FILENO, notes, notes_len);
 	printed = notes_len;
 	direct = 1;
 }
@@ -129,16 +129,16 @@ void mp_exit_setup(const struct mp_settings *s)
 	}
 	if (mp_settings_absolute(tmpl, sizeof(tmpl), s->output) < 0 ||
 	    mp_settings_expand(path, sizeof(path), tmpl, getpid()) < 0) {
-		mp_init_warn("mprof: MPROF_OUTPUT: file name too long '%.64s'; using stderr",
-			     s->output);
+		mp_sys_warn("mprof: MPROF_OUTPUT: file name too long '%.64s'; using stderr",
+			    s->output);
 		kind = MP_OUTPUT_STDERR;
 		notes_ready();
 		return;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0) {
-		mp_init_warn("mprof: MPROF_OUTPUT: cannot open '%s': %s; using stderr",
-			     path, strerror(errno));
+		mp_sys_warn("mprof: MPROF_OUTPUT: cannot open '%s': %s; using stderr",
+			    path, strerror(errno));
 		kind = MP_OUTPUT_STDERR;
 		notes_ready();
 		return;
@@ -163,22 +163,6 @@ void mp_exit_atfork_child(pid_t parent_pid)
 	truncate_at_exit = 1;
 }
 
-int mp_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * The report's bytes where they belong, with system calls only: from a
  * fatal signal (no stdout flush there; the plain program would not flush
@@ -189,15 +173,15 @@ void mp_exit_emit_raw(const char *buf, size_t len)
 	int fd;
 
 	if (kind != MP_OUTPUT_FILE) {
-		mp_write_all(kind == MP_OUTPUT_STDOUT ? STDOUT_FILENO : STDERR_FILENO,
-			     buf, len);
+		mp_sys_write_all(kind == MP_OUTPUT_STDOUT ? STDOUT_FILENO : STDERR_FILENO,
+				 buf, len);
 		return;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
 		  (truncate_at_exit ? O_TRUNC : O_APPEND), 0666);
 	if (fd < 0)
 		return;
-	mp_write_all(fd, buf, len);
+	mp_sys_write_all(fd, buf, len);
 	close(fd);
 }
 
@@ -221,23 +205,23 @@ static void emit(const char *buf, size_t len)
 
 	switch (kind) {
 	case MP_OUTPUT_STDERR:
-		mp_write_all(STDERR_FILENO, buf, len);
+		mp_sys_write_all(STDERR_FILENO, buf, len);
 		break;
 	case MP_OUTPUT_STDOUT:
 		fflush(stdout);
-		mp_write_all(STDOUT_FILENO, buf, len);
+		mp_sys_write_all(STDOUT_FILENO, buf, len);
 		break;
 	case MP_OUTPUT_FILE:
 		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
 			  (truncate_at_exit ? O_TRUNC : O_APPEND), 0666);
 		if (fd < 0) {
-			mp_init_warn("mprof: cannot write the report to '%s': %s",
-				     path, strerror(errno));
+			mp_sys_warn("mprof: cannot write the report to '%s': %s",
+				    path, strerror(errno));
 			return;
 		}
-		if (mp_write_all(fd, buf, len) < 0)
-			mp_init_warn("mprof: cannot write the report to '%s': %s",
-				     path, strerror(errno));
+		if (mp_sys_write_all(fd, buf, len) < 0)
+			mp_sys_warn("mprof: cannot write the report to '%s': %s",
+				    path, strerror(errno));
 		close(fd);
 		break;
 	}
