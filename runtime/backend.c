@@ -150,6 +150,7 @@ static int64_t smaps_figure(enum mp_backend_id id)
 	int64_t v = read_smaps(id);
 
 	v = v < 0 ? __atomic_load_n(&last, __ATOMIC_RELAXED) : keep(v);
+	MP_ASSERT(v >= 0);
 	errno = saved;
 	return v;
 }
@@ -310,6 +311,8 @@ const struct mp_backend *mp_backend_get(enum mp_backend_id id)
 
 int mp_backend_set(const struct mp_backend *b)
 {
+	/* the probes call read() unchecked */
+	MP_ASSERT(b && b->read);
 	if (b->init && b->init() < 0)
 		return -1;
 	__atomic_store_n(&active, b, __ATOMIC_RELEASE);

@@ -45,7 +45,7 @@ int mp_sys_statm(const char *text, uint64_t *size, uint64_t *resident)
 	return 0;
 }
 
-int mp_sys_rollup_field(const char *text, const char *key, uint64_t *kb)
+int mp_sys_proc_field(const char *text, const char *key, uint64_t *v)
 {
 	size_t n = strlen(key);
 	const char *p = text;
@@ -53,7 +53,7 @@ int mp_sys_rollup_field(const char *text, const char *key, uint64_t *kb)
 	for (;;) {
 		if (!strncmp(p, key, n)) {
 			p += n;
-			return parse_u64(&p, kb);
+			return parse_u64(&p, v);
 		}
 		p = strchr(p, '\n');
 		if (!p)
@@ -85,7 +85,7 @@ static int64_t parse_pss(const char *text, int64_t page)
 	uint64_t kb;
 
 	(void)page;
-	if (mp_sys_rollup_field(text, "Pss:", &kb) < 0)
+	if (mp_sys_proc_field(text, "Pss:", &kb) < 0)
 		return -1;
 	return (int64_t)kb * 1024;
 }
@@ -96,10 +96,10 @@ static int64_t parse_uss(const char *text, int64_t page)
 	uint64_t clean, dirty, huge = 0;
 
 	(void)page;
-	if (mp_sys_rollup_field(text, "Private_Clean:", &clean) < 0 ||
-	    mp_sys_rollup_field(text, "Private_Dirty:", &dirty) < 0)
+	if (mp_sys_proc_field(text, "Private_Clean:", &clean) < 0 ||
+	    mp_sys_proc_field(text, "Private_Dirty:", &dirty) < 0)
 		return -1;
-	mp_sys_rollup_field(text, "Private_Hugetlb:", &huge);
+	mp_sys_proc_field(text, "Private_Hugetlb:", &huge);
 	return (int64_t)(clean + dirty + huge) * 1024;
 }
 

@@ -3,7 +3,7 @@
  * sys.h - the runtime's leaf layer (sys.c): what every other file may call
  * and that calls nothing of the runtime back.  One line on stderr, a whole
  * buffer written, an anonymous mapping, and the /proc measures: their
- * names, their ids, and one parser of statm and smaps_rollup text.
+ * names, their ids, and one parser of statm, smaps_rollup and status text.
  *
  * Everything here is free of allocation and locks, and keeps errno unless
  * it says otherwise, so that a probe may call it.  The `mprof` command
@@ -75,10 +75,11 @@ const char *mp_sys_proc_name(enum mp_proc_file file);
 int mp_sys_statm(const char *text, uint64_t *size, uint64_t *resident);
 
 /*
- * The kB value of the smaps_rollup line of `text` that starts with `key`
- * ("Pss:").  0, or -1 when there is no such line.
+ * The number on the line of `text` that starts with `key`: "Pss:" of
+ * smaps_rollup (kB), "Threads:" of status.  0, or -1 when there is no such
+ * line.
  */
-int mp_sys_rollup_field(const char *text, const char *key, uint64_t *kb);
+int mp_sys_proc_field(const char *text, const char *key, uint64_t *v);
 
 /*
  * Read a small /proc file whole with one pread() at offset 0 into `buf`,
