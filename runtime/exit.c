@@ -7,10 +7,9 @@
  * exits normally, whatever main returns; nothing is printed if no
  * profiled function ran and there is no note.
  *
- * Notes (mp_note) go with the report: when MPROF_OUTPUT is set they are
- * kept in a static buffer and leave with the tables, after them; with the
- * report on stderr, a note made before exit is printed at once, as it
- * always was.  Only a bad MPROF_* value is printed on stderr whatever
+ * Notes (mp_note, kept by sys.c) go with the report: when MPROF_OUTPUT is
+ * set they leave with the tables, after them; with the report on stderr,
+ * a note made before exit is printed at once, as it always was.  Only a bad MPROF_* value is printed on stderr whatever
  * MPROF_OUTPUT says (mp_sys_warn).
  *
  * Where it goes (MPROF_OUTPUT): stderr, stdout ("-") or a file.  A report
@@ -30,7 +29,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,72 +45,13 @@ static int truncate_at_exit;		/* a child with a file of its own */
 static int precision = 1;
 static pid_t parent;			/* nonzero in a forked child */
 
-/*
- * The run's notes, all kept (the JSON profile lists them); the first
- * `printed` bytes are already on stderr.  `direct`: print each now.
- */
-static char notes[8192];
-static size_t notes_len, printed;
-static int direct;
-
 static void emit(const char *buf, size_t len);
-
-/*
- * Keep one line (text without its newline) for the report, and print it
- * now on stderr when that is where the report goes and exit has not
- * begun.  A line that does not fit is cut; notes past the buffer are lost.
- */
-void mp_note_line(const char *text, size_t len)
-{
-	size_t room = sizeof(notes) - notes_len;
-
-	if (room < 2)
-		return;
-	if (len > room - 1)
-		len = room - 1;
-	memcpy(notes + notes_len, text, len);
-	notes[notes_len + len] = '\n';
-	notes_len += len + 1;
-	if (direct) {
-		mp_sys_write_all(STDERR_FILENO, notes + printed, notes_len - printed);
-		printed = notes_len;
-	}
-}
-
-void mp_note(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	mp_note_line(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
-
-const char *mp_notes(size_t *len)
-{
-	*len = notes_len;
-	return notes;
-}
-
-const char *mp_notes_pending(size_t *len)
-{
-	*len = notes_len - printed;
-	return notes + printed;
-}
 
 /* The report's place is known: on stderr, what was kept goes out now. */
 static void notes_ready(void)
 {
-	if (kind != MP_OUTPUT_STDERR)
-		return;
-	mp_sys_write_all(STDERR_FILENO, notes, notes_len);
-	printed = notes_len;
-	direct = 1;
+	if (kind == MP_OUTPUT_STDERR)
+		mp_sys_notes_direct(1);
 }
 
 void mp_exit_setup(const struct mp_settings *s)
@@ -153,7 +92,7 @@ void mp_exit_atfork_child(pid_t parent_pid)
 	mp_jsonout_atfork_child();
 	mp_funclog_atfork_child();
 	parent = parent_pid;
-	notes_len = printed = 0;	/* the parent's notes are its own */
+	mp_sys_notes_forget();		/* the parent's notes are its own */
 	if (kind != MP_OUTPUT_FILE)
 		return;
 	if (mp_settings_expand(mine, sizeof(mine), tmpl, getpid()) < 0 ||
@@ -236,7 +175,7 @@ void mp_exit_notes(int crashing)
 	uint64_t dropped = mp_probe_dropped();
 	uint32_t version, mismatched = mp_probe_abi_mismatches(&version);
 
-	direct = 0;
+	mp_sys_notes_direct(0);
 	if (mismatched)
 		mp_note("mprof: %u instrumented module%s built for probe ABI version %u, this runtime speaks %u: not profiled (rebuild with the matching plugin)",
 			mismatched, mismatched > 1 ? "s" : "", version,
@@ -261,9 +200,11 @@ void mp_exit_report(void)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *mem = NULL;
+	const char *notes;
+	size_t notes_len;
 	long n;
 
-	direct = 0;
+	mp_sys_notes_direct(0);
 	mp_funclog_exit_report();
 	if (parent)
 		mp_probe_close_open();
@@ -284,15 +225,16 @@ void mp_exit_report(void)
 	} else if (n != 0) {
 		mp_note("mprof: out of memory: no report");
 	}
+	notes = mp_notes_pending(&notes_len);
 	if (mem) {
-		fwrite(notes + printed, 1, notes_len - printed, mem);
+		fwrite(notes, 1, notes_len, mem);
 		if (fclose(mem) == 0)
 			emit(buf, len);
 		free(buf);
-	} else if (notes_len > printed) {
-		emit(notes + printed, notes_len - printed);
+	} else if (notes_len) {
+		emit(notes, notes_len);
 	}
-	printed = notes_len;
+	mp_sys_notes_taken();
 	mp_profile_free(&p);
 	errno = saved;
 	mp_probe_release(held);

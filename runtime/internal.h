@@ -305,18 +305,7 @@ void mp_exit_report(void);
 /* Fork child: label the child's report, give it its own %p file. */
 void mp_exit_atfork_child(pid_t parent);
 
-/*
- * A diagnostic of the run (dropped events, a backend fallback...): one
- * line, a newline is added, that goes with the report -- after the tables
- * where MPROF_OUTPUT says, and into the JSON profile.  Kept in a static
- * buffer, never allocated.  mp_note_line takes text as it is (safe in a
- * signal handler); mp_notes gives the lines kept so far, mp_notes_pending
- * those not yet printed (on stderr, as they came).
- */
-void mp_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void mp_note_line(const char *text, size_t len);
-const char *mp_notes(size_t *len);
-const char *mp_notes_pending(size_t *len);
+/* The notes (mp_note) are sys.c's, declared in sys.h. */
 
 /*
  * The -fplugin-arg-mprof-functions patterns of the units bound

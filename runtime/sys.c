@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sys.c - the runtime's leaf layer (sys.h): messages on stderr, whole
- * writes, anonymous mappings, and the one table and parser of the /proc
- * measures, shared by the backends (backend.c), memory_usage() and the
+ * sys.c - the runtime's leaf layer (sys.h): messages on stderr, the
+ * run's notes, whole writes, anonymous mappings, and the one table and
+ * parser of the /proc measures, shared by the backends (backend.c), memory_usage() and the
  * `mprof` command's sampler (usage.c).
  *
  * uss is what psutil's uss is: Private_Clean + Private_Dirty +
@@ -192,4 +192,82 @@ void *mp_sys_map(size_t bytes)
 
 	errno = saved;
 	return p == MAP_FAILED ? NULL : p;
+}
+
+/* ---- notes -------------------------------------------------------------- */
+
+/*
+ * The run's notes, all kept (the JSON profile lists them); the first
+ * `printed` bytes are already on stderr.  `direct`: print each now.
+ */
+static char notes[8192];
+static size_t notes_len, printed;
+static int direct;
+
+/*
+ * Keep one line (text without its newline) for the report, and print it
+ * now on stderr when that is where the report goes and exit has not
+ * begun.  A line that does not fit is cut; notes past the buffer are lost.
+ */
+void mp_note_line(const char *text, size_t len)
+{
+	size_t room = sizeof(notes) - notes_len;
+
+	if (room < 2)
+		return;
+	if (len > room - 1)
+		len = room - 1;
+	memcpy(notes + notes_len, text, len);
+	notes[notes_len + len] = '\n';
+	notes_len += len + 1;
+	if (direct) {
+		mp_sys_write_all(STDERR_FILENO, notes + printed, notes_len - printed);
+		printed = notes_len;
+	}
+}
+
+void mp_note(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	mp_note_line(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+const char *mp_notes(size_t *len)
+{
+	*len = notes_len;
+	return notes;
+}
+
+const char *mp_notes_pending(size_t *len)
+{
+	*len = notes_len - printed;
+	return notes + printed;
+}
+
+void mp_sys_notes_direct(int on)
+{
+	if (on) {
+		mp_sys_write_all(STDERR_FILENO, notes + printed,
+				 notes_len - printed);
+		printed = notes_len;
+	}
+	direct = on;
+}
+
+void mp_sys_notes_taken(void)
+{
+	printed = notes_len;
+}
+
+void mp_sys_notes_forget(void)
+{
+	notes_len = printed = 0;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sys.h - the runtime's leaf layer (sys.c): what every other file may call
- * and that calls nothing of the runtime back.  One line on stderr, a whole
- * buffer written, an anonymous mapping, and the /proc measures: their
+ * and that calls nothing of the runtime back.  One line on stderr, the
+ * run's notes, a whole buffer written, an anonymous mapping, and the /proc measures: their
  * names, their ids, and one parser of statm, smaps_rollup and status text.
  *
  * Everything here is free of allocation and locks, and keeps errno unless
@@ -95,6 +95,29 @@ ssize_t mp_sys_pread(int fd, char *buf, size_t size);
  * runtime has to say is a note (mp_note).
  */
 void mp_sys_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * A diagnostic of the run (dropped events, a backend fallback...): one
+ * line, a newline is added, that goes with the report -- after the tables
+ * where MPROF_OUTPUT says, and into the JSON profile.  Kept in a static
+ * buffer, never allocated.  mp_note_line takes text as it is (safe in a
+ * signal handler); mp_notes gives the lines kept so far, mp_notes_pending
+ * those not yet printed.
+ */
+void mp_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void mp_note_line(const char *text, size_t len);
+const char *mp_notes(size_t *len);
+const char *mp_notes_pending(size_t *len);
+
+/*
+ * For the report (exit.c): on, print the pending notes on stderr now and
+ * each new one as it comes (the report goes to stderr); off, keep them for
+ * the report.  mp_sys_notes_taken: the report printed the pending ones.
+ * mp_sys_notes_forget: a forked child starts with none.
+ */
+void mp_sys_notes_direct(int on);
+void mp_sys_notes_taken(void);
+void mp_sys_notes_forget(void);
 
 /* write() all of buf, again after EINTR; 0, or -1 on an error. */
 int mp_sys_write_all(int fd, const char *buf, size_t len);
