@@ -15,19 +15,19 @@
  *               swappable method table;
  *   settings.c  MPROF_* environment variables, parsed by a pure function;
  *   init.c      lazy, thread-safe initialisation and the fork handlers;
- *   exit.c      the at-exit report and where it is written, the notes;
+ *   exit.c      the at-exit report and where it and the notes are written;
  *   crash.c     the report from a fatal signal, after the program's own
  *               handlers (crashenv.c, crashtable.c, crashjson.c: the report
  *               code again, with no malloc and no stdio);
  *   jsonout.c   the profile as JSON at exit (MPROF_JSON), called by exit.c;
  *   funclog.c   FUNC records for `mprof run` (MPROF_DAT): the wrapped
  *               entry and exit probes __mprof_bind hands out instead;
- *   sys.c       the leaf layer (sys.h): stderr lines, whole writes,
- *               mappings, and the /proc measures (their one table and
- *               parser), calling no other file of the runtime.
+ *   sys.c       the leaf layer (sys.h): stderr lines, the notes, whole
+ *               writes, mappings, and the /proc measures (their one table
+ *               and parser), calling no other file of the runtime.
  *
  * (heap.c behind heap.h, got.c behind got.h, and usage.c behind mprof.h
- * stand alone.)
+ * and sys.h stand alone.)
  *
  * Rules every file keeps: code reachable from a probe never allocates with
  * the program's malloc, never prints and takes no lock of its own (the one
