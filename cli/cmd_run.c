@@ -38,6 +38,7 @@
 
 #include "cli.h"
 #include "dat.h"
+#include "sys.h"
 
 /* Fork and exec argv; the child's pid, or -1 after an error(). */
 static pid_t start(char **argv, const struct sigaction *old_int,
@@ -208,13 +209,8 @@ int cmd_run(int argc, char **argv)
 		return usage_error("run", "the interval must be more than 0 s");
 	if (backend && parse_backend("run", backend, &o.backend))
 		return EXIT_USAGE;
-	if (backend) {
-		static const char *const names[] = {
-			[MPROF_RSS] = "rss", [MPROF_PSS] = "pss",
-			[MPROF_USS] = "uss", [MPROF_VMS] = "vms",
-		};
-		o.backend_name = names[o.backend];
-	}
+	if (backend)
+		o.backend_name = mp_sys_measure((enum mp_backend_id)o.backend)->name;
 	if (strcmp(funcs, "long") == 0)
 		snprintf(funcs_env, sizeof funcs_env, "%.9f",
 			 o.interval > 1e-9 ? o.interval : 1e-9);

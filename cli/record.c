@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "dat.h"
+#include "sys.h"
 
 /* Longest a sampled line waits in the buffer, in seconds. */
 #define FLUSH_EVERY 0.05
@@ -80,23 +81,23 @@ static int on_sample(void *ctx, const struct mprof_sample *s)
 
 int parse_backend(const char *cmd, const char *s, enum mprof_backend *b)
 {
+	/* Python mprof's names, so its scripts work unchanged */
 	static const struct {
-		const char *name;
-		enum mprof_backend b;
-	} names[] = {
-		{ "rss", MPROF_RSS }, { "pss", MPROF_PSS },
-		{ "uss", MPROF_USS }, { "vms", MPROF_VMS },
-		/* Python mprof's names, so its scripts work unchanged */
-		{ "psutil", MPROF_RSS }, { "psutil_pss", MPROF_PSS },
-		{ "psutil_uss", MPROF_USS },
+		const char *alias, *name;
+	} python[] = {
+		{ "psutil", "rss" }, { "psutil_pss", "pss" },
+		{ "psutil_uss", "uss" },
 	};
+	const struct mp_measure *m;
 	size_t i;
 
-	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-		if (strcmp(s, names[i].name) == 0) {
-			*b = names[i].b;
-			return 0;
-		}
+	for (i = 0; i < sizeof python / sizeof python[0]; i++)
+		if (strcmp(s, python[i].alias) == 0)
+			s = python[i].name;
+	m = mp_sys_measure_named(s);
+	if (m && m->file != MP_PROC_NONE) {
+		*b = (enum mprof_backend)m->id;
+		return 0;
 	}
 	usage_error(cmd, "unknown backend '%s' (use rss, pss, uss or vms)", s);
 	return -1;

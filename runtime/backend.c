@@ -3,6 +3,8 @@
  * backend.c - the memory figure the probes read, behind a method table
  * (struct mp_backend): rss and vms from /proc/self/statm, pss and uss from
  * /proc/self/smaps_rollup, heap from the allocation counter of heap.c.
+ * What each measure is, its name and how its text is parsed, is sys.c's
+ * table (mp_sys_measure), the one the `mprof` command samples with too.
  * Tests install a fake one with mp_backend_set().
  *
  * The /proc files are opened once and read with pread() at offset 0, one
@@ -20,6 +22,7 @@
 
 #include "heap.h"
 #include "internal.h"
+#include "invariant.h"
 #include "rss.h"
 
 #define STATM		"/proc/self/statm"
@@ -62,49 +65,27 @@ static int reopen(int *slot, int failed, const char *path)
 static ssize_t slurp(int *slot, const char *path, char *buf, size_t size)
 {
 	int fd = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-	ssize_t n = fd >= 0 ? pread(fd, buf, size - 1, 0) : -1;
+	ssize_t n = fd >= 0 ? mp_sys_pread(fd, buf, size) : -1;
 
 	if (n <= 0) {
 		fd = reopen(slot, fd, path);
 		if (fd < 0)
 			return -1;
-		n = pread(fd, buf, size - 1, 0);
+		n = mp_sys_pread(fd, buf, size);
 		if (n <= 0)
 			return -1;
 	}
-	buf[n] = '\0';
 	return n;
 }
 
-static int parse_u64(const char **p, uint64_t *v)
-{
-	const char *s = *p;
-	uint64_t x = 0;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (*s < '0' || *s > '9')
-		return -1;
-	while (*s >= '0' && *s <= '9')
-		x = x * 10 + (uint64_t)(*s++ - '0');
-	*p = s;
-	*v = x;
-	return 0;
-}
-
-/* Pages of the first `nfields` fields of statm (size, resident, ...). */
-static int read_statm(uint64_t *pages, int nfields)
+/* statm's size and resident fields, in pages. */
+static int read_statm(uint64_t pages[2])
 {
 	char buf[160];
-	const char *p = buf;
-	int i;
 
 	if (slurp(&statm_fd, STATM, buf, sizeof(buf)) < 0)
 		return -1;
-	for (i = 0; i < nfields; i++)
-		if (parse_u64(&p, &pages[i]) < 0)
-			return -1;
-	return 0;
+	return mp_sys_statm(buf, &pages[0], &pages[1]);
 }
 
 static int64_t keep(int64_t v)
@@ -113,24 +94,25 @@ static int64_t keep(int64_t v)
 	return v;
 }
 
-/* The figures of statm's first `nfields` fields: errno kept. */
-static int64_t statm_field(int nfields)
+/* statm's size (field 0) or resident set (field 1) in bytes: errno kept. */
+static int64_t statm_field(int field)
 {
 	uint64_t pages[2];
 	int saved = errno;
 	int64_t v;
 
-	if (read_statm(pages, nfields) < 0)
+	if (read_statm(pages) < 0)
 		v = __atomic_load_n(&last, __ATOMIC_RELAXED);
 	else
-		v = keep((int64_t)pages[nfields - 1] * page_size);
+		v = keep((int64_t)pages[field] * page_size);
+	MP_ASSERT(v >= 0);
 	errno = saved;
 	return v;
 }
 
 static int64_t read_rss_exact(void)
 {
-	return statm_field(2);
+	return statm_field(1);
 }
 
 static int64_t read_rss(void)
@@ -140,59 +122,47 @@ static int64_t read_rss(void)
 
 static int64_t read_vms(void)
 {
-	return statm_field(1);
+	return statm_field(0);
 }
 
-/* The kB value of the line of `buf` that starts with `key` ("Pss:"). */
-static int smaps_field(const char *buf, const char *key, uint64_t *kb)
+int64_t mp_backend_parse(enum mp_backend_id id, const char *text)
 {
-	size_t n = strlen(key);
-	const char *p = buf;
+	const struct mp_measure *m = mp_sys_measure(id);
 
-	for (;;) {
-		if (!strncmp(p, key, n)) {
-			p += n;
-			return parse_u64(&p, kb);
-		}
-		p = strchr(p, '\n');
-		if (!p)
-			return -1;
-		p++;
-	}
+	if (!page_size)
+		page_size = sysconf(_SC_PAGESIZE);
+	return m && m->parse ? m->parse(text, page_size) : -1;
 }
 
-static int64_t read_smaps(int uss)
+/* pss or uss from smaps_rollup; -1 on error. */
+static int64_t read_smaps(enum mp_backend_id id)
 {
 	char buf[2048];
-	uint64_t a, b = 0;
 
 	if (slurp(&smaps_fd, SMAPS_ROLLUP, buf, sizeof(buf)) < 0)
 		return -1;
-	if (uss ? smaps_field(buf, "Private_Clean:", &a) < 0 ||
-		  smaps_field(buf, "Private_Dirty:", &b) < 0
-		: smaps_field(buf, "Pss:", &a) < 0)
-		return -1;
-	return (int64_t)(a + b) * 1024;
+	return mp_backend_parse(id, buf);
 }
 
-static int64_t smaps_figure(int uss)
+static int64_t smaps_figure(enum mp_backend_id id)
 {
 	int saved = errno;
-	int64_t v = read_smaps(uss);
+	int64_t v = read_smaps(id);
 
 	v = v < 0 ? __atomic_load_n(&last, __ATOMIC_RELAXED) : keep(v);
+	MP_ASSERT(v >= 0);
 	errno = saved;
 	return v;
 }
 
 static int64_t read_pss(void)
 {
-	return smaps_figure(0);
+	return smaps_figure(MP_BACKEND_PSS);
 }
 
 static int64_t read_uss(void)
 {
-	return smaps_figure(1);
+	return smaps_figure(MP_BACKEND_USS);
 }
 
 static int64_t read_heap(void)
@@ -221,7 +191,7 @@ static int init_statm(void)
 	page_size = sysconf(_SC_PAGESIZE);
 	if (open_proc(&statm_fd, STATM) < 0)
 		return -1;
-	if (read_statm(pages, 2) < 0) {
+	if (read_statm(pages) < 0) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -240,7 +210,7 @@ static int init_smaps(void)
 {
 	if (open_proc(&smaps_fd, SMAPS_ROLLUP) < 0)
 		return -1;
-	if (read_smaps(0) < 0 || read_smaps(1) < 0) {
+	if (read_smaps(MP_BACKEND_PSS) < 0 || read_smaps(MP_BACKEND_USS) < 0) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -258,11 +228,12 @@ static int init_heap(void)
 
 int mp_backend_open_proc(enum mp_backend_id id)
 {
+	const struct mp_measure *m = mp_sys_measure(id);
 	int saved = errno, rc = -1;
 
-	if (id == MP_BACKEND_RSS || id == MP_BACKEND_VMS)
+	if (m && m->file == MP_PROC_STATM)
 		rc = init_statm();
-	else if (id == MP_BACKEND_PSS || id == MP_BACKEND_USS)
+	else if (m && m->file == MP_PROC_ROLLUP)
 		rc = init_smaps();
 	else
 		errno = EINVAL;
@@ -273,15 +244,16 @@ int mp_backend_open_proc(enum mp_backend_id id)
 
 int64_t mp_backend_read_proc(enum mp_backend_id id)
 {
-	uint64_t pages[2];
+	const struct mp_measure *m = mp_sys_measure(id);
 	int saved = errno;
 	int64_t v = -1;
+	char buf[2048];
 
-	if (id == MP_BACKEND_RSS || id == MP_BACKEND_VMS) {
-		if (read_statm(pages, 2) == 0)
-			v = (int64_t)pages[id == MP_BACKEND_RSS] * page_size;
-	} else if (id == MP_BACKEND_PSS || id == MP_BACKEND_USS) {
-		v = read_smaps(id == MP_BACKEND_USS);
+	if (m && m->file == MP_PROC_STATM) {
+		if (slurp(&statm_fd, STATM, buf, sizeof(buf)) >= 0)
+			v = mp_backend_parse(id, buf);
+	} else if (m && m->file == MP_PROC_ROLLUP) {
+		v = read_smaps(id);
 	}
 	errno = saved;
 	return v;
@@ -313,21 +285,34 @@ static void rss_atfork_child(void)
 	mp_rss_atfork_child();
 }
 
-static const struct mp_backend backends[MP_BACKEND_COUNT] = {
-	[MP_BACKEND_RSS] = { "rss", init_rss, read_rss, rss_atfork_child },
-	[MP_BACKEND_PSS] = { "pss", init_smaps, read_pss, reopen_all },
-	[MP_BACKEND_USS] = { "uss", init_smaps, read_uss, reopen_all },
-	[MP_BACKEND_VMS] = { "vms", init_statm, read_vms, reopen_all },
-	[MP_BACKEND_HEAP] = { "heap", init_heap, read_heap, NULL },
+/* Each backend's name is its measure's (sys.c), set by mp_backend_get(). */
+static struct mp_backend backends[MP_BACKEND_COUNT] = {
+	[MP_BACKEND_RSS] = { NULL, init_rss, read_rss, rss_atfork_child },
+	[MP_BACKEND_PSS] = { NULL, init_smaps, read_pss, reopen_all },
+	[MP_BACKEND_USS] = { NULL, init_smaps, read_uss, reopen_all },
+	[MP_BACKEND_VMS] = { NULL, init_statm, read_vms, reopen_all },
+	[MP_BACKEND_HEAP] = { NULL, init_heap, read_heap, NULL },
 };
 
 const struct mp_backend *mp_backend_get(enum mp_backend_id id)
 {
-	return (unsigned)id < MP_BACKEND_COUNT ? &backends[id] : NULL;
+	struct mp_backend *b;
+
+	if ((unsigned)id >= MP_BACKEND_COUNT)
+		return NULL;
+	b = &backends[id];
+	/* every thread stores the same pointer: a benign race */
+	if (!__atomic_load_n(&b->name, __ATOMIC_RELAXED))
+		__atomic_store_n(&b->name, mp_sys_measure(id)->name,
+				 __ATOMIC_RELAXED);
+	MP_ASSERT(mp_sys_measure(id)->id == id);
+	return b;
 }
 
 int mp_backend_set(const struct mp_backend *b)
 {
+	/* the probes call read() unchecked */
+	MP_ASSERT(b && b->read);
 	if (b->init && b->init() < 0)
 		return -1;
 	__atomic_store_n(&active, b, __ATOMIC_RELEASE);

@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 
 #include "internal.h"
+#include "invariant.h"
 
 #define HASH_FIRST	64		/* slots of a new table's hash */
 #define ARENA_BYTES	65536		/* blocks are carved from these */
@@ -26,22 +27,14 @@
 static struct mp_table *tables;		/* every table, newest first */
 static uint32_t owned;			/* a live thread is the owner */
 
-static void *map(size_t bytes)
-{
-	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
 static struct mp_table *table_new(void)
 {
-	struct mp_table *t = map(sizeof(*t));
+	struct mp_table *t = mp_sys_map(sizeof(*t));
 	struct mp_table *first;
 
 	if (!t)
 		return NULL;
-	t->hash = map(HASH_FIRST * sizeof(t->hash[0]));
+	t->hash = mp_sys_map(HASH_FIRST * sizeof(t->hash[0]));
 	if (!t->hash) {
 		munmap(t, sizeof(*t));
 		return NULL;
@@ -81,6 +74,8 @@ bool mp_counts_join(struct mp_table **t)
 
 void mp_counts_leave(struct mp_table *t)
 {
+	/* what a thread hands back, it held */
+	MP_ASSERT(__atomic_load_n(t ? &t->in_use : &owned, __ATOMIC_RELAXED));
 	__atomic_store_n(t ? &t->in_use : &owned, 0, __ATOMIC_RELEASE);
 }
 
@@ -95,10 +90,10 @@ static void *carve(struct mp_table *t, size_t bytes)
 
 	bytes = (bytes + 7) & ~(size_t)7;
 	if (bytes > ARENA_BYTES / 4) {
-		p = map(bytes);
+		p = mp_sys_map(bytes);
 	} else {
 		if (t->arena_left < bytes) {
-			t->arena = map(ARENA_BYTES);
+			t->arena = mp_sys_map(ARENA_BYTES);
 			t->arena_left = t->arena ? ARENA_BYTES : 0;
 			if (!t->arena)
 				return NULL;
@@ -121,7 +116,7 @@ static bool grow(struct mp_table *t)
 
 	if (2 * (t->hash_used + 1) <= n)
 		return true;
-	h = map(2 * n * sizeof(h[0]));
+	h = mp_sys_map(2 * n * sizeof(h[0]));
 	if (!h)
 		return false;
 	t->hash_used = 0;
@@ -142,13 +137,25 @@ static bool grow(struct mp_table *t)
 	return true;
 }
 
+/* A block mirrors its function's sites: as many slots, and `delta` leads
+ * from each site to its slot. */
+static void check_block(const struct mp_block *b, const struct __mprof_func *fn)
+{
+	MP_ASSERT(b->nsites == fn->nsites);
+	MP_ASSERT(b->delta == (uintptr_t)b->slot - (uintptr_t)fn->sites);
+}
+
 struct mp_block *mp_counts_get(struct mp_table *t, struct __mprof_func *fn)
 {
 	struct mp_block *b = mp_counts_find(t, fn);
 	size_t i;
 
-	if (b)
+	/* single writer: only the thread that holds the table adds to it */
+	MP_ASSERT(__atomic_load_n(&t->in_use, __ATOMIC_RELAXED) == 1);
+	if (b) {
+		check_block(b, fn);
 		return b;
+	}
 	if (!grow(t))
 		return NULL;
 	b = carve(t, sizeof(*b) + fn->nsites * sizeof(b->slot[0]));
@@ -164,6 +171,9 @@ struct mp_block *mp_counts_get(struct mp_table *t, struct __mprof_func *fn)
 		;
 	t->hash[i] = b;
 	t->hash_used++;
+	/* the probes' lookup stops at an empty slot in one or two steps */
+	MP_ASSERT(2 * t->hash_used <= (size_t)t->mask + 1);
+	check_block(b, fn);
 	return b;
 }
 
@@ -247,7 +257,7 @@ int mp_counts_gather(struct mp_gather *g)
 	 * and again with twice the room if that was not enough. */
 	for (n += n / 4 + 16;; n *= 2) {
 		g->bytes = n * sizeof(g->v[0]);
-		g->v = map(g->bytes);
+		g->v = mp_sys_map(g->bytes);
 		if (!g->v)
 			return -1;
 		if (fill(g, n))
@@ -263,6 +273,10 @@ int mp_counts_gather(struct mp_gather *g)
 				g->v[j] = g->v[j - gap];
 			g->v[j] = x;
 		}
+	/* mp_counts_fold's binary search needs the order */
+	for (i = 1; i < g->n; i++)
+		MP_ASSERT((uintptr_t)owner_of(g->v[i - 1]) <=
+			  (uintptr_t)owner_of(g->v[i]));
 	return 0;
 }
 

@@ -117,7 +117,7 @@ static void report(int sig)
 		mp_jsonout_meta(&m, parent);
 		m.signal = sig;
 		if (mp_crash_json_write(json, &p, &m) == 0)
-			mp_write_all(fd, json->buf, json->len);
+			mp_sys_write_all(fd, json->buf, json->len);
 	}
 	if (fd > STDERR_FILENO)
 		close(fd);

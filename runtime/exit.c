@@ -7,11 +7,10 @@
  * exits normally, whatever main returns; nothing is printed if no
  * profiled function ran and there is no note.
  *
- * Notes (mp_note) go with the report: when MPROF_OUTPUT is set they are
- * kept in a static buffer and leave with the tables, after them; with the
- * report on stderr, a note made before exit is printed at once, as it
- * always was.  Only a bad MPROF_* value is printed on stderr whatever
- * MPROF_OUTPUT says (mp_init_warn).
+ * Notes (mp_note, kept by sys.c) go with the report: when MPROF_OUTPUT is
+ * set they leave with the tables, after them; with the report on stderr,
+ * a note made before exit is printed at once, as it always was.  Only a bad MPROF_* value is printed on stderr whatever
+ * MPROF_OUTPUT says (mp_sys_warn).
  *
  * Where it goes (MPROF_OUTPUT): stderr, stdout ("-") or a file.  A report
  * file must survive fork: parent and children may write the same file.  So
@@ -30,7 +29,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,72 +45,13 @@ static int truncate_at_exit;		/* a child with a file of its own */
 static int precision = 1;
 static pid_t parent;			/* nonzero in a forked child */
 
-/*
- * The run's notes, all kept (the JSON profile lists them); the first
- * `printed` bytes are already on stderr.  `direct`: print each now.
- */
-static char notes[8192];
-static size_t notes_len, printed;
-static int direct;
-
 static void emit(const char *buf, size_t len);
-
-/*
- * Keep one line (text without its newline) for the report, and print it
- * now on stderr when that is where the report goes and exit has not
- * begun.  A line that does not fit is cut; notes past the buffer are lost.
- */
-void mp_note_line(const char *text, size_t len)
-{
-	size_t room = sizeof(notes) - notes_len;
-
-	if (room < 2)
-		return;
-	if (len > room - 1)
-		len = room - 1;
-	memcpy(notes + notes_len, text, len);
-	notes[notes_len + len] = '\n';
-	notes_len += len + 1;
-	if (direct) {
-		mp_write_all(STDERR_FILENO, notes + printed, notes_len - printed);
-		printed = notes_len;
-	}
-}
-
-void mp_note(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	mp_note_line(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
-
-const char *mp_notes(size_t *len)
-{
-	*len = notes_len;
-	return notes;
-}
-
-const char *mp_notes_pending(size_t *len)
-{
-	*len = notes_len - printed;
-	return notes + printed;
-}
 
 /* The report's place is known: on stderr, what was kept goes out now. */
 static void notes_ready(void)
 {
-	if (kind != MP_OUTPUT_STDERR)
-		return;
-	mp_write_all(STDERR_FILENO, notes, notes_len);
-	printed = notes_len;
-	direct = 1;
+	if (kind == MP_OUTPUT_STDERR)
+		mp_sys_notes_direct(1);
 }
 
 void mp_exit_setup(const struct mp_settings *s)
@@ -129,16 +68,16 @@ void mp_exit_setup(const struct mp_settings *s)
 	}
 	if (mp_settings_absolute(tmpl, sizeof(tmpl), s->output) < 0 ||
 	    mp_settings_expand(path, sizeof(path), tmpl, getpid()) < 0) {
-		mp_init_warn("mprof: MPROF_OUTPUT: file name too long '%.64s'; using stderr",
-			     s->output);
+		mp_sys_warn("mprof: MPROF_OUTPUT: file name too long '%.64s'; using stderr",
+			    s->output);
 		kind = MP_OUTPUT_STDERR;
 		notes_ready();
 		return;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0) {
-		mp_init_warn("mprof: MPROF_OUTPUT: cannot open '%s': %s; using stderr",
-			     path, strerror(errno));
+		mp_sys_warn("mprof: MPROF_OUTPUT: cannot open '%s': %s; using stderr",
+			    path, strerror(errno));
 		kind = MP_OUTPUT_STDERR;
 		notes_ready();
 		return;
@@ -153,7 +92,7 @@ void mp_exit_atfork_child(pid_t parent_pid)
 	mp_jsonout_atfork_child();
 	mp_funclog_atfork_child();
 	parent = parent_pid;
-	notes_len = printed = 0;	/* the parent's notes are its own */
+	mp_sys_notes_forget();		/* the parent's notes are its own */
 	if (kind != MP_OUTPUT_FILE)
 		return;
 	if (mp_settings_expand(mine, sizeof(mine), tmpl, getpid()) < 0 ||
@@ -161,22 +100,6 @@ void mp_exit_atfork_child(pid_t parent_pid)
 		return;
 	memcpy(path, mine, sizeof(path));
 	truncate_at_exit = 1;
-}
-
-int mp_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /*
@@ -189,15 +112,15 @@ void mp_exit_emit_raw(const char *buf, size_t len)
 	int fd;
 
 	if (kind != MP_OUTPUT_FILE) {
-		mp_write_all(kind == MP_OUTPUT_STDOUT ? STDOUT_FILENO : STDERR_FILENO,
-			     buf, len);
+		mp_sys_write_all(kind == MP_OUTPUT_STDOUT ? STDOUT_FILENO : STDERR_FILENO,
+				 buf, len);
 		return;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
 		  (truncate_at_exit ? O_TRUNC : O_APPEND), 0666);
 	if (fd < 0)
 		return;
-	mp_write_all(fd, buf, len);
+	mp_sys_write_all(fd, buf, len);
 	close(fd);
 }
 
@@ -221,23 +144,23 @@ static void emit(const char *buf, size_t len)
 
 	switch (kind) {
 	case MP_OUTPUT_STDERR:
-		mp_write_all(STDERR_FILENO, buf, len);
+		mp_sys_write_all(STDERR_FILENO, buf, len);
 		break;
 	case MP_OUTPUT_STDOUT:
 		fflush(stdout);
-		mp_write_all(STDOUT_FILENO, buf, len);
+		mp_sys_write_all(STDOUT_FILENO, buf, len);
 		break;
 	case MP_OUTPUT_FILE:
 		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
 			  (truncate_at_exit ? O_TRUNC : O_APPEND), 0666);
 		if (fd < 0) {
-			mp_init_warn("mprof: cannot write the report to '%s': %s",
-				     path, strerror(errno));
+			mp_sys_warn("mprof: cannot write the report to '%s': %s",
+				    path, strerror(errno));
 			return;
 		}
-		if (mp_write_all(fd, buf, len) < 0)
-			mp_init_warn("mprof: cannot write the report to '%s': %s",
-				     path, strerror(errno));
+		if (mp_sys_write_all(fd, buf, len) < 0)
+			mp_sys_warn("mprof: cannot write the report to '%s': %s",
+				    path, strerror(errno));
 		close(fd);
 		break;
 	}
@@ -252,7 +175,7 @@ void mp_exit_notes(int crashing)
 	uint64_t dropped = mp_probe_dropped();
 	uint32_t version, mismatched = mp_probe_abi_mismatches(&version);
 
-	direct = 0;
+	mp_sys_notes_direct(0);
 	if (mismatched)
 		mp_note("mprof: %u instrumented module%s built for probe ABI version %u, this runtime speaks %u: not profiled (rebuild with the matching plugin)",
 			mismatched, mismatched > 1 ? "s" : "", version,
@@ -277,9 +200,11 @@ void mp_exit_report(void)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *mem = NULL;
+	const char *notes;
+	size_t notes_len;
 	long n;
 
-	direct = 0;
+	mp_sys_notes_direct(0);
 	mp_funclog_exit_report();
 	if (parent)
 		mp_probe_close_open();
@@ -300,15 +225,16 @@ void mp_exit_report(void)
 	} else if (n != 0) {
 		mp_note("mprof: out of memory: no report");
 	}
+	notes = mp_notes_pending(&notes_len);
 	if (mem) {
-		fwrite(notes + printed, 1, notes_len - printed, mem);
+		fwrite(notes, 1, notes_len, mem);
 		if (fclose(mem) == 0)
 			emit(buf, len);
 		free(buf);
-	} else if (notes_len > printed) {
-		emit(notes + printed, notes_len - printed);
+	} else if (notes_len) {
+		emit(notes, notes_len);
 	}
-	printed = notes_len;
+	mp_sys_notes_taken();
 	mp_profile_free(&p);
 	errno = saved;
 	mp_probe_release(held);

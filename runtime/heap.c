@@ -334,9 +334,14 @@ HOOK static void settle(bool solo, void *p, void *q, size_t n, bool known,
 
 /* ---- the wrappers ------------------------------------------------------- */
 
-HOOK static void *malloc_hook(size_t n)
+/*
+ * malloc, valloc and pvalloc: one size, counted as asked (valloc and
+ * pvalloc round it up to a page, which the count does not see).
+ */
+HOOK __attribute__((always_inline)) static inline void *
+sized_common(int h, size_t n)
 {
-	void *(*fn)(size_t) = real[H_MALLOC];
+	void *(*fn)(size_t) = real[h];
 
 	if (!enter())
 		return fn(n);
@@ -345,6 +350,11 @@ HOOK static void *malloc_hook(size_t n)
 		count_new(alone(), p, n, 0);
 	leave();
 	return p;
+}
+
+HOOK static void *malloc_hook(size_t n)
+{
+	return sized_common(H_MALLOC, n);
 }
 
 HOOK static void free_hook(void *p)
@@ -447,28 +457,14 @@ HOOK static void *memalign_hook(size_t align, size_t n)
 	return aligned_common(H_MEMALIGN, align, n);
 }
 
-/* valloc and pvalloc count the requested size, not the rounded page. */
-HOOK static void *page_common(int h, size_t n)
-{
-	void *(*fn)(size_t) = real[h];
-
-	if (!enter())
-		return fn(n);
-	void *p = fn(n);
-	if (p)
-		count_new(alone(), p, n, 0);
-	leave();
-	return p;
-}
-
 HOOK static void *valloc_hook(size_t n)
 {
-	return page_common(H_VALLOC, n);
+	return sized_common(H_VALLOC, n);
 }
 
 HOOK static void *pvalloc_hook(size_t n)
 {
-	return page_common(H_PVALLOC, n);
+	return sized_common(H_PVALLOC, n);
 }
 
 static const struct mp_got_hook hooks[NHOOK] = {

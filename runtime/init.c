@@ -16,8 +16,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -27,24 +25,6 @@
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int ready;			/* init_once() has completed */
 static pid_t self;			/* this process, as last seen */
-
-void mp_init_warn(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	if (write(STDERR_FILENO, line, (size_t)n) < 0)
-		return;
-}
 
 static void atfork_child(void)
 {
@@ -66,7 +46,7 @@ static void init_once(void)
 
 	mp_settings_parse(&s, secure_getenv);
 	for (i = 0; i < s.nwarn; i++)
-		mp_init_warn("%s", s.warn[i]);
+		mp_sys_warn("%s", s.warn[i]);
 	self = getpid();
 	mp_probe_init();
 	mp_solo_start();

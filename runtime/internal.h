@@ -15,16 +15,19 @@
  *               swappable method table;
  *   settings.c  MPROF_* environment variables, parsed by a pure function;
  *   init.c      lazy, thread-safe initialisation and the fork handlers;
- *   exit.c      the at-exit report and where it is written, the notes;
+ *   exit.c      the at-exit report and where it and the notes are written;
  *   crash.c     the report from a fatal signal, after the program's own
  *               handlers (crashenv.c, crashtable.c, crashjson.c: the report
  *               code again, with no malloc and no stdio);
  *   jsonout.c   the profile as JSON at exit (MPROF_JSON), called by exit.c;
  *   funclog.c   FUNC records for `mprof run` (MPROF_DAT): the wrapped
- *               entry and exit probes __mprof_bind hands out instead.
+ *               entry and exit probes __mprof_bind hands out instead;
+ *   sys.c       the leaf layer (sys.h): stderr lines, the notes, whole
+ *               writes, mappings, and the /proc measures (their one table
+ *               and parser), calling no other file of the runtime.
  *
  * (heap.c behind heap.h, got.c behind got.h, and usage.c behind mprof.h
- * stand alone.)
+ * and sys.h stand alone.)
  *
  * Rules every file keeps: code reachable from a probe never allocates with
  * the program's malloc, never prints and takes no lock of its own (the one
@@ -42,6 +45,7 @@
 #include <sys/types.h>
 
 #include "mprof_abi.h"
+#include "sys.h"
 
 #define MP_LIKELY(x)	__builtin_expect(!!(x), 1)
 #define MP_UNLIKELY(x)	__builtin_expect(!!(x), 0)
@@ -152,15 +156,6 @@ struct mp_backend {
 	void (*atfork_child)(void);	/* reopen what the parent cached; or NULL */
 };
 
-enum mp_backend_id {
-	MP_BACKEND_RSS,
-	MP_BACKEND_PSS,
-	MP_BACKEND_USS,
-	MP_BACKEND_VMS,
-	MP_BACKEND_HEAP,
-	MP_BACKEND_COUNT
-};
-
 /*
  * The per-thread stacks of probe.c and funclog.c live in anonymous
  * mappings, never in the program's malloc: mp_map_grow() maps `first`
@@ -224,6 +219,20 @@ void mp_backend_atfork_child(void);
 int mp_backend_open_proc(enum mp_backend_id id);
 int64_t mp_backend_read_proc(enum mp_backend_id id);
 
+/*
+ * backend.c: the figure of /proc measure `id` in `text` (that measure's
+ * file), as the backends read it; -1 when the text lacks it.
+ */
+int64_t mp_backend_parse(enum mp_backend_id id, const char *text);
+
+/*
+ * usage.c: the figure, in MiB, a sample of memory_usage() and of `mprof
+ * run` takes from statm's text and smaps_rollup's (NULL for statm
+ * measures): 0, or 1 when the process is gone or the text lacks it.
+ */
+int mp_usage_figure(const char *statm, const char *rollup,
+		    enum mprof_backend b, int64_t page, double *mib);
+
 /* ---- settings.c --------------------------------------------------------- */
 
 #define MP_SETTINGS_MAXWARN	8
@@ -279,12 +288,8 @@ int mp_settings_absolute(char *buf, size_t size, const char *name);
 /* Initialise the runtime once; every entry point calls it.  Thread-safe. */
 void mp_init(void);
 
-/*
- * Print one line (a newline is added) on stderr with a single write():
- * only for a bad MPROF_* setting, which is said on stderr wherever the
- * report goes.  Everything else the runtime has to say is a note.
- */
-void mp_init_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The earlier name of mp_sys_warn() (sys.h). */
+#define mp_init_warn mp_sys_warn
 
 /* ---- exit.c ------------------------------------------------------------- */
 
@@ -300,18 +305,7 @@ void mp_exit_report(void);
 /* Fork child: label the child's report, give it its own %p file. */
 void mp_exit_atfork_child(pid_t parent);
 
-/*
- * A diagnostic of the run (dropped events, a backend fallback...): one
- * line, a newline is added, that goes with the report -- after the tables
- * where MPROF_OUTPUT says, and into the JSON profile.  Kept in a static
- * buffer, never allocated.  mp_note_line takes text as it is (safe in a
- * signal handler); mp_notes gives the lines kept so far, mp_notes_pending
- * those not yet printed (on stderr, as they came).
- */
-void mp_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void mp_note_line(const char *text, size_t len);
-const char *mp_notes(size_t *len);
-const char *mp_notes_pending(size_t *len);
+/* The notes (mp_note) are sys.c's, declared in sys.h. */
 
 /*
  * The -fplugin-arg-mprof-functions patterns of the units bound
@@ -336,9 +330,6 @@ void mp_exit_notes(int crashing);
 void mp_exit_emit_raw(const char *buf, size_t len);
 pid_t mp_exit_parent(void);
 int mp_exit_precision(void);
-
-/* write() all of buf, again after EINTR; 0, or -1 on an error. */
-int mp_write_all(int fd, const char *buf, size_t len);
 
 /* ---- crash.c ------------------------------------------------------------ */
 

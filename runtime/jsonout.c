@@ -49,14 +49,14 @@ void mp_jsonout_setup(const struct mp_settings *s)
 	}
 	if (mp_settings_absolute(tmpl, sizeof(tmpl), s->json) < 0 ||
 	    mp_settings_expand(path, sizeof(path), tmpl, getpid()) < 0) {
-		mp_init_warn("mprof: MPROF_JSON: file name too long '%.64s'; no JSON profile",
-			     s->json);
+		mp_sys_warn("mprof: MPROF_JSON: file name too long '%.64s'; no JSON profile",
+			    s->json);
 		return;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0) {
-		mp_init_warn("mprof: MPROF_JSON: cannot open '%s': %s; no JSON profile",
-			     path, strerror(errno));
+		mp_sys_warn("mprof: MPROF_JSON: cannot open '%s': %s; no JSON profile",
+			    path, strerror(errno));
 		return;
 	}
 	close(fd);
@@ -92,7 +92,7 @@ static void backend_name(char *buf, size_t size)
 	buf[0] = '\0';
 	for (i = 0; i < MP_BACKEND_COUNT; i++)
 		if (mp_backend_get(i)->read == reader) {
-			snprintf(buf, size, "%s", mp_backend_get(i)->name);
+			snprintf(buf, size, "%s", mp_sys_measure(i)->name);
 			return;
 		}
 }
@@ -142,7 +142,7 @@ void mp_jsonout_write(const struct mp_profile *p, pid_t parent)
 	if (mode == TO_STDOUT)
 		fflush(stdout);
 	fd = mp_jsonout_open();
-	rc = fd < 0 ? -1 : mp_write_all(fd, buf, len);
+	rc = fd < 0 ? -1 : mp_sys_write_all(fd, buf, len);
 	if (fd > STDERR_FILENO && close(fd) && !rc)
 		rc = -1;
 	if (rc)

@@ -29,6 +29,7 @@
 
 #include "counts.h"
 #include "internal.h"
+#include "invariant.h"
 #include "profile.h"
 
 /* A module that has (had) profiled functions. */
@@ -58,13 +59,10 @@ static struct __mprof_func *next_of(struct __mprof_func *f)
 static struct module *module_alloc(void)
 {
 	uint32_t i = __atomic_fetch_add(&module_pool_used, 1, __ATOMIC_RELAXED);
-	void *p;
 
 	if (i < MODULE_POOL)
 		return &module_pool[i];
-	p = mmap(NULL, sizeof(struct module), PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
+	return mp_sys_map(sizeof(struct module));
 }
 
 /*
@@ -195,9 +193,8 @@ static void snapshot(void *arg)
 		if (f->dso == mod->dso)
 			size += func_size(f) + _Alignof(struct __mprof_func);
 	if (size) {
-		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p != MAP_FAILED) {
+		p = mp_sys_map(size);
+		if (p) {
 			mem = p;
 			end = mem + size;
 		}
@@ -241,12 +238,25 @@ static void arm(void *dso)
 	__cxa_atexit(mark_exiting, NULL, NULL);
 }
 
+/* Whether `fn` is in the registry (a walk: for MP_ASSERT only). */
+__attribute__((unused)) static bool listed(const struct __mprof_func *fn)
+{
+	struct __mprof_func *f;
+
+	for (f = __atomic_load_n(&head, __ATOMIC_ACQUIRE); f; f = next_of(f))
+		if (f == fn)
+			return true;
+	return false;
+}
+
 void mp_registry_add(struct __mprof_func *fn)
 {
 	struct __mprof_func *first;
 
 	if (__atomic_fetch_or(&fn->registered, 1, __ATOMIC_ACQ_REL) & 1)
 		return;
+	/* bit 0 elects one pusher: a function is in the chain once */
+	MP_ASSERT(!listed(fn));
 	if (fn->dso)
 		arm(fn->dso);
 	first = __atomic_load_n(&head, __ATOMIC_RELAXED);
@@ -258,6 +268,8 @@ void mp_registry_add(struct __mprof_func *fn)
 
 bool mp_registry_first(struct __mprof_func *fn)
 {
+	/* the entry probe registers a function before it claims the row */
+	MP_ASSERT(__atomic_load_n(&fn->registered, __ATOMIC_RELAXED) & 1);
 	return !(__atomic_fetch_or(&fn->registered, 2, __ATOMIC_RELAXED) & 2);
 }
 
@@ -309,6 +321,28 @@ void mp_registry_totals(const struct mp_gather *g,
 }
 
 /*
+ * The chain, walked from the head, holds registered functions (copies of
+ * unloaded ones included: they keep the bit), each with its signature
+ * site, and ends: `slow` follows at half speed, and a cycle would make the
+ * walk meet it.
+ */
+static void check_chain(const struct __mprof_func *f,
+			const struct __mprof_func **slow, unsigned long *step)
+{
+#ifdef MPROF_DEBUG
+	MP_ASSERT(__atomic_load_n(&f->registered, __ATOMIC_RELAXED) & 1);
+	MP_ASSERT(f->nsites >= 1 && f->sites);
+	if ((*step)++ % 2 == 0)
+		*slow = *slow ? next_of((struct __mprof_func *)*slow) : f;
+	MP_ASSERT(*step == 1 || f != *slow);
+#else
+	(void)f;
+	(void)slow;
+	(void)step;
+#endif
+}
+
+/*
  * mp_registry_collect() with its allocator and profile builder as
  * parameters, so that the report from a fatal signal (crash.c) can run it
  * with crashenv.h's.  `crashing`: the lock may be held by the thread the
@@ -328,6 +362,8 @@ long mp_registry_collect_with(struct mp_profile *p,
 	uint32_t i;
 	long added = 0;
 	int locked = 1;
+	const struct __mprof_func *slow = NULL;
+	unsigned long step = 0;
 
 	if (env->crashing)
 		locked = pthread_mutex_trylock(&lock) == 0;
@@ -338,6 +374,7 @@ long mp_registry_collect_with(struct mp_profile *p,
 		goto out;
 	}
 	for (f = __atomic_load_n(&head, __ATOMIC_ACQUIRE); f; f = next_of(f)) {
+		check_chain(f, &slow, &step);
 		if (f->nsites > cap) {
 			r = env->grow(rows, f->nsites * sizeof(*rows));
 			if (!r) {

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "invariant.h"
 
 #define SHOWN	64			/* bytes of a bad value quoted back */
 
@@ -35,42 +36,32 @@ static void warn(struct mp_settings *s, const char *var, const char *problem,
 		 accepted, fallback);
 }
 
-static void parse_backend(struct mp_settings *s, const char *v)
+/*
+ * The measure `v` names, among those `proc_only` allows (the /proc ones
+ * only, or heap too), into *id; else a warning listing the accepted names.
+ */
+static void parse_measure(struct mp_settings *s, const char *var,
+			  const char *v, bool proc_only,
+			  enum mp_backend_id *id, const char *fallback)
 {
+	const struct mp_measure *m = mp_sys_measure_named(v);
 	char accepted[64] = "";
-	const char *name;
 	int i;
 
+	if (m && !(proc_only && m->file == MP_PROC_NONE)) {
+		*id = m->id;
+		return;
+	}
 	for (i = 0; i < MP_BACKEND_COUNT; i++) {
-		name = mp_backend_get(i)->name;
-		if (!strcmp(v, name)) {
-			s->backend = i;
-			return;
-		}
-		if (i)
+		m = mp_sys_measure(i);
+		if (proc_only && m->file == MP_PROC_NONE)
+			continue;
+		if (*accepted)
 			strcat(accepted, ", ");
-		strcat(accepted, name);
+		strcat(accepted, m->name);
 	}
-	warn(s, "MPROF_BACKEND", "unknown value", v, accepted,
-	     mp_backend_get(s->backend)->name);
-}
-
-/* MPROF_DAT_BACKEND: a /proc measure, as `mprof run --backend` samples. */
-static void parse_dat_backend(struct mp_settings *s, const char *v)
-{
-	static const enum mp_backend_id ids[] = {
-		MP_BACKEND_RSS, MP_BACKEND_PSS, MP_BACKEND_USS, MP_BACKEND_VMS
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		if (!strcmp(v, mp_backend_get(ids[i])->name)) {
-			s->dat_backend = ids[i];
-			return;
-		}
-	}
-	warn(s, "MPROF_DAT_BACKEND", "unknown value", v, "rss, pss, uss, vms",
-	     "MPROF_BACKEND's");
+	MP_ASSERT(strlen(accepted) < sizeof(accepted) - 1);
+	warn(s, var, "unknown value", v, accepted, fallback);
 }
 
 /*
@@ -175,7 +166,8 @@ void mp_settings_parse(struct mp_settings *s,
 	s->output_kind = MP_OUTPUT_STDERR;
 	s->precision = 1;
 	if ((v = get("MPROF_BACKEND")) && *v)
-		parse_backend(s, v);
+		parse_measure(s, "MPROF_BACKEND", v, false, &s->backend,
+			      mp_sys_measure(s->backend)->name);
 	if ((v = get("MPROF_OUTPUT")) && *v)
 		parse_output(s, v);
 	if ((v = get("MPROF_PRECISION")) && *v)
@@ -184,12 +176,22 @@ void mp_settings_parse(struct mp_settings *s,
 		parse_json(s, v);
 	if ((v = get("MPROF_DAT")) && *v)
 		parse_dat(s, v);
+	/* a /proc measure, as `mprof run --backend` samples */
 	if ((v = get("MPROF_DAT_BACKEND")) && *v)
-		parse_dat_backend(s, v);
+		parse_measure(s, "MPROF_DAT_BACKEND", v, true, &s->dat_backend,
+			      "MPROF_BACKEND's");
 	if ((v = get("MPROF_DAT_FUNCS")) && *v)
 		parse_dat_funcs(s, v);
 	if ((v = get("MPROF_EXACT")) && *v)
 		parse_exact(s, v);
+	/* whatever the environment held, the result is one the runtime runs */
+	MP_ASSERT((unsigned)s->backend < MP_BACKEND_COUNT);
+	MP_ASSERT(s->dat_backend == MP_BACKEND_COUNT ||
+		  mp_sys_measure(s->dat_backend)->file != MP_PROC_NONE);
+	MP_ASSERT(s->precision >= 0 && s->precision <= 10);
+	MP_ASSERT(s->nwarn >= 0 && s->nwarn <= MP_SETTINGS_MAXWARN);
+	MP_ASSERT(s->dat_funcs == MP_FUNCS_ALL || s->dat_funcs == MP_FUNCS_NONE ||
+		  s->dat_funcs > 0);
 }
 
 int mp_settings_expand(char *buf, size_t size, const char *tmpl, pid_t pid)

@@ -20,14 +20,13 @@
 #include <linux/membarrier.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/syscall.h>
 #include <threads.h>
 #include <unistd.h>
 
 #include "got.h"
 #include "internal.h"
+#include "invariant.h"
 
 uint32_t mp_solo_state = MP_SOLO_MANY;
 __thread uint8_t mp_solo_owner __attribute__((tls_model("initial-exec")));
@@ -55,19 +54,17 @@ static int membarrier(int cmd)
 /* Threads of this process, from /proc/self/status; 0 when unknown. */
 static long count_threads(void)
 {
-	char buf[4096], *p;
-	ssize_t n;
+	char buf[4096];
+	uint64_t n = 0;
 	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return 0;
-	n = read(fd, buf, sizeof buf - 1);
+	if (mp_sys_pread(fd, buf, sizeof buf) <= 0 ||
+	    mp_sys_proc_field(buf, "Threads:", &n) < 0)
+		n = 0;
 	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strstr(buf, "\nThreads:");
-	return p ? strtol(p + 9, NULL, 10) : 0;
+	return (long)n;
 }
 
 /* Make the calling thread the owner of a one-thread process, if it can be. */
@@ -85,6 +82,8 @@ static void own(void)
 		state = MP_SOLO_ONE;
 	}
 	__atomic_store_n(&mp_solo_state, state, __ATOMIC_SEQ_CST);
+	/* ONE is only ever entered here, with the calling thread as owner */
+	MP_ASSERT(state == MP_SOLO_MANY || mp_solo_owner);
 }
 
 /* Called before a thread is created: whoever creates it, switch first. */
@@ -97,6 +96,9 @@ static void going_many(void)
 				 __ATOMIC_RELEASE);
 	else
 		mp_solo_stranger();
+	/* the new thread must find atomic updates in force */
+	MP_ASSERT(__atomic_load_n(&mp_solo_state, __ATOMIC_ACQUIRE) ==
+		  MP_SOLO_MANY);
 }
 
 static int pthread_create_hook(pthread_t *t, const pthread_attr_t *attr,
@@ -185,6 +187,9 @@ void mp_solo_stranger(void)
 			 (gb && __atomic_load_n(gb, __ATOMIC_ACQUIRE)));
 	     i++)
 		sched_yield();
+	/* only this stranger leaves SWITCHING, and never back to ONE */
+	MP_ASSERT(__atomic_load_n(&mp_solo_state, __ATOMIC_ACQUIRE) !=
+		  MP_SOLO_ONE);
 	__atomic_store_n(&mp_solo_state, MP_SOLO_MANY, __ATOMIC_SEQ_CST);
 }
 

@@ -7,7 +7,8 @@
  * writes .dat lines, so the CLI and the library sample the same way.
  *
  * A sample reads /proc/PID/statm through a descriptor kept open (one pread
- * per sample) and, for pss/uss, /proc/PID/smaps_rollup.  Descendants come
+ * per sample) and, for pss/uss, /proc/PID/smaps_rollup; what the figure is
+ * in that text is sys.c's measure, the one the runtime's backends read.  Descendants come
  * from /proc/PID/task/TID/children where the kernel has it
  * (CONFIG_PROC_CHILDREN), else from a scan of the parent pids in
  * /proc/N/stat (what psutil does).  Deadlines are absolute on
@@ -36,6 +37,7 @@
 #include <unistd.h>
 
 #include "mprof.h"
+#include "sys.h"
 
 #define MIB (1024.0 * 1024.0)
 
@@ -57,7 +59,7 @@ struct sampler {
 	pid_t pid;			/* the process sampled */
 	int self;			/* pid is the calling process */
 	double interval;		/* s, > 0 */
-	double page_mib;		/* one page in MiB */
+	int64_t page;			/* bytes */
 	int statm_fd;			/* /proc/PID/statm, kept open */
 	int rollup_fd;			/* /proc/PID/smaps_rollup (pss/uss), or -1 */
 	int child_files;		/* 1: task/TID/children exists; 0: scan /proc */
@@ -127,18 +129,6 @@ static int grow(void *p, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-static ssize_t pread_all(int fd, char *buf, size_t size)
-{
-	ssize_t n;
-
-	do
-		n = pread(fd, buf, size - 1, 0);
-	while (n < 0 && errno == EINTR);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
-
 static ssize_t read_path(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -146,77 +136,69 @@ static ssize_t read_path(const char *path, char *buf, size_t size)
 
 	if (fd < 0)
 		return -1;
-	n = pread_all(fd, buf, size);
+	n = mp_sys_pread(fd, buf, size);
 	close(fd);
 	return n;
 }
 
-/* 0 and *mib set; 1 when the process has no memory map any more (exited). */
-static int parse_statm(const char *buf, enum mprof_backend b,
-		       double page_mib, double *mib)
+/* What a sample makes of the text it read (declared in internal.h). */
+int mp_usage_figure(const char *statm, const char *rollup,
+		    enum mprof_backend b, int64_t page, double *mib);
+
+/*
+ * The figure of measure `b` from the process's statm text and, for a
+ * smaps_rollup measure, that file's text (else NULL): 0 and *mib set; 1
+ * when the process has no memory map any more (exited) or the text lacks
+ * the figure.
+ */
+int mp_usage_figure(const char *statm, const char *rollup,
+		    enum mprof_backend b, int64_t page, double *mib)
 {
-	unsigned long size, resident;
+	const struct mp_measure *m = mp_sys_measure((enum mp_backend_id)b);
+	uint64_t size, resident;
+	int64_t v;
 
-	if (sscanf(buf, "%lu %lu", &size, &resident) != 2 || size == 0)
+	if (mp_sys_statm(statm, &size, &resident) < 0 || size == 0)
 		return 1;
-	*mib = (double)(b == MPROF_VMS ? size : resident) * page_mib;
-	return 0;
-}
-
-/* Pss or Private_* from smaps_rollup ("Name:   123 kB" lines). */
-static int parse_rollup(const char *buf, enum mprof_backend b, double *mib)
-{
-	unsigned long long pss = 0, priv = 0, v;
-	int seen = 0;
-	const char *l;
-
-	for (l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
-		if (sscanf(l, "Pss: %llu", &v) == 1) {
-			pss = v;
-			seen = 1;
-		} else if (sscanf(l, "Private_Clean: %llu", &v) == 1 ||
-			   sscanf(l, "Private_Dirty: %llu", &v) == 1 ||
-			   sscanf(l, "Private_Hugetlb: %llu", &v) == 1) {
-			priv += v;
-		}
-	}
-	if (!seen)
+	v = m->file == MP_PROC_STATM ? m->parse(statm, page)
+	  : rollup ? m->parse(rollup, page) : -1;
+	if (v < 0)
 		return 1;
-	*mib = (double)(b == MPROF_PSS ? pss : priv) / 1024.0;
+	*mib = (double)v / MIB;
 	return 0;
 }
 
 static int read_own(struct sampler *s, double *mib)
 {
-	char buf[PROCBUF];
+	char statm[PROCBUF], rollup[PROCBUF];
 
-	if (pread_all(s->statm_fd, buf, sizeof buf) < 0)
+	if (mp_sys_pread(s->statm_fd, statm, sizeof statm) < 0)
 		return 1;
-	if (parse_statm(buf, s->o->backend, s->page_mib, mib))
+	if (s->rollup_fd >= 0 &&
+	    mp_sys_pread(s->rollup_fd, rollup, sizeof rollup) < 0)
 		return 1;
-	if (s->rollup_fd < 0)
-		return 0;
-	if (pread_all(s->rollup_fd, buf, sizeof buf) < 0)
-		return 1;
-	return parse_rollup(buf, s->o->backend, mib);
+	return mp_usage_figure(statm, s->rollup_fd >= 0 ? rollup : NULL,
+			    s->o->backend, s->page, mib);
 }
 
 /* A descendant's figure; 1 if it is gone or a zombie. */
 static int read_pid(struct sampler *s, pid_t pid, double *mib)
 {
-	char path[64], buf[PROCBUF];
+	enum mp_proc_file file =
+		mp_sys_measure((enum mp_backend_id)s->o->backend)->file;
+	char path[64], statm[PROCBUF], rollup[PROCBUF];
 
 	snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
-	if (read_path(path, buf, sizeof buf) < 0)
+	if (read_path(path, statm, sizeof statm) < 0)
 		return 1;
-	if (parse_statm(buf, s->o->backend, s->page_mib, mib))
-		return 1;
-	if (s->o->backend != MPROF_PSS && s->o->backend != MPROF_USS)
-		return 0;
-	snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
-	if (read_path(path, buf, sizeof buf) < 0)
-		return 1;
-	return parse_rollup(buf, s->o->backend, mib);
+	if (file == MP_PROC_ROLLUP) {
+		snprintf(path, sizeof path, "/proc/%d/%s", (int)pid,
+			 mp_sys_proc_name(file));
+		if (read_path(path, rollup, sizeof rollup) < 0)
+			return 1;
+	}
+	return mp_usage_figure(statm, file == MP_PROC_ROLLUP ? rollup : NULL,
+			    s->o->backend, s->page, mib);
 }
 
 static void add_kid(struct sampler *s, pid_t pid)
@@ -459,7 +441,8 @@ static int check_opts(const struct mprof_usage_opts *o)
 	/* a billion seconds is past any real run and keeps ts_add exact */
 	if (!(o->interval >= 0 && o->interval <= 1e9) ||
 	    !(o->timeout >= 0 && o->timeout <= 1e9) ||
-	    o->backend < MPROF_RSS || o->backend > MPROF_VMS) {
+	    !mp_sys_measure((enum mp_backend_id)o->backend) ||
+	    mp_sys_measure((enum mp_backend_id)o->backend)->file == MP_PROC_NONE) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -496,7 +479,7 @@ static int sampler_init(struct sampler *s, pid_t pid,
 	s->self = pid == 0 || pid == getpid();
 	s->pid = s->self ? getpid() : pid;
 	s->interval = o->interval > 0 ? o->interval : 0.1;
-	s->page_mib = (double)(page > 0 ? page : 4096) / MIB;
+	s->page = page > 0 ? page : 4096;
 	if (pid < 0) {
 		errno = ESRCH;
 		return -1;
@@ -508,9 +491,10 @@ static int sampler_init(struct sampler *s, pid_t pid,
 			errno = ESRCH;
 		return -1;
 	}
-	if (o->backend == MPROF_PSS || o->backend == MPROF_USS) {
-		snprintf(path, sizeof path, "/proc/%d/smaps_rollup",
-			 (int)s->pid);
+	if (mp_sys_measure((enum mp_backend_id)o->backend)->file ==
+	    MP_PROC_ROLLUP) {
+		snprintf(path, sizeof path, "/proc/%d/%s", (int)s->pid,
+			 mp_sys_proc_name(MP_PROC_ROLLUP));
 		s->rollup_fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (s->rollup_fd < 0) {
 			int e = errno;
