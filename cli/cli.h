@@ -145,9 +145,13 @@ struct record_opts {
 };
 
 int parse_backend(const char *cmd, const char *s, enum mprof_backend *b);
-/* Create the output file (O_APPEND); *path is the name made or given. */
-int record_open(const char *output, char **path);
-int record_cmdline(int fd, const char *path, const char *cmdline);
+/*
+ * Create the output file (-o, or the next free mprofile_<time>.dat) and
+ * write its CMDLINE: the descriptor (O_APPEND), *path being the name made
+ * or given (malloc'd); or -1 after an error(), no file left behind.
+ * cmdline is malloc'd, and freed; NULL (no memory) is an error.
+ */
+int record_start(const char *output, char *cmdline, char **path);
 /*
  * Sample pid into fd until it ends, the timeout expires, or (when
  * stop_on_signal) SIGINT/SIGTERM/SIGHUP arrive; otherwise SIGTERM and
