@@ -121,6 +121,14 @@ struct pidmap {
 };
 long pidmap_get(const struct pidmap *m, long pid);	/* -1: absent */
 int pidmap_put(struct pidmap *m, long pid, long index);
+/*
+ * A child new to m: append a zeroed element of size bytes for it to arr
+ * (which holds *n), map pid to its index and count it in *n.  Returns the
+ * array, moved or not, like realloc; when memory runs out *n stays as it
+ * was, and the array returned still holds those elements.
+ */
+void *pidmap_add(struct pidmap *m, long pid, void *arr, size_t *n,
+		 size_t size);
 void pidmap_free(struct pidmap *m);
 
 /* Reports malformed .dat lines, the first few in full. */
