@@ -43,7 +43,7 @@
  */
 #define PAD_LEFT 34		/* left edge to the widest y tick label */
 #define YLABEL_ROOM 12		/* widest y tick label to the plot area */
-#define YLABEL_GAP 8		/* y tick labels' right end to the plot area */
+#define YLABEL_GAP 8		/* y tick labels' right ends to the area */
 #define YTITLE_X 18		/* left edge to the y axis title's centre */
 #define PAD_TOP 52		/* top edge to the plot area: the title */
 #define TITLE_Y 26		/* top edge to the title's centre */
@@ -51,7 +51,7 @@
 #define PAD_BOTTOM 60		/* plot area to the bottom (the flame band
 				   makes the canvas taller) */
 #define XLABEL_GAP 7		/* plot area or band to the x tick labels */
-#define XTITLE_Y 24		/* bottom edge to the x axis title's centre */
+#define XTITLE_Y 24		/* bottom to the x axis title's centre */
 #define LEGEND_GAP 18		/* plot area to the legend */
 #define PAD_RIGHT_LEGEND 20	/* legend to the right edge */
 #define PAD_RIGHT 30		/* plot area to the right edge, no legend */
@@ -67,10 +67,10 @@
 #define FLAME_LABEL_FONT 10	/* the band's level numbers */
 #define MAIN_LINE_W 1.8		/* line widths: a file's program */
 #define KID_LINE_W 1.4		/* its children */
-#define LEGEND_ROW 19
-#define LEGEND_MAX_W 360
-#define FLAME_ROW 22
-#define FLAME_MAX_ROWS 24
+#define LEGEND_ROW 19		/* a legend row's height */
+#define LEGEND_MAX_W 360	/* the legend's widest; longer lines are cut */
+#define FLAME_ROW 22		/* a flame band row's height */
+#define FLAME_MAX_ROWS 24	/* deeper calls share the last row */
 /* A curve whose samples are this many pixels apart or more gets a
  * marker on each (Python's "+-" style); denser ones would blur. */
 #define MARKER_SPACING 12
