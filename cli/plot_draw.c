@@ -768,14 +768,10 @@ static void draw_swatch(cairo_t *cr, const struct entry *e, double x,
 	set_rgb(cr, e->color);
 	switch (e->kind) {
 	case SW_LINE:
-		cairo_set_line_width(cr, 2);
-		cairo_move_to(cr, x, y);
-		cairo_line_to(cr, x + 24, y);
-		cairo_stroke(cr);
-		break;
 	case SW_DASH:
-		cairo_set_line_width(cr, 1.5);
-		cairo_set_dash(cr, (const double[]){ 5, 3 }, 2, 0);
+		cairo_set_line_width(cr, e->kind == SW_LINE ? 2 : 1.5);
+		if (e->kind == SW_DASH)
+			cairo_set_dash(cr, (const double[]){ 5, 3 }, 2, 0);
 		cairo_move_to(cr, x, y);
 		cairo_line_to(cr, x + 24, y);
 		cairo_stroke(cr);
