@@ -121,6 +121,14 @@ struct pidmap {
 };
 long pidmap_get(const struct pidmap *m, long pid);	/* -1: absent */
 int pidmap_put(struct pidmap *m, long pid, long index);
+/*
+ * A child new to m: append a zeroed element of size bytes for it to arr
+ * (which holds *n), map pid to its index and count it in *n.  Returns the
+ * array, moved or not, like realloc; when memory runs out *n stays as it
+ * was, and the array returned still holds those elements.
+ */
+void *pidmap_add(struct pidmap *m, long pid, void *arr, size_t *n,
+		 size_t size);
 void pidmap_free(struct pidmap *m);
 
 /* Reports malformed .dat lines, the first few in full. */
@@ -145,9 +153,13 @@ struct record_opts {
 };
 
 int parse_backend(const char *cmd, const char *s, enum mprof_backend *b);
-/* Create the output file (O_APPEND); *path is the name made or given. */
-int record_open(const char *output, char **path);
-int record_cmdline(int fd, const char *path, const char *cmdline);
+/*
+ * Create the output file (-o, or the next free mprofile_<time>.dat) and
+ * write its CMDLINE: the descriptor (O_APPEND), *path being the name made
+ * or given (malloc'd); or -1 after an error(), no file left behind.
+ * cmdline is malloc'd, and freed; NULL (no memory) is an error.
+ */
+int record_start(const char *output, char *cmdline, char **path);
 /*
  * Sample pid into fd until it ends, the timeout expires, or (when
  * stop_on_signal) SIGINT/SIGTERM/SIGHUP arrive; otherwise SIGTERM and

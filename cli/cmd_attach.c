@@ -105,7 +105,7 @@ static char *cmdline_of(pid_t pid)
 
 static int attach(pid_t pid, const struct record_opts *o)
 {
-	char *cmdline, *path = NULL;
+	char *path = NULL;
 	size_t nsamples = 0;
 	int fd, rc;
 
@@ -113,21 +113,12 @@ static int attach(pid_t pid, const struct record_opts *o)
 		return fail("cannot attach to mprof itself");
 	if (kill(pid, 0) && errno == ESRCH)
 		return fail("no process with pid %d", (int)pid);
-	cmdline = cmdline_of(pid);
-	if (!cmdline)
-		return fail("%s", strerror(ENOMEM));
-	fd = record_open(o->output, &path);
-	if (fd < 0) {
-		free(cmdline);
+	fd = record_start(o->output, cmdline_of(pid), &path);
+	if (fd < 0)
 		return EXIT_FAIL;
-	}
-	rc = record_cmdline(fd, path, cmdline);
-	free(cmdline);
-	if (!rc) {
-		fprintf(stderr, "mprof: sampling pid %d every %g s into '%s'\n",
-			(int)pid, o->interval, path);
-		rc = record_samples(fd, path, pid, o, 1, &nsamples);
-	}
+	fprintf(stderr, "mprof: sampling pid %d every %g s into '%s'\n",
+		(int)pid, o->interval, path);
+	rc = record_samples(fd, path, pid, o, 1, &nsamples);
 	if (close(fd) && !rc)
 		rc = error("cannot write '%s': %s", path, strerror(errno));
 	if (rc && nsamples == 0)

@@ -103,7 +103,7 @@ static void on_chld(void *ctx, long pid, double mib, double t)
 {
 	struct peak *p = ctx;
 	long i = pidmap_get(&p->map, pid);
-	struct kid *nk;
+	size_t n = p->nkids;
 
 	(void)t;
 	if (i >= 0) {
@@ -111,16 +111,14 @@ static void on_chld(void *ctx, long pid, double mib, double t)
 			p->kids[i].mem = mib;
 		return;
 	}
-	nk = realloc_array(p->kids, p->nkids + 1, sizeof *nk);
-	if (!nk || pidmap_put(&p->map, pid, (long)p->nkids)) {
-		if (nk)
-			p->kids = nk;
+	p->kids = pidmap_add(&p->map, pid, p->kids, &p->nkids,
+			     sizeof *p->kids);
+	if (p->nkids == n) {
 		p->oom = 1;
 		return;
 	}
-	p->kids = nk;
-	p->kids[p->nkids].pid = pid;
-	p->kids[p->nkids++].mem = mib;
+	p->kids[n].pid = pid;
+	p->kids[n].mem = mib;
 }
 
 static void on_func(void *ctx, const struct mp_dat_func *f)

@@ -108,24 +108,15 @@ static int run(char **argv, int argc, const struct record_opts *o,
 	       int exit_code, const char *funcs)
 {
 	struct sigaction ign, chld, old_int, old_quit, old_chld;
-	char *cmdline, *path = NULL, *abs;
+	char *path = NULL, *abs;
 	size_t nsamples = 0;
 	int fd, status = 0, rc;
 	struct rusage ru;
 	pid_t pid, got;
 
-	cmdline = mp_dat_join_argv(argc, argv);
-	if (!cmdline)
-		return fail("%s", strerror(ENOMEM));
-	fd = record_open(o->output, &path);
-	if (fd < 0) {
-		free(cmdline);
+	fd = record_start(o->output, mp_dat_join_argv(argc, argv), &path);
+	if (fd < 0)
 		return EXIT_FAIL;
-	}
-	rc = record_cmdline(fd, path, cmdline);
-	free(cmdline);
-	if (rc)
-		goto fail;
 	abs = realpath(path, NULL);
 	setenv("MPROF_DAT", abs ? abs : path, 1);
 	free(abs);

@@ -70,7 +70,7 @@ static void scan_peak(void *ctx, double mib, double t)
 static void scan_chld(void *ctx, long pid, double mib, double t)
 {
 	struct plot_file *f = ctx;
-	struct plot_curve *nk;
+	size_t n = f->nkids;
 
 	(void)mib;
 	seen_time(f, t, 0);
@@ -82,16 +82,13 @@ static void scan_chld(void *ctx, long pid, double mib, double t)
 			f->oom = 1;
 		return;
 	}
-	nk = realloc_array(f->kids, f->nkids + 1, sizeof *nk);
-	if (!nk || pidmap_put(&f->kidmap, pid, (long)f->nkids)) {
-		if (nk)
-			f->kids = nk;
+	f->kids = pidmap_add(&f->kidmap, pid, f->kids, &f->nkids,
+			     sizeof *f->kids);
+	if (f->nkids == n) {
 		f->oom = 1;
 		return;
 	}
-	f->kids = nk;
-	memset(&nk[f->nkids], 0, sizeof *nk);
-	nk[f->nkids++].pid = pid;
+	f->kids[n].pid = pid;
 }
 
 static long func_index(struct plot_file *f, const char *name)

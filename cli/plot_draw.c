@@ -8,8 +8,9 @@
  * legend to the right of the plot area.
  *
  * Layout in device units: a fixed canvas WIDTH x HEIGHT (plus the flame
- * band); the legend's width, the y labels' width and the title decide the
- * plot area.  Everything inside the plot area is clipped to it.
+ * band); the legend's width and the y labels' width decide the plot area
+ * (the margins are named below).  Everything inside the plot area is
+ * clipped to it.
  */
 #define _GNU_SOURCE
 #include <cairo.h>
@@ -29,10 +30,47 @@
 #define WIDTH 1200
 #define HEIGHT 600
 #define FONT "DejaVu Sans"
-#define LEGEND_ROW 19
-#define LEGEND_MAX_W 360
-#define FLAME_ROW 22
-#define FLAME_MAX_ROWS 24
+
+/*
+ * draw()'s layout, in device units (a PNG's pixels).  Left to right: a
+ * band for the y axis title (its centre YTITLE_X from the edge), the y
+ * tick labels (right-aligned YLABEL_GAP left of the plot area), the plot
+ * area, the legend LEGEND_GAP to its right, then the right margin.  Top to
+ * bottom: the title (its centre TITLE_Y from the top), the plot area, the
+ * flame band FLAME_GAP under it (-f), the x tick labels XLABEL_GAP under
+ * whichever is lower, and the x axis title (its centre XTITLE_Y above the
+ * bottom).  The plot area takes what the rest leaves.
+ */
+#define PAD_LEFT 34		/* left edge to the widest y tick label */
+#define YLABEL_ROOM 12		/* widest y tick label to the plot area */
+#define YLABEL_GAP 8		/* y tick labels' right ends to the area */
+#define YTITLE_X 18		/* left edge to the y axis title's centre */
+#define PAD_TOP 52		/* top edge to the plot area: the title */
+#define TITLE_Y 26		/* top edge to the title's centre */
+#define TITLE_MARGIN 20		/* least room each side of the title */
+#define PAD_BOTTOM 60		/* plot area to the bottom (the flame band
+				   makes the canvas taller) */
+#define XLABEL_GAP 7		/* plot area or band to the x tick labels */
+#define XTITLE_Y 24		/* bottom to the x axis title's centre */
+#define LEGEND_GAP 18		/* plot area to the legend */
+#define PAD_RIGHT_LEGEND 20	/* legend to the right edge */
+#define PAD_RIGHT 30		/* plot area to the right edge, no legend */
+#define FLAME_GAP 10		/* plot area to the flame band */
+#define FLAME_LABEL_GAP 6	/* stack level numbers to the band */
+#define X_PAD 0.01		/* x range widened by this much of its span
+				   each side, unless -w gave it */
+#define Y_TICKS 7		/* about this many ticks on the y axis */
+#define X_TICKS 10		/* and on the x axis */
+#define TICK_FONT 12		/* font sizes: tick labels */
+#define AXIS_FONT 13		/* axis titles */
+#define TITLE_FONT 15		/* the title (bold) */
+#define FLAME_LABEL_FONT 10	/* the band's level numbers */
+#define MAIN_LINE_W 1.8		/* line widths: a file's program */
+#define KID_LINE_W 1.4		/* its children */
+#define LEGEND_ROW 19		/* a legend row's height */
+#define LEGEND_MAX_W 360	/* the legend's widest; longer lines are cut */
+#define FLAME_ROW 22		/* a flame band row's height */
+#define FLAME_MAX_ROWS 24	/* deeper calls share the last row */
 /* A curve whose samples are this many pixels apart or more gets a
  * marker on each (Python's "+-" style); denser ones would blur. */
 #define MARKER_SPACING 12
@@ -730,14 +768,10 @@ static void draw_swatch(cairo_t *cr, const struct entry *e, double x,
 	set_rgb(cr, e->color);
 	switch (e->kind) {
 	case SW_LINE:
-		cairo_set_line_width(cr, 2);
-		cairo_move_to(cr, x, y);
-		cairo_line_to(cr, x + 24, y);
-		cairo_stroke(cr);
-		break;
 	case SW_DASH:
-		cairo_set_line_width(cr, 1.5);
-		cairo_set_dash(cr, (const double[]){ 5, 3 }, 2, 0);
+		cairo_set_line_width(cr, e->kind == SW_LINE ? 2 : 1.5);
+		if (e->kind == SW_DASH)
+			cairo_set_dash(cr, (const double[]){ 5, 3 }, 2, 0);
 		cairo_move_to(cr, x, y);
 		cairo_line_to(cr, x + 24, y);
 		cairo_stroke(cr);
@@ -911,144 +945,215 @@ static int flame_rows(const struct plot *p)
 	return rows > FLAME_MAX_ROWS ? FLAME_MAX_ROWS : rows;
 }
 
+/*
+ * Where draw() puts things: the plot area and the data range it shows,
+ * the ticks, and the flame band under the plot area (see "draw()'s
+ * layout" above).
+ */
+struct layout {
+	struct frame fr;
+	struct ticks xt, yt;
+	int rows;		/* flame band rows; 0: no band */
+	double band_top;	/* the band's top edge */
+};
+
+/* Fix the layout: the y labels' width and the legend's decide the plot area. */
+static void place(cairo_t *cr, const struct plot *p, double legend_w,
+		  struct layout *lo)
+{
+	struct frame *fr = &lo->fr;
+	double ylo, yhi, ylab_w = 0, span;
+	char s[64];
+	int i;
+
+	y_range(p, &ylo, &yhi);
+	make_ticks(ylo, yhi, Y_TICKS, &lo->yt);
+	font(cr, TICK_FONT, 0);
+	for (i = 0; i < lo->yt.n; i++) {
+		tick_label(s, sizeof s, lo->yt.first + i * lo->yt.step,
+			   lo->yt.decimals);
+		if (text_w(cr, s) > ylab_w)
+			ylab_w = text_w(cr, s);
+	}
+
+	fr->left = PAD_LEFT + ylab_w + YLABEL_ROOM;
+	fr->top = PAD_TOP;
+	fr->w = WIDTH - fr->left -
+		(legend_w > 0 ? legend_w + (LEGEND_GAP + PAD_RIGHT_LEGEND) :
+				PAD_RIGHT);
+	fr->h = HEIGHT - fr->top - PAD_BOTTOM;
+	fr->y0 = ylo;
+	fr->y1 = yhi;
+	span = p->x1 - p->x0;
+	fr->x0 = p->window ? p->x0 : p->x0 - span * X_PAD;
+	fr->x1 = p->window ? p->x1 : p->x1 + span * X_PAD;
+	make_ticks(fr->x0, fr->x1, X_TICKS, &lo->xt);
+	lo->rows = flame_rows(p);
+	lo->band_top = lo->rows ? fr->top + fr->h + FLAME_GAP : 0;
+}
+
+/* The lower edge of what has vertical grid lines: the band, or the plot. */
+static double grid_bottom(const struct layout *lo)
+{
+	return lo->rows ? lo->band_top + lo->rows * FLAME_ROW :
+			  lo->fr.top + lo->fr.h;
+}
+
+/* Grid lines at the ticks, through the plot area and the flame band. */
+static void draw_grid(cairo_t *cr, const struct layout *lo)
+{
+	const struct frame *fr = &lo->fr;
+	int i;
+
+	cairo_set_line_width(cr, 1);
+	set_rgb(cr, grid_rgb);
+	for (i = 0; i < lo->yt.n; i++) {
+		double y = round(Y(fr, lo->yt.first + i * lo->yt.step)) + 0.5;
+
+		cairo_move_to(cr, fr->left, y);
+		cairo_line_to(cr, fr->left + fr->w, y);
+	}
+	for (i = 0; i < lo->xt.n; i++) {
+		double x = round(X(fr, lo->xt.first + i * lo->xt.step)) + 0.5;
+
+		cairo_move_to(cr, x, fr->top);
+		cairo_line_to(cr, x, fr->top + fr->h);
+		if (lo->rows) {
+			cairo_move_to(cr, x, lo->band_top);
+			cairo_line_to(cr, x, grid_bottom(lo));
+		}
+	}
+	cairo_stroke(cr);
+}
+
+/*
+ * Everything inside the plot area, clipped to it: each file's children,
+ * then its program on top, with their trends; the brackets; the peaks.
+ */
+static void draw_data(cairo_t *cr, const struct frame *fr,
+		      const struct plot *p)
+{
+	size_t f, k, ci = 0;
+
+	cairo_save(cr);
+	cairo_rectangle(cr, fr->left, fr->top, fr->w, fr->h);
+	cairo_clip(cr);
+	for (f = 0; f < p->nfiles; f++) {
+		const struct plot_file *pf = &p->files[f];
+		size_t main_ci = ci++;
+
+		for (k = 0; k < pf->nkids; k++) {
+			draw_curve(cr, fr, &pf->kids[k], curve_color(p, ci),
+				   KID_LINE_W);
+			if (p->slope)
+				draw_trend(cr, fr, &pf->kids[k],
+					   curve_color(p, ci));
+			ci++;
+		}
+		draw_curve(cr, fr, &pf->main, curve_color(p, main_ci),
+			   MAIN_LINE_W);
+		if (p->slope)
+			draw_trend(cr, fr, &pf->main, curve_color(p, main_ci));
+	}
+	if (p->nfiles == 1 && p->show_funcs && !p->flame)
+		draw_brackets(cr, fr, &p->files[0]);
+	draw_peaks(cr, fr, p);
+	cairo_restore(cr);
+}
+
+/* The plot area's frame, the tick labels and the axis titles. */
+static void draw_axes(cairo_t *cr, const struct layout *lo, double height)
+{
+	const struct frame *fr = &lo->fr;
+	char s[64];
+	int i;
+
+	cairo_set_line_width(cr, 1);
+	set_rgb(cr, axis_rgb);
+	cairo_rectangle(cr, round(fr->left) + 0.5, round(fr->top) + 0.5,
+			round(fr->w), round(fr->h));
+	cairo_stroke(cr);
+	font(cr, TICK_FONT, 0);
+	set_rgb(cr, text_rgb);
+	for (i = 0; i < lo->yt.n; i++) {
+		double v = lo->yt.first + i * lo->yt.step;
+
+		tick_label(s, sizeof s, v, lo->yt.decimals);
+		text_at(cr, fr->left - YLABEL_GAP, Y(fr, v), s, 1, 0.5);
+	}
+	for (i = 0; i < lo->xt.n; i++) {
+		double v = lo->xt.first + i * lo->xt.step;
+
+		tick_label(s, sizeof s, v, lo->xt.decimals);
+		text_at(cr, X(fr, v), grid_bottom(lo) + XLABEL_GAP, s, 0.5, 0);
+	}
+	font(cr, AXIS_FONT, 0);
+	text_at(cr, fr->left + fr->w / 2, height - XTITLE_Y, "time (s)", 0.5,
+		0.5);
+	cairo_save(cr);
+	cairo_translate(cr, YTITLE_X, fr->top + fr->h / 2);
+	cairo_rotate(cr, -M_PI / 2);
+	text_at(cr, 0, 0, "memory used (MiB)", 0.5, 0.5);
+	cairo_restore(cr);
+}
+
+/* The flame band (-f) and its stack levels, numbered on the left. */
+static void draw_band(cairo_t *cr, const struct layout *lo,
+		      const struct plot_file *f)
+{
+	char s[64];
+	int i;
+
+	draw_flame(cr, &lo->fr, lo->band_top, lo->rows, f);
+	font(cr, FLAME_LABEL_FONT, 0);
+	set_rgb(cr, text_rgb);
+	for (i = 0; i < lo->rows && f->ncalls; i++) {
+		snprintf(s, sizeof s, "%d", i);
+		text_at(cr, lo->fr.left - FLAME_LABEL_GAP,
+			lo->band_top + (lo->rows - 1 - i + 0.5) * FLAME_ROW, s,
+			1, 0.5);
+	}
+}
+
+/* The title, centred over the plot if it fits there, else over the page. */
+static void draw_title(cairo_t *cr, const struct frame *fr,
+		       const struct plot *p)
+{
+	char title[1024];
+	double cx = fr->left + fr->w / 2;
+
+	make_title(p, title, sizeof title);
+	if (!title[0])
+		return;
+	font(cr, TITLE_FONT, 1);
+	set_rgb(cr, text_rgb);
+	if (text_w(cr, title) > 2 * fmin(cx, WIDTH - cx) - 2 * TITLE_MARGIN)
+		cx = WIDTH / 2.0;
+	fit_text(cr, title, WIDTH - 2 * TITLE_MARGIN);
+	text_at(cr, cx, TITLE_Y, title, 0.5, 0.5);
+}
+
 static void draw(cairo_t *cr, const struct plot *p, double height)
 {
 	struct legend l = { NULL, 0, 0, 0 };
-	struct frame fr;
-	struct ticks xt, yt;
-	double lw, ylo, yhi, ylab_w = 0, span, band_top = 0;
-	int rows = flame_rows(p), i;
-	size_t f, k, ci;
-	char s[64], title[1024];
+	struct layout lo;
+	double lw;
 
 	cairo_set_source_rgb(cr, 1, 1, 1);
 	cairo_paint(cr);
 
 	build_legend(p, &l);
 	lw = legend_width(cr, &l);
+	place(cr, p, lw, &lo);
 
-	y_range(p, &ylo, &yhi);
-	make_ticks(ylo, yhi, 7, &yt);
-	font(cr, 12, 0);
-	for (i = 0; i < yt.n; i++) {
-		tick_label(s, sizeof s, yt.first + i * yt.step, yt.decimals);
-		if (text_w(cr, s) > ylab_w)
-			ylab_w = text_w(cr, s);
-	}
-
-	fr.left = 34 + ylab_w + 12;
-	fr.top = 52;
-	fr.w = WIDTH - fr.left - (lw > 0 ? lw + 38 : 30);
-	fr.h = HEIGHT - fr.top - 60;
-	fr.y0 = ylo;
-	fr.y1 = yhi;
-	span = p->x1 - p->x0;
-	fr.x0 = p->window ? p->x0 : p->x0 - span * 0.01;
-	fr.x1 = p->window ? p->x1 : p->x1 + span * 0.01;
-	make_ticks(fr.x0, fr.x1, 10, &xt);
-	if (rows)
-		band_top = fr.top + fr.h + 10;
-
-	/* grid */
-	cairo_set_line_width(cr, 1);
-	set_rgb(cr, grid_rgb);
-	for (i = 0; i < yt.n; i++) {
-		double y = round(Y(&fr, yt.first + i * yt.step)) + 0.5;
-
-		cairo_move_to(cr, fr.left, y);
-		cairo_line_to(cr, fr.left + fr.w, y);
-	}
-	for (i = 0; i < xt.n; i++) {
-		double x = round(X(&fr, xt.first + i * xt.step)) + 0.5;
-
-		cairo_move_to(cr, x, fr.top);
-		cairo_line_to(cr, x, fr.top + fr.h);
-		if (rows) {
-			cairo_move_to(cr, x, band_top);
-			cairo_line_to(cr, x, band_top + rows * FLAME_ROW);
-		}
-	}
-	cairo_stroke(cr);
-
-	/* curves, clipped to the plot area */
-	cairo_save(cr);
-	cairo_rectangle(cr, fr.left, fr.top, fr.w, fr.h);
-	cairo_clip(cr);
-	ci = 0;
-	for (f = 0; f < p->nfiles; f++) {
-		const struct plot_file *pf = &p->files[f];
-		size_t main_ci = ci++;
-
-		for (k = 0; k < pf->nkids; k++) {
-			draw_curve(cr, &fr, &pf->kids[k], curve_color(p, ci), 1.4);
-			if (p->slope)
-				draw_trend(cr, &fr, &pf->kids[k],
-					   curve_color(p, ci));
-			ci++;
-		}
-		draw_curve(cr, &fr, &pf->main, curve_color(p, main_ci), 1.8);
-		if (p->slope)
-			draw_trend(cr, &fr, &pf->main, curve_color(p, main_ci));
-	}
-	if (p->nfiles == 1 && p->show_funcs && !p->flame)
-		draw_brackets(cr, &fr, &p->files[0]);
-	draw_peaks(cr, &fr, p);
-	cairo_restore(cr);
-
-	/* frame and ticks */
-	set_rgb(cr, axis_rgb);
-	cairo_rectangle(cr, round(fr.left) + 0.5, round(fr.top) + 0.5,
-			round(fr.w), round(fr.h));
-	cairo_stroke(cr);
-	font(cr, 12, 0);
-	set_rgb(cr, text_rgb);
-	for (i = 0; i < yt.n; i++) {
-		double v = yt.first + i * yt.step;
-
-		tick_label(s, sizeof s, v, yt.decimals);
-		text_at(cr, fr.left - 8, Y(&fr, v), s, 1, 0.5);
-	}
-	for (i = 0; i < xt.n; i++) {
-		double v = xt.first + i * xt.step;
-		double by = rows ? band_top + rows * FLAME_ROW : fr.top + fr.h;
-
-		tick_label(s, sizeof s, v, xt.decimals);
-		text_at(cr, X(&fr, v), by + 7, s, 0.5, 0);
-	}
-	font(cr, 13, 0);
-	text_at(cr, fr.left + fr.w / 2, height - 24, "time (s)", 0.5, 0.5);
-	cairo_save(cr);
-	cairo_translate(cr, 18, fr.top + fr.h / 2);
-	cairo_rotate(cr, -M_PI / 2);
-	text_at(cr, 0, 0, "memory used (MiB)", 0.5, 0.5);
-	cairo_restore(cr);
-
-	if (rows) {
-		draw_flame(cr, &fr, band_top, rows, &p->files[0]);
-		font(cr, 10, 0);
-		set_rgb(cr, text_rgb);
-		for (i = 0; i < rows && p->files[0].ncalls; i++) {
-			snprintf(s, sizeof s, "%d", i);
-			text_at(cr, fr.left - 6,
-				band_top + (rows - 1 - i + 0.5) * FLAME_ROW, s,
-				1, 0.5);
-		}
-	}
-
-	make_title(p, title, sizeof title);
-	if (title[0]) {
-		double cx = fr.left + fr.w / 2;
-
-		font(cr, 15, 1);
-		set_rgb(cr, text_rgb);
-		/* centred over the plot if it fits there, else over the page */
-		if (text_w(cr, title) > 2 * fmin(cx, WIDTH - cx) - 40)
-			cx = WIDTH / 2.0;
-		fit_text(cr, title, WIDTH - 40);
-		text_at(cr, cx, 26, title, 0.5, 0.5);
-	}
-
-	draw_legend(cr, &l, fr.left + fr.w + 18, fr.top, lw, fr.h);
+	draw_grid(cr, &lo);
+	draw_data(cr, &lo.fr, p);
+	draw_axes(cr, &lo, height);
+	if (lo.rows)
+		draw_band(cr, &lo, &p->files[0]);
+	draw_title(cr, &lo.fr, p);
+	draw_legend(cr, &l, lo.fr.left + lo.fr.w + LEGEND_GAP, lo.fr.top, lw,
+		    lo.fr.h);
 	free(l.e);
 }
 
@@ -1148,7 +1253,7 @@ int plot_draw(const struct plot *p, const char *out)
 	struct svg_stream svg = { NULL, NULL, NULL, 0, 0, 0 };
 	enum format fmt = format_of(out);
 	int rows = flame_rows(p);
-	double h = HEIGHT + (rows ? rows * FLAME_ROW + 10 : 0);
+	double h = HEIGHT + (rows ? rows * FLAME_ROW + FLAME_GAP : 0);
 	cairo_surface_t *s;
 	cairo_status_t st;
 	cairo_t *cr;

@@ -108,7 +108,7 @@ int parse_backend(const char *cmd, const char *s, enum mprof_backend *b)
  * appends to it when it exists (two runs in one second interleave); here
  * the next free second is taken instead.
  */
-int record_open(const char *output, char **path)
+static int record_open(const char *output, char **path)
 {
 	const int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
 	char name[64];
@@ -151,7 +151,7 @@ int record_open(const char *output, char **path)
 		     NAME_TRIES);
 }
 
-int record_cmdline(int fd, const char *path, const char *cmdline)
+static int record_cmdline(int fd, const char *path, const char *cmdline)
 {
 	struct mp_dat_writer w;
 
@@ -160,6 +160,24 @@ int record_cmdline(int fd, const char *path, const char *cmdline)
 		return error("cannot write '%s': %s", path,
 			     strerror(w.err ? w.err : ENOMEM));
 	return 0;
+}
+
+int record_start(const char *output, char *cmdline, char **path)
+{
+	int fd;
+
+	if (!cmdline)
+		return error("%s", strerror(ENOMEM));
+	fd = record_open(output, path);
+	if (fd >= 0 && record_cmdline(fd, *path, cmdline)) {
+		close(fd);
+		unlink(*path);
+		free(*path);
+		*path = NULL;
+		fd = -1;
+	}
+	free(cmdline);
+	return fd;
 }
 
 int record_samples(int fd, const char *path, pid_t pid,

@@ -347,6 +347,20 @@ int pidmap_put(struct pidmap *m, long pid, long index)
 	return 0;
 }
 
+void *pidmap_add(struct pidmap *m, long pid, void *arr, size_t *n,
+		 size_t size)
+{
+	char *na = realloc_array(arr, *n + 1, size);
+
+	if (!na)
+		return arr;
+	if (pidmap_put(m, pid, (long)*n))
+		return na;
+	memset(na + *n * size, 0, size);
+	(*n)++;
+	return na;
+}
+
 void pidmap_free(struct pidmap *m)
 {
 	free(m->slots);

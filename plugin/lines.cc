@@ -12,27 +12,30 @@
  * The analysis runs on the GIMPLE CFG right after it is built (before SSA
  * and any optimisation, so counts are the same at every -O level):
  *
- * 1. Statements are cut into groups: a statement whose result is a
- *    compiler temporary belongs with the statement that consumes it, and a
- *    group's line is the smallest line in it.  So `x = f(a,\n g(b));` is one
- *    event on its first line, not one per line it spans.  Lines come from
- *    the macro expansion point; statements without a usable location, in
- *    another file, or outside the function's lines inherit the line before.
- * 2. A forward dataflow gives the line control is on when it leaves each
- *    block (blocks without lines of their own pass it through).  An edge
- *    into a block needs a line event when the line it arrives from differs
- *    from the block's first line.
- * 3. A second, must-style dataflow finds whether an event has fired since
- *    the loop header on every path to the end of a latch.  A back edge from
- *    a latch where none has fired (a loop written on one line) needs an
- *    event of its own, so every iteration counts once -- and only once: a
- *    `for` header's increment already fired one for the header line.
+ * 1. Statements are cut into groups (cut_blocks): a statement whose
+ *    result is a compiler temporary belongs with the statement that
+ *    consumes it, and a group's line is the smallest line in it.  So
+ *    `x = f(a,\n g(b));` is one event on its first line, not one per line
+ *    it spans.  Lines come from the macro expansion point; statements
+ *    without a usable location, in another file, or outside the function's
+ *    lines inherit the line before.
+ * 2. A forward dataflow (solve_out_lines) gives the line control is on
+ *    when it leaves each block (blocks without lines of their own pass it
+ *    through).  An edge into a block needs a line event when the line it
+ *    arrives from differs from the block's first line.
+ * 3. A second, must-style dataflow (solve_loop_events) finds whether an
+ *    event has fired since the loop header on every path to the end of a
+ *    latch.  A back edge from a latch where none has fired (a loop written
+ *    on one line) needs an event of its own, so every iteration counts
+ *    once -- and only once: a `for` header's increment already fired one
+ *    for the header line.
  *
- * An event needed on every incoming edge of a block becomes one probe at
- * the block's first group; one needed on some edges only is inserted on
- * those edges.  Abnormal and EH edges (computed goto, setjmp, landing pads)
- * cannot carry probes: when one of them arrives from another line, the
- * probe goes at the block's first group, for every way in.
+ * Then each block gets its probes (place_block): an event needed on every
+ * incoming edge becomes one probe at the block's first group; one needed
+ * on some edges only is inserted on those edges.  Abnormal and EH edges
+ * (computed goto, setjmp, landing pads) cannot carry probes: when one of
+ * them arrives from another line, the probe goes at the block's first
+ * group, for every way in.
  */
 #include "plugin.h"
 
@@ -178,10 +181,9 @@ line_change(const std::vector<block> &bs, edge e, int first)
 	return bs[e->src->index].out != first;
 }
 
-} /* namespace */
-
-void
-mp_lines_analyze(function *fn, mp_lines *out)
+/* The function's file and lines: statements outside them inherit a line. */
+ctx
+function_lines(function *fn, mp_lines *out)
 {
 	tree decl = fn->decl;
 	ctx c;
@@ -192,9 +194,14 @@ mp_lines_analyze(function *fn, mp_lines *out)
 	out->first_line = c.lo;
 	out->last_line = c.hi == INT_MAX ? c.lo : c.hi;
 	out->body_loc = DECL_SOURCE_LOCATION(decl);
+	return c;
+}
 
+/* Step 1: every block's groups, and which blocks are loop headers. */
+void
+cut_blocks(const ctx &c, function *fn, std::vector<block> &bs)
+{
 	mark_dfs_back_edges(fn);
-	std::vector<block> bs(last_basic_block_for_fn(fn));
 	basic_block bb;
 	FOR_EACH_BB_FN(bb, fn) {
 		cut_groups(c, bb, bs[bb->index]);
@@ -204,8 +211,13 @@ mp_lines_analyze(function *fn, mp_lines *out)
 			if (e->flags & EDGE_DFS_BACK)
 				bs[bb->index].header = true;
 	}
+}
 
-	/* Which line control is on when leaving each block. */
+/* Step 2: which line control is on when leaving each block. */
+void
+solve_out_lines(function *fn, std::vector<block> &bs)
+{
+	basic_block bb;
 	for (bool changed = true; changed;) {
 		changed = false;
 		FOR_EACH_BB_FN(bb, fn) {
@@ -225,8 +237,13 @@ mp_lines_analyze(function *fn, mp_lines *out)
 			}
 		}
 	}
+}
 
-	/* Has an event fired since the loop header, on every path? */
+/* Step 3: has an event fired since the loop header, on every path? */
+void
+solve_loop_events(function *fn, std::vector<block> &bs)
+{
+	basic_block bb;
 	for (bool changed = true; changed;) {
 		changed = false;
 		FOR_EACH_BB_FN(bb, fn) {
@@ -254,60 +271,89 @@ mp_lines_analyze(function *fn, mp_lines *out)
 			}
 		}
 	}
+}
 
-	bool have_body_loc = false;
-	FOR_EACH_BB_FN(bb, fn) {
-		block &b = bs[bb->index];
-		if (!b.first)
-			continue;
-		const group *first = NULL;
-		for (const group &grp : b.groups)
-			if (grp.line) {
-				first = &grp;
-				break;
-			}
-		std::vector<edge> need;
-		unsigned usable = 0;
-		bool in_block = false;	/* an edge that cannot carry one needs it */
-		edge e;
-		edge_iterator ei;
-		FOR_EACH_EDGE(e, ei, bb->preds) {
-			if (!probe_edge_ok(e)) {
-				in_block |= line_change(bs, e, b.first);
-				continue;
-			}
-			usable++;
-			bool n = line_change(bs, e, b.first);
-			if ((e->flags & EDGE_DFS_BACK) && !bs[e->src->index].ev_out)
-				n = true;
-			if (n)
-				need.push_back(e);
-			if (e->src->index == ENTRY_BLOCK && !have_body_loc) {
-				out->body_loc = first->loc;
-				have_body_loc = true;
-			}
+/*
+ * The probes of one block: for its first group, one at the block's start
+ * or one per edge that needs it; then one per later change of line.  The
+ * body's location becomes the first group's of the block the entry edge
+ * reaches (*have_body_loc: already found).
+ */
+void
+place_block(basic_block bb, const std::vector<block> &bs, mp_lines *out,
+	    bool *have_body_loc)
+{
+	const block &b = bs[bb->index];
+	if (!b.first)
+		return;
+	const group *first = NULL;
+	for (const group &grp : b.groups)
+		if (grp.line) {
+			first = &grp;
+			break;
 		}
-		if (in_block || (!need.empty() && need.size() == usable))
-			out->probes.push_back({ first->start, NULL, b.first,
-						first->loc });
-		else
-			for (edge ne : need)
-				out->probes.push_back({ NULL, ne, b.first,
-							first->loc });
-		int cur = b.first;
-		for (const group &grp : b.groups) {
-			if (&grp <= first || !grp.line || grp.line == cur)
-				continue;
-			out->probes.push_back({ grp.start, NULL, grp.line,
-						grp.loc });
-			cur = grp.line;
+	std::vector<edge> need;
+	unsigned usable = 0;
+	bool in_block = false;	/* an abnormal or EH edge needs one */
+	edge e;
+	edge_iterator ei;
+	FOR_EACH_EDGE(e, ei, bb->preds) {
+		if (!probe_edge_ok(e)) {
+			in_block |= line_change(bs, e, b.first);
+			continue;
+		}
+		usable++;
+		bool n = line_change(bs, e, b.first);
+		if ((e->flags & EDGE_DFS_BACK) && !bs[e->src->index].ev_out)
+			n = true;
+		if (n)
+			need.push_back(e);
+		if (e->src->index == ENTRY_BLOCK && !*have_body_loc) {
+			out->body_loc = first->loc;
+			*have_body_loc = true;
 		}
 	}
+	if (in_block || (!need.empty() && need.size() == usable))
+		out->probes.push_back({ first->start, NULL, b.first,
+					first->loc });
+	else
+		for (edge ne : need)
+			out->probes.push_back({ NULL, ne, b.first,
+						first->loc });
+	int cur = b.first;
+	for (const group &grp : b.groups) {
+		if (&grp <= first || !grp.line || grp.line == cur)
+			continue;
+		out->probes.push_back({ grp.start, NULL, grp.line, grp.loc });
+		cur = grp.line;
+	}
+}
 
-	/* The signature line's row counts calls; its statements get no probe. */
+/* The signature line's row counts calls; its statements get no probe. */
+void
+drop_signature_probes(mp_lines *out)
+{
 	std::vector<mp_line_probe> kept;
 	for (const mp_line_probe &p : out->probes)
 		if (p.line != out->first_line)
 			kept.push_back(p);
 	out->probes.swap(kept);
+}
+
+} /* namespace */
+
+void
+mp_lines_analyze(function *fn, mp_lines *out)
+{
+	ctx c = function_lines(fn, out);
+	std::vector<block> bs(last_basic_block_for_fn(fn));
+	cut_blocks(c, fn, bs);
+	solve_out_lines(fn, bs);
+	solve_loop_events(fn, bs);
+
+	bool have_body_loc = false;
+	basic_block bb;
+	FOR_EACH_BB_FN(bb, fn)
+		place_block(bb, bs, out, &have_body_loc);
+	drop_signature_probes(out);
 }

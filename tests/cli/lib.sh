@@ -44,6 +44,14 @@ err_has() { grep -Eq -- "$1" err; }
 out_is() { [ "$(cat out)" = "$1" ]; }
 err_lines() { [ "$(wc -l <err)" -eq "$1" ]; }
 
+# no_room CMD...: run CMD where no file may grow (a file size limit of 0,
+# SIGXFSZ ignored: writes fail with EFBIG); status in $status, its stderr
+# in ./err (through a pipe, which the limit does not stop).
+no_room() {
+	(trap '' XFSZ; ulimit -f 0; exec "$@") 2>&1 >/dev/null | cat >err
+	status=${PIPESTATUS[0]}
+}
+
 # A float comparison for awk: near A B TOL
 near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
 

@@ -31,6 +31,11 @@ wait $gone
 run "$MPROF" attach -o d.dat $gone
 check "attach: an exited pid is status 1" eval "status_is 1 && err_has '^mprof: no process with pid $gone\$'"
 check "attach: no file left for a missing pid" test ! -e d.dat
+sleep 5 &
+pid=$!
+no_room "$MPROF" attach -o full.dat $pid
+kill $pid
+check "attach: a CMDLINE that cannot be written is status 1, no file left" eval "status_is 1 && err_has \"^mprof: cannot write 'full.dat': File too large\$\" && test ! -e full.dat"
 run "$MPROF" attach -o d.dat 0
 check "attach 0: status 1" status_is 1
 run "$MPROF" attach -o d.dat no-process-has-this-name-$$

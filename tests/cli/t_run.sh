@@ -35,6 +35,11 @@ check "run: no .dat left behind" test ! -e none.dat
 run "$MPROF" run -E no-such-program-anywhere
 check "run -E: a missing program is status 1 too" status_is 1
 check "run: no default .dat left behind" eval '[ $(ls mprofile_*.dat | wc -l) -eq 1 ]'
+no_room "$MPROF" run -o full.dat mkdir ran
+check "run: a CMDLINE that cannot be written is status 1" eval "status_is 1 && err_has \"^mprof: cannot write 'full.dat': File too large\$\""
+check "run: then no .dat is left and the program does not start" eval 'test ! -e full.dat && test ! -e ran'
+no_room "$MPROF" run mkdir ran
+check "run: likewise with the default name" eval "status_is 1 && err_has \"^mprof: cannot write 'mprofile_[0-9]{14}.dat'\" && [ \$(ls mprofile_*.dat | wc -l) -eq 1 ] && test ! -e ran"
 
 printf 'line one\nline two\n' | "$MPROF" run -o cat.dat cat >out 2>err
 check "run: stdin and stdout are the program's" out_is "line one
