@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -170,8 +171,12 @@ int record_start(const char *output, char *cmdline, char **path)
 		return error("%s", strerror(ENOMEM));
 	fd = record_open(output, path);
 	if (fd >= 0 && record_cmdline(fd, *path, cmdline)) {
+		struct stat st;
+
+		/* A half-written .dat goes; `-o /dev/full` stays. */
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+			unlink(*path);
 		close(fd);
-		unlink(*path);
 		free(*path);
 		*path = NULL;
 		fd = -1;

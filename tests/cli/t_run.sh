@@ -38,6 +38,10 @@ check "run: no default .dat left behind" eval '[ $(ls mprofile_*.dat | wc -l) -e
 no_room "$MPROF" run -o full.dat mkdir ran
 check "run: a CMDLINE that cannot be written is status 1" eval "status_is 1 && err_has \"^mprof: cannot write 'full.dat': File too large\$\""
 check "run: then no .dat is left and the program does not start" eval 'test ! -e full.dat && test ! -e ran'
+if [ -c /dev/full ] && [ -w /dev/full ]; then
+	run "$MPROF" run -o /dev/full true
+	check "run -o /dev/full: status 1, and the device is not removed" eval "status_is 1 && err_has \"^mprof: cannot write '/dev/full': No space left on device\$\" && test -c /dev/full"
+fi
 no_room "$MPROF" run mkdir ran
 check "run: likewise with the default name" eval "status_is 1 && err_has \"^mprof: cannot write 'mprofile_[0-9]{14}.dat'\" && [ \$(ls mprofile_*.dat | wc -l) -eq 1 ] && test ! -e ran"
 
