@@ -878,18 +878,45 @@ read_counter(gimple_seq *seq, location_t loc, tree f, const char *name)
 	return emit(seq, loc, ref);
 }
 
+/* `if (*f->name != f->seen_name)` ending `seq`, a change counter's test. */
+static gcond *
+counter_test(gimple_seq *seq, location_t loc, tree f, const char *name,
+	     const char *seen)
+{
+	tree v = read_counter(seq, loc, f, name);
+	tree w = emit(seq, loc, deref(f, frame_type, seen));
+	gcond *cond = gimple_build_cond(NE_EXPR, v, w, NULL_TREE, NULL_TREE);
+	gimple_set_location(cond, loc);
+	gimple_seq_add_stmt(seq, cond);
+	return cond;
+}
+
+/* A new block after `after`, in its loop, with `seq` in it. */
+static basic_block
+new_block(basic_block after, gimple_seq seq)
+{
+	basic_block bb = create_empty_bb(after);
+	if (current_loops)
+		add_bb_to_loop(bb, after->loop_father);
+	gimple_stmt_iterator gsi = gsi_start_bb(bb);
+	gsi_insert_seq_after(&gsi, seq, GSI_NEW_STMT);
+	return bb;
+}
+
 /*
  * The line event of runtime/mprof_abi.h in place of the placeholder `g`:
  *
- *     bb:    x = (*f->change ^ f->seen) | (*f->change2 ^ f->seen2);
- *            if (x != 0) goto slow; else goto quiet;
- *     quiet: c = f->cur;  c->count = c->count + 1;
- *            c->peak = MAX (c->peak, f->before);
- *            f->cur = &sites[i] + f->delta;          goto rest;
- *     slow:  __mprof_line_thunk (&sites[i], f);       (very unlikely)
- *     rest:  what followed g
+ *     bb:     if (*f->change != f->seen) goto slow;
+ *     check2: if (*f->change2 != f->seen2) goto slow;
+ *     quiet:  c = f->cur;  c->count = c->count + 1;
+ *             c->peak = MAX (c->peak, f->before);
+ *             f->cur = &sites[i] + f->delta;          goto rest;
+ *     slow:   __mprof_line_thunk (&sites[i], f);       (very unlikely)
+ *     rest:   what followed g
  *
- * No call, no branch but the one; the slow block is laid out out of line.
+ * No call; the slow block is laid out out of line.  change2 is read only
+ * once change matched: a child forked without the runtime's handlers has
+ * a first counter that no longer matches and may lack the second's page.
  */
 static void
 lower_line(gimple *g)
@@ -899,20 +926,10 @@ lower_line(gimple *g)
 	tree f = gimple_call_arg(g, 3);
 	tree u64 = uint64_type_node;
 
-	gimple_seq check = NULL;
-	tree x1 = emit(&check, loc, BIT_XOR_EXPR, u64,
-		       read_counter(&check, loc, f, "change"),
-		       emit(&check, loc, deref(f, frame_type, "seen")));
-	tree x2 = emit(&check, loc, BIT_XOR_EXPR, u64,
-		       read_counter(&check, loc, f, "change2"),
-		       emit(&check, loc, deref(f, frame_type, "seen2")));
-	tree x = emit(&check, loc, BIT_IOR_EXPR, u64, x1, x2);
-	gcond *cond = gimple_build_cond(NE_EXPR, x, build_zero_cst(u64),
-					NULL_TREE, NULL_TREE);
-	gimple_set_location(cond, loc);
-	gimple_seq_add_stmt(&check, cond);
+	gimple_seq check1 = NULL, check2 = NULL, quiet_seq = NULL;
+	gcond *cond1 = counter_test(&check1, loc, f, "change", "seen");
+	counter_test(&check2, loc, f, "change2", "seen2");
 
-	gimple_seq quiet_seq = NULL;
 	tree c = emit(&quiet_seq, loc, deref(f, frame_type, "cur"));
 	tree count = deref(c, site_type, "count");
 	tree n = emit(&quiet_seq, loc, count);
@@ -930,34 +947,35 @@ lower_line(gimple *g)
 	store(&quiet_seq, loc, deref(f, frame_type, "cur"), next);
 
 	gimple_stmt_iterator gsi = gsi_for_stmt(g);
-	gsi_insert_seq_before(&gsi, check, GSI_SAME_STMT);
+	gsi_insert_seq_before(&gsi, check1, GSI_SAME_STMT);
 	basic_block bb = gimple_bb(g);
-	edge fall = split_block(bb, cond);
+	edge fall = split_block(bb, cond1);
 	basic_block rest = fall->dest;
 	gsi = gsi_for_stmt(g);
 	gsi_remove(&gsi, true);
 
-	basic_block quiet = create_empty_bb(bb);
-	basic_block slow = create_empty_bb(quiet);
-	redirect_edge_succ(fall, quiet);
+	basic_block b2 = new_block(bb, check2);
+	basic_block quiet = new_block(b2, quiet_seq);
+	gimple_seq slow_seq = NULL;
+	gimple_seq_add_stmt(&slow_seq,
+			    thunk_call(PROBE_LINE, site, f, NULL_TREE, loc));
+	basic_block slow = new_block(quiet, slow_seq);
+
+	profile_probability unlikely = profile_probability::very_unlikely();
+	redirect_edge_succ(fall, b2);
 	fall->flags = EDGE_FALSE_VALUE;
-	edge to_slow = make_edge(bb, slow, EDGE_TRUE_VALUE);
-	to_slow->probability = profile_probability::very_unlikely();
-	fall->probability = to_slow->probability.invert();
+	fall->probability = unlikely.invert();
+	edge e = make_edge(bb, slow, EDGE_TRUE_VALUE);
+	e->probability = unlikely;
+	e = make_edge(b2, quiet, EDGE_FALSE_VALUE);
+	e->probability = unlikely.invert();
+	e = make_edge(b2, slow, EDGE_TRUE_VALUE);
+	e->probability = unlikely;
 	make_single_succ_edge(quiet, rest, EDGE_FALLTHRU);
 	make_single_succ_edge(slow, rest, EDGE_FALLTHRU);
-	quiet->count = bb->count.apply_probability(fall->probability);
-	slow->count = bb->count.apply_probability(to_slow->probability);
-	if (current_loops) {
-		add_bb_to_loop(quiet, bb->loop_father);
-		add_bb_to_loop(slow, bb->loop_father);
-	}
-
-	gsi = gsi_start_bb(quiet);
-	gsi_insert_seq_after(&gsi, quiet_seq, GSI_NEW_STMT);
-	gsi = gsi_start_bb(slow);
-	gsi_insert_after(&gsi, thunk_call(PROBE_LINE, site, f, NULL_TREE, loc),
-			 GSI_NEW_STMT);
+	b2->count = bb->count.apply_probability(unlikely.invert());
+	quiet->count = b2->count.apply_probability(unlikely.invert());
+	slow->count = bb->count - quiet->count;
 }
 
 /* Replace every placeholder of `fn` with its code; the TODO flags the pass

@@ -41,7 +41,8 @@
  *     }
  *
  * with *change and *change2 read as volatile (the kernel or another thread
- * moves them).  That is the whole accounting of a line whose memory did not
+ * moves them), and *change2 read only once *change matched (a forked child
+ * can lack the page of the second counter, never of the first).  That is the whole accounting of a line whose memory did not
  * change (docs/DESIGN.md, "Accounting"): Increment adds 0, Mem usage is the
  * figure the frame already has.  The runtime keeps the rest true:
  *
