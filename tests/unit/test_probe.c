@@ -529,6 +529,215 @@ static void test_alloca_frame(void **state)
 	assert_site(S(plain, 0), 1, 3, 3);
 }
 
+/* ---- the inline line event (ABI 3) ------------------------------------------ */
+
+static unsigned long line_calls;	/* line events that called the runtime */
+
+static void counted_line(struct __mprof_site *s, struct __mprof_frame *f)
+{
+	line_calls++;
+	__mprof_line(s, f);
+}
+
+/* The plugin's line event, counting the calls it makes. */
+#define CLINE(s, f) mp_inline_line((s), (f), counted_line)
+
+FUNC(quiet, 300, 3);		/* 301: loop, 302: body */
+FUNC(loud, 305, 3);		/* the same, under a backend with no watch */
+
+static NOINLINE void run_quiet(struct __mprof_site *q, int n, int64_t grow_at)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(&q[0]);
+	for (int i = 0; i < n; i++) {
+		CLINE(&q[1], mpf);
+		CLINE(&q[2], mpf);
+		if (i == grow_at)
+			mem += 50;
+	}
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+/* While the figure does not change, line events make no call and still
+ * count every occurrence and raise Mem usage to the frame's figure; the
+ * first event after a change calls and charges the increment to the line
+ * left; the signature row counts calls only (the first line event is
+ * counted in the scratch slot). */
+static void test_quiet_events(void **state)
+{
+	(void)state;
+	setup_func(&quiet);
+	mem = 100;
+	line_calls = 0;
+	run_quiet(quiet_s, 10, -1);
+	assert_int_equal(line_calls, 0);
+	assert_site(S(quiet, 0), 1, 100, 100);
+	assert_site(S(quiet, 1), 10, 0, 100);
+	assert_site(S(quiet, 2), 10, 0, 100);
+	run_quiet(quiet_s, 10, 3);
+	assert_int_equal(line_calls, 1);
+	assert_site(S(quiet, 0), 2, 100, 100);
+	assert_site(S(quiet, 1), 20, 0, 150);
+	assert_site(S(quiet, 2), 20, 50, 150);
+	assert_int_equal(mp_probe_depth(), 0);
+}
+
+/* Without a watch (a backend with no change counter) every line event
+ * calls, and the counts are the same. */
+static void test_unwatched_backend(void **state)
+{
+	(void)state;
+	setup_func(&loud);
+	assert_int_equal(mp_backend_set(&unwatched), 0);
+	mem = 100;
+	line_calls = 0;
+	run_quiet(loud_s, 10, 3);
+	assert_int_equal(mp_backend_set(&fake), 0);
+	assert_int_equal(line_calls, 20);
+	assert_site(S(loud, 1), 10, 0, 150);
+	assert_site(S(loud, 2), 10, 50, 150);
+}
+
+FUNC(host, 310, 3);
+FUNC(guest, 320, 2);
+
+static uint64_t host_seen_in_guest;
+
+static NOINLINE void run_guest(struct __mprof_frame *host_rec)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(guest, 0));
+	host_seen_in_guest = host_rec->seen;
+	CLINE(S(guest, 1), mpf);
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+static NOINLINE void run_host(void)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(host, 0));
+	CLINE(S(host, 1), mpf);
+	run_guest(mpf);
+	CLINE(S(host, 2), mpf);
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+/* A call invalidates its caller's record (its next event would call) and
+ * the callee's exit restores it: with no change, no event calls. */
+static void test_caller_invalidated(void **state)
+{
+	(void)state;
+	setup_func(&host);
+	setup_func(&guest);
+	mem = 7;
+	line_calls = 0;
+	run_host();
+	assert_int_equal(host_seen_in_guest, MPROF_SEEN_NEVER);
+	assert_int_equal(line_calls, 0);
+	assert_site(S(host, 1), 1, 0, 7);
+	assert_site(S(host, 2), 1, 0, 7);
+	assert_site(S(guest, 1), 1, 0, 7);
+	assert_int_equal(mp_probe_depth(), 0);
+}
+
+FUNC(jhost, 330, 3);		/* 331: setjmp, 332: after */
+FUNC(jguest, 340, 2);
+static jmp_buf jump_quiet;
+
+static NOINLINE void run_jguest(void)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(jguest, 0));
+	CLINE(S(jguest, 1), mpf);
+	longjmp(jump_quiet, 1);
+}
+
+static NOINLINE void run_jhost(size_t *depth_after)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(jhost, 0));
+	CLINE(S(jhost, 1), mpf);
+	if (!setjmp(jump_quiet))
+		run_jguest();
+	CLINE(S(jhost, 2), mpf);
+	*depth_after = mp_probe_depth();
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+/* longjmp with no memory change: the skipped exit left the caller's
+ * record invalid, so its next line event calls and pops the dead frame,
+ * charging its line as if it had returned. */
+static void test_longjmp_quiet(void **state)
+{
+	size_t base = mp_probe_depth(), after = 0;
+
+	(void)state;
+	setup_func(&jhost);
+	setup_func(&jguest);
+	mem = 11;
+	line_calls = 0;
+	run_jhost(&after);
+	assert_int_equal(line_calls, 1);
+	assert_int_equal(after, base + 1);
+	assert_int_equal(mp_probe_depth(), base);
+	assert_site(S(jguest, 1), 1, 0, 11);
+	assert_site(S(jhost, 1), 1, 0, 11);
+	assert_site(S(jhost, 2), 1, 0, 11);
+}
+
+FUNC(deep, 350, 3);		/* 351: recurse, 352: after */
+
+#define DEEP	5000
+
+static struct __mprof_frame *deep_rec[DEEP];
+
+static NOINLINE void run_deep(int n)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(deep, 0));
+	deep_rec[n] = mpf;
+	CLINE(S(deep, 1), mpf);
+	if (n + 1 < DEEP) {
+		mem += 1;
+		run_deep(n + 1);
+	}
+	/* Every outer record is where its entry put it, and still its own. */
+	if (n == DEEP - 1)
+		for (int i = 0; i < DEEP; i++)
+			assert_int_equal(deep_rec[i]->before, 2000 + i);
+	CLINE(S(deep, 2), mpf);
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+/* Thousands of frames deep, records never move: the program's pointers
+ * to them stay valid, and every exit finds its frame. */
+static void test_deep_records(void **state)
+{
+	uint64_t dropped = mp_probe_dropped();
+
+	(void)state;
+	setup_func(&deep);
+	mem = 2000;
+	run_deep(0);
+	assert_int_equal(mp_probe_dropped(), dropped);
+	assert_int_equal(mp_probe_depth(), 0);
+	assert_site(S(deep, 0), DEEP, 2000, 2000 + DEEP - 1);
+	assert_site(S(deep, 1), DEEP, (int64_t)DEEP * (DEEP - 1) / 2,
+		    2000 + DEEP - 1);
+	assert_site(S(deep, 2), DEEP, 0, 2000 + DEEP - 1);
+}
+
 /* ---- threads ---------------------------------------------------------------- */
 
 FUNC(shared, 110, 3);
@@ -1238,6 +1447,11 @@ int main(void)
 		cmocka_unit_test(test_longjmp_recursion),
 		cmocka_unit_test(test_tail_exit),
 		cmocka_unit_test(test_alloca_frame),
+		cmocka_unit_test(test_quiet_events),
+		cmocka_unit_test(test_unwatched_backend),
+		cmocka_unit_test(test_caller_invalidated),
+		cmocka_unit_test(test_longjmp_quiet),
+		cmocka_unit_test(test_deep_records),
 		cmocka_unit_test(test_two_threads),
 		cmocka_unit_test(test_thread_exit),
 		cmocka_unit_test(test_stranger_thread),
