@@ -60,6 +60,7 @@ static struct __mprof_func fn = {
 static void run_fn(void)
 {
 	struct __mprof_frame *mpf;
+
 	mem = 1 * MIB;
 	mpf = __mprof_enter(&fn_s[0]);
 	LINE(&fn_s[1], mpf);

@@ -6,7 +6,7 @@
  * record's text (name, %.4f figures, stack level), nesting, recursion,
  * threads, longjmp, exit() inside calls, fork, a .dat that cannot be used
  * or written, and that the wrapped probes still count exactly as the
- * plain ones (they must reach them by a sibling call), also once
+ * plain ones (they hand on the site and the record), also once
  * mp_funclog_wrap() has given them the probes __mprof_bind() picked.
  *
  * The runtime reads its settings once per process, so each scenario runs
@@ -76,6 +76,7 @@ static struct __mprof_func fb = {
 NOINLINE static void call_b(void)
 {
 	struct __mprof_frame *mpf;
+
 	mpf = mp_funclog_enter(&fb_s[0]);
 	mp_funclog_exit(mpf);
 }
@@ -84,6 +85,7 @@ NOINLINE static void call_b(void)
 NOINLINE static void call_a(int n)
 {
 	struct __mprof_frame *mpf;
+
 	mpf = mp_funclog_enter(&fa_s[0]);
 	while (n-- > 0)
 		call_b();
@@ -93,6 +95,7 @@ NOINLINE static void call_a(int n)
 NOINLINE static void recurse_a(int n)
 {
 	struct __mprof_frame *mpf;
+
 	mpf = mp_funclog_enter(&fa_s[0]);
 	if (n > 0)
 		recurse_a(n - 1);
@@ -122,6 +125,7 @@ NOINLINE static void jump_b(int depth)
 NOINLINE static void a_with_longjmp(int depth, int then_b)
 {
 	struct __mprof_frame *mpf;
+
 	mpf = mp_funclog_enter(&fa_s[0]);
 	if (!setjmp(jb))
 		jump_b(depth);
@@ -333,6 +337,7 @@ static void assert_mib(const char *field, int64_t bytes)
 static int one_call(void)
 {
 	struct __mprof_frame *mpf;
+
 	mem = 1 * MIB;
 	mpf = mp_funclog_enter(&fa_s[0]);
 	mem = 3 * MIB + 123457;
@@ -435,6 +440,7 @@ static void test_recursion(void **state)
 NOINLINE static void a_with_lines(void)
 {
 	struct __mprof_frame *mpf;
+
 	mem = 1 * MIB;
 	mpf = mp_funclog_enter(&fa_s[0]);
 	LINE(&fa_s[1], mpf);
@@ -709,6 +715,7 @@ static struct __mprof_func longname = {
 static int long_name(void)
 {
 	struct __mprof_frame *mpf;
+
 	memset(long_file, 'x', sizeof long_file - 3);
 	memcpy(long_file + sizeof long_file - 3, ".c", 3);
 	mpf = mp_funclog_enter(&longname_s[0]);
@@ -840,6 +847,7 @@ static void test_merged_short_calls(void **state)
 NOINLINE static void recurse_grow(int n)
 {
 	struct __mprof_frame *mpf;
+
 	mpf = mp_funclog_enter(&fa_s[0]);
 	mem += MIB;
 	if (n > 0)
@@ -892,6 +900,7 @@ static void test_all_recursion(void **state)
 NOINLINE static void slow_b(int ms)
 {
 	struct __mprof_frame *mpf;
+
 	mpf = mp_funclog_enter(&fb_s[0]);
 	sleep_ms(ms);
 	mp_funclog_exit(mpf);

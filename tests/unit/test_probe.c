@@ -118,6 +118,7 @@ FUNC(sig, 10, 2);
 static NOINLINE void run_sig(int64_t at_entry)
 {
 	struct __mprof_frame *mpf;
+
 	mem = at_entry;
 	mpf = __mprof_enter(S(sig, 0));
 	LINE(S(sig, 1), mpf);
@@ -146,6 +147,7 @@ FUNC(oneline, 12, 2);
 static NOINLINE void run_oneline(void)
 {
 	struct __mprof_frame *mpf;
+
 	mem = 100;
 	mpf = __mprof_enter(S(oneline, 0));
 	mem = 700;			/* the signature line's own statement */
@@ -158,6 +160,7 @@ static NOINLINE void run_oneline(void)
 static NOINLINE void run_oneline_only(void)
 {
 	struct __mprof_frame *mpf;
+
 	mem = 900;
 	mpf = __mprof_enter(S(oneline, 0));
 	mem = 1000;			/* a one-line function: no line event */
@@ -184,6 +187,7 @@ FUNC(straight, 20, 4);
 static NOINLINE void run_straight(void)
 {
 	struct __mprof_frame *mpf;
+
 	mem = 1000;
 	mpf = __mprof_enter(S(straight, 0));
 	LINE(S(straight, 1), mpf);
@@ -259,6 +263,7 @@ FUNC(callee, 50, 3);
 static NOINLINE void run_callee(void)
 {
 	struct __mprof_frame *mpf;
+
 	mpf = __mprof_enter(S(callee, 0));
 	LINE(S(callee, 1), mpf);
 	mem += 700;
@@ -271,6 +276,7 @@ static NOINLINE void run_callee(void)
 static NOINLINE void run_caller(void)
 {
 	struct __mprof_frame *mpf;
+
 	mem = 100;
 	mpf = __mprof_enter(S(caller, 0));
 	LINE(S(caller, 1), mpf);
@@ -302,6 +308,7 @@ FUNC(plain, 220, 2);
 static NOINLINE void run_callee_plain(void)
 {
 	struct __mprof_frame *mpf;
+
 	mpf = __mprof_enter(S(plain, 0));
 	LINE(S(plain, 1), mpf);
 	mem += 2;
@@ -316,6 +323,7 @@ FUNC(rec, 60, 4);		/* 61: test, 62: recurse, 63: return */
 static NOINLINE void run_rec(int n)
 {
 	struct __mprof_frame *mpf;
+
 	mpf = __mprof_enter(S(rec, 0));
 	LINE(S(rec, 1), mpf);
 	if (n > 0) {
@@ -354,6 +362,7 @@ static size_t depth_in_inner;
 static NOINLINE void run_inner(void)
 {
 	struct __mprof_frame *mpf;
+
 	mpf = __mprof_enter(S(inner, 0));
 	LINE(S(inner, 1), mpf);
 	mem += 50;
@@ -364,6 +373,7 @@ static NOINLINE void run_inner(void)
 static NOINLINE void run_middle(void)
 {
 	struct __mprof_frame *mpf;
+
 	mpf = __mprof_enter(S(middle, 0));
 	LINE(S(middle, 1), mpf);
 	mem += 20;
@@ -375,6 +385,7 @@ static NOINLINE void run_middle(void)
 static NOINLINE void run_outer(void)
 {
 	struct __mprof_frame *mpf;
+
 	mpf = __mprof_enter(S(outer, 0));
 	LINE(S(outer, 1), mpf);
 	if (!setjmp(jump)) {
@@ -417,6 +428,7 @@ static jmp_buf jump_rec;
 static NOINLINE void run_rj(int n)
 {
 	struct __mprof_frame *mpf;
+
 	mpf = __mprof_enter(S(rj, 0));
 	LINE(S(rj, 1), mpf);
 	if (n == 2 && setjmp(jump_rec)) {
@@ -438,7 +450,7 @@ static NOINLINE void run_rj(int n)
 }
 
 /* longjmp from a recursive function to an outer activation of itself:
- * the deeper activations are told apart by their stack pointer. */
+ * the deeper activations are told apart by their records. */
 static void test_longjmp_recursion(void **state)
 {
 	size_t base = mp_probe_depth();
@@ -463,6 +475,7 @@ FUNC(tail, 100, 2);
 static NOINLINE void run_tail(int n)
 {
 	struct __mprof_frame *mpf;
+
 	mpf = __mprof_enter(S(tail, 0));
 	LINE(S(tail, 1), mpf);
 	mem += 1;
@@ -747,6 +760,7 @@ FUNC(shared, 110, 3);
 static NOINLINE void run_shared(void)
 {
 	struct __mprof_frame *mpf;
+
 	mpf = __mprof_enter(S(shared, 0));
 	LINE(S(shared, 1), mpf);
 	mem += 8;
@@ -790,6 +804,7 @@ FUNC(stranger, 125, 3);
 static NOINLINE void run_stranger(void)
 {
 	struct __mprof_frame *mpf;
+
 	mpf = __mprof_enter(S(stranger, 0));
 	LINE(S(stranger, 1), mpf);
 	LINE(S(stranger, 2), mpf);
@@ -863,6 +878,7 @@ FUNC(quitter, 120, 2);
 static void *quitter_thread(void *arg)
 {
 	struct __mprof_frame *mpf;
+
 	(void)arg;
 	mem = 10;
 	mpf = __mprof_enter(S(quitter, 0));
@@ -889,6 +905,7 @@ FUNC(firsts, 200, 2);
 static void *firsts_thread(void *arg)
 {
 	struct __mprof_frame *mpf;
+
 	mem = *(int64_t *)arg;
 	mpf = __mprof_enter(S(firsts, 0));
 	LINE(S(firsts, 1), mpf);
@@ -921,6 +938,7 @@ FUNC(brief, 210, 2);
 static void *brief_thread(void *arg)
 {
 	struct __mprof_frame *mpf;
+
 	(void)arg;
 	mem = 8;
 	mpf = __mprof_enter(S(brief, 0));
@@ -967,6 +985,7 @@ static int busy_ready;
 static void *busy_thread(void *arg)
 {
 	struct __mprof_frame *mpf;
+
 	(void)arg;
 	mem = 16;
 	mpf = __mprof_enter(S(busy, 0));
@@ -1010,6 +1029,7 @@ static struct __mprof_site many_s[MANY_FUNCS][2];
 static NOINLINE void run_many(int k)
 {
 	struct __mprof_frame *mpf;
+
 	mpf = __mprof_enter(&many_s[k][0]);
 	LINE(&many_s[k][1], mpf);
 	mem += k;
@@ -1193,6 +1213,7 @@ static volatile sig_atomic_t raise_in_read;
 static void on_signal(int sig)
 {
 	struct __mprof_frame *mpf;
+
 	(void)sig;
 	mpf = __mprof_enter(S(handler, 0));
 	LINE(S(handler, 1), mpf);
@@ -1377,6 +1398,7 @@ static char plugged_handle;
 static void *plugged_thread(void *arg)
 {
 	struct __mprof_frame *mpf;
+
 	(void)arg;
 	mem = 300;
 	mpf = __mprof_enter(S(plugged, 0));
