@@ -40,8 +40,11 @@
 
 static __thread int64_t mem;
 
+static __thread unsigned long reads;	/* fake_read() calls */
+
 static int64_t fake_read(void)
 {
+	reads++;
 	return mem;
 }
 
@@ -611,6 +614,21 @@ static void test_unwatched_backend(void **state)
 	assert_int_equal(line_calls, 20);
 	assert_site(S(loud, 1), 10, 0, 150);
 	assert_site(S(loud, 2), 10, 50, 150);
+}
+
+/* An exit whose watch still holds charges its line without reading the
+ * figure: with the figure unchanged, a call reads nothing but its watch. */
+static void test_exit_without_read(void **state)
+{
+	(void)state;
+	mem = 100;
+	reads = 0;
+	line_calls = 0;
+	run_quiet(quiet_s, 3, -1);
+	assert_int_equal(reads, 0);
+	assert_int_equal(line_calls, 0);
+	assert_site(S(quiet, 0), 3, 100, 100);
+	assert_site(S(quiet, 2), 23, 50, 150);
 }
 
 FUNC(host, 310, 3);
@@ -1471,6 +1489,7 @@ int main(void)
 		cmocka_unit_test(test_alloca_frame),
 		cmocka_unit_test(test_quiet_events),
 		cmocka_unit_test(test_unwatched_backend),
+		cmocka_unit_test(test_exit_without_read),
 		cmocka_unit_test(test_caller_invalidated),
 		cmocka_unit_test(test_longjmp_quiet),
 		cmocka_unit_test(test_deep_records),
