@@ -901,3 +901,10 @@ void mp_rss_report(void)
 		", see kernel.perf_event_paranoid" : "",
 		PERIOD_US);
 }
+
+/* A frame record's watch: none yet, every line event reads. */
+bool mp_rss_watch(struct mp_watch *w)
+{
+	(void)w;
+	return false;
+}

@@ -91,6 +91,14 @@ static inline bool mp_rss_peek(int64_t *rss)
 	return true;
 }
 
+/*
+ * The counters behind mp_rss_peek(), for a frame record's watch
+ * (internal.h, struct mp_watch): false when the figure must be read on
+ * every event (exact or timed mode, no rings).
+ */
+struct mp_watch;
+bool mp_rss_watch(struct mp_watch *w);
+
 /* The current RSS.  Keeps errno. */
 static inline int64_t mp_rss_read(void)
 {
