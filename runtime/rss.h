@@ -21,25 +21,25 @@
  * it takes, user or kernel mode, on any CPU), which the kernel also writes
  * a record into whenever the thread creates a thread or a process.  A
  * second ring of the thread's gets only those records: when it moved, the
- * threads are counted, and from a second thread on the process is "many"
- * for good, its rings are closed and mp_rss_watch() is false (another
- * thread's faults move no word of this thread's; the probes sum the CPU
- * rings as before).  It is false too in the modes that cannot be exact
- * that way (timed, exact, perf-user: kernel-mode faults unseen).
+ * threads are counted, and from a second thread on (until a fork) the
+ * rings are closed and mp_rss_watch() is false (another thread's faults
+ * move no word of this thread's; the probes sum the CPU rings as before).
+ * It is false too in the modes that cannot be exact that way (timed,
+ * exact, perf-user: kernel-mode faults unseen).
  *
  * Invariants: heads only grow, so their sum changes whenever one does; the
  * epoch takes a value never used before at every bump (a thread number
  * and a per-thread sequence: no read-modify-write on a shared line), and
- * never 0 once a watch has been given; the cache is per thread, so it
- * needs no synchronisation.  The ring table, the epoch and the thread's
- * ring live in a MADV_WIPEONFORK page: a child forked by any means reads
- * `live` = 0, no rings and an epoch of 0, never a parent's ring it does not
- * have (perf mappings are not inherited).  So a watch's first word (the
+ * a watch never gives 0; the cache is per thread, so it needs no
+ * synchronisation.  The ring table, the epoch and the thread's ring
+ * pointers live in a MADV_WIPEONFORK page: a child forked by any means
+ * reads `live` = 0, no rings and an epoch of 0, never a parent's ring it
+ * does not have (perf mappings are not inherited).  So a watch's first word (the
  * epoch) can be read in any process and differs there from every value a
  * parent gave; its second word (the ring) must be read only when the first
  * one matched, which the inline event's && guarantees.  Modes where the
  * cache must not be trusted (exact, timed, no rings) store MP_RSS_NEVER as
- * the cached epoch, so the inline test fails and mp_rss_refresh() decides.
+ * the cached epoch, so mp_rss_peek() fails and mp_rss_refresh() decides.
  */
 #ifndef MP_RSS_H
 #define MP_RSS_H
@@ -50,7 +50,7 @@
 /* Rings the probe sums: CPUs beyond this use the timed mode. */
 #define MP_RSS_MAXRINGS	64
 
-/* An epoch value never stored in mp_rss_epoch. */
+/* An epoch value never stored in the epoch. */
 #define MP_RSS_NEVER	UINT64_MAX
 
 struct mp_rss_rings {
