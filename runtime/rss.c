@@ -130,10 +130,10 @@ enum { OWN_NONE, OWN_OPEN, OWN_OFF };
 struct own {
 	const volatile uint64_t *faults;	/* data_head: its page faults
 						   and the tasks it makes */
-	const volatile uint64_t *tasks;	/* data_head: the tasks it makes */
+	const volatile uint64_t *tasks;	/* data_head: tasks it makes */
 	uint64_t tasks_seen;		/* *tasks when it was last alone */
 	void *map[2];			/* the rings' mappings */
-	uint32_t state;			/* OWN_*: OFF for good (until a fork) */
+	uint32_t state;			/* OWN_*; OFF: until a fork */
 	uint32_t counted;		/* threads counted since the rings
 					   opened (a thread made before is
 					   in no record) */
@@ -146,7 +146,7 @@ struct page {
 };
 
 static struct own *own;			/* in the page, or NULL */
-static pthread_key_t own_key;		/* closes the rings at thread exit */
+static pthread_key_t own_key;		/* closes them at thread exit */
 static bool own_keyed;
 
 static bool wrapped;			/* the wrappers are in place */

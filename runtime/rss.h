@@ -34,12 +34,13 @@
  * synchronisation.  The ring table, the epoch and the thread's ring
  * pointers live in a MADV_WIPEONFORK page: a child forked by any means
  * reads `live` = 0, no rings and an epoch of 0, never a parent's ring it
- * does not have (perf mappings are not inherited).  So a watch's first word (the
- * epoch) can be read in any process and differs there from every value a
- * parent gave; its second word (the ring) must be read only when the first
- * one matched, which the inline event's && guarantees.  Modes where the
- * cache must not be trusted (exact, timed, no rings) store MP_RSS_NEVER as
- * the cached epoch, so mp_rss_peek() fails and mp_rss_refresh() decides.
+ * does not have (perf mappings are not inherited).  So a watch's first
+ * word (the epoch) can be read in any process and differs there from every
+ * value a parent gave; its second word (the ring) must be read only when
+ * the first one matched, which the inline event's && guarantees.  Modes
+ * where the cache must not be trusted (exact, timed, no rings) store
+ * MP_RSS_NEVER as the cached epoch, so mp_rss_peek() fails and
+ * mp_rss_refresh() decides.
  */
 #ifndef MP_RSS_H
 #define MP_RSS_H
@@ -121,7 +122,7 @@ static inline int64_t mp_rss_read(void)
 #define MP_WATCH_DEFINED
 /* Two words the inline line event compares (mprof_abi.h: change, change2). */
 struct mp_watch {
-	const volatile uint64_t *c1;	/* read first: valid in any process */
+	const volatile uint64_t *c1;	/* read first: valid anywhere */
 	uint64_t s1;
 	const volatile uint64_t *c2;	/* read only while *c1 == s1 */
 	uint64_t s2;

@@ -264,7 +264,8 @@ static void test_small_free_keeps_cache(void **state)
 	assert_fresh();
 	e = __atomic_load_n(&mp_rss_rings->epoch, __ATOMIC_RELAXED);
 	free(p);
-	assert_int_equal(__atomic_load_n(&mp_rss_rings->epoch, __ATOMIC_RELAXED), e);
+	assert_int_equal(__atomic_load_n(&mp_rss_rings->epoch,
+					 __ATOMIC_RELAXED), e);
 	assert_fresh();
 }
 
@@ -384,7 +385,7 @@ static int timed_child(void)
 	if (strcmp(mp_rss_mode(), "timed"))
 		return 21;
 	if (mp_rss_watch(&w))
-		return 26;			/* no inline events when timed */
+		return 26;			/* no watch when timed */
 	p = fresh_map(MIB);
 	v = mp_rss_read();
 	for (int i = 0; i < 8; i++)
@@ -687,7 +688,7 @@ static int watch_thread_child(void)
 	if (mp_rss_watch(&v))
 		return 4;
 	if (*w.c1 == w.s1)
-		return 5;			/* bumped before the rings went */
+		return 5;			/* bumped before closing */
 	if (perf_maps() != maps - 2)
 		return 6;
 	pthread_join(th, NULL);
@@ -763,7 +764,7 @@ static int watch_raw_thread_child(void)
 		return 4;			/* the test's premise */
 	if (mp_rss_watch(&w))
 		return 5;
-	return fresh() ? 6 : 0;		/* the CPU rings saw its faults */
+	return fresh() ? 6 : 0;		/* the CPU rings saw it */
 }
 
 /* A child forked without handlers made a thread before its first watch:
@@ -829,7 +830,7 @@ static int watch_user_child(void)
 	mp_solo_atfork_child();
 	mp_rss_atfork_child();
 	if (strcmp(mp_rss_mode(), "perf-user"))
-		return 77;			/* the kernel lets nobody count them */
+		return 77;		/* nobody may count them here */
 	return mp_rss_watch(&w) || child_checks() ? 2 : 0;
 }
 
@@ -917,8 +918,11 @@ static int watch_inline_child(void)
 			if (blocks[k]) {
 				free(blocks[k]);
 				blocks[k] = NULL;
-			} else if ((blocks[k] = malloc_fn(n * (r % 3 ? 1 : 64))))
-				touch(blocks[k], n * (r % 3 ? 1 : 64));
+			} else {
+				n *= r % 3 ? 1 : 64;
+				if ((blocks[k] = malloc_fn(n)))
+					touch(blocks[k], n);
+			}
 			break;
 		case 1:		/* touch more of a block */
 			if (blocks[k])
