@@ -151,9 +151,9 @@ long mp_registry_collect_with(struct mp_profile *p,
  * one read then.  s1 == MPROF_SEEN_NEVER: a watch that never holds.
  */
 struct mp_watch {
-	const volatile uint64_t *c1;
+	const volatile uint64_t *c1;	/* read first: valid anywhere */
 	uint64_t s1;
-	const volatile uint64_t *c2;
+	const volatile uint64_t *c2;	/* read only while *c1 == s1 */
 	uint64_t s2;
 };
 

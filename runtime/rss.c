@@ -1105,9 +1105,3 @@ void mp_rss_report(void)
 		PERIOD_US);
 }
 
-/* A frame record's watch: none yet, every line event reads. */
-bool mp_rss_watch(struct mp_watch *w)
-{
-	(void)w;
-	return false;
-}

@@ -126,16 +126,7 @@ static inline int64_t mp_rss_read(void)
 	return mp_rss_peek(&rss) ? rss : mp_rss_refresh();
 }
 
-#ifndef MP_WATCH_DEFINED
-#define MP_WATCH_DEFINED
-/* Two words the inline line event compares (mprof_abi.h: change, change2). */
-struct mp_watch {
-	const volatile uint64_t *c1;	/* read first: valid anywhere */
-	uint64_t s1;
-	const volatile uint64_t *c2;	/* read only while *c1 == s1 */
-	uint64_t s2;
-};
-#endif
+struct mp_watch;			/* runtime/internal.h */
 
 /*
  * Fill *w so that while *c1 == s1 and *c2 == s2 the rss figure read right

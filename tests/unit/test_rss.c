@@ -41,6 +41,7 @@
 #include <cmocka.h>
 
 #include "../fastpath/refuse_perf.h"
+#include "internal.h"
 #include "rss.h"
 #include "solo.h"
 
