@@ -978,6 +978,27 @@ lower_line(gimple *g)
 	slow->count = bb->count - quiet->count;
 }
 
+/*
+ * A line event whose record has no definition here: the body of an OpenMP
+ * region or task, which omp expansion outlined into a function of its own
+ * after the instrumenting pass, away from the entry that defines `f`.  It
+ * gets the unit's idle record instead of an undefined value: its events
+ * call the runtime, which counts them in the innermost frame of their
+ * function on the thread's stack, if there is one (docs/limits.md).
+ */
+static void
+adopt_orphan(gimple *g)
+{
+	tree f = gimple_call_arg(g, 3);
+	if (TREE_CODE(f) != SSA_NAME || !SSA_NAME_IS_DEFAULT_DEF(f))
+		return;
+	gimple_call_set_arg(g, 3, build_fold_addr_expr_with_type(
+		idle_var, build_pointer_type(frame_type)));
+	update_stmt(g);
+}
+
+#define INLINE_LINES_MAX 2000u
+
 /* Replace every placeholder of `fn` with its code; the TODO flags the pass
    returns. */
 unsigned
@@ -993,10 +1014,41 @@ mp_emit_lower(function *fn)
 	if (found.is_empty())
 		return 0;
 
+	/*
+	 * At most INLINE_LINES_MAX line events of a function are inlined,
+	 * the most deeply nested in loops first; the others stay calls.  Each
+	 * inline event adds three blocks and nine memory references, and the
+	 * RTL passes' cost grows faster than linearly in those within one
+	 * function: without a bound a generated 20 000-line function takes
+	 * minutes to compile (docs/performance.md, "Compile time").
+	 */
 	bool inline_lines = gimple_in_ssa_p(fn);
-	for (gimple *g : found) {
+	hash_set<gimple *> inlined;
+	if (inline_lines) {
+		auto_vec<std::pair<int, unsigned>> order;
+		for (unsigned i = 0; i < found.length(); i++)
+			if (placeholder_kind(found[i]) == PROBE_LINE)
+				order.safe_push({ -bb_loop_depth(gimple_bb(found[i])),
+						  i });
+		order.qsort([](const void *a, const void *b) {
+			auto *x = (const std::pair<int, unsigned> *)a;
+			auto *y = (const std::pair<int, unsigned> *)b;
+			return x->first != y->first ? (x->first < y->first ? -1 : 1)
+			       : (x->second < y->second ? -1 : x->second > y->second);
+		});
+		for (unsigned i = 0; i < order.length() && i < INLINE_LINES_MAX; i++)
+			inlined.add(found[order[i].second]);
+	}
+
+	/* Last first: a block split at a line event moves only what follows
+	   it up to the next one done, so the function is split in linear
+	   time, however many events one block holds. */
+	for (unsigned i = found.length(); i-- > 0;) {
+		gimple *g = found[i];
 		enum probe_kind k = placeholder_kind(g);
-		if (k == PROBE_LINE && inline_lines) {
+		if (k != PROBE_ENTER)
+			adopt_orphan(g);
+		if (k == PROBE_LINE && inlined.contains(g)) {
 			lower_line(g);
 			continue;
 		}

@@ -374,6 +374,21 @@ static struct frame *enter(struct __mprof_site *s0)
 	return f;
 }
 
+/*
+ * The innermost live frame of `fn` in `st`, or NULL: where the events of
+ * code that runs outside its own activation go -- an OpenMP region's body,
+ * outlined into a function of its own after the plugin ran, whose events
+ * carry the unit's idle record (plugin/emit.cc, adopt_orphan).
+ */
+static struct frame *innermost(struct stack *st, const struct __mprof_func *fn)
+{
+	size_t d = st ? st->depth : 0;
+
+	while (d > 0 && st->f[d - 1].func != fn)
+		d--;
+	return d ? &st->f[d - 1] : NULL;
+}
+
 /* Line event whose watch failed: charge the line being left, then start
  * counting `s`, with a new watch. */
 static void line(struct __mprof_site *s, struct frame *f)
@@ -382,8 +397,16 @@ static void line(struct __mprof_site *s, struct frame *f)
 	int64_t m;
 
 	if (!live(st, f)) {
-		MP_ASSERT(f == &dummy);
-		drop();
+		if (f == &dummy || !(f = innermost(st, s->func))) {
+			drop();
+			return;
+		}
+		/* A record the runtime never gave out (the unit's idle one):
+		   counted in the frame found, nothing popped. */
+		m = f == top(st) ? watch(f) : mp_backend_read();
+		charge(f, m);
+		f->pub.cur = ctr(f, s);
+		f->pub.before = m;
 		return;
 	}
 	MP_ASSERT((uintptr_t)s - (uintptr_t)f->sites < f->span);
