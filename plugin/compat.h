@@ -42,6 +42,7 @@
 #include "internal-fn.h"
 #include "ssa.h"
 #include "tree-into-ssa.h"
+#include "cfgloop.h"
 
 #if GCCPLUGIN_VERSION_MAJOR < 12
 #  error "mprof's plugin is written for GCC 12"

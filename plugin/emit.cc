@@ -7,17 +7,19 @@
  *     static struct __mprof_func  __mprof_func.N;
  *     static struct __mprof_site  __mprof_sites.N[nsites];   [0] = signature
  *
- * and probe calls enter(&sites[0], cfa) on the entry edge,
- * line(&sites[i], cfa) where lines.cc says, exit(&sites[0], cfa) before
- * every return, where cfa is __builtin_dwarf_cfa() evaluated right before
- * the call, in the instrumented function (see runtime/mprof_abi.h).
+ * and its probes: `f = enter_thunk(&sites[0])` on the entry edge, which
+ * returns the activation's frame record; the inline line event of
+ * runtime/mprof_abi.h where lines.cc says, which calls
+ * `line_thunk(&sites[i], f)` only when the memory figure may have changed;
+ * `exit_thunk(f)` before every return.
  *
  * Once per unit, at its first instrumented function:
  *
- *     static struct __mprof_probes __mprof_tab = { V, 0, noop, noop, noop };
- *     static void __mprof_noop(site *, void *) {}
- *     static void __mprof_enter_thunk(site *s, void *cfa)
- *         { __mprof_tab.enter(s, cfa); }
+ *     static struct __mprof_probes __mprof_tab = { V, 0, noop_enter,
+ *                                                  noop_line, noop_exit };
+ *     static struct __mprof_frame __mprof_idle;  -- what noop_enter returns
+ *     static frame *__mprof_enter_thunk(site *s)
+ *         { return __mprof_tab.enter(s); }
  *     ... line and exit likewise
  *     static void ctor(void)   -- priority 100, before any user constructor
  *     {
@@ -27,14 +29,14 @@
  *     }
  *
  * Probes start as placeholders that cost the optimiser nothing and become
- * the calls after its last warning pass (see "Placeholders" below).
- * Probes are direct calls to the thunks, which carry `leaf`, `nothrow` and
- * `noipa`: leaf because the runtime never calls back into the program (so
- * a probe needs no abnormal edge in a function that calls setjmp, and the
- * optimiser keeps its knowledge of the unit's statics across it), noipa so
- * a probe stays one short call (the table's load is not copied into every
- * line).  The runtime tells activations apart by the `cfa` argument, never
- * by where its probes run, so the depth of a probe call does not matter.
+ * code after its last warning pass (see "Placeholders" below).  Calls go
+ * to the thunks, which carry `leaf`, `nothrow` and `noipa`: leaf because
+ * the runtime never calls back into the program (so a probe needs no
+ * abnormal edge in a function that calls setjmp, and the optimiser keeps
+ * its knowledge of the unit's statics across it), noipa so a call stays
+ * one short call (the table's load is not copied into every site).  The
+ * runtime tells activations apart by their records, never by where its
+ * probes run.
  *
  * The runtime library is looked up by path at run time, so
  * `gcc -fplugin=mprof.so x.c` needs no -lmprof; dlsym(RTLD_DEFAULT) first
@@ -66,9 +68,9 @@ enum probe_kind { PROBE_ENTER, PROBE_LINE, PROBE_EXIT, NPROBES };
 static const char *const probe_field[NPROBES] = { "enter", "line", "exit" };
 
 /* Trees cached across functions; GC roots (see mp_emit_register_roots). */
-static tree site_type, func_type, probes_type;
-static tree tab_var, noop_fn, dso_handle, keep_var;
-static tree thunks[NPROBES];
+static tree site_type, func_type, probes_type, frame_type;
+static tree tab_var, idle_var, dso_handle, keep_var;
+static tree noops[NPROBES], thunks[NPROBES];
 
 static std::string runtime_path;
 static unsigned func_counter;
@@ -91,8 +93,11 @@ static const struct ggc_root_tab emit_roots[] = {
 	{ &site_type, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
 	{ &func_type, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
 	{ &probes_type, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
+	{ &frame_type, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
 	{ &tab_var, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
-	{ &noop_fn, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
+	{ &idle_var, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
+	{ &noops[0], NPROBES, sizeof(tree), gt_ggc_mx_tree_node,
+	  gt_pch_nx_tree_node },
 	{ &dso_handle, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
 	{ &keep_var, 1, sizeof(tree), gt_ggc_mx_tree_node, gt_pch_nx_tree_node },
 	{ &thunks[0], NPROBES, sizeof(tree), gt_ggc_mx_tree_node,
@@ -111,10 +116,8 @@ mp_emit_register_roots(const char *plugin_name)
 bool
 mp_emit_is_own(tree fndecl)
 {
-	if (fndecl == noop_fn)
-		return true;
-	for (tree t : thunks)
-		if (fndecl == t)
+	for (int k = 0; k < NPROBES; k++)
+		if (fndecl == thunks[k] || fndecl == noops[k])
 			return true;
 	tree name = DECL_NAME(fndecl);
 	return name && strncmp(IDENTIFIER_POINTER(name), "__mprof_", 8) == 0;
@@ -146,19 +149,40 @@ const_char_ptr_type(void)
 						       TYPE_QUAL_CONST));
 }
 
-/* void probe(struct __mprof_site *, void *cfa) */
+/*
+ * struct __mprof_frame *enter(struct __mprof_site *)
+ * void line(struct __mprof_site *, struct __mprof_frame *)
+ * void exit(struct __mprof_frame *)
+ */
 static tree
-probe_fn_type(void)
+probe_fn_type(enum probe_kind k)
 {
-	return build_function_type_list(void_type_node,
-					build_pointer_type(site_type),
-					ptr_type_node, NULL_TREE);
+	tree site_ptr = build_pointer_type(site_type);
+	tree frame_ptr = build_pointer_type(frame_type);
+	switch (k) {
+	case PROBE_ENTER:
+		return build_function_type_list(frame_ptr, site_ptr, NULL_TREE);
+	case PROBE_LINE:
+		return build_function_type_list(void_type_node, site_ptr,
+						frame_ptr, NULL_TREE);
+	default:
+		return build_function_type_list(void_type_node, frame_ptr,
+						NULL_TREE);
+	}
 }
 
 static tree
-probe_fn_ptr_type(void)
+probe_fn_ptr_type(enum probe_kind k)
 {
-	return build_pointer_type(probe_fn_type());
+	return build_pointer_type(probe_fn_type(k));
+}
+
+/* const volatile uint64_t *: what a frame's change counters are. */
+static tree
+counter_ptr_type(void)
+{
+	return build_pointer_type(build_qualified_type(
+		uint64_type_node, TYPE_QUAL_CONST | TYPE_QUAL_VOLATILE));
 }
 
 /*
@@ -171,7 +195,7 @@ probe_fn_ptr_type(void)
  * without the tables stops the plugin's build.
  */
 enum field_kind { K_U32, K_I32, K_U64, K_I64, K_PTR, K_CSTR, K_SITE_PTR,
-		  K_FUNC_PTR, K_PROBE };
+		  K_FUNC_PTR, K_COUNTER_PTR, K_ENTER, K_LINE, K_EXIT };
 
 struct abi_field {
 	const char *name;
@@ -210,10 +234,21 @@ static constexpr abi_field func_fields[] = {
 static constexpr abi_field probes_fields[] = {
 	ABI_FIELD(__mprof_probes, version, K_U32),
 	ABI_FIELD(__mprof_probes, reserved, K_U32),
-	ABI_FIELD(__mprof_probes, enter, K_PROBE),
-	ABI_FIELD(__mprof_probes, line, K_PROBE),
-	ABI_FIELD(__mprof_probes, exit, K_PROBE),
+	ABI_FIELD(__mprof_probes, enter, K_ENTER),
+	ABI_FIELD(__mprof_probes, line, K_LINE),
+	ABI_FIELD(__mprof_probes, exit, K_EXIT),
 	ABI_FIELD(__mprof_probes, functions, K_CSTR),
+};
+
+static constexpr abi_field frame_fields[] = {
+	ABI_FIELD(__mprof_frame, change, K_COUNTER_PTR),
+	ABI_FIELD(__mprof_frame, seen, K_U64),
+	ABI_FIELD(__mprof_frame, change2, K_COUNTER_PTR),
+	ABI_FIELD(__mprof_frame, seen2, K_U64),
+	ABI_FIELD(__mprof_frame, cur, K_SITE_PTR),
+	ABI_FIELD(__mprof_frame, before, K_I64),
+	ABI_FIELD(__mprof_frame, delta, K_U64),
+	ABI_FIELD(__mprof_frame, reserved, K_U64),
 };
 
 static constexpr size_t
@@ -243,7 +278,9 @@ static_assert(layout_is(func_fields, sizeof(struct __mprof_func)),
 	      "plugin/emit.cc func_fields differ from runtime/mprof_abi.h");
 static_assert(layout_is(probes_fields, sizeof(struct __mprof_probes)),
 	      "plugin/emit.cc probes_fields differ from runtime/mprof_abi.h");
-static_assert(sizeof(probe_field) / sizeof(probe_field[0]) == 3,
+static_assert(layout_is(frame_fields, sizeof(struct __mprof_frame)),
+	      "plugin/emit.cc frame_fields differ from runtime/mprof_abi.h");
+static_assert(sizeof(probe_field) / sizeof(probe_field[0]) == NPROBES,
 	      "one probe per kind");
 
 static tree
@@ -258,7 +295,10 @@ kind_type(field_kind k)
 	case K_CSTR: return const_char_ptr_type();
 	case K_SITE_PTR: return build_pointer_type(site_type);
 	case K_FUNC_PTR: return build_pointer_type(func_type);
-	case K_PROBE: return probe_fn_ptr_type();
+	case K_COUNTER_PTR: return counter_ptr_type();
+	case K_ENTER: return probe_fn_ptr_type(PROBE_ENTER);
+	case K_LINE: return probe_fn_ptr_type(PROBE_LINE);
+	case K_EXIT: return probe_fn_ptr_type(PROBE_EXIT);
 	}
 	gcc_unreachable();
 }
@@ -286,8 +326,10 @@ build_types(void)
 	site_type = lang_hooks.types.make_type(RECORD_TYPE);
 	func_type = lang_hooks.types.make_type(RECORD_TYPE);
 	probes_type = lang_hooks.types.make_type(RECORD_TYPE);
+	frame_type = lang_hooks.types.make_type(RECORD_TYPE);
 	finish_abi_struct(site_type, "__mprof_site", site_fields);
 	finish_abi_struct(func_type, "__mprof_func", func_fields);
+	finish_abi_struct(frame_type, "__mprof_frame", frame_fields);
 	finish_abi_struct(probes_type, "__mprof_probes", probes_fields);
 }
 
@@ -313,38 +355,34 @@ string_ptr(const char *s)
 }
 
 /*
- * Make a static function of type `fntype` whose GENERIC body `build_body`
- * returns (it receives the function's first parameter, if any, chained to
- * the others).  Like
- * cgraph_build_static_cdtor_1, but callable from inside a pass: the new
- * function's struct is pushed and popped, so the function being
- * instrumented stays current.  finish_function() completes it, after the
- * caller has set any flags.
+ * Make a static function of type `fntype`, its parameters named a0, a1...
+ * The caller sets DECL_SAVED_TREE to a GENERIC body built on
+ * DECL_ARGUMENTS and DECL_RESULT, and any flags, then calls
+ * finish_function().  Like cgraph_build_static_cdtor_1, but callable from
+ * inside a pass: the new function's struct is pushed and popped, so the
+ * function being instrumented stays current.
  */
 static tree
-make_function(const char *name, tree fntype, tree (*build_body)(tree parm),
-	      tree attrs)
+make_function(const char *name, tree fntype, tree attrs)
 {
 	tree decl = build_decl(BUILTINS_LOCATION, FUNCTION_DECL,
 			       get_identifier(name), fntype);
 	tree res = build_decl(BUILTINS_LOCATION, RESULT_DECL, NULL_TREE,
-			      void_type_node);
+			      TREE_TYPE(fntype));
 	DECL_ARTIFICIAL(res) = 1;
 	DECL_IGNORED_P(res) = 1;
 	DECL_CONTEXT(res) = decl;
 	DECL_RESULT(decl) = res;
 
-	/* The probes' parameters: site, cfa. */
-	static const char *const parm_names[] = { "site", "cfa" };
 	tree *link = &DECL_ARGUMENTS(decl);
 	unsigned i = 0;
 	for (tree args = TYPE_ARG_TYPES(fntype);
 	     args && TREE_VALUE(args) != void_type_node;
 	     args = TREE_CHAIN(args), i++) {
-		gcc_assert(i < ARRAY_SIZE(parm_names));
+		char pname[8];
+		snprintf(pname, sizeof pname, "a%u", i);
 		tree parm = build_decl(BUILTINS_LOCATION, PARM_DECL,
-				       get_identifier(parm_names[i]),
-				       TREE_VALUE(args));
+				       get_identifier(pname), TREE_VALUE(args));
 		DECL_ARG_TYPE(parm) = TREE_VALUE(args);
 		DECL_CONTEXT(parm) = decl;
 		DECL_ARTIFICIAL(parm) = 1;
@@ -352,7 +390,6 @@ make_function(const char *name, tree fntype, tree (*build_body)(tree parm),
 		*link = parm;
 		link = &DECL_CHAIN(parm);
 	}
-	tree parm = DECL_ARGUMENTS(decl);
 
 	TREE_STATIC(decl) = 1;
 	TREE_PUBLIC(decl) = 0;
@@ -363,7 +400,6 @@ make_function(const char *name, tree fntype, tree (*build_body)(tree parm),
 	DECL_ATTRIBUTES(decl) = attrs;
 	DECL_INITIAL(decl) = make_node(BLOCK);
 	BLOCK_SUPERCONTEXT(DECL_INITIAL(decl)) = decl;
-	DECL_SAVED_TREE(decl) = build_body(parm);
 	return decl;
 }
 
@@ -376,30 +412,38 @@ finish_function(tree decl)
 	cgraph_node::finalize_function(decl, true);
 }
 
+/* `return value;` in `decl`, or just `value` when it returns nothing. */
 static tree
-build_function(const char *name, tree fntype, tree (*build_body)(tree),
-	       tree attrs)
+return_stmt(tree decl, tree value)
 {
-	tree decl = make_function(name, fntype, build_body, attrs);
-	finish_function(decl);
-	return decl;
+	tree res = DECL_RESULT(decl);
+	if (VOID_TYPE_P(TREE_TYPE(res)))
+		return value;
+	return build1(RETURN_EXPR, void_type_node,
+		      build2(MODIFY_EXPR, TREE_TYPE(res), res, value));
 }
 
+/* The no-op a probe of kind `k` is until the runtime binds: enter returns
+   the unit's idle record, whose `seen` no counter matches. */
 static tree
-empty_body(tree)
+noop_body(tree decl, enum probe_kind k)
 {
-	return build_empty_stmt(BUILTINS_LOCATION);
+	if (k != PROBE_ENTER)
+		return build_empty_stmt(BUILTINS_LOCATION);
+	return return_stmt(decl, build_fold_addr_expr(idle_var));
 }
 
-static enum probe_kind thunk_kind;
-
+/* A thunk: `return __mprof_tab.<k>(args...);`. */
 static tree
-thunk_body(tree parm)
+thunk_body(tree decl, enum probe_kind k)
 {
-	tree slot = build3(COMPONENT_REF, probe_fn_ptr_type(), tab_var,
-			   field(probes_type, probe_field[thunk_kind]),
-			   NULL_TREE);
-	return build_call_nary(void_type_node, slot, 2, parm, DECL_CHAIN(parm));
+	tree slot = build3(COMPONENT_REF, probe_fn_ptr_type(k), tab_var,
+			   field(probes_type, probe_field[k]), NULL_TREE);
+	vec<tree, va_gc> *args = NULL;
+	for (tree p = DECL_ARGUMENTS(decl); p; p = DECL_CHAIN(p))
+		vec_safe_push(args, p);
+	return return_stmt(decl, build_call_vec(TREE_TYPE(probe_fn_type(k)),
+						slot, args));
 }
 
 /* A public variable of the module that no other module sees: declared
@@ -476,7 +520,7 @@ static_link_hint(void)
  * constructor only says why there is no report.
  */
 static tree
-ctor_body(tree)
+ctor_body(void)
 {
 	tree cstr = const_char_ptr_type();
 	tree dlsym_fn = extern_fn("dlsym", build_function_type_list(
@@ -571,15 +615,48 @@ ctor_body(tree)
 		      by_loader);
 }
 
-/* The per-unit table, thunks and constructor; made once per unit. */
+/*
+ * The unit's idle record: what enter returns before the runtime binds.
+ * Its `change` points at its own `reserved` (0) and its `seen` is 1, so
+ * the inline line event always calls (the no-op) and never writes it.
+ */
+static tree
+idle_record(void)
+{
+	tree v = static_var("__mprof_idle", frame_type);
+	tree zero = build3(COMPONENT_REF, uint64_type_node, v,
+			   field(frame_type, "reserved"), NULL_TREE);
+	tree at_zero = build_fold_addr_expr_with_type(zero, counter_ptr_type());
+	vec<constructor_elt, va_gc> *e = NULL;
+	CONSTRUCTOR_APPEND_ELT(e, field(frame_type, "change"), at_zero);
+	CONSTRUCTOR_APPEND_ELT(e, field(frame_type, "seen"),
+			       build_int_cst(uint64_type_node, 1));
+	CONSTRUCTOR_APPEND_ELT(e, field(frame_type, "change2"), at_zero);
+	DECL_INITIAL(v) = build_constructor(frame_type, e);
+	varpool_node::finalize_decl(v);
+	return v;
+}
+
+/* The per-unit table, no-ops, thunks and constructor; made once per unit. */
 static void
 emit_unit(void)
 {
 	build_types();
+	idle_var = idle_record();
 
-	tree probe_fnt = probe_fn_type();
-	noop_fn = build_function("__mprof_noop", probe_fnt, empty_body,
-				 NULL_TREE);
+	static const char *const noop_names[NPROBES] = {
+		"__mprof_noop_enter", "__mprof_noop_line", "__mprof_noop_exit"
+	};
+	static const char *const thunk_names[NPROBES] = {
+		"__mprof_enter_thunk", "__mprof_line_thunk", "__mprof_exit_thunk"
+	};
+	for (int k = 0; k < NPROBES; k++) {
+		enum probe_kind kind = (enum probe_kind)k;
+		noops[k] = make_function(noop_names[k], probe_fn_type(kind),
+					 NULL_TREE);
+		DECL_SAVED_TREE(noops[k]) = noop_body(noops[k], kind);
+		finish_function(noops[k]);
+	}
 
 	tab_var = static_var("__mprof_tab", probes_type);
 	vec<constructor_elt, va_gc> *v = NULL;
@@ -587,10 +664,11 @@ emit_unit(void)
 			       build_int_cst(unsigned_type_node, MPROF_ABI_VERSION));
 	CONSTRUCTOR_APPEND_ELT(v, field(probes_type, "reserved"),
 			       build_int_cst(unsigned_type_node, 0));
-	for (const char *name : probe_field)
-		CONSTRUCTOR_APPEND_ELT(v, field(probes_type, name),
+	for (int k = 0; k < NPROBES; k++)
+		CONSTRUCTOR_APPEND_ELT(v, field(probes_type, probe_field[k]),
 				       build_fold_addr_expr_with_type(
-					       noop_fn, probe_fn_ptr_type()));
+					       noops[k],
+					       probe_fn_ptr_type((enum probe_kind)k)));
 	CONSTRUCTOR_APPEND_ELT(v, field(probes_type, "functions"),
 			       functions_arg.empty()
 			       ? fold_convert(const_char_ptr_type(),
@@ -599,32 +677,31 @@ emit_unit(void)
 	DECL_INITIAL(tab_var) = build_constructor(probes_type, v);
 	varpool_node::finalize_decl(tab_var);
 
-	static const char *const thunk_names[NPROBES] = {
-		"__mprof_enter_thunk", "__mprof_line_thunk", "__mprof_exit_thunk"
-	};
 	for (int k = 0; k < NPROBES; k++) {
+		enum probe_kind kind = (enum probe_kind)k;
 		tree attrs = tree_cons(get_identifier("leaf"), NULL_TREE,
 				       tree_cons(get_identifier("noipa"),
 						 NULL_TREE, NULL_TREE));
-		thunk_kind = (enum probe_kind)k;
-		tree decl = make_function(thunk_names[k], probe_fnt,
-					  thunk_body, attrs);
+		tree decl = make_function(thunk_names[k], probe_fn_type(kind),
+					  attrs);
+		DECL_SAVED_TREE(decl) = thunk_body(decl, kind);
 		TREE_NOTHROW(decl) = 1;
 		DECL_UNINLINABLE(decl) = 1;
 		finish_function(decl);
 		thunks[k] = decl;
 	}
 
+	dso_handle = hidden_var("__dso_handle", ptr_type_node, true);
+	DECL_WEAK(dso_handle) = 1;
+
 	tree ctor = make_function("__mprof_ctor",
 				  build_function_type_list(void_type_node,
 							   NULL_TREE),
-				  ctor_body, NULL_TREE);
+				  NULL_TREE);
+	DECL_SAVED_TREE(ctor) = ctor_body();
 	DECL_STATIC_CONSTRUCTOR(ctor) = 1;
 	decl_init_priority_insert(ctor, 100);
 	finish_function(ctor);
-
-	dso_handle = hidden_var("__dso_handle", ptr_type_node, true);
-	DECL_WEAK(dso_handle) = 1;
 
 	/* The placeholders' volatile operand: a one-byte record. */
 	tree keep_type = lang_hooks.types.make_type(RECORD_TYPE);
@@ -639,33 +716,34 @@ emit_unit(void)
 	varpool_node::finalize_decl(keep_var);
 }
 
-/* The current function's temporary for the CFA (one per function). */
-static tree cfa_var;
+/* The current function's frame record pointer (a variable before SSA). */
+static tree frame_var;
 
 /*
- * `cfa = __builtin_dwarf_cfa(); thunk(site, cfa);`.  The builtin expands
- * to the function's virtual CFA register, which register elimination turns
- * into an exact offset from the stack or frame pointer at each use, so
- * every probe of an activation passes the same address whatever the
- * compiler pushed or popped before it.  It neither reads nor writes memory
- * (GCC's fnspec for it is ".c") and inlined, it yields the CFA of the
- * function it lands in.  `cfa` is a variable before SSA, an SSA name
- * after.
+ * The probe as a call: `f = enter_thunk(&sites[0])`,
+ * `line_thunk(&sites[i], f)` or `exit_thunk(f)`.  `lhs` is where enter's
+ * record goes (NULL_TREE when nothing uses it).
  */
-static gimple_seq
-real_probe(tree thunk, tree site_addr, location_t loc, tree cfa)
+static gcall *
+thunk_call(enum probe_kind k, tree site_addr, tree frame, tree lhs,
+	   location_t loc)
 {
-	gimple_seq seq = NULL;
-	gcall *get = gimple_build_call(builtin_decl_explicit(BUILT_IN_DWARF_CFA),
-				       0);
-	gimple_call_set_lhs(get, cfa);
-	gimple_set_location(get, loc);
-	gimple_seq_add_stmt(&seq, get);
-	gcall *c = gimple_build_call(thunk, 2, site_addr, cfa);
+	gcall *c;
+	switch (k) {
+	case PROBE_ENTER:
+		c = gimple_build_call(thunks[k], 1, site_addr);
+		gimple_call_set_lhs(c, lhs);
+		break;
+	case PROBE_LINE:
+		c = gimple_build_call(thunks[k], 2, site_addr, frame);
+		break;
+	default:
+		c = gimple_build_call(thunks[k], 1, frame);
+		break;
+	}
 	gimple_set_location(c, loc);
 	gimple_call_set_nothrow(c, true);
-	gimple_seq_add_stmt(&seq, c);
-	return seq;
+	return c;
 }
 
 /*
@@ -675,27 +753,30 @@ real_probe(tree thunk, tree site_addr, location_t loc, tree cfa)
  * the realloc-then-NULL-test pattern -Wuse-after-free knows is lost).  So
  * the pass after "cfg" puts in a placeholder instead,
  *
- *     .NOP (&__mprof_<kind>_thunk, &sites[i], __mprof_keep);
+ *     f = .NOP (&__mprof_enter_thunk, &sites[0], __mprof_keep);
+ *     .NOP (&__mprof_line_thunk, &sites[i], __mprof_keep, f);
+ *     .NOP (&__mprof_exit_thunk, &sites[0], __mprof_keep, f);
  *
- * an internal call, which estimate_num_insns costs 0.  IFN_NOP is
- * ECF_CONST: to the optimiser and the warning passes the placeholder
- * writes no memory, so it hides nothing (-Wuse-after-free, whose pattern
- * a clobber between realloc and the NULL test broke, and
- * -Wdangling-pointer, whose backward walk stops at any call that is not
- * const or pure).  Its third argument, a read of a volatile static (one
- * byte, never written), gives it a side effect: no pass deletes it,
- * merges it with another or moves it out of its place.  GCC itself only
- * makes an IFN_NOP when LTO streams in an internal function the compiler
- * lacks, never with these arguments; it expands to nothing.  The thunk's
- * address, an operand of the placeholder, keeps the thunk alive as long as
- * a placeholder calls it.  mp_emit_lower(), a pass right after the last
- * warning pass ("optimized", just before expansion), replaces each one
- * with the real probe call: inlining decisions and warnings see the plain
- * program.
+ * internal calls, which estimate_num_insns costs 0.  IFN_NOP is ECF_CONST:
+ * to the optimiser and the warning passes the placeholder writes no
+ * memory, so it hides nothing (-Wuse-after-free, whose pattern a clobber
+ * between realloc and the NULL test broke, and -Wdangling-pointer, whose
+ * backward walk stops at any call that is not const or pure).  The read
+ * of a volatile static (one byte, never written) among its operands gives
+ * it a side effect: no pass deletes it, merges it with another (two
+ * inlined copies of one function keep two records) or moves it out of its
+ * place.  The record `f` is an ordinary value: inlining and cloning rename
+ * it with the rest of the function.  GCC itself only makes an IFN_NOP
+ * when LTO streams in an internal function the compiler lacks, never with
+ * these operands; it expands to nothing.  The thunk's address keeps the
+ * thunk alive as long as a placeholder calls it.  mp_emit_lower(), a pass
+ * right after the last warning pass ("optimized", just before expansion),
+ * replaces each one with its code: inlining decisions and warnings see the
+ * plain program.
  *
  * Not with -flto: the link would have to load the plugin too, and one that
  * does not would drop the placeholders silently.  Units compiled to LTO IR
- * get the calls right away.
+ * get the calls right away, every line event a call.
  */
 #define PLACEHOLDER_IFN IFN_NOP
 
@@ -705,69 +786,287 @@ use_placeholders(void)
 	return !flag_generate_lto && !flag_generate_offload;
 }
 
-static gimple_seq
-probe_call(enum probe_kind k, tree site_addr, location_t loc)
+static gimple *
+probe_stmt(enum probe_kind k, tree site_addr, location_t loc)
 {
 	if (!use_placeholders())
-		return real_probe(thunks[k], site_addr, loc, cfa_var);
+		return thunk_call(k, site_addr, frame_var, frame_var, loc);
 	TREE_ADDRESSABLE(thunks[k]) = 1;
-	gcall *c = gimple_build_call_internal(PLACEHOLDER_IFN, 3,
-					      build_fold_addr_expr(thunks[k]),
-					      site_addr, keep_var);
+	gcall *c = k == PROBE_ENTER
+		? gimple_build_call_internal(PLACEHOLDER_IFN, 3,
+					     build_fold_addr_expr(thunks[k]),
+					     site_addr, keep_var)
+		: gimple_build_call_internal(PLACEHOLDER_IFN, 4,
+					     build_fold_addr_expr(thunks[k]),
+					     site_addr, keep_var, frame_var);
+	if (k == PROBE_ENTER)
+		gimple_call_set_lhs(c, frame_var);
 	gimple_set_location(c, loc);
 	gimple_call_set_nothrow(c, true);
 	return c;
 }
 
-/* The thunk a placeholder stands for, or NULL if `g` is none. */
-static tree
-placeholder_thunk(gimple *g)
+/* The kind of probe a placeholder stands for, or NPROBES if `g` is none. */
+static enum probe_kind
+placeholder_kind(gimple *g)
 {
 	if (!is_gimple_call(g) ||
 	    !gimple_call_internal_p(g, PLACEHOLDER_IFN) ||
-	    gimple_call_num_args(g) != 3 || gimple_call_lhs(g))
-		return NULL_TREE;
+	    gimple_call_num_args(g) < 3)
+		return NPROBES;
 	tree a = gimple_call_arg(g, 0);
-	if (TREE_CODE(a) != ADDR_EXPR ||
-	    TREE_CODE(TREE_OPERAND(a, 0)) != FUNCTION_DECL ||
-	    !mp_emit_is_own(TREE_OPERAND(a, 0)))
-		return NULL_TREE;
-	return TREE_OPERAND(a, 0);
+	if (TREE_CODE(a) != ADDR_EXPR)
+		return NPROBES;
+	for (int k = 0; k < NPROBES; k++)
+		if (TREE_OPERAND(a, 0) == thunks[k] &&
+		    gimple_call_num_args(g) == (k == PROBE_ENTER ? 3u : 4u))
+			return (enum probe_kind)k;
+	return NPROBES;
 }
 
-/* Replace every placeholder of `fn` with its probe call; the TODO flags
-   the pass returns. */
+/* f->name, or *f when name is NULL, as an operand that cannot trap. */
+static tree
+deref(tree f, tree type, const char *name)
+{
+	tree ref = build_simple_mem_ref(f);
+	TREE_THIS_NOTRAP(ref) = 1;
+	if (!name)
+		return ref;
+	tree fd = field(type, name);
+	return build3(COMPONENT_REF, TREE_TYPE(fd), ref, fd, NULL_TREE);
+}
+
+/* Append `lhs = rhs` (or `lhs = a <code> b`) to `seq`; returns lhs. */
+static tree
+emit(gimple_seq *seq, location_t loc, tree rhs)
+{
+	tree lhs = make_ssa_name(TYPE_MAIN_VARIANT(TREE_TYPE(rhs)));
+	gassign *g = gimple_build_assign(lhs, rhs);
+	gimple_set_location(g, loc);
+	gimple_seq_add_stmt(seq, g);
+	return lhs;
+}
+
+static tree
+emit(gimple_seq *seq, location_t loc, enum tree_code code, tree type,
+     tree a, tree b)
+{
+	tree lhs = make_ssa_name(type);
+	gassign *g = b ? gimple_build_assign(lhs, code, a, b)
+		       : gimple_build_assign(lhs, code, a);
+	gimple_set_location(g, loc);
+	gimple_seq_add_stmt(seq, g);
+	return lhs;
+}
+
+static void
+store(gimple_seq *seq, location_t loc, tree ref, tree value)
+{
+	gassign *g = gimple_build_assign(ref, value);
+	gimple_set_location(g, loc);
+	gimple_seq_add_stmt(seq, g);
+}
+
+/* One volatile read of `*f->name`, a change counter. */
+static tree
+read_counter(gimple_seq *seq, location_t loc, tree f, const char *name)
+{
+	tree ptr = emit(seq, loc, deref(f, frame_type, name));
+	tree ref = deref(ptr, NULL_TREE, NULL);
+	TREE_THIS_VOLATILE(ref) = 1;
+	TREE_SIDE_EFFECTS(ref) = 1;
+	return emit(seq, loc, ref);
+}
+
+/* `if (*f->name != f->seen_name)` ending `seq`, a change counter's test. */
+static gcond *
+counter_test(gimple_seq *seq, location_t loc, tree f, const char *name,
+	     const char *seen)
+{
+	tree v = read_counter(seq, loc, f, name);
+	tree w = emit(seq, loc, deref(f, frame_type, seen));
+	gcond *cond = gimple_build_cond(NE_EXPR, v, w, NULL_TREE, NULL_TREE);
+	gimple_set_location(cond, loc);
+	gimple_seq_add_stmt(seq, cond);
+	return cond;
+}
+
+/* A new block after `after`, in its loop, with `seq` in it. */
+static basic_block
+new_block(basic_block after, gimple_seq seq)
+{
+	basic_block bb = create_empty_bb(after);
+	if (current_loops)
+		add_bb_to_loop(bb, after->loop_father);
+	gimple_stmt_iterator gsi = gsi_start_bb(bb);
+	gsi_insert_seq_after(&gsi, seq, GSI_NEW_STMT);
+	return bb;
+}
+
+/*
+ * The line event of runtime/mprof_abi.h in place of the placeholder `g`:
+ *
+ *     bb:     if (*f->change != f->seen) goto slow;
+ *     check2: if (*f->change2 != f->seen2) goto slow;
+ *     quiet:  c = f->cur;  c->count = c->count + 1;
+ *             c->peak = MAX (c->peak, f->before);
+ *             f->cur = &sites[i] + f->delta;          goto rest;
+ *     slow:   __mprof_line_thunk (&sites[i], f);       (very unlikely)
+ *     rest:   what followed g
+ *
+ * No call; the slow block is laid out out of line.  change2 is read only
+ * once change matched: a child forked without the runtime's handlers has
+ * a first counter that no longer matches and may lack the second's page.
+ */
+static void
+lower_line(gimple *g)
+{
+	location_t loc = gimple_location(g);
+	tree site = gimple_call_arg(g, 1);
+	tree f = gimple_call_arg(g, 3);
+	tree u64 = uint64_type_node;
+
+	gimple_seq check1 = NULL, check2 = NULL, quiet_seq = NULL;
+	gcond *cond1 = counter_test(&check1, loc, f, "change", "seen");
+	counter_test(&check2, loc, f, "change2", "seen2");
+
+	tree c = emit(&quiet_seq, loc, deref(f, frame_type, "cur"));
+	tree count = deref(c, site_type, "count");
+	tree n = emit(&quiet_seq, loc, count);
+	store(&quiet_seq, loc, unshare_expr(count),
+	      emit(&quiet_seq, loc, PLUS_EXPR, u64, n, build_one_cst(u64)));
+	tree peak = deref(c, site_type, "peak");
+	tree p = emit(&quiet_seq, loc, peak);
+	tree b = emit(&quiet_seq, loc, deref(f, frame_type, "before"));
+	store(&quiet_seq, loc, unshare_expr(peak),
+	      emit(&quiet_seq, loc, MAX_EXPR, TREE_TYPE(p), p, b));
+	tree d = emit(&quiet_seq, loc, deref(f, frame_type, "delta"));
+	tree dz = emit(&quiet_seq, loc, NOP_EXPR, sizetype, d, NULL_TREE);
+	tree next = emit(&quiet_seq, loc, POINTER_PLUS_EXPR, TREE_TYPE(c),
+			 unshare_expr(site), dz);
+	store(&quiet_seq, loc, deref(f, frame_type, "cur"), next);
+
+	gimple_stmt_iterator gsi = gsi_for_stmt(g);
+	gsi_insert_seq_before(&gsi, check1, GSI_SAME_STMT);
+	basic_block bb = gimple_bb(g);
+	edge fall = split_block(bb, cond1);
+	basic_block rest = fall->dest;
+	gsi = gsi_for_stmt(g);
+	gsi_remove(&gsi, true);
+
+	basic_block b2 = new_block(bb, check2);
+	basic_block quiet = new_block(b2, quiet_seq);
+	gimple_seq slow_seq = NULL;
+	gimple_seq_add_stmt(&slow_seq,
+			    thunk_call(PROBE_LINE, site, f, NULL_TREE, loc));
+	basic_block slow = new_block(quiet, slow_seq);
+
+	profile_probability unlikely = profile_probability::very_unlikely();
+	redirect_edge_succ(fall, b2);
+	fall->flags = EDGE_FALSE_VALUE;
+	fall->probability = unlikely.invert();
+	edge e = make_edge(bb, slow, EDGE_TRUE_VALUE);
+	e->probability = unlikely;
+	e = make_edge(b2, quiet, EDGE_FALSE_VALUE);
+	e->probability = unlikely.invert();
+	e = make_edge(b2, slow, EDGE_TRUE_VALUE);
+	e->probability = unlikely;
+	make_single_succ_edge(quiet, rest, EDGE_FALLTHRU);
+	make_single_succ_edge(slow, rest, EDGE_FALLTHRU);
+	b2->count = bb->count.apply_probability(unlikely.invert());
+	quiet->count = b2->count.apply_probability(unlikely.invert());
+	slow->count = bb->count - quiet->count;
+}
+
+/*
+ * A line event whose record has no definition here: the body of an OpenMP
+ * region or task, which omp expansion outlined into a function of its own
+ * after the instrumenting pass, away from the entry that defines `f`.  It
+ * gets the unit's idle record instead of an undefined value: its events
+ * call the runtime, which counts them in the innermost frame of their
+ * function on the thread's stack, if there is one (docs/limits.md).
+ */
+static void
+adopt_orphan(gimple *g)
+{
+	tree f = gimple_call_arg(g, 3);
+	if (TREE_CODE(f) != SSA_NAME || !SSA_NAME_IS_DEFAULT_DEF(f))
+		return;
+	gimple_call_set_arg(g, 3, build_fold_addr_expr_with_type(
+		idle_var, build_pointer_type(frame_type)));
+	update_stmt(g);
+}
+
+#define INLINE_LINES_MAX 2000u
+
+/* Replace every placeholder of `fn` with its code; the TODO flags the pass
+   returns. */
 unsigned
 mp_emit_lower(function *fn)
 {
-	bool changed = false;
+	auto_vec<gimple *> found;
 	basic_block bb;
 	FOR_EACH_BB_FN(bb, fn)
 		for (gimple_stmt_iterator gsi = gsi_start_bb(bb);
-		     !gsi_end_p(gsi);) {
-			gimple *g = gsi_stmt(gsi);
-			tree thunk = placeholder_thunk(g);
-			if (!thunk) {
-				gsi_next(&gsi);
-				continue;
-			}
-			tree cfa = gimple_in_ssa_p(fn) ?
-				   make_ssa_name(ptr_type_node) :
-				   create_tmp_var(ptr_type_node, "mprof_cfa");
-			gsi_insert_seq_before(&gsi,
-					      real_probe(thunk,
-							 gimple_call_arg(g, 1),
-							 gimple_location(g),
-							 cfa),
-					      GSI_SAME_STMT);
-			gsi_remove(&gsi, true);
-			changed = true;
-		}
-	if (!changed)
+		     !gsi_end_p(gsi); gsi_next(&gsi))
+			if (placeholder_kind(gsi_stmt(gsi)) != NPROBES)
+				found.safe_push(gsi_stmt(gsi));
+	if (found.is_empty())
 		return 0;
+
+	/*
+	 * At most INLINE_LINES_MAX line events of a function are inlined,
+	 * the most deeply nested in loops first; the others stay calls.  Each
+	 * inline event adds three blocks and nine memory references, and the
+	 * RTL passes' cost grows faster than linearly in those within one
+	 * function: without a bound a generated 20 000-line function takes
+	 * minutes to compile (docs/performance.md, "Compile time").
+	 */
+	bool inline_lines = gimple_in_ssa_p(fn);
+	hash_set<gimple *> inlined;
+	if (inline_lines) {
+		auto_vec<std::pair<int, unsigned>> order;
+		for (unsigned i = 0; i < found.length(); i++)
+			if (placeholder_kind(found[i]) == PROBE_LINE)
+				order.safe_push({ -bb_loop_depth(gimple_bb(found[i])),
+						  i });
+		order.qsort([](const void *a, const void *b) {
+			auto *x = (const std::pair<int, unsigned> *)a;
+			auto *y = (const std::pair<int, unsigned> *)b;
+			return x->first != y->first ? (x->first < y->first ? -1 : 1)
+			       : (x->second < y->second ? -1 : x->second > y->second);
+		});
+		for (unsigned i = 0; i < order.length() && i < INLINE_LINES_MAX; i++)
+			inlined.add(found[order[i].second]);
+	}
+
+	/* Last first: a block split at a line event moves only what follows
+	   it up to the next one done, so the function is split in linear
+	   time, however many events one block holds. */
+	for (unsigned i = found.length(); i-- > 0;) {
+		gimple *g = found[i];
+		enum probe_kind k = placeholder_kind(g);
+		if (k != PROBE_ENTER)
+			adopt_orphan(g);
+		if (k == PROBE_LINE && inlined.contains(g)) {
+			lower_line(g);
+			continue;
+		}
+		tree lhs = gimple_call_lhs(g);
+		gcall *c = thunk_call(k, gimple_call_arg(g, 1),
+				      k == PROBE_ENTER ? NULL_TREE
+						       : gimple_call_arg(g, 3),
+				      lhs, gimple_location(g));
+		gimple_stmt_iterator gsi = gsi_for_stmt(g);
+		gsi_replace(&gsi, c, false);
+		if (lhs && TREE_CODE(lhs) == SSA_NAME)
+			SSA_NAME_DEF_STMT(lhs) = c;
+	}
 	cgraph_edge::rebuild_edges();
 	if (!gimple_in_ssa_p(fn))
 		return 0;
+	free_dominance_info(CDI_DOMINATORS);
+	free_dominance_info(CDI_POST_DOMINATORS);
 	mark_virtual_operands_for_renaming(fn);
 	return TODO_update_ssa_only_virtuals;
 }
@@ -880,21 +1179,20 @@ mp_emit_instrument(function *fn, const char *name, mp_lines *lines)
 		return on_edge[it->second].second;
 	};
 	edge entry = single_succ_edge(ENTRY_BLOCK_PTR_FOR_FN(fn));
-	cfa_var = use_placeholders() ? NULL_TREE :
-		  create_tmp_var(ptr_type_node, "mprof_cfa");
-	gimple_seq_add_seq(&edge_seq(entry),
-			   probe_call(PROBE_ENTER, site_addr(sites, 0),
-				      lines->body_loc));
+	frame_var = create_tmp_var(build_pointer_type(frame_type), "mprof_f");
+	gimple_seq_add_stmt(&edge_seq(entry),
+			    probe_stmt(PROBE_ENTER, site_addr(sites, 0),
+				       lines->body_loc));
 
 	for (const mp_line_probe &p : lines->probes) {
-		gimple_seq call = probe_call(PROBE_LINE,
-					     site_addr(sites, index[p.line]),
-					     p.loc);
+		gimple *call = probe_stmt(PROBE_LINE,
+					  site_addr(sites, index[p.line]),
+					  p.loc);
 		if (p.stmt) {
 			gimple_stmt_iterator gsi = gsi_for_stmt(p.stmt);
-			gsi_insert_seq_before(&gsi, call, GSI_SAME_STMT);
+			gsi_insert_before(&gsi, call, GSI_SAME_STMT);
 		} else {
-			gimple_seq_add_seq(&edge_seq(p.e), call);
+			gimple_seq_add_stmt(&edge_seq(p.e), call);
 		}
 	}
 
@@ -903,10 +1201,10 @@ mp_emit_instrument(function *fn, const char *name, mp_lines *lines)
 		gimple_stmt_iterator gsi = gsi_last_bb(bb);
 		if (gsi_end_p(gsi) || gimple_code(gsi_stmt(gsi)) != GIMPLE_RETURN)
 			continue;
-		gsi_insert_seq_before(&gsi,
-				      probe_call(PROBE_EXIT, site_addr(sites, 0),
-						 gimple_location(gsi_stmt(gsi))),
-				      GSI_SAME_STMT);
+		gsi_insert_before(&gsi,
+				  probe_stmt(PROBE_EXIT, site_addr(sites, 0),
+					     gimple_location(gsi_stmt(gsi))),
+				  GSI_SAME_STMT);
 	}
 
 	for (auto &kv : on_edge)

@@ -28,12 +28,13 @@
  * events (lines.cc) and inserts the descriptors and, for the probes,
  * zero-cost placeholders (emit.cc); a second pass, after the last warning
  * pass ("optimized", at every -O level), turns the placeholders into the
- * probe calls, so inlining decisions and warnings are the plain build's.
- * Units compiled to LTO IR get the calls right away (emit.cc says why).
+ * probes' code -- entry and exit calls, inline line events -- so inlining
+ * decisions and warnings are the plain build's.  Units compiled to LTO IR
+ * get calls right away (emit.cc says why).
  *
  * Debugging: -fdump-tree-fixup_cfg1-lineno shows the instrumented IL with
  * its placeholders (.NOP calls; -fdump-tree-optimized, the last ones
- * before they become calls) -- the passes cannot be dumped by name; MPROF_PLUGIN_DEBUG=1 in the
+ * before they become code) -- the passes cannot be dumped by name; MPROF_PLUGIN_DEBUG=1 in the
  * compiler's environment prints each instrumented function and its probes.
  */
 #include "plugin.h"
@@ -387,8 +388,8 @@ public:
 	}
 };
 
-/* The placeholders become probe calls (emit.cc, mp_emit_lower), in every
-   function: inlining spreads them beyond the instrumented ones. */
+/* The placeholders become the probes' code (emit.cc, mp_emit_lower), in
+   every function: inlining spreads them beyond the instrumented ones. */
 const pass_data mprof_lower_pass_data = {
 	GIMPLE_PASS,
 	"mprof_lower",		/* name */
@@ -525,7 +526,7 @@ plugin_init(struct plugin_name_args *info, struct plugin_gcc_version *version)
 	register_callback(name, PLUGIN_PRE_GENERICIZE, pre_genericize, NULL);
 	/* The pass, once per function, right after the CFG is built. */
 	add_pass_after(name, new mprof_pass(g), "cfg");
-	/* Its placeholders become calls after the last warning pass, right
+	/* Its placeholders become code after the last warning pass, right
 	   before expansion ("optimized" runs at every -O level). */
 	add_pass_after(name, new mprof_lower_pass(g), "optimized");
 	return 0;

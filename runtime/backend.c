@@ -120,6 +120,15 @@ static int64_t read_rss(void)
 	return mp_rss_read();
 }
 
+/* The fast path's counters, when it has some (rss.h); the figure after. */
+static bool watch_rss(struct mp_watch *w, int64_t *m)
+{
+	if (!mp_rss_watch(w))
+		return false;
+	*m = mp_rss_read();
+	return true;
+}
+
 static int64_t read_vms(void)
 {
 	return statm_field(0);
@@ -168,6 +177,20 @@ static int64_t read_uss(void)
 static int64_t read_heap(void)
 {
 	return mp_heap_current();
+}
+
+/* A word that stays 0: the second counter of a watch that needs one. */
+static const uint64_t zero;
+
+/* The heap's byte count is its own change counter: one load. */
+static bool watch_heap(struct mp_watch *w, int64_t *m)
+{
+	w->c1 = (const volatile uint64_t *)&mp_heap_total;
+	w->s1 = (uint64_t)mp_heap_read();
+	w->c2 = &zero;
+	w->s2 = 0;
+	*m = (int64_t)w->s1;
+	return true;
 }
 
 /* Open `path` into `*slot` once; 0 or -1 with errno set. */
@@ -287,11 +310,12 @@ static void rss_atfork_child(void)
 
 /* Each backend's name is its measure's (sys.c), set by mp_backend_get(). */
 static struct mp_backend backends[MP_BACKEND_COUNT] = {
-	[MP_BACKEND_RSS] = { NULL, init_rss, read_rss, rss_atfork_child },
+	[MP_BACKEND_RSS] = { NULL, init_rss, read_rss, rss_atfork_child,
+			     watch_rss },
 	[MP_BACKEND_PSS] = { NULL, init_smaps, read_pss, reopen_all },
 	[MP_BACKEND_USS] = { NULL, init_smaps, read_uss, reopen_all },
 	[MP_BACKEND_VMS] = { NULL, init_statm, read_vms, reopen_all },
-	[MP_BACKEND_HEAP] = { NULL, init_heap, read_heap, NULL },
+	[MP_BACKEND_HEAP] = { NULL, init_heap, read_heap, NULL, watch_heap },
 };
 
 const struct mp_backend *mp_backend_get(enum mp_backend_id id)
@@ -352,6 +376,20 @@ enum mp_backend_id mp_backend_fast(void)
 	if (b == &backends[MP_BACKEND_RSS])
 		return MP_BACKEND_RSS;
 	return (enum mp_backend_id)-1;
+}
+
+int64_t mp_backend_watch(struct mp_watch *w)
+{
+	const struct mp_backend *b = __atomic_load_n(&active, __ATOMIC_ACQUIRE);
+	int64_t m;
+
+	if (b && b->watch && b->watch(w, &m))
+		return m;
+	w->c1 = &zero;
+	w->s1 = MPROF_SEEN_NEVER;
+	w->c2 = &zero;
+	w->s2 = 0;
+	return mp_backend_read();
 }
 
 void mp_backend_atfork_child(void)

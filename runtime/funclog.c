@@ -26,23 +26,20 @@
  * The hot path (probe.c) does not change: when mp_funclog_active(),
  * __mprof_bind() passes the entry and exit probes it picked to
  * mp_funclog_wrap(), which keeps them and hands out mp_funclog_enter/exit
- * instead (the line probe stays as it is).  Each wrapper does its
- * bookkeeping in a function of its own, then calls the kept probe
- * (__mprof_enter/exit until a wrap) with the same arguments as its very
- * last act, which the compiler makes a jump (a sibling call), so a
- * wrapper adds no stack of its own to the probe's (test_funclog checks
- * it).  Frames are told apart by the instrumented function's CFA, which
- * the probes receive as an argument (runtime/mprof_abi.h).  The wrappers
- * stay built with sibling-call optimisation (-O2, as
- * runtime/CMakeLists.txt builds the runtime) and without
- * ThreadSanitizer's function-exit hook, which would follow the call.
+ * instead (the line event stays as it is).  The entry wrapper calls the
+ * kept probe, then does its bookkeeping in a function of its own; the exit
+ * wrapper does it first.  Calls are told apart by the frame record the
+ * entry probe returned (runtime/mprof_abi.h): records of one thread lie
+ * in one range that never moves, a callee's above its caller's.
  *
  * Each thread keeps its open calls on a stack of its own, in memory from
  * mmap (never the program's malloc), grown with mremap, freed at thread
  * exit.  longjmp skips exit probes: an exit is matched with the nearest
- * open call of the same function and the calls above it are dropped
- * (counted, no record), and an entry drops the calls whose frames lie
- * below its own (dead, by the rule probe.c uses).  A busy flag makes a
+ * open call of the same record and the calls above it are dropped
+ * (counted, no record), and an entry drops the calls whose records lie at
+ * or above its own (dead: the probe reuses a record only once its
+ * activation has ended).  An entry the probe kept no record for gets the
+ * probe's one dummy record, which is never taken for a dead call.  A busy flag makes a
  * wrapper reached from a signal handler while this thread is inside a
  * wrapper skip its bookkeeping (counted) instead of touching a
  * half-updated stack.  At exit the calls the exiting thread still has
@@ -84,7 +81,7 @@
 
 struct call {
 	const struct __mprof_func *func;	/* the function called */
-	uintptr_t sp;			/* the entry wrapper's frame address */
+	uintptr_t rec;			/* the probe's frame record */
 	int64_t mem;			/* backend figure at entry, bytes */
 	int64_t t;			/* CLOCK_REALTIME at entry, ns */
 	int slot;			/* its function's slot, -1: none */
@@ -153,8 +150,9 @@ static pthread_key_t key;		/* unmaps a thread's stack at exit */
 static int key_ok;
 
 /* The probes the wrappers hand on to: what __mprof_bind() picked. */
-static void (*next_enter)(struct __mprof_site *, void *) = __mprof_enter;
-static void (*next_exit)(struct __mprof_site *, void *) = __mprof_exit;
+static struct __mprof_frame *(*next_enter)(struct __mprof_site *) =
+	__mprof_enter;
+static void (*next_exit)(struct __mprof_frame *) = __mprof_exit;
 
 static inline void set_busy(unsigned v)
 {
@@ -402,17 +400,18 @@ static void thread_gone(void *p)
 /* ---- the wrappers ------------------------------------------------------- */
 
 /*
- * Push a call of `fn` made from the frame whose CFA is `sp`.  Open calls whose frames
- * lie below `sp` were left by longjmp: live ones lie above.  An equal
- * frame is not proof (a profiled function inlined into another makes its
- * probe calls from the other's frame), so such a stale call waits until an
- * exit of a function below it drops it.  An entry that finds no room is
+ * Push a call of `fn` whose frame record is `f`.  Open calls whose records
+ * lie at or above `f` were left by longjmp: live ones lie below (the
+ * dummy record says nothing either way).  An entry that finds no room is
  * counted in `unrecorded` so that its exit is not matched with an outer
- * call of the same function.
+ * call.
  */
 __attribute__((noinline))
-static void record_entry(const struct __mprof_func *fn, uintptr_t sp)
+static void record_entry(const struct __mprof_func *fn,
+			 const struct __mprof_frame *f)
 {
+	uintptr_t rec = (uintptr_t)f;
+	bool kept = mp_probe_recorded(f);
 	struct calls *st;
 	struct call *c;
 	int saved;
@@ -429,7 +428,8 @@ static void record_entry(const struct __mprof_func *fn, uintptr_t sp)
 		lose(1);
 		goto out;
 	}
-	while (st && st->depth && st->c[st->depth - 1].sp < sp) {
+	while (kept && st && st->depth && st->c[st->depth - 1].rec >= rec &&
+	       mp_probe_recorded((const void *)st->c[st->depth - 1].rec)) {
 		forget(st, &st->c[--st->depth]);
 		lose(1);
 	}
@@ -443,7 +443,7 @@ static void record_entry(const struct __mprof_func *fn, uintptr_t sp)
 	}
 	c = &st->c[st->depth];
 	c->func = fn;
-	c->sp = sp;
+	c->rec = rec;
 	note_entry(st, c);
 	c->mem = figure();
 	c->t = c->inner ? 0 : now_ns();	/* an inner call's time is unused */
@@ -455,13 +455,14 @@ out:
 }
 
 /*
- * Pop the nearest open call of `fn` and write its record.  An exit that
- * matches nothing belongs to a call already counted as lost (skipped while
- * busy, not stored, or dropped as dead), so it is not counted again.
+ * Pop the nearest open call of record `f` and write its record.  An exit
+ * that matches nothing belongs to a call already counted as lost (skipped
+ * while busy, not stored, or dropped as dead), so it is not counted again.
  */
 __attribute__((noinline))
-static void record_exit(const struct __mprof_func *fn)
+static void record_exit(const struct __mprof_frame *f)
 {
+	uintptr_t rec = (uintptr_t)f;
 	struct calls *st;
 	int64_t m, t;
 	size_t i;
@@ -476,7 +477,7 @@ static void record_exit(const struct __mprof_func *fn)
 		st->unrecorded--;
 		goto out;
 	}
-	for (i = st ? st->depth : 0; i > 0 && st->c[i - 1].func != fn; i--)
+	for (i = st ? st->depth : 0; i > 0 && st->c[i - 1].rec != rec; i--)
 		;
 	if (i == 0)
 		goto out;
@@ -495,25 +496,22 @@ out:
 	set_busy(0);
 }
 
-/*
- * The probes' calls must stay the last act of the wrappers (see the top
- * of the file); no_sanitize keeps ThreadSanitizer from adding its
- * function-exit hook after them.
- */
-__attribute__((no_sanitize("thread")))
-void mp_funclog_enter(struct __mprof_site *s0, void *cfa)
+/* The probe first: the record it returns names the call. */
+struct __mprof_frame *mp_funclog_enter(struct __mprof_site *s0)
 {
+	struct __mprof_frame *f =
+		__atomic_load_n(&next_enter, __ATOMIC_RELAXED)(s0);
+
 	if (__atomic_load_n(&logging, __ATOMIC_RELAXED))
-		record_entry(s0->func, (uintptr_t)cfa);
-	__atomic_load_n(&next_enter, __ATOMIC_RELAXED)(s0, cfa);
+		record_entry(s0->func, f);
+	return f;
 }
 
-__attribute__((no_sanitize("thread")))
-void mp_funclog_exit(struct __mprof_site *s0, void *cfa)
+void mp_funclog_exit(struct __mprof_frame *f)
 {
 	if (__atomic_load_n(&logging, __ATOMIC_RELAXED))
-		record_exit(s0->func);
-	__atomic_load_n(&next_exit, __ATOMIC_RELAXED)(s0, cfa);
+		record_exit(f);
+	__atomic_load_n(&next_exit, __ATOMIC_RELAXED)(f);
 }
 
 /*
@@ -522,8 +520,8 @@ void mp_funclog_exit(struct __mprof_site *s0, void *cfa)
  * A pointer that already is a wrapper is left alone: binding twice must
  * not make a wrapper call itself.
  */
-void mp_funclog_wrap(void (**enter)(struct __mprof_site *, void *),
-		     void (**exit)(struct __mprof_site *, void *))
+void mp_funclog_wrap(struct __mprof_frame *(**enter)(struct __mprof_site *),
+		     void (**exit)(struct __mprof_frame *))
 {
 	if (*enter != mp_funclog_enter) {
 		__atomic_store_n(&next_enter, *enter, __ATOMIC_RELAXED);

@@ -52,9 +52,12 @@
 
 /* ---- probe.c ------------------------------------------------------------ */
 
-void __mprof_enter(struct __mprof_site *s0, void *cfa);
-void __mprof_line(struct __mprof_site *s, void *cfa);
-void __mprof_exit(struct __mprof_site *s0, void *cfa);
+struct __mprof_frame *__mprof_enter(struct __mprof_site *s0);
+void __mprof_line(struct __mprof_site *s, struct __mprof_frame *f);
+void __mprof_exit(struct __mprof_frame *f);
+
+/* False for the record an entry returns when it keeps no frame (a drop). */
+bool mp_probe_recorded(const struct __mprof_frame *f);
 
 /*
  * Make this thread's probes drop their events without counting them, while
@@ -146,6 +149,19 @@ long mp_registry_collect_with(struct mp_profile *p,
 /* ---- backend.c ---------------------------------------------------------- */
 
 /*
+ * A watch on the memory figure (runtime/mprof_abi.h): two counters that
+ * move whenever the figure can have changed, and what they held just
+ * before it was read.  While *c1 == s1 and *c2 == s2 the figure is the
+ * one read then.  s1 == MPROF_SEEN_NEVER: a watch that never holds.
+ */
+struct mp_watch {
+	const volatile uint64_t *c1;	/* read first: valid anywhere */
+	uint64_t s1;
+	const volatile uint64_t *c2;	/* read only while *c1 == s1 */
+	uint64_t s2;
+};
+
+/*
  * A source of the memory figure, in bytes.  read() runs in every probe: no
  * allocation, no lock, errno kept.
  */
@@ -154,6 +170,7 @@ struct mp_backend {
 	int (*init)(void);		/* 0, or -1 with errno set */
 	int64_t (*read)(void);
 	void (*atfork_child)(void);	/* reopen what the parent cached; or NULL */
+	bool (*watch)(struct mp_watch *w, int64_t *m); /* or NULL: none */
 };
 
 /*
@@ -164,15 +181,6 @@ struct mp_backend {
  * (p is then still valid).
  */
 void *mp_map_grow(void *p, size_t *bytes, size_t first);
-
-/*
- * probe.c: the probes for backend `id`, copies with the heap or rss read
- * inlined, or the generic ones (any other id, e.g. -1).
- */
-void mp_probe_pick(enum mp_backend_id id,
-		   void (**enter_fn)(struct __mprof_site *, void *),
-		   void (**line_fn)(struct __mprof_site *, void *),
-		   void (**exit_fn)(struct __mprof_site *, void *));
 
 /* The built-in backend `id`. */
 const struct mp_backend *mp_backend_get(enum mp_backend_id id);
@@ -205,6 +213,13 @@ static inline int64_t mp_backend_read(void)
 {
 	return __atomic_load_n(&mp_backend_reader, __ATOMIC_ACQUIRE)();
 }
+
+/*
+ * Take a watch on the figure of the backend in use, then read the figure:
+ * the backend's own watch (its `watch` method: heap, rss when its fast
+ * path runs), or one that never holds.  Keeps errno.
+ */
+int64_t mp_backend_watch(struct mp_watch *w);
 
 /* Fork child: let the backend reopen its cached descriptors. */
 void mp_backend_atfork_child(void);
@@ -375,12 +390,12 @@ void mp_jsonout_meta(struct mp_json_meta *m, pid_t parent);
 /*
  * FUNC records (docs/mprof-run.md): when MPROF_DAT names a .dat (`mprof
  * run` sets it), every call of a profiled function appends one line to
- * it.  The wrapped probes record what the FUNC line needs, then tail-call the
- * probe they wrap (__mprof_enter/__mprof_exit until mp_funclog_wrap())
- * with the same arguments.
+ * it.  The wrapped probes call the probe they wrap (__mprof_enter/
+ * __mprof_exit until mp_funclog_wrap()) and record what the FUNC line
+ * needs, keyed by the frame record.
  */
-void mp_funclog_enter(struct __mprof_site *s0, void *cfa);
-void mp_funclog_exit(struct __mprof_site *s0, void *cfa);
+struct __mprof_frame *mp_funclog_enter(struct __mprof_site *s0);
+void mp_funclog_exit(struct __mprof_frame *f);
 
 /* Nonzero once the .dat of MPROF_DAT is open for FUNC records. */
 int mp_funclog_active(void);
@@ -390,8 +405,8 @@ int mp_funclog_active(void);
  * probes it picked as the ones the wrappers call, and put the wrappers in
  * their place.  Idempotent.
  */
-void mp_funclog_wrap(void (**enter)(struct __mprof_site *, void *),
-		     void (**exit)(struct __mprof_site *, void *));
+void mp_funclog_wrap(struct __mprof_frame *(**enter)(struct __mprof_site *),
+		     void (**exit)(struct __mprof_frame *));
 
 /* Called from mp_exit_setup(): open MPROF_DAT (O_APPEND), or stay off. */
 void mp_funclog_setup(const struct mp_settings *s);

@@ -15,37 +15,70 @@
  *                                               code; sites[0] is the
  *                                               signature line
  *
- * and calls, through the unit's probe table (struct __mprof_probes):
+ * and code, in the instrumented function itself:
  *
- *     enter(&sites[0], cfa)   at the start of the body,
- *     line(&sites[i], cfa)    each time control reaches a new line
- *                             (docs/DESIGN.md, "Where line events fire"),
- *     exit(&sites[0], cfa)    before every return.
+ *     f = enter(&sites[0]);        at the start of the body (a call through
+ *                                  the unit's probe table);
+ *     LINE(&sites[i], f);          each time control reaches a new line
+ *                                  (docs/DESIGN.md, "Where line events
+ *                                  fire");
+ *     exit(f);                     before every return (a call).
  *
- * `cfa` is __builtin_dwarf_cfa() evaluated in the instrumented function:
- * its canonical frame address, which stays the same for every probe of
- * one activation however the compiler moves the stack pointer in between
- * (pushes and late pops of call arguments, alloca, realignment).  An
- * inlined copy gets the CFA of the function it is inlined into.  The
- * runtime tells activations apart, and finds the ones longjmp or an
- * exception skipped, with it.
+ * `f` is the activation's frame record, which lives in the runtime's
+ * memory (never in the program's stack, so longjmp cannot overwrite it)
+ * and stays at its address until exit(f).  A line event makes no call
+ * when nothing can have changed the memory figure since the frame last
+ * read it:
  *
- * The table starts out pointing at a no-op in the unit; a constructor the
- * plugin emits (priority 100, before any user constructor) finds the
- * runtime -- already loaded (dlsym(RTLD_DEFAULT, "__mprof_bind")) or
- * libmprof.so.0 beside the plugin (dlopen) -- and calls __mprof_bind(),
- * which fills the table.  So `gcc -fplugin=mprof.so x.c` needs no -lmprof,
- * and every module of a process shares one runtime.
+ *     if (*f->change == f->seen && *f->change2 == f->seen2) {
+ *             f->cur->count += 1;                       -- the line left
+ *             if (f->cur->peak < f->before)
+ *                     f->cur->peak = f->before;
+ *             f->cur = (struct __mprof_site *)
+ *                      ((char *)&sites[i] + f->delta);  -- the line reached
+ *     } else {
+ *             line(&sites[i], f);                       -- a call
+ *     }
+ *
+ * with *change and *change2 read as volatile (the kernel or another thread
+ * moves them), and *change2 read only once *change matched (a forked child
+ * can lack the page of the second counter, never of the first).  That is the whole accounting of a line whose memory did not
+ * change (docs/DESIGN.md, "Accounting"): Increment adds 0, Mem usage is the
+ * figure the frame already has.  The runtime keeps the rest true:
+ *
+ *   - `change`/`change2` point to counters that move whenever the
+ *     backend's figure can have changed (the heap's byte count; a perf
+ *     ring's data_head and an epoch the wrapped shrinking calls bump), and
+ *     `seen`/`seen2` are what they held when `before` was read.  A backend
+ *     with no such counter, a record the runtime keeps no frame for (an
+ *     entry it dropped) and the caller of a live call have a `seen` the
+ *     counter never holds (MPROF_SEEN_NEVER), so every event calls.
+ *   - `cur` points where this thread counts the line being run: its site
+ *     plus `delta` (runtime/counts.h), or right after entry a scratch slot
+ *     the runtime reads as "the signature line".
+ *
+ * The plugin reads and writes no other field and holds `f` only between
+ * enter() and exit(f).  The table starts out pointing at no-ops in the
+ * unit (enter returns a unit-static record whose `seen` never matches); a
+ * constructor the plugin emits (priority 100, before any user
+ * constructor) finds the runtime -- already loaded
+ * (dlsym(RTLD_DEFAULT, "__mprof_bind")) or libmprof.so.0 beside the plugin
+ * (dlopen) -- and calls __mprof_bind(), which fills the table.  So
+ * `gcc -fplugin=mprof.so x.c` needs no -lmprof, and every module of a
+ * process shares one runtime.
  *
  * Fields marked "runtime" are zero in the image and belong to the runtime;
- * it updates them with relaxed atomics (several threads run one site).
+ * counters have one writer each (runtime/counts.h).
  */
 #ifndef MPROF_ABI_H
 #define MPROF_ABI_H
 
 #include <stdint.h>
 
-#define MPROF_ABI_VERSION 2u
+#define MPROF_ABI_VERSION 3u
+
+/* A value no change counter ever holds: a record with it always calls. */
+#define MPROF_SEEN_NEVER UINT64_MAX
 
 struct __mprof_site;
 
@@ -73,13 +106,26 @@ struct __mprof_site {
 	int64_t peak;			/* runtime: Mem usage, bytes (if count) */
 };
 
+/* The part of an activation's frame record the plugin's code touches. */
+struct __mprof_frame {
+	const volatile uint64_t *change;	/* the backend's change counter */
+	uint64_t seen;			/* *change when `before` was read */
+	const volatile uint64_t *change2;	/* a second one */
+	uint64_t seen2;			/* *change2 then */
+	struct __mprof_site *cur;	/* where the line being run is counted */
+	int64_t before;			/* memory figure when `cur` was reached */
+	uintptr_t delta;		/* a site + delta: where this thread
+					   counts it */
+	uint64_t reserved;
+};
+
 /* The probe table: one per translation unit, filled by __mprof_bind(). */
 struct __mprof_probes {
 	uint32_t version;		/* MPROF_ABI_VERSION expected by the unit */
 	uint32_t reserved;
-	void (*enter)(struct __mprof_site *, void *cfa);
-	void (*line)(struct __mprof_site *, void *cfa);
-	void (*exit)(struct __mprof_site *, void *cfa);
+	struct __mprof_frame *(*enter)(struct __mprof_site *s0);
+	void (*line)(struct __mprof_site *s, struct __mprof_frame *f);
+	void (*exit)(struct __mprof_frame *f);
 	const char *functions;		/* -fplugin-arg-mprof-functions the
 					   unit was compiled with, or NULL:
 					   the runtime says when no profiled

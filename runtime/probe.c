@@ -1,48 +1,49 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * probe.c - __mprof_bind() and the three probes the plugin's code calls:
- * the hot path of the runtime and the accounting of docs/DESIGN.md,
- * "Accounting".
+ * probe.c - __mprof_bind() and the three probes the plugin's code calls
+ * (runtime/mprof_abi.h, ABI 3): the accounting of docs/DESIGN.md,
+ * "Accounting", for the events the instrumented code cannot handle inline.
  *
- * Each thread keeps a shadow stack of frames, one per live activation of a
- * profiled function: the function, the line it is running (`cur`, NULL
- * right after entry: the signature row is charged by the entry probe
- * itself), the memory figure when that line was reached (`before`) and the
- * activation's canonical frame address (`sp`: the `cfa` argument every
- * probe receives, the CFA of the instrumented function, the same for all
- * the probes of one activation -- runtime/mprof_abi.h).  A line event
- * charges the line
- * being left with the change since `before`, so a line that calls another
- * profiled function is charged what the whole call changed, and recursion
- * adds into the same sites.
+ * Each thread keeps a shadow stack of frame records, one per live
+ * activation of a profiled function.  A record starts with the ABI part
+ * (struct __mprof_frame) that the plugin's inline line event reads and
+ * updates: the backend's change counters and what they held when the
+ * figure `before` was read, `cur` (where the line being run is counted:
+ * its site plus the thread's `delta`, or right after entry the thread's
+ * scratch slot, "still on the signature line") and `delta`.  A line whose
+ * figure cannot have changed is counted inline (one more occurrence, its
+ * Mem usage raised to `before`); any other event calls a probe here.  A
+ * line event charges the line being left with the change since `before`,
+ * so a line that calls another profiled function is charged what the
+ * whole call changed, and recursion adds into the same sites.
  *
- * Invariants: the stack lives in memory from mmap (grown with mremap), never
- * in the program's malloc; only its thread touches it; TLS holds just the
- * stack, its innermost usable frame (`top`, which the fast paths use
- * without looking at the stack) and a busy flag (initial-exec, so a probe
- * never calls into the dynamic linker).  While a probe runs, the busy flag makes any probe
- * reached from a signal handler drop its event (counted) instead of
- * touching a half-updated stack.  Counters have one writer each: the
- * owner thread counts in the sites themselves, every other thread in its
- * own table (counts.h), and a frame reaches its counters by adding its
- * `delta` to a site's address.  An update is a relaxed load and a relaxed
- * store, plain moves on x86, however many threads run.  errno is
- * preserved: the fast path makes no call that can change it, and every
- * slow path (a backend's read, stack growth, registration) keeps it.
+ * The records are handed to the program, so the stack never moves: each
+ * thread reserves STACK_BYTES of address space (MAP_NORESERVE; pages
+ * become resident only as the depth reaches them) and entries beyond it
+ * are lost (counted; their events are drops).  A record that cannot be
+ * kept -- a probe re-entered from a signal handler, no stack, lost depth
+ * -- is `dummy`, whose watch never holds: every event of such an activation
+ * calls, and is dropped here.
  *
- * The probes exist in one generic copy, which reads the backend through
- * mp_backend_read(), and copies specialised for the heap and rss backends
- * with the read inlined (one load; a few loads and a compare), which
- * __mprof_bind() hands out when one of those is the backend in use.  A
- * probe's fast path makes no call; whatever it cannot do it hands to a
- * slow function as a tail call.
+ * An entry invalidates its caller's record (seen = MPROF_SEEN_NEVER, the
+ * old value kept in the new record) and its exit restores it, so that
+ * when longjmp or an exception skips exits, the live caller's next event
+ * calls the runtime, which recognises the record by its address in the
+ * stack: the records above it are dead and are popped as if they had
+ * returned (their current line charged).  See pop_above().
  *
- * longjmp and exceptions skip exit probes.  Frames are therefore checked
- * against the stack pointer: the stack grows down, so a frame whose `sp` is
- * below the sp of an event from a live function is dead and is popped as if
- * it had returned (its current line charged).  See resync().  A callee's
- * CFA lies below its caller's; a function inlined into another shares the
- * other's CFA, so equal addresses are no proof of a dead frame.
+ * Invariants: the stack lives in memory from mmap, never in the program's
+ * malloc; only its thread touches it (the report reads the counters it
+ * wrote); TLS holds the stack, a busy flag and the scratch slot
+ * (initial-exec, so a probe never calls into the dynamic linker).  While
+ * a probe runs, the busy flag makes any probe reached from a signal
+ * handler drop its event (counted) instead of touching a half-updated
+ * stack.  Counters have one writer each: the owner thread counts in the
+ * sites themselves, every other thread in its own table (counts.h), and a
+ * record reaches its counters by adding its `delta` to a site's address.
+ * An update is a relaxed load and a relaxed store.  errno is preserved:
+ * every path (a backend's read, registration, the first mapping) keeps
+ * it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -52,33 +53,26 @@
 #include <sys/mman.h>
 
 #include "counts.h"
-#include "heap.h"
 #include "internal.h"
-#include "rss.h"
+#include "invariant.h"
 #include "solo.h"
 
 struct frame {
+	struct __mprof_frame pub;	/* what the plugin's code reads: first */
 	struct __mprof_func *func;	/* function of this activation */
 	struct __mprof_site *sites;	/* func->sites, and */
-	uintptr_t span;			/* their size in bytes: the fast paths
-					   tell a site of this function by its
-					   address, never reading the site,
-					   whose cache line the thread that
-					   counts in the sites may be writing */
-	struct __mprof_site *cur;	/* line being run; NULL: just entered */
-	int64_t before;			/* memory figure when `cur` was reached */
-	uintptr_t sp;			/* the activation's CFA */
-	uintptr_t delta;		/* site + delta: where this thread
-					   counts the site (counts.h) */
+	uintptr_t span;			/* their size in bytes */
+	uint64_t caller_seen;		/* the caller's pub.seen before this
+					   entry invalidated it */
 };
 
-/* One per thread, at the start of its own mapping. */
+/* One per thread, at the start of its own reservation. */
 struct stack {
-	size_t bytes;			/* size of the mapping */
-	size_t depth;			/* frames in use */
-	size_t cap;			/* frames that fit in the mapping */
+	size_t depth;			/* records in use */
+	size_t cap;			/* records that fit */
 	size_t lost;			/* innermost activations not recorded
-					   because the stack could not grow */
+					   because the stack is full */
+	size_t reserved;
 	struct frame f[];
 };
 
@@ -90,17 +84,16 @@ enum {
 
 struct tls {
 	struct stack *stack;		/* NULL until the thread's first entry */
-	struct frame *top;		/* innermost frame, or NULL when the
-					   stack is missing, empty or has lost
-					   entries: then only slow paths run */
 	unsigned busy;			/* BUSY_* */
 	struct mp_table *table;		/* NULL in the owner (counts.h) */
+	struct __mprof_site scratch;	/* `cur` on the signature line: the
+					   inline event counts here, unread */
 };
 
 static __thread struct tls tls __attribute__((tls_model("initial-exec")));
 
-/* First mapping: a page holds 101 frames, plenty for most programs. */
-#define STACK_FIRST_BYTES	4096
+/* Address space per thread: 700,000 records.  Only touched pages count. */
+#define STACK_BYTES	((size_t)64 << 20)
 
 static pthread_key_t stack_key;		/* unmaps a thread's stack at exit */
 static int stack_key_ok;
@@ -108,6 +101,15 @@ static int stack_key_ok;
 static uint64_t dropped;		/* events not accounted */
 static uint32_t abi_mismatches;		/* probe tables refused */
 static uint32_t abi_seen;		/* version of the last one refused */
+
+/* A counter that never moves, for watches that never hold. */
+static const uint64_t still;
+
+/* The record of every activation the runtime keeps none for. */
+static struct frame dummy = {
+	.pub = { .change = &still, .seen = MPROF_SEEN_NEVER,
+		 .change2 = &still, .seen2 = 0 },
+};
 
 /*
  * The busy flag is only ever read by this thread, possibly from a signal
@@ -149,59 +151,69 @@ static inline void raise_peak(int64_t *peak, int64_t m)
 }
 
 /* Where the frame `f` counts site `s`. */
-static inline void set_func(struct frame *f, struct __mprof_func *fn)
-{
-	f->func = fn;
-	f->sites = fn->sites;
-	f->span = fn->nsites * sizeof(*fn->sites);
-}
-
-/* Is `s` a site of the frame's function?  (Without reading *s.) */
-static inline bool of_frame(const struct frame *f,
-			    const struct __mprof_site *s)
-{
-	return (uintptr_t)s - (uintptr_t)f->sites < f->span;
-}
-
 static inline struct __mprof_site *ctr(const struct frame *f,
 				       const struct __mprof_site *s)
 {
-	return (struct __mprof_site *)((uintptr_t)s + f->delta);
+	return (struct __mprof_site *)((uintptr_t)s + f->pub.delta);
+}
+
+/* Is `cur` where `f` counts one of its sites, or the scratch slot? */
+static inline bool cur_ok(const struct frame *f)
+{
+	uintptr_t c = (uintptr_t)f->pub.cur - f->pub.delta;
+
+	return f->pub.cur == &tls.scratch ||
+	       (c - (uintptr_t)f->sites < f->span &&
+		(c - (uintptr_t)f->sites) % sizeof(struct __mprof_site) == 0);
 }
 
 /*
- * Record that frame `f` left its current line with the figure at `m`
- * (charge_line: the line `s` it is on, the fast bodies' case).  Most
- * lines change nothing: skipping the zero add saves an instruction, a
- * locked one when threads share the site.  A frame still on its signature
- * line (cur NULL) leaves it with what the statements written there did --
- * a one-line function, code after the `{`, C++ member initialisers: that
- * goes to the signature row, whose count is the calls, so that a single
- * call's Increment column still sums to the figure at return.
+ * Record that frame `f` left its current line with the figure at `m`.
+ * Most lines change nothing: skipping the zero add saves an instruction.
+ * A frame still on its signature line (cur: the scratch slot) leaves it
+ * with what the statements written there did -- a one-line function, code
+ * after the `{`, C++ member initialisers: that goes to the signature row,
+ * whose count is the calls, so that a single call's Increment column
+ * still sums to the figure at return.
  */
-static inline void charge_line(struct __mprof_site *s, const struct frame *f,
-			       int64_t m)
-{
-	s = ctr(f, s);
-	add_u64(&s->count, 1);
-	if (m != f->before)
-		add_u64((uint64_t *)&s->incr, (uint64_t)(m - f->before));
-	raise_peak(&s->peak, m);
-}
-
 static void charge(const struct frame *f, int64_t m)
 {
-	struct __mprof_site *s = f->cur;
+	struct __mprof_site *s = f->pub.cur;
 
-	if (!s) {
-		if (m != f->before) {
-			s = ctr(f, f->func->sites);
-			add_u64((uint64_t *)&s->incr, (uint64_t)(m - f->before));
+	MP_ASSERT(cur_ok(f));
+	if (s == &tls.scratch) {
+		if (m != f->pub.before) {
+			s = ctr(f, f->sites);
+			add_u64((uint64_t *)&s->incr,
+				(uint64_t)(m - f->pub.before));
 			raise_peak(&s->peak, m);
 		}
 		return;
 	}
-	charge_line(s, f, m);
+	add_u64(&s->count, 1);
+	if (m != f->pub.before)
+		add_u64((uint64_t *)&s->incr, (uint64_t)(m - f->pub.before));
+	raise_peak(&s->peak, m);
+}
+
+/* Does f's watch still hold: can the figure not have changed? */
+static inline bool unchanged(const struct frame *f)
+{
+	return *f->pub.change == f->pub.seen &&
+	       *f->pub.change2 == f->pub.seen2;
+}
+
+/* Take a watch for `f` and read the figure after it (backend.c). */
+static inline int64_t watch(struct frame *f)
+{
+	struct mp_watch w;
+	int64_t m = mp_backend_watch(&w);
+
+	f->pub.change = w.c1;
+	f->pub.seen = w.s1;
+	f->pub.change2 = w.c2;
+	f->pub.seen2 = w.s2;
+	return m;
 }
 
 void *mp_map_grow(void *p, size_t *bytes, size_t first)
@@ -217,106 +229,73 @@ void *mp_map_grow(void *p, size_t *bytes, size_t first)
 	return p;
 }
 
-static size_t frames_in(size_t bytes)
-{
-	return (bytes - sizeof(struct stack)) / sizeof(struct frame);
-}
-
 /*
- * Make room for one more frame on this thread's stack, creating it on the
- * thread's first entry (which is also where a thread initialises the
- * runtime) and doubling it with mremap when full.  Returns the stack, full
- * if it could not grow, or NULL when none could be mapped.
+ * This thread's stack, created on its first entry (which is also where a
+ * thread initialises the runtime); NULL when none could be had.
  */
-static struct stack *make_room(void)
+static struct stack *make_stack(void)
 {
-	struct stack *st = tls.stack;
-	size_t bytes;
+	struct stack *st;
 	void *p;
 
-	if (!st) {
-		mp_init();
-		if (mp_solo() && !mp_solo_owner)
-			mp_solo_stranger();
-		if (!mp_counts_join(&tls.table) && !tls.table)
-			return NULL;
-		p = mp_map_grow(NULL, &bytes, STACK_FIRST_BYTES);
-		if (!p) {
-			mp_counts_leave(tls.table);
-			tls.table = NULL;
-			return NULL;
-		}
-	} else if (st->depth < st->cap || st->lost) {
-		return st;
-	} else {
-		bytes = st->bytes;
-		p = mp_map_grow(st, &bytes, 0);
-		if (!p)
-			return st;
+	mp_init();
+	if (mp_solo() && !mp_solo_owner)
+		mp_solo_stranger();
+	if (!mp_counts_join(&tls.table) && !tls.table)
+		return NULL;
+	p = mmap(NULL, STACK_BYTES, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		mp_counts_leave(tls.table);
+		tls.table = NULL;
+		return NULL;
 	}
 	st = p;
-	st->bytes = bytes;
-	st->cap = frames_in(bytes);
+	st->cap = (STACK_BYTES - sizeof(*st)) / sizeof(struct frame);
 	tls.stack = st;
 	if (__atomic_load_n(&stack_key_ok, __ATOMIC_ACQUIRE))
 		pthread_setspecific(stack_key, st);
 	return st;
 }
 
-/* Point tls.top at the innermost frame after `st` changed. */
-static void retop(const struct stack *st)
+/* Is `f` a live record of `st`?  (The dummy never is.) */
+static inline bool live(const struct stack *st, const struct frame *f)
 {
-	tls.top = st && st->depth && !st->lost ?
-		  (struct frame *)&st->f[st->depth - 1] : NULL;
+	uintptr_t off = (uintptr_t)f - (uintptr_t)(st ? st->f : 0);
+
+	return st && off < st->depth * sizeof(*f) && off % sizeof(*f) == 0;
 }
 
 /*
- * Find the frame an event of `fn` at stack address `sp` belongs to, popping
- * the frames that longjmp or an exception left behind; NULL when `fn` has
- * no frame (its entry was dropped): the event is then dropped too.
- *
- * Frames deeper than the event (sp below it) are dead.  For an exit event
- * frames of `fn` itself are exempt (an exit ends a frame of `fn`; the one
- * found is the innermost).  Then, since a signal handler on an
- * alternate stack can sit anywhere, frames of other functions above the
- * nearest frame of `fn` are popped too, but only if such a frame exists.
- * Each popped frame's current line is charged as if it had returned.
+ * Pop the records above `f` (live, of `st`): their activations were left
+ * by longjmp or an exception, so they end now with the figure `m`, their
+ * current line charged as if they had returned.  Entries lost above them
+ * are gone too.
  */
-static struct frame *resync(struct stack *st, const struct __mprof_func *fn,
-			    uintptr_t sp, int64_t m, int leaving)
+static void pop_above(struct stack *st, struct frame *f, int64_t m)
 {
-	size_t d = st->depth, i;
+	struct frame *g;
 
-	while (d > 0 && st->f[d - 1].sp < sp &&
-	       !(leaving && st->f[d - 1].func == fn))
-		charge(&st->f[--d], m);
-	for (i = d; i > 0 && st->f[i - 1].func != fn; i--)
-		;
-	if (i == 0) {
-		st->depth = d;
-		return NULL;
+	st->lost = 0;
+	while ((g = &st->f[st->depth - 1]) != f) {
+		charge(g, m);
+		st->depth--;
+		g[-1].pub.seen = g->caller_seen;
 	}
-	while (d > i)
-		charge(&st->f[--d], m);
-	st->depth = d;
-	return &st->f[d - 1];
+}
+
+/* The record on top of `st`, or NULL. */
+static inline struct frame *top(const struct stack *st)
+{
+	return st->depth ? (struct frame *)&st->f[st->depth - 1] : NULL;
 }
 
 /*
- * The probes in two layers.  The slow functions do everything, for any
- * backend: first entries, registration, stack growth, resynchronisation,
- * drops, and a figure from mp_backend_read().  The fast bodies below them
- * handle the common case -- the thread's innermost frame belongs to the
- * probing function and the backend has its figure at hand -- with no call,
- * so they need no callee-saved register; anything else goes to the slow
- * function.  Both run with the busy flag set by the fast body.
- */
-
-/* Entry: count the call on the signature row, `c0` being where this
+ * Entry: count the call on the signature row, `c0` being where this
  * thread counts it (Mem usage: the largest figure at entry; Increment: the
  * figure at the function's first entry, which only the thread that claims
- * it adds) and push a frame.  Registration and stack growth happen before
- * the read, so the runtime's own memory is not charged to the function. */
+ * it adds).
+ */
 static inline void count_call(struct __mprof_site *c0, struct __mprof_func *fn,
 			      int64_t m)
 {
@@ -326,237 +305,187 @@ static inline void count_call(struct __mprof_site *c0, struct __mprof_func *fn,
 }
 
 /* The delta of `fn`'s frames in this thread; false when out of memory. */
-static bool delta_of(struct __mprof_func *fn, uintptr_t *delta)
+static inline bool delta_of(struct __mprof_func *fn, uintptr_t *delta)
 {
 	struct mp_block *b;
 
 	*delta = 0;
 	if (!tls.table)
 		return true;
-	b = mp_counts_get(tls.table, fn);
+	b = mp_counts_find(tls.table, fn);
+	if (MP_UNLIKELY(!b))
+		b = mp_counts_get(tls.table, fn);
 	if (b)
 		*delta = b->delta;
 	return b != NULL;
 }
 
-__attribute__((noinline))
-static void enter_slow(struct __mprof_site *s0, uintptr_t sp)
+/*
+ * Entry: push a record.  Registration and the first mapping happen
+ * before the read, so the runtime's own memory is not charged to the
+ * function; the watch is taken before the figure is read, so a change in
+ * between makes the next check fail.
+ */
+static struct frame *enter(struct __mprof_site *s0)
 {
 	struct __mprof_func *fn = s0->func;
 	struct stack *st = tls.stack;
-	struct frame *f;
+	struct frame *f, *caller;
 	uintptr_t delta;
 	int64_t m;
 	int saved = errno;
 
-	if (!st || st->depth == st->cap || st->lost)
-		st = make_room();
-	if (!__atomic_load_n(&fn->registered, __ATOMIC_RELAXED))
+	if (MP_UNLIKELY(!st))
+		st = make_stack();
+	if (MP_UNLIKELY(!__atomic_load_n(&fn->registered, __ATOMIC_RELAXED)))
 		mp_registry_add(fn);
-	if (!st || !delta_of(fn, &delta)) {
+	if (MP_UNLIKELY(!st || !delta_of(fn, &delta))) {
 		/* Nowhere to count: the call is lost like a deep one. */
 		errno = saved;
 		if (st)
 			st->lost++;
 		drop();
-		goto out;
+		return &dummy;
 	}
 	errno = saved;
-	m = mp_backend_read();
-	count_call((struct __mprof_site *)((uintptr_t)s0 + delta), fn, m);
-	if (MP_LIKELY(!st->lost && st->depth < st->cap)) {
-		f = &st->f[st->depth++];
-		set_func(f, fn);
-		f->cur = NULL;
-		f->before = m;
-		f->sp = sp;
-		f->delta = delta;
-	} else {
+	if (MP_UNLIKELY(st->lost || st->depth == st->cap)) {
 		/* Deeper entries are lost too, so the lost ones stay innermost. */
+		count_call((struct __mprof_site *)((uintptr_t)s0 + delta), fn,
+			   mp_backend_read());
 		st->lost++;
 		drop();
+		return &dummy;
 	}
-out:
-	retop(st);
-	set_busy(BUSY_NONE);
-}
-
-/* Line event: charge the line being left, then start charging `s`. */
-__attribute__((noinline))
-static void line_slow(struct __mprof_site *s, uintptr_t sp)
-{
-	struct stack *st = tls.stack;
-	struct frame *f;
-	int64_t m;
-
-	if (!st || !st->depth || st->lost) {
-		drop();
-		goto out;
-	}
-	m = mp_backend_read();
-	f = &st->f[st->depth - 1];
-	if (f->func != s->func || f->sp != sp) {
-		f = resync(st, s->func, sp, m, 0);
-		if (!f) {
-			drop();
-			goto out;
-		}
-	}
-	charge(f, m);
-	f->cur = s;
-	f->before = m;
-out:
-	retop(st);
-	set_busy(BUSY_NONE);
-}
-
-/* Exit: charge the last line run and pop the frame. */
-__attribute__((noinline))
-static void exit_slow(struct __mprof_site *s0, uintptr_t sp)
-{
-	struct stack *st = tls.stack;
-	struct frame *f;
-	int64_t m;
-
-	if (!st || !st->depth || st->lost) {
-		if (st && st->lost)
-			st->lost--;
-		drop();
-		goto out;
-	}
-	m = mp_backend_read();
-	f = &st->f[st->depth - 1];
-	if (f->func != s0->func || f->sp != sp) {
-		f = resync(st, s0->func, sp, m, 1);
-		if (!f) {
-			drop();
-			goto out;
-		}
-	}
-	charge(f, m);
-	st->depth--;
-out:
-	retop(st);
-	set_busy(BUSY_NONE);
+	MP_ASSERT(st->depth < st->cap);
+	f = &st->f[st->depth];
+	caller = top(st);
+	f->caller_seen = caller ? caller->pub.seen : MPROF_SEEN_NEVER;
+	if (caller)
+		caller->pub.seen = MPROF_SEEN_NEVER;
+	m = watch(f);
+	f->pub.delta = delta;
+	count_call(ctr(f, s0), fn, m);
+	f->func = fn;
+	f->sites = fn->sites;
+	f->span = fn->nsites * sizeof(*fn->sites);
+	f->pub.cur = &tls.scratch;
+	f->pub.before = m;
+	st->depth++;
+	return f;
 }
 
 /*
- * The fast bodies, instantiated per backend with `peek`, which yields the
- * figure without a call, or says the slow path must get it.
+ * The innermost live frame of `fn` in `st`, or NULL: where the events of
+ * code that runs outside its own activation go -- an OpenMP region's body,
+ * outlined into a function of its own after the plugin ran, whose events
+ * carry the unit's idle record (plugin/emit.cc, adopt_orphan).
  */
-#define PROBE_BODY static inline __attribute__((always_inline))
-
-PROBE_BODY bool enter_fast(struct __mprof_site *s0, uintptr_t sp,
-			   bool (*peek)(int64_t *))
+static struct frame *innermost(struct stack *st, const struct __mprof_func *fn)
 {
-	struct __mprof_func *fn = s0->func;
+	size_t d = st ? st->depth : 0;
+
+	while (d > 0 && st->f[d - 1].func != fn)
+		d--;
+	return d ? &st->f[d - 1] : NULL;
+}
+
+/* Line event whose watch failed: charge the line being left, then start
+ * counting `s`, with a new watch. */
+static void line(struct __mprof_site *s, struct frame *f)
+{
 	struct stack *st = tls.stack;
-	struct mp_table *t = tls.table;
-	struct mp_block *b = NULL;
-	struct frame *f;
 	int64_t m;
 
-	if (MP_UNLIKELY(!st || st->depth == st->cap || st->lost ||
-			!__atomic_load_n(&fn->registered, __ATOMIC_RELAXED) ||
-			(t && !(b = mp_counts_find(t, fn))) || !peek(&m)))
-		return false;
-	f = &st->f[st->depth++];
-	f->delta = b ? b->delta : 0;
-	count_call(ctr(f, s0), fn, m);
-	set_func(f, fn);
-	f->cur = NULL;
-	f->before = m;
-	f->sp = sp;
-	tls.top = f;
-	return true;
-}
-
-/* A frame still on its signature line (cur NULL) takes the slow path. */
-PROBE_BODY bool line_fast(struct __mprof_site *s, uintptr_t sp,
-			  bool (*peek)(int64_t *))
-{
-	struct frame *f = tls.top;
-	int64_t m;
-
-	if (MP_UNLIKELY(!f || !of_frame(f, s) || f->sp != sp || !f->cur ||
-			!peek(&m)))
-		return false;
-	charge_line(f->cur, f, m);
-	f->cur = s;
-	f->before = m;
-	return true;
-}
-
-PROBE_BODY bool exit_fast(struct __mprof_site *s0, uintptr_t sp,
-			  bool (*peek)(int64_t *))
-{
-	struct frame *f = tls.top;
-	struct stack *st;
-	int64_t m;
-
-	if (MP_UNLIKELY(!f || s0 != f->sites || f->sp != sp || !f->cur ||
-			!peek(&m)))
-		return false;
-	charge_line(f->cur, f, m);
-	st = tls.stack;
-	st->depth--;
-	tls.top = st->depth ? f - 1 : NULL;
-	return true;
-}
-
-/* Busy check, fast body, else the slow function (a tail call). */
-#define PROBE(name, site, fast, slow, peek)				\
-	void name(struct __mprof_site *site, void *cfa)			\
-	{								\
-		uintptr_t sp = (uintptr_t)cfa;				\
-									\
-		if (MP_UNLIKELY(__atomic_load_n(&tls.busy,		\
-						__ATOMIC_RELAXED))) {	\
-			busy_drop();					\
-			return;						\
-		}							\
-		set_busy(BUSY_PROBE);					\
-		if (MP_LIKELY(fast(site, sp, peek))) {			\
-			set_busy(BUSY_NONE);				\
-			return;						\
-		}							\
-		slow(site, sp);						\
+	if (!live(st, f)) {
+		if (f == &dummy || !(f = innermost(st, s->func))) {
+			drop();
+			return;
+		}
+		/* A record the runtime never gave out (the unit's idle one):
+		   counted in the frame found, nothing popped. */
+		m = f == top(st) ? watch(f) : mp_backend_read();
+		charge(f, m);
+		f->pub.cur = ctr(f, s);
+		f->pub.before = m;
+		return;
 	}
-
-/* The generic probes: every event takes the slow path's read. */
-static inline bool peek_none(int64_t *m)
-{
-	(void)m;
-	return false;
+	MP_ASSERT((uintptr_t)s - (uintptr_t)f->sites < f->span);
+	m = watch(f);
+	if (MP_UNLIKELY(f != top(st) || st->lost))
+		pop_above(st, f, m);
+	charge(f, m);
+	f->pub.cur = ctr(f, s);
+	f->pub.before = m;
 }
 
-static inline bool peek_heap(int64_t *m)
+/* Exit: charge the last line run and pop the record, giving the caller
+ * its watch back.  Unchanged since `before`: no read. */
+static void leave(struct frame *f)
 {
-	*m = mp_heap_read();
-	return true;
+	struct stack *st = tls.stack;
+	int64_t m;
+
+	if (!live(st, f)) {
+		MP_ASSERT(f == &dummy);
+		if (st && st->lost)
+			st->lost--;
+		drop();
+		return;
+	}
+	if (MP_LIKELY(f == top(st) && !st->lost)) {
+		m = unchanged(f) ? f->pub.before : mp_backend_read();
+	} else {
+		m = mp_backend_read();
+		pop_above(st, f, m);
+	}
+	charge(f, m);
+	st->depth--;
+	if (st->depth) {
+		MP_ASSERT(f[-1].pub.seen == MPROF_SEEN_NEVER);
+		f[-1].pub.seen = f->caller_seen;
+	}
 }
 
-PROBE(__mprof_enter, s0, enter_fast, enter_slow, peek_none)
-PROBE(__mprof_line, s, line_fast, line_slow, peek_none)
-PROBE(__mprof_exit, s0, exit_fast, exit_slow, peek_none)
-static PROBE(enter_heap, s0, enter_fast, enter_slow, peek_heap)
-static PROBE(line_heap, s, line_fast, line_slow, peek_heap)
-static PROBE(exit_heap, s0, exit_fast, exit_slow, peek_heap)
-static PROBE(enter_rss, s0, enter_fast, enter_slow, mp_rss_peek)
-static PROBE(line_rss, s, line_fast, line_slow, mp_rss_peek)
-static PROBE(exit_rss, s0, exit_fast, exit_slow, mp_rss_peek)
-
-void mp_probe_pick(enum mp_backend_id id,
-		   void (**enter_fn)(struct __mprof_site *, void *),
-		   void (**line_fn)(struct __mprof_site *, void *),
-		   void (**exit_fn)(struct __mprof_site *, void *))
+/* The probes: the busy check around the work. */
+struct __mprof_frame *__mprof_enter(struct __mprof_site *s0)
 {
-	*enter_fn = id == MP_BACKEND_HEAP ? enter_heap :
-		    id == MP_BACKEND_RSS ? enter_rss : __mprof_enter;
-	*line_fn = id == MP_BACKEND_HEAP ? line_heap :
-		   id == MP_BACKEND_RSS ? line_rss : __mprof_line;
-	*exit_fn = id == MP_BACKEND_HEAP ? exit_heap :
-		   id == MP_BACKEND_RSS ? exit_rss : __mprof_exit;
+	struct frame *f;
+
+	if (MP_UNLIKELY(__atomic_load_n(&tls.busy, __ATOMIC_RELAXED))) {
+		busy_drop();
+		return &dummy.pub;
+	}
+	set_busy(BUSY_PROBE);
+	f = enter(s0);
+	set_busy(BUSY_NONE);
+	return &f->pub;
+}
+
+void __mprof_line(struct __mprof_site *s, struct __mprof_frame *f)
+{
+	if (MP_UNLIKELY(__atomic_load_n(&tls.busy, __ATOMIC_RELAXED))) {
+		busy_drop();
+		return;
+	}
+	set_busy(BUSY_PROBE);
+	line(s, (struct frame *)f);
+	set_busy(BUSY_NONE);
+}
+
+void __mprof_exit(struct __mprof_frame *f)
+{
+	if (MP_UNLIKELY(__atomic_load_n(&tls.busy, __ATOMIC_RELAXED))) {
+		busy_drop();
+		return;
+	}
+	set_busy(BUSY_PROBE);
+	leave((struct frame *)f);
+	set_busy(BUSY_NONE);
+}
+
+bool mp_probe_recorded(const struct __mprof_frame *f)
+{
+	return f != &dummy.pub;
 }
 
 __attribute__((visibility("default")))
@@ -573,8 +502,9 @@ void __mprof_bind(struct __mprof_probes *tab)
 		__atomic_store_n(&abi_seen, tab->version, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&abi_mismatches, 1, __ATOMIC_RELAXED);
 	} else {
-		mp_probe_pick(mp_backend_fast(), &tab->enter, &tab->line,
-			      &tab->exit);
+		tab->enter = __mprof_enter;
+		tab->line = __mprof_line;
+		tab->exit = __mprof_exit;
 		mp_patterns_bind(tab->functions);
 		if (mp_funclog_active())
 			mp_funclog_wrap(&tab->enter, &tab->exit);
@@ -595,6 +525,19 @@ void mp_probe_release(unsigned prev)
 	set_busy(prev);
 }
 
+/* Charge every open activation of `st` as if it returned now. */
+static void close_all(struct stack *st)
+{
+	int64_t m;
+
+	if (st->depth) {
+		m = mp_backend_read();
+		while (st->depth)
+			charge(&st->f[--st->depth], m);
+	}
+	st->lost = 0;
+}
+
 /*
  * Thread exit: the activations still open (pthread_exit from a profiled
  * function) are charged as if they returned, then the stack is unmapped.
@@ -602,40 +545,29 @@ void mp_probe_release(unsigned prev)
 static void thread_gone(void *p)
 {
 	struct stack *st = p;
-	int64_t m;
 
 	set_busy(BUSY_RUNTIME);
-	if (st->depth) {
-		m = mp_backend_read();
-		while (st->depth)
-			charge(&st->f[--st->depth], m);
-	}
+	close_all(st);
 	if (tls.stack == st) {
 		tls.stack = NULL;
-		tls.top = NULL;
 		mp_counts_leave(tls.table);
 		tls.table = NULL;
 	}
-	munmap(st, st->bytes);
+	munmap(st, STACK_BYTES);
 	set_busy(BUSY_NONE);
 }
 
 /*
  * A forked child's exit: the calls it is still in (exit() called in the
  * line that holds the child's work, and that line's callers) are charged
- * as if they returned now, as at thread exit.  The stack stays mapped.
+ * as if they returned now, as at thread exit.  The stack stays mapped;
+ * records the program still holds are no longer live, so their events
+ * are drops.
  */
 void mp_probe_close_open(void)
 {
-	struct stack *st = tls.stack;
-	int64_t m;
-
-	if (!st || !st->depth)
-		return;
-	m = mp_backend_read();
-	while (st->depth)
-		charge(&st->f[--st->depth], m);
-	retop(st);
+	if (tls.stack)
+		close_all(tls.stack);
 }
 
 void mp_probe_init(void)

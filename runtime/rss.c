@@ -31,6 +31,18 @@
  * only when the chunk was mmapped or belongs to a thread arena, or the
  * program break moved: other frees cannot change the resident set.
  *
+ * Inline line events (mp_rss_watch): while the process has one thread,
+ * that thread also has two rings of its own (pid 0, cpu -1, not
+ * inherited), both with PERF_RECORD_FORK records (attr.task): one for its
+ * page faults, whose data_head the inline event compares with the epoch,
+ * one with nothing else, which tells the slow path that the thread made a
+ * thread or a process, so it counts the threads.  They are opened at start
+ * (and in a forked child) for the thread that starts the runtime, at its
+ * first watch for a child made without fork handlers, and closed -- the
+ * epoch bumped first, so no inline event reads them again -- when a second
+ * thread appears, the mode becomes timed, or the thread exits.  Their
+ * descriptors are closed once mapped: they hold no file descriptor.
+ *
  * The perf rings themselves are not in RSS (statm counts no page of
  * theirs), and the wrappers allocate nothing.
  */
@@ -82,10 +94,10 @@
 
 enum mode { MODE_PERF, MODE_TIMED, MODE_EXACT };
 
-static const struct mp_rss_rings no_rings;
+/* Before the ring page exists (or without one): no rings, an epoch. */
+static struct mp_rss_rings early;
 
-const struct mp_rss_rings *mp_rss_rings = &no_rings;
-uint64_t mp_rss_epoch;
+const struct mp_rss_rings *mp_rss_rings = &early;
 __thread struct mp_rss_cache mp_rss_cache
 	__attribute__((tls_model("initial-exec")));
 
@@ -93,6 +105,7 @@ static int64_t (*exact_read)(void);
 static enum mode mode = MODE_EXACT;
 static int exact_wanted;		/* MPROF_EXACT */
 static struct mp_rss_rings *rings;	/* the WIPEONFORK page, or NULL */
+static struct mp_rss_rings *home = &early;	/* where the epoch is */
 static int keep_fd[MAXFDS];		/* events without a mapping of their own */
 static int nkeep;
 /*
@@ -106,6 +119,35 @@ static uint32_t timed_many;		/* timed mode met a second thread */
 
 static __thread uint64_t epoch_next __attribute__((tls_model("initial-exec")));
 static uint64_t epoch_threads;
+
+/*
+ * The rings of the thread that watches (mp_rss_watch), in the WIPEONFORK
+ * page: a child forked by any means has none.  Only that thread -- the
+ * owner of a one-thread process (solo.h) -- reads or writes them.
+ */
+enum { OWN_NONE, OWN_OPEN, OWN_OFF };
+
+struct own {
+	const volatile uint64_t *faults;	/* data_head: its page faults
+						   and the tasks it makes */
+	const volatile uint64_t *tasks;	/* data_head: tasks it makes */
+	uint64_t tasks_seen;		/* *tasks when it was last alone */
+	void *map[2];			/* the rings' mappings */
+	uint32_t state;			/* OWN_*; OFF: until a fork */
+	uint32_t counted;		/* threads counted since the rings
+					   opened (a thread made before is
+					   in no record) */
+};
+
+/* The WIPEONFORK page: what the probes read, and the watching rings. */
+struct page {
+	struct mp_rss_rings rings;
+	struct own own;
+};
+
+static struct own *own;			/* in the page, or NULL */
+static pthread_key_t own_key;		/* closes them at thread exit */
+static bool own_keyed;
 
 static bool wrapped;			/* the wrappers are in place */
 static const size_t *curbrk;		/* glibc's __curbrk, or NULL */
@@ -126,7 +168,8 @@ HOOK static void bump(void)
 	if (__builtin_expect(!v, 0))
 		v = __atomic_add_fetch(&epoch_threads, 1, __ATOMIC_RELAXED) << 40;
 	epoch_next = ++v;
-	__atomic_store_n(&mp_rss_epoch, v, __ATOMIC_RELEASE);
+	__atomic_store_n(&__atomic_load_n(&home, __ATOMIC_RELAXED)->epoch, v,
+			 __ATOMIC_RELEASE);
 }
 
 /* glibc's chunk header: the size field's low bits. */
@@ -370,20 +413,26 @@ static const struct mp_got_hook wraps[NWRAP] = {
 static cpu_set_t watched;		/* CPUs that have a ring */
 static cpu_set_t online;		/* CPUs online at start */
 
+/* A software event, one record per occurrence. */
+static void attr_init(struct perf_event_attr *a, uint64_t config, bool kernel)
+{
+	memset(a, 0, sizeof *a);
+	a->size = sizeof *a;
+	a->type = PERF_TYPE_SOFTWARE;
+	a->config = config;
+	a->sample_period = 1;
+	a->exclude_kernel = !kernel;
+	a->exclude_hv = 1;
+}
+
 static int perf_open(uint64_t config, pid_t pid, int cpu, bool kernel,
 		     bool threads_only)
 {
 	struct perf_event_attr a;
 
-	memset(&a, 0, sizeof a);
-	a.size = sizeof a;
-	a.type = PERF_TYPE_SOFTWARE;
-	a.config = config;
-	a.sample_period = 1;
+	attr_init(&a, config, kernel);
 	a.inherit = 1;
 	a.inherit_thread = threads_only;
-	a.exclude_kernel = !kernel;
-	a.exclude_hv = 1;
 	return (int)syscall(SYS_perf_event_open, &a, pid, cpu, -1,
 			    PERF_FLAG_FD_CLOEXEC);
 }
@@ -580,16 +629,26 @@ static int watch_others(void)
 	return 0;
 }
 
-/* The ring page: wiped in any forked child, so it never sees our rings. */
+/*
+ * The ring page: wiped in any forked child, so it never sees our rings.
+ * Without MADV_WIPEONFORK (Linux < 4.14) a child made without fork
+ * handlers would read rings it does not have: no page, no rings then.
+ * From here on the wrappers bump the page's epoch.
+ */
 static struct mp_rss_rings *ring_page(void)
 {
-	void *p = mmap(NULL, sizeof(struct mp_rss_rings), PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct page *p = mmap(NULL, sizeof(struct page), PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED)
 		return NULL;
-	madvise(p, sizeof(struct mp_rss_rings), MADV_WIPEONFORK);
-	return p;
+	if (madvise(p, sizeof(struct page), MADV_WIPEONFORK)) {
+		munmap(p, sizeof(struct page));
+		return NULL;
+	}
+	own = &p->own;
+	__atomic_store_n(&home, &p->rings, __ATOMIC_RELEASE);
+	return &p->rings;
 }
 
 /*
@@ -651,6 +710,119 @@ HOOK static void check_cpus(const cpu_set_t *set, size_t size)
 	CPU_OR(&out, &out, &watched);
 	if (!CPU_EQUAL(&out, &watched))
 		leave_perf();
+}
+
+/* ---- the watching thread's own rings ------------------------------------ */
+
+/*
+ * A ring of the calling thread's own for `config` (pid 0, cpu -1, not
+ * inherited) with the tasks it makes (attr.task), mapped read-only (so
+ * data_head never stops); the descriptor is closed once mapped.
+ */
+static void *own_map(uint64_t config, const volatile uint64_t **head)
+{
+	size_t len = 2 * (size_t)sysconf(_SC_PAGESIZE);
+	struct perf_event_attr a;
+	void *m;
+	int fd;
+
+	attr_init(&a, config, true);
+	a.task = 1;
+	fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1,
+			  PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return NULL;
+	*head = (const volatile uint64_t *)
+		&((struct perf_event_mmap_page *)m)->data_head;
+	return m;
+}
+
+/*
+ * The fault ring counts every page fault of the thread (PAGE_FAULTS, taken
+ * on entry to the fault handler, so a superset of the minor and major
+ * faults), its FORK records every task it makes.  0, or -1.
+ */
+static int own_open(struct own *o)
+{
+	size_t len = 2 * (size_t)sysconf(_SC_PAGESIZE);
+
+	if (!(o->map[0] = own_map(PERF_COUNT_SW_PAGE_FAULTS, &o->faults)))
+		return -1;
+	if (!(o->map[1] = own_map(PERF_COUNT_SW_DUMMY, &o->tasks))) {
+		munmap(o->map[0], len);
+		return -1;
+	}
+	o->tasks_seen = __atomic_load_n(o->tasks, __ATOMIC_ACQUIRE);
+	o->state = OWN_OPEN;
+	if (own_keyed)
+		pthread_setspecific(own_key, o);
+	return 0;
+}
+
+/*
+ * Give the rings up for good.  The epoch is bumped first: every watch
+ * given before holds an older one, so no inline event reads the fault
+ * ring's head again.  Only the owner calls it, so none of its own inline
+ * events is in the middle of reading it.  munmap through the syscall:
+ * the runtime's own unmapping is no call of the program's to wrap.
+ */
+static void own_close(struct own *o)
+{
+	size_t len = 2 * (size_t)sysconf(_SC_PAGESIZE);
+
+	if (o->state == OWN_OPEN) {
+		bump();
+		syscall(SYS_munmap, o->map[0], len);
+		syscall(SYS_munmap, o->map[1], len);
+	}
+	o->state = OWN_OFF;
+}
+
+/* Thread exit (a pthread key's destructor): the owner's rings go. */
+static void own_exit(void *o)
+{
+	own_close(o);
+}
+
+/*
+ * The calling thread's rings, if it is the owner of a one-thread process
+ * and the mode can be exact with them: opened on first use, closed once
+ * that stops being so.  The threads are counted once the rings are open
+ * (a child forked without handlers may have made some already) and again
+ * whenever the task ring moved: the thread made a thread or a process (a
+ * clone solo.c may not know of).
+ */
+static struct own *own_ring(enum mode m)
+{
+	struct own *o = own;
+	uint64_t t;
+	pid_t tid;
+
+	if (!o || !mp_solo_owner || o->state == OWN_OFF)
+		return NULL;
+	if (m == MODE_TIMED || !mp_solo() ||
+	    __atomic_load_n(&user_only, __ATOMIC_RELAXED)) {
+		own_close(o);
+		return NULL;
+	}
+	if (o->state == OWN_NONE && own_open(o) < 0) {
+		o->state = OWN_OFF;
+		return NULL;
+	}
+	t = __atomic_load_n(o->tasks, __ATOMIC_ACQUIRE);
+	if (t != o->tasks_seen || !o->counted) {
+		if (other_tids(&tid, 1) != 0) {
+			own_close(o);
+			return NULL;
+		}
+		o->tasks_seen = t;
+		o->counted = 1;
+	}
+	return o;
 }
 
 /* ---- the timed mode ----------------------------------------------------- */
@@ -785,6 +957,34 @@ int64_t mp_rss_refresh(void)
 	return c->rss;
 }
 
+/*
+ * The epoch (never 0 once given: a child's wiped page reads 0) and the
+ * fault ring's head, both before the caller reads the figure: a change
+ * after this moves one of them.  The exact mode keeps the rings too, so
+ * that the process looks the same, but gives no watch.
+ */
+bool mp_rss_watch(struct mp_watch *w)
+{
+	enum mode m = __atomic_load_n(&mode, __ATOMIC_ACQUIRE);
+	int saved = errno;
+	struct own *o = own_ring(m);
+	struct mp_rss_rings *h = __atomic_load_n(&home, __ATOMIC_ACQUIRE);
+	uint64_t e;
+
+	errno = saved;
+	if (!o || m != MODE_PERF)
+		return false;
+	if (!(e = __atomic_load_n(&h->epoch, __ATOMIC_ACQUIRE))) {
+		bump();
+		e = __atomic_load_n(&h->epoch, __ATOMIC_ACQUIRE);
+	}
+	w->c1 = &h->epoch;
+	w->s1 = e;
+	w->c2 = o->faults;
+	w->s2 = __atomic_load_n(o->faults, __ATOMIC_ACQUIRE);
+	return true;
+}
+
 /* ---- start -------------------------------------------------------------- */
 
 /* dl_iterate_phdr callback: a module of valgrind's is loaded. */
@@ -846,6 +1046,8 @@ static void choose_mode(void)
 	__atomic_store_n(&mode, m, __ATOMIC_RELEASE);
 	if (rings)
 		__atomic_store_n(&mp_rss_rings, rings, __ATOMIC_RELEASE);
+	/* The watching rings now, before the first figure is read. */
+	own_ring(m);
 }
 
 /*
@@ -858,6 +1060,7 @@ int mp_rss_start(int64_t (*exact)(void), int exact_mode)
 {
 	exact_read = exact;
 	exact_wanted = exact_mode;
+	own_keyed = pthread_key_create(&own_key, own_exit) == 0;
 	mp_solo_start();
 	wrapped = mp_got_install(wraps, NWRAP) > 0 && next[W_FREE];
 	if (wrapped)
@@ -901,3 +1104,4 @@ void mp_rss_report(void)
 		", see kernel.perf_event_paranoid" : "",
 		PERIOD_US);
 }
+

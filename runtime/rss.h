@@ -10,18 +10,36 @@
  * of the process, kernel-mode faults included where permitted), one ring
  * buffer per CPU whose data_head moves on each fault: the probe sums the
  * heads.  The calls that can give memory back, or fill it without a fault
- * perf sees, are wrapped (got.h) and bump mp_rss_epoch when they return.
- * A thread's cached figure is valid while the sum of heads and the epoch
+ * perf sees, are wrapped (got.h) and bump the epoch when they return.  A
+ * thread's cached figure is valid while the sum of heads and the epoch
  * are what they were just before it was read.
+ *
+ * A sum over N rings cannot be compared by the plugin's inline line event
+ * (mprof_abi.h), which compares two words.  mp_rss_watch() gives it two
+ * while the process has one thread: the epoch, and the data_head of a ring
+ * of that thread's own (perf_event_open pid 0, cpu -1: every page fault
+ * it takes, user or kernel mode, on any CPU), which the kernel also writes
+ * a record into whenever the thread creates a thread or a process.  A
+ * second ring of the thread's gets only those records: when it moved, the
+ * threads are counted, and from a second thread on (until a fork) the
+ * rings are closed and mp_rss_watch() is false (another thread's faults
+ * move no word of this thread's; the probes sum the CPU rings as before).
+ * It is false too in the modes that cannot be exact that way (timed,
+ * exact, perf-user: kernel-mode faults unseen).
  *
  * Invariants: heads only grow, so their sum changes whenever one does; the
  * epoch takes a value never used before at every bump (a thread number
- * and a per-thread sequence: no read-modify-write on a shared line); the
- * cache is per thread, so it needs no synchronisation.  The ring table
- * lives in a MADV_WIPEONFORK page: a child forked by any means reads
- * `live` = 0 and no rings, never a parent's ring it does not have.  Modes
+ * and a per-thread sequence: no read-modify-write on a shared line), and
+ * a watch never gives 0; the cache is per thread, so it needs no
+ * synchronisation.  The ring table, the epoch and the thread's ring
+ * pointers live in a MADV_WIPEONFORK page: a child forked by any means
+ * reads `live` = 0, no rings and an epoch of 0, never a parent's ring it
+ * does not have (perf mappings are not inherited).  So a watch's first
+ * word (the epoch) can be read in any process and differs there from every
+ * value a parent gave; its second word (the ring) must be read only when
+ * the first one matched, which the inline event's && guarantees.  Modes
  * where the cache must not be trusted (exact, timed, no rings) store
- * MP_RSS_NEVER as the cached epoch, so the inline test fails and
+ * MP_RSS_NEVER as the cached epoch, so mp_rss_peek() fails and
  * mp_rss_refresh() decides.
  */
 #ifndef MP_RSS_H
@@ -33,10 +51,12 @@
 /* Rings the probe sums: CPUs beyond this use the timed mode. */
 #define MP_RSS_MAXRINGS	64
 
-/* An epoch value never stored in mp_rss_epoch. */
+/* An epoch value never stored in the epoch. */
 #define MP_RSS_NEVER	UINT64_MAX
 
 struct mp_rss_rings {
+	uint64_t epoch;			/* bumped by the wrappers; 0 in a
+					   forked child (wiped) */
 	uint64_t live;			/* 1; 0 in a forked child (wiped) */
 	uint32_t n;			/* rings in use */
 	uint32_t reserved;
@@ -54,7 +74,6 @@ struct mp_rss_cache {
 };
 
 extern const struct mp_rss_rings *mp_rss_rings;
-extern uint64_t mp_rss_epoch;
 extern __thread struct mp_rss_cache mp_rss_cache
 	__attribute__((tls_model("initial-exec")));
 
@@ -69,7 +88,7 @@ static inline void mp_rss_stamp(uint64_t *heads, uint64_t *epoch)
 	for (uint32_t i = 0; i < n; i++)
 		h += __atomic_load_n(r->head[i], __ATOMIC_ACQUIRE);
 	*heads = h;
-	*epoch = __atomic_load_n(&mp_rss_epoch, __ATOMIC_ACQUIRE);
+	*epoch = __atomic_load_n(&r->epoch, __ATOMIC_ACQUIRE);
 }
 
 /* The slow path: decide, read statm if needed, update the cache. */
@@ -91,6 +110,14 @@ static inline bool mp_rss_peek(int64_t *rss)
 	return true;
 }
 
+/*
+ * The counters behind mp_rss_peek(), for a frame record's watch
+ * (internal.h, struct mp_watch): false when the figure must be read on
+ * every event (exact or timed mode, no rings).
+ */
+struct mp_watch;
+bool mp_rss_watch(struct mp_watch *w);
+
 /* The current RSS.  Keeps errno. */
 static inline int64_t mp_rss_read(void)
 {
@@ -98,6 +125,17 @@ static inline int64_t mp_rss_read(void)
 
 	return mp_rss_peek(&rss) ? rss : mp_rss_refresh();
 }
+
+struct mp_watch;			/* runtime/internal.h */
+
+/*
+ * Fill *w so that while *c1 == s1 and *c2 == s2 the rss figure read right
+ * after this call (mp_rss_read()) stays valid for this thread; false when
+ * the backend cannot (timed, exact or perf-user mode, more than one
+ * thread, no ring): the caller then makes every event call.  Called in the
+ * probes' slow paths, right before the read.  Keeps errno.
+ */
+bool mp_rss_watch(struct mp_watch *w);
 
 /*
  * Start the fast path in front of `exact` (a statm reader that keeps

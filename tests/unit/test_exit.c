@@ -28,6 +28,7 @@
 
 #include "helpers.h"
 #include "internal.h"
+#include "mprof_inline.h"
 
 #define MIB (1024 * 1024)
 
@@ -38,7 +39,7 @@ static int64_t fake_read(void)
 	return mem;
 }
 
-static const struct mp_backend fake = { "fake", NULL, fake_read, NULL };
+static const struct mp_backend fake = { "fake", NULL, fake_read, NULL, NULL };
 
 static struct __mprof_func fn;
 static struct __mprof_site fn_s[2] = {
@@ -59,11 +60,13 @@ static struct __mprof_func fn = {
 
 static void run_fn(void)
 {
+	struct __mprof_frame *mpf;
+
 	mem = 1 * MIB;
-	__mprof_enter(&fn_s[0], __builtin_dwarf_cfa());
-	__mprof_line(&fn_s[1], __builtin_dwarf_cfa());
+	mpf = __mprof_enter(&fn_s[0]);
+	LINE(&fn_s[1], mpf);
 	mem = 3 * MIB;
-	__mprof_exit(&fn_s[0], __builtin_dwarf_cfa());
+	__mprof_exit(mpf);
 }
 
 static char dir[] = "/tmp/mprof-test-exit-XXXXXX";
@@ -307,18 +310,19 @@ static void test_fork_pid_files(void **state)
 
 static int fork_inside(void)
 {
+	struct __mprof_frame *mpf;
 	int status;
 	pid_t pid;
 
 	setenv("MPROF_OUTPUT", report, 1);
 	mem = 1 * MIB;
-	__mprof_enter(&fn_s[0], __builtin_dwarf_cfa());
-	__mprof_line(&fn_s[1], __builtin_dwarf_cfa());
+	mpf = __mprof_enter(&fn_s[0]);
+	LINE(&fn_s[1], mpf);
 	pid = fork();
 	if (pid < 0)
 		return 1;
 	mem = 3 * MIB;
-	__mprof_exit(&fn_s[0], __builtin_dwarf_cfa());
+	__mprof_exit(mpf);
 	if (pid == 0)
 		exit(0);
 	if (waitpid(pid, &status, 0) != pid)
@@ -513,12 +517,18 @@ static void test_notes_on_stderr(void **state)
 
 static int drop_events(void)
 {
+	struct __mprof_frame *mpf;
+	unsigned held;
+
 	if (redirect(STDERR_FILENO, errpath) < 0)
 		return 1;
 	setenv("MPROF_OUTPUT", report, 1);
 	run_fn();
-	__mprof_line(&fn_s[1], __builtin_dwarf_cfa());		/* no entry seen: dropped */
-	__mprof_line(&fn_s[1], __builtin_dwarf_cfa());
+	held = mp_probe_hold();
+	mpf = __mprof_enter(&fn_s[0]);	/* no frame kept: its events drop */
+	mp_probe_release(held);
+	LINE(&fn_s[1], mpf);
+	LINE(&fn_s[1], mpf);
 	return 0;
 }
 

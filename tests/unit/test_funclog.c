@@ -6,7 +6,7 @@
  * record's text (name, %.4f figures, stack level), nesting, recursion,
  * threads, longjmp, exit() inside calls, fork, a .dat that cannot be used
  * or written, and that the wrapped probes still count exactly as the
- * plain ones (they must reach them by a sibling call), also once
+ * plain ones (they hand on the site and the record), also once
  * mp_funclog_wrap() has given them the probes __mprof_bind() picked.
  *
  * The runtime reads its settings once per process, so each scenario runs
@@ -36,6 +36,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "mprof_inline.h"
 
 #define MIB (1024 * 1024)
 #define NOINLINE __attribute__((noinline))
@@ -47,7 +48,7 @@ static int64_t fake_read(void)
 	return __atomic_load_n(&mem, __ATOMIC_RELAXED);
 }
 
-static const struct mp_backend fake = { "fake", NULL, fake_read, NULL };
+static const struct mp_backend fake = { "fake", NULL, fake_read, NULL, NULL };
 
 static struct __mprof_func fa, fb;
 static struct __mprof_site fa_s[2] = {
@@ -74,25 +75,31 @@ static struct __mprof_func fb = {
 
 NOINLINE static void call_b(void)
 {
-	mp_funclog_enter(&fb_s[0], __builtin_dwarf_cfa());
-	mp_funclog_exit(&fb_s[0], __builtin_dwarf_cfa());
+	struct __mprof_frame *mpf;
+
+	mpf = mp_funclog_enter(&fb_s[0]);
+	mp_funclog_exit(mpf);
 }
 
 /* fa calls fb `n` times. */
 NOINLINE static void call_a(int n)
 {
-	mp_funclog_enter(&fa_s[0], __builtin_dwarf_cfa());
+	struct __mprof_frame *mpf;
+
+	mpf = mp_funclog_enter(&fa_s[0]);
 	while (n-- > 0)
 		call_b();
-	mp_funclog_exit(&fa_s[0], __builtin_dwarf_cfa());
+	mp_funclog_exit(mpf);
 }
 
 NOINLINE static void recurse_a(int n)
 {
-	mp_funclog_enter(&fa_s[0], __builtin_dwarf_cfa());
+	struct __mprof_frame *mpf;
+
+	mpf = mp_funclog_enter(&fa_s[0]);
 	if (n > 0)
 		recurse_a(n - 1);
-	mp_funclog_exit(&fa_s[0], __builtin_dwarf_cfa());
+	mp_funclog_exit(mpf);
 }
 
 static jmp_buf jb;
@@ -110,19 +117,22 @@ NOINLINE static void jump_b(int depth)
 		__asm__ volatile("" ::: "memory");
 		return;
 	}
-	mp_funclog_enter(&fb_s[0], __builtin_dwarf_cfa());
+	mp_funclog_enter(&fb_s[0]);
 	longjmp(jb, 1);
 }
 
 /* fa: fb is left by longjmp, then fb is called and returns normally. */
 NOINLINE static void a_with_longjmp(int depth, int then_b)
 {
-	mp_funclog_enter(&fa_s[0], __builtin_dwarf_cfa());
+	struct __mprof_frame *mpf;
+
+	mpf = mp_funclog_enter(&fa_s[0]);
 	if (!setjmp(jb))
 		jump_b(depth);
+	LINE(&fa_s[1], mpf);	/* the line after the setjmp's */
 	if (then_b)
 		call_b();
-	mp_funclog_exit(&fa_s[0], __builtin_dwarf_cfa());
+	mp_funclog_exit(mpf);
 }
 
 /* ---- running a scenario in a child --------------------------------------- */
@@ -326,10 +336,12 @@ static void assert_mib(const char *field, int64_t bytes)
 
 static int one_call(void)
 {
+	struct __mprof_frame *mpf;
+
 	mem = 1 * MIB;
-	mp_funclog_enter(&fa_s[0], __builtin_dwarf_cfa());
+	mpf = mp_funclog_enter(&fa_s[0]);
 	mem = 3 * MIB + 123457;
-	mp_funclog_exit(&fa_s[0], __builtin_dwarf_cfa());
+	mp_funclog_exit(mpf);
 	return !mp_funclog_active();
 }
 
@@ -356,12 +368,13 @@ static const int64_t figures[] = {
 
 static int many_figures(void)
 {
+	struct __mprof_frame *mpf;
 	size_t i;
 
 	for (i = 0; i < sizeof figures / sizeof figures[0]; i++) {
 		mem = figures[i];
-		mp_funclog_enter(&fa_s[0], __builtin_dwarf_cfa());
-		mp_funclog_exit(&fa_s[0], __builtin_dwarf_cfa());
+		mpf = mp_funclog_enter(&fa_s[0]);
+		mp_funclog_exit(mpf);
 	}
 	return 0;
 }
@@ -426,11 +439,13 @@ static void test_recursion(void **state)
 
 NOINLINE static void a_with_lines(void)
 {
+	struct __mprof_frame *mpf;
+
 	mem = 1 * MIB;
-	mp_funclog_enter(&fa_s[0], __builtin_dwarf_cfa());
-	__mprof_line(&fa_s[1], __builtin_dwarf_cfa());
+	mpf = mp_funclog_enter(&fa_s[0]);
+	LINE(&fa_s[1], mpf);
 	mem = 2 * MIB;
-	mp_funclog_exit(&fa_s[0], __builtin_dwarf_cfa());
+	mp_funclog_exit(mpf);
 }
 
 static int probes_count(void)
@@ -452,61 +467,48 @@ static void test_probes_still_count(void **state)
 	assert_string_equal(slurp(errfile), "");
 }
 
-/* Stand-ins for the probes __mprof_bind() picks: where they were called,
- * with which CFA. */
-static struct __mprof_site *picked_site[2];
-static uintptr_t picked_frame[2];
-static void *picked_cfa[2];
+/* Stand-ins for the probes __mprof_bind() picks: what they were given. */
+static struct __mprof_site *picked_site;
+static struct __mprof_frame picked_rec, *picked_exit_rec;
 
-NOINLINE static void picked_enter(struct __mprof_site *s, void *cfa)
+NOINLINE static struct __mprof_frame *picked_enter(struct __mprof_site *s)
 {
-	picked_site[0] = s;
-	picked_frame[0] = (uintptr_t)__builtin_frame_address(0);
-	picked_cfa[0] = cfa;
+	picked_site = s;
+	return &picked_rec;
 }
 
-NOINLINE static void picked_exit(struct __mprof_site *s, void *cfa)
+NOINLINE static void picked_exit(struct __mprof_frame *f)
 {
-	picked_site[1] = s;
-	picked_frame[1] = (uintptr_t)__builtin_frame_address(0);
-	picked_cfa[1] = cfa;
+	picked_exit_rec = f;
 }
 
 /* An instrumented function calling its probes through a table. */
-NOINLINE static void through(const struct __mprof_probes *tab)
+NOINLINE static struct __mprof_frame *through(const struct __mprof_probes *tab)
 {
-	tab->enter(&fa_s[0], __builtin_dwarf_cfa());
-	tab->exit(&fa_s[0], __builtin_dwarf_cfa());
+	struct __mprof_frame *f = tab->enter(&fa_s[0]);
+
+	tab->exit(f);
+	return f;
 }
 
 static int wrap_picked(void)
 {
-	struct __mprof_probes direct = { MPROF_ABI_VERSION, 0, picked_enter,
-					 NULL, picked_exit, NULL };
-	struct __mprof_probes tab = direct;
-	uintptr_t frames[2];
+	struct __mprof_probes tab = { MPROF_ABI_VERSION, 0, picked_enter,
+				      NULL, picked_exit, NULL };
+	struct __mprof_frame *f;
 
-	through(&direct);
-	frames[0] = picked_frame[0];
-	frames[1] = picked_frame[1];
-	if (!picked_cfa[0] || picked_cfa[0] != picked_cfa[1])
-		return 1;
 	mp_funclog_wrap(&tab.enter, &tab.exit);
 	if (tab.enter != mp_funclog_enter || tab.exit != mp_funclog_exit)
 		return 1;
 	mp_funclog_wrap(&tab.enter, &tab.exit);	/* again: no change */
-	picked_site[0] = picked_site[1] = NULL;
-	picked_cfa[0] = picked_cfa[1] = NULL;
-	through(&tab);
-	return picked_site[0] != &fa_s[0] || picked_site[1] != &fa_s[0] ||
-	       picked_frame[0] != frames[0] || picked_frame[1] != frames[1] ||
-	       picked_cfa[0] != picked_cfa[1] ||
-	       fa_s[0].count != 0;
+	f = through(&tab);
+	return picked_site != &fa_s[0] || f != &picked_rec ||
+	       picked_exit_rec != &picked_rec || fa_s[0].count != 0;
 }
 
 /* mp_funclog_wrap(): the wrappers take the places of the probes bind
- * picked and hand on to those, which run in the frame a direct call gives
- * them; wrapping twice changes nothing. */
+ * picked and hand on to those the site and the record; wrapping twice
+ * changes nothing. */
 static void test_wrap(void **state)
 {
 	struct rec r[2];
@@ -561,8 +563,9 @@ static int longjmp_then_call(void)
 	return mp_funclog_lost() != 1;
 }
 
-/* A call after the longjmp drops the dead call at its entry, so it gets
- * the level it really has. */
+/* A call after the longjmp (and the caller's line event, which pops the
+ * probe's dead record) drops the dead call at its entry, so it gets the
+ * level it really has. */
 static void test_longjmp_then_call(void **state)
 {
 	struct rec r[4];
@@ -578,7 +581,7 @@ static void test_longjmp_then_call(void **state)
 
 NOINLINE static void b_exits(void)
 {
-	mp_funclog_enter(&fb_s[0], __builtin_dwarf_cfa());
+	mp_funclog_enter(&fb_s[0]);
 	mem = 5 * MIB;
 	exit(0);
 }
@@ -586,7 +589,7 @@ NOINLINE static void b_exits(void)
 static int exit_inside(void)
 {
 	mem = 1 * MIB;
-	mp_funclog_enter(&fa_s[0], __builtin_dwarf_cfa());
+	mp_funclog_enter(&fa_s[0]);
 	b_exits();
 	return 1;
 }
@@ -675,7 +678,7 @@ static void test_threads(void **state)
 static void *thread_exits(void *arg)
 {
 	(void)arg;
-	mp_funclog_enter(&fb_s[0], __builtin_dwarf_cfa());
+	mp_funclog_enter(&fb_s[0]);
 	pthread_exit(NULL);
 }
 
@@ -711,10 +714,12 @@ static struct __mprof_func longname = {
 
 static int long_name(void)
 {
+	struct __mprof_frame *mpf;
+
 	memset(long_file, 'x', sizeof long_file - 3);
 	memcpy(long_file + sizeof long_file - 3, ".c", 3);
-	mp_funclog_enter(&longname_s[0], __builtin_dwarf_cfa());
-	mp_funclog_exit(&longname_s[0], __builtin_dwarf_cfa());
+	mpf = mp_funclog_enter(&longname_s[0]);
+	mp_funclog_exit(mpf);
 	return 0;
 }
 
@@ -841,12 +846,14 @@ static void test_merged_short_calls(void **state)
 /* fa, n levels deep, 1 MiB more held at each level. */
 NOINLINE static void recurse_grow(int n)
 {
-	mp_funclog_enter(&fa_s[0], __builtin_dwarf_cfa());
+	struct __mprof_frame *mpf;
+
+	mpf = mp_funclog_enter(&fa_s[0]);
 	mem += MIB;
 	if (n > 0)
 		recurse_grow(n - 1);
 	mem -= MIB;
-	mp_funclog_exit(&fa_s[0], __builtin_dwarf_cfa());
+	mp_funclog_exit(mpf);
 }
 
 static int deep_recursion(void)
@@ -892,9 +899,11 @@ static void test_all_recursion(void **state)
 
 NOINLINE static void slow_b(int ms)
 {
-	mp_funclog_enter(&fb_s[0], __builtin_dwarf_cfa());
+	struct __mprof_frame *mpf;
+
+	mpf = mp_funclog_enter(&fb_s[0]);
 	sleep_ms(ms);
-	mp_funclog_exit(&fb_s[0], __builtin_dwarf_cfa());
+	mp_funclog_exit(mpf);
 }
 
 static int long_and_gaps(void)
@@ -927,7 +936,7 @@ static void test_merged_long_and_gaps(void **state)
 static int open_at_exit(void)
 {
 	call_b();
-	mp_funclog_enter(&fa_s[0], __builtin_dwarf_cfa());
+	mp_funclog_enter(&fa_s[0]);
 	exit(0);
 }
 

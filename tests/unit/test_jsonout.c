@@ -29,6 +29,7 @@
 
 #include "helpers.h"
 #include "internal.h"
+#include "mprof_inline.h"
 #include "jsonread.h"
 #include "profile.h"
 
@@ -41,7 +42,7 @@ static int64_t fake_read(void)
 	return mem;
 }
 
-static const struct mp_backend fake = { "fake", NULL, fake_read, NULL };
+static const struct mp_backend fake = { "fake", NULL, fake_read, NULL, NULL };
 
 static struct __mprof_func fn;
 static struct __mprof_site fn_s[2] = {
@@ -55,11 +56,13 @@ static struct __mprof_func fn = {
 
 static void run_fn(void)
 {
+	struct __mprof_frame *mpf;
+
 	mem = 1 * MIB;
-	__mprof_enter(&fn_s[0], __builtin_dwarf_cfa());
-	__mprof_line(&fn_s[1], __builtin_dwarf_cfa());
+	mpf = __mprof_enter(&fn_s[0]);
+	LINE(&fn_s[1], mpf);
 	mem = 3 * MIB;
-	__mprof_exit(&fn_s[0], __builtin_dwarf_cfa());
+	__mprof_exit(mpf);
 }
 
 static char dir[] = "/tmp/mprof-test-jsonout-XXXXXX";

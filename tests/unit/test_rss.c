@@ -11,6 +11,13 @@
  * is stale.  Modes other than the one this machine gives (perf or timed)
  * are tested in forked children: the timed mode with perf_event_open
  * refused by a seccomp filter, as a container would.
+ *
+ * mp_rss_watch(), the two words the plugin's inline line event compares,
+ * is tested in child processes that start over with one thread: the words
+ * must move on every change (a fault, a wrapped shrinking call, a thread
+ * or process made), read 0 first in a forked child, and while they hold
+ * the figure read after the watch must be statm's; where they cannot be
+ * exact (timed, exact and perf-user modes, a second thread) there is none.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,6 +33,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,6 +41,7 @@
 #include <cmocka.h>
 
 #include "../fastpath/refuse_perf.h"
+#include "internal.h"
 #include "rss.h"
 #include "solo.h"
 
@@ -254,9 +263,10 @@ static void test_small_free_keeps_cache(void **state)
 
 	(void)state;
 	assert_fresh();
-	e = __atomic_load_n(&mp_rss_epoch, __ATOMIC_RELAXED);
+	e = __atomic_load_n(&mp_rss_rings->epoch, __ATOMIC_RELAXED);
 	free(p);
-	assert_int_equal(__atomic_load_n(&mp_rss_epoch, __ATOMIC_RELAXED), e);
+	assert_int_equal(__atomic_load_n(&mp_rss_rings->epoch,
+					 __ATOMIC_RELAXED), e);
 	assert_fresh();
 }
 
@@ -365,6 +375,7 @@ static void test_raw_fork_child(void **state)
 
 static int timed_child(void)
 {
+	struct mp_watch w;
 	volatile char *p;
 	unsigned long n;
 	int64_t v;
@@ -374,6 +385,8 @@ static int timed_child(void)
 	mp_rss_atfork_child();
 	if (strcmp(mp_rss_mode(), "timed"))
 		return 21;
+	if (mp_rss_watch(&w))
+		return 26;			/* no watch when timed */
 	p = fresh_map(MIB);
 	v = mp_rss_read();
 	for (int i = 0; i < 8; i++)
@@ -448,6 +461,537 @@ static void test_errno_kept(void **state)
 	munmap(p, MIB);
 }
 
+/* ---- the watch of inline line events ------------------------------------ */
+
+/*
+ * What the plugin's inline line event tests (mprof_abi.h): the first word
+ * first, the second only when the first one holds.
+ */
+static bool holds(const struct mp_watch *w)
+{
+	return *w->c1 == w->s1 && *w->c2 == w->s2;
+}
+
+/* Whether this process should get watches: perf mode, one thread. */
+static int watchable(void)
+{
+	return !strcmp(mp_rss_mode(), "perf") && mp_solo();
+}
+
+/* Mappings of perf rings in this process (/proc/self/maps). */
+static int perf_maps(void)
+{
+	static char buf[1 << 18];
+	long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/maps",
+			  O_RDONLY | O_CLOEXEC);
+	long n, len = 0;
+	int k = 0;
+
+	if (fd < 0)
+		return -1;
+	while ((n = syscall(SYS_read, fd, buf + len, sizeof buf - 1 - len)) > 0)
+		len += n;
+	syscall(SYS_close, fd);
+	buf[len] = '\0';
+	for (const char *p = buf; (p = strstr(p, "[perf_event]")); p++)
+		k++;
+	return k;
+}
+
+/*
+ * A watch and the figure read right after it, as a probe's slow path
+ * takes them; while the watch holds, the figure must be statm's (read
+ * twice around, as in fresh(), against unrelated changes).
+ */
+static int watched_fresh(struct mp_watch *w)
+{
+	for (int i = 0; i < 5; i++) {
+		int64_t fig, before, after;
+
+		if (!mp_rss_watch(w))
+			return -2;
+		fig = mp_rss_read();
+		before = statm();
+		after = statm();
+		if (before == after && holds(w))
+			return fig == before ? 0 : -1;
+	}
+	return -1;
+}
+
+/* Run `fn` in a child process that starts over as a one-thread process
+ * (what the runtime's fork handlers do), whatever threads this one made. */
+static int (*solo_fn)(void);
+
+static int solo_start(void)
+{
+	mp_solo_atfork_child();
+	mp_rss_atfork_child();
+	return solo_fn();
+}
+
+static int in_solo_child(int (*fn)(void))
+{
+	solo_fn = fn;
+	return in_child(solo_start, 0);
+}
+
+/* Nothing changes: the words hold.  A fault: the second word moves. */
+static int watch_fault_child(void)
+{
+	struct mp_watch w;
+	volatile char *p = fresh_map(MIB);
+	volatile unsigned long sum = 0;
+
+	if (!watchable())
+		return mp_rss_watch(&w) ? 1 : 0;
+	if (watched_fresh(&w))
+		return 2;
+	for (int i = 0; i < 100000; i++)
+		sum += (unsigned long)i;
+	if (!holds(&w))
+		return 3;
+	p[0] = 1;
+	if (*w.c1 != w.s1 || *w.c2 == w.s2)
+		return 4;
+	if (watched_fresh(&w))
+		return 5;
+	/* The kernel faulting pages in for read() moves it too (perf mode). */
+	int fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || watched_fresh(&w))
+		return 6;
+	if (read(fd, (char *)p + PAGE, 16 * PAGE) != 16 * PAGE)
+		return 7;
+	close(fd);
+	if (holds(&w))
+		return 8;
+	return watched_fresh(&w) ? 9 : 0;
+}
+
+static void test_watch_fault(void **state)
+{
+	(void)state;
+	assert_int_equal(in_solo_child(watch_fault_child), 0);
+}
+
+/* Every wrapped call that may give memory back moves the first word. */
+static int watch_shrink_child(void)
+{
+	struct mp_watch w;
+	char *big = malloc_fn(32 * MIB), *p = fresh_map(4 * MIB), *q;
+
+	if (!watchable())
+		return 0;
+	touch(big, 32 * MIB);
+	touch(p, 4 * MIB);
+	if (watched_fresh(&w))
+		return 1;
+	free(big);
+	if (*w.c1 == w.s1)
+		return 2;
+	if (watched_fresh(&w))
+		return 3;
+	madvise(p, MIB, MADV_DONTNEED);
+	if (*w.c1 == w.s1 || watched_fresh(&w))
+		return 4;
+	munmap(p + MIB, MIB);
+	if (*w.c1 == w.s1 || watched_fresh(&w))
+		return 5;
+	q = mmap(NULL, MIB, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (q == MAP_FAILED || *w.c1 == w.s1)
+		return 6;
+	return watched_fresh(&w) ? 7 : 0;
+}
+
+static void test_watch_shrink(void **state)
+{
+	(void)state;
+	assert_int_equal(in_solo_child(watch_shrink_child), 0);
+}
+
+static struct mp_watch parent_watch;
+
+/* A child forked with no handler run: the first word reads 0, so no
+ * inline event of the parent's frames reads the second (not mapped here). */
+static int raw_watch_child(void)
+{
+	struct mp_watch w;
+
+	if (*parent_watch.c1 != 0 || *parent_watch.c1 == parent_watch.s1)
+		return 10;
+	/* Its own rings, opened at its first watch. */
+	if (!mp_rss_watch(&w) || w.s1 == 0)
+		return 11;
+	return child_checks() || watched_fresh(&w) ? 12 : 0;
+}
+
+/* The same after the fork handlers. */
+static int forked_watch_child(void)
+{
+	struct mp_watch w;
+
+	if (*parent_watch.c1 == parent_watch.s1)
+		return 20;
+	mp_solo_atfork_child();
+	mp_rss_atfork_child();
+	if (!mp_rss_watch(&w) || w.s1 == parent_watch.s1)
+		return 21;
+	return child_checks() || watched_fresh(&w) ? 22 : 0;
+}
+
+static int watch_fork_child(void)
+{
+	if (!watchable())
+		return 0;
+	if (watched_fresh(&parent_watch))
+		return 1;
+	if (in_child(raw_watch_child, 1))
+		return 2;
+	/* The fork is a record in the parent's ring: it calls again, and
+	 * stays watchable (a child process is no thread of ours). */
+	if (holds(&parent_watch))
+		return 3;
+	if (watched_fresh(&parent_watch))
+		return 4;
+	if (in_child(forked_watch_child, 0))
+		return 5;
+	return watched_fresh(&parent_watch) ? 6 : 0;
+}
+
+static void test_watch_fork(void **state)
+{
+	(void)state;
+	assert_int_equal(in_solo_child(watch_fork_child), 0);
+}
+
+static void *idle(void *arg)
+{
+	return arg;
+}
+
+/* A second thread (pthread_create): no more watches, the rings closed. */
+static int watch_thread_child(void)
+{
+	struct mp_watch w, v;
+	pthread_t th;
+	int maps;
+
+	if (!watchable())
+		return 0;
+	if (watched_fresh(&w))
+		return 1;
+	maps = perf_maps();
+	if (pthread_create(&th, NULL, idle, NULL))
+		return 2;
+	if (holds(&w))
+		return 3;
+	if (mp_rss_watch(&v))
+		return 4;
+	if (*w.c1 == w.s1)
+		return 5;			/* bumped before closing */
+	if (perf_maps() != maps - 2)
+		return 6;
+	pthread_join(th, NULL);
+	return mp_rss_watch(&v) ? 7 : 0;
+}
+
+static void test_watch_thread(void **state)
+{
+	(void)state;
+	assert_int_equal(in_solo_child(watch_thread_child), 0);
+}
+
+struct raw_thread {
+	char *p;
+	size_t len;
+	int done;
+};
+
+/* Touches its pages and spins: no libc call (it shares our TLS). */
+static int raw_thread_fn(void *arg)
+{
+	struct raw_thread *t = arg;
+
+	touch(t->p, t->len);
+	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+	for (;;)
+		__asm__ volatile("" ::: "memory");
+	return 0;
+}
+
+#define RAW_STACK	(256 * 1024)
+
+/* A thread made with clone() on `stack`, once it has touched its pages. */
+static int raw_thread_start(struct raw_thread *t, char *stack)
+{
+	if (clone(raw_thread_fn, stack + RAW_STACK,
+		  CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+		  CLONE_THREAD | CLONE_SYSVSEM, t) < 0)
+		return -1;
+	while (!__atomic_load_n(&t->done, __ATOMIC_ACQUIRE))
+		sched_yield();
+	return 0;
+}
+
+/* A thread made with clone(), which solo.c does not see: its creation
+ * moves the second word, and the watch counts the threads. */
+static int watch_raw_thread_child(void)
+{
+	static struct raw_thread t = { .len = 4 * MIB };
+	struct mp_watch w;
+	char *stack = fresh_map(RAW_STACK);
+
+	if (!watchable())
+		return 0;
+	t.p = fresh_map(t.len);
+	/*
+	 * Only the creation may move the words: clone() writes on the new
+	 * stack, and its code and sched_yield's are paged in (a clone that
+	 * fails: CLONE_THREAD without CLONE_SIGHAND).
+	 */
+	touch(stack + RAW_STACK - PAGE, PAGE);
+	sched_yield();
+	if (clone(raw_thread_fn, stack + RAW_STACK, CLONE_VM | CLONE_THREAD,
+		  &t) >= 0)
+		return 7;
+	if (watched_fresh(&w))
+		return 1;
+	if (raw_thread_start(&t, stack))
+		return 2;
+	if (holds(&w))
+		return 3;
+	if (!mp_solo())
+		return 4;			/* the test's premise */
+	if (mp_rss_watch(&w))
+		return 5;
+	return fresh() ? 6 : 0;		/* the CPU rings saw it */
+}
+
+/* A child forked without handlers made a thread before its first watch:
+ * no record tells, the count at the rings' opening does. */
+static int thread_then_watch(void)
+{
+	static struct raw_thread t = { .len = PAGE };
+	struct mp_watch w;
+
+	t.p = fresh_map(t.len);
+	if (raw_thread_start(&t, fresh_map(RAW_STACK)))
+		return 1;
+	return mp_rss_watch(&w) ? 2 : 0;
+}
+
+static int watch_raw_thread_first(void)
+{
+	return watchable() ? in_child(thread_then_watch, 1) : 0;
+}
+
+static void test_watch_raw_thread(void **state)
+{
+	(void)state;
+	assert_int_equal(in_solo_child(watch_raw_thread_child), 0);
+	assert_int_equal(in_solo_child(watch_raw_thread_first), 0);
+}
+
+/* No descriptor left for the rings: no watch, and the figures still right. */
+static int watch_nofile_child(void)
+{
+	struct rlimit lim, none = { 0, 0 };
+	struct mp_watch w;
+	int saved;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) || setrlimit(RLIMIT_NOFILE, &none))
+		return 1;
+	errno = 4321;
+	if (mp_rss_watch(&w))
+		return 2;
+	saved = errno;
+	setrlimit(RLIMIT_NOFILE, &lim);
+	if (saved != 4321)
+		return 3;
+	return mp_rss_watch(&w) || child_checks() ? 4 : 0;
+}
+
+/* In a child forked with no handler, the rings are opened at its first
+ * watch: where that fails, the child goes on without. */
+static void test_watch_nofile(void **state)
+{
+	(void)state;
+	assert_int_equal(in_child(watch_nofile_child, 1), 0);
+}
+
+/* Unprivileged perf (kernel-mode faults unseen): no watch. */
+static int watch_user_child(void)
+{
+	struct mp_watch w;
+
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		return 1;
+	prctl(PR_SET_DUMPABLE, 1);
+	mp_solo_atfork_child();
+	mp_rss_atfork_child();
+	if (strcmp(mp_rss_mode(), "perf-user"))
+		return 77;		/* nobody may count them here */
+	return mp_rss_watch(&w) || child_checks() ? 2 : 0;
+}
+
+static void test_watch_user_mode(void **state)
+{
+	int rc;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	rc = in_child(watch_user_child, 0);
+	if (rc == 77)
+		skip();
+	assert_int_equal(rc, 0);
+}
+
+/*
+ * This program run again (--maps, --maps --exact): the mode's watch must
+ * be given or not as it should; the exit status is the number of perf
+ * mappings, 100 on a wrong watch.
+ */
+static int maps_run(int exact)
+{
+	struct mp_watch w;
+
+	if (mp_rss_start(exact_reader, exact) < 0)
+		return 101;
+	if (mp_rss_watch(&w) != (!exact && watchable()))
+		return 100;
+	return perf_maps();
+}
+
+static int run_self(const char *arg, const char *arg2)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		execl("/proc/self/exe", "test_rss", arg, arg2, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* MPROF_EXACT=1: no watch, but the rings of the perf mode, so that the
+ * process looks the same. */
+static void test_watch_exact_mode(void **state)
+{
+	int perf = run_self("--maps", NULL);
+
+	(void)state;
+	assert_true(perf >= 0 && perf < 100);
+	assert_int_equal(run_self("--maps", "--exact"), perf);
+}
+
+/*
+ * The inline line event, run against the kernel: after each of a random
+ * series of changes (faults, frees, unmaps, reads into fresh pages, nothing
+ * at all), an event that finds the watch holding keeps the figure it has,
+ * any other calls (watch, then read); the figure must be statm's.
+ */
+static int watch_inline_child(void)
+{
+	enum { STEPS = 400, SLOTS = 8 };
+	static char *blocks[SLOTS], *maps[SLOTS];
+	static size_t sizes[SLOTS];
+	unsigned seed = 12345, inline_events = 0, calls = 0;
+	int fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	struct mp_watch w;
+	int64_t fig;
+
+	if (!watchable())
+		return 0;
+	if (fd < 0 || watched_fresh(&w))
+		return 1;
+	fig = mp_rss_read();
+	for (int i = 0; i < STEPS; i++) {
+		unsigned r = rand_r(&seed), k = r % SLOTS;
+		size_t n = (size_t)(1 + rand_r(&seed) % 64) * PAGE;
+
+		switch (r / SLOTS % 6) {
+		case 0:		/* allocate and touch, or free */
+			if (blocks[k]) {
+				free(blocks[k]);
+				blocks[k] = NULL;
+			} else {
+				n *= r % 3 ? 1 : 64;
+				if ((blocks[k] = malloc_fn(n)))
+					touch(blocks[k], n);
+			}
+			break;
+		case 1:		/* touch more of a block */
+			if (blocks[k])
+				touch(blocks[k], 64);
+			break;
+		case 2:		/* map and touch, or unmap */
+			if (maps[k]) {
+				munmap(maps[k], sizes[k]);
+				maps[k] = NULL;
+			} else {
+				maps[k] = fresh_map(n);
+				sizes[k] = n;
+				touch(maps[k], n / 2 + 1);
+			}
+			break;
+		case 3:		/* the kernel fills fresh pages */
+		{
+			char *p = fresh_map(n);
+
+			if (read(fd, p, n) != (ssize_t)n)
+				return 2;
+			if (r & 1)
+				munmap(p, n);
+			break;
+		}
+		case 4:		/* give some back */
+			if (maps[k])
+				madvise(maps[k], sizes[k] / 2, MADV_DONTNEED);
+			break;
+		default:	/* nothing */
+			break;
+		}
+		/* The event. */
+		if (holds(&w)) {
+			inline_events++;
+		} else {
+			calls++;
+			if (!mp_rss_watch(&w))
+				return 3;
+			fig = mp_rss_read();
+		}
+		/* The figure it has must be right: compare while it holds. */
+		for (int t = 0;; t++) {
+			int64_t before = statm(), after = statm();
+
+			if (before == after && holds(&w)) {
+				if (fig != before)
+					return 4;
+				break;
+			}
+			if (t == 5)
+				return 5;
+			if (!mp_rss_watch(&w))
+				return 3;
+			fig = mp_rss_read();
+		}
+	}
+	close(fd);
+	/* Both kinds of events happened. */
+	return inline_events && calls ? 0 : 6;
+}
+
+static void test_watch_inline(void **state)
+{
+	(void)state;
+	assert_int_equal(in_solo_child(watch_inline_child), 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,8 +1009,20 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_timed_mode),
 		cmocka_unit_test(test_threads_before_start),
 		cmocka_unit_test(test_errno_kept),
+		cmocka_unit_test(test_watch_fault),
+		cmocka_unit_test(test_watch_shrink),
+		cmocka_unit_test(test_watch_fork),
+		cmocka_unit_test(test_watch_thread),
+		cmocka_unit_test(test_watch_raw_thread),
+		cmocka_unit_test(test_watch_nofile),
+		cmocka_unit_test(test_watch_user_mode),
+		cmocka_unit_test(test_watch_exact_mode),
+		cmocka_unit_test(test_watch_inline),
 	};
 	int exact = argc > 1 && !strcmp(argv[1], "--exact");
+
+	if (argc > 1 && !strcmp(argv[1], "--maps"))
+		return maps_run(argc > 2 && !strcmp(argv[2], "--exact"));
 
 	if (mp_rss_start(exact_reader, exact) < 0)
 		return 1;

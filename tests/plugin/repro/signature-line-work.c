@@ -5,7 +5,7 @@
  * Fixed in runtime/probe.c (charge): the change a frame makes while still
  * on its signature line goes to the signature row; with MPROF_BACKEND=heap
  * one() reads 1.0 MiB on row 48 and grab() 2.0 + 1.0 MiB.  Guarded by
- * tests/unit/test_accounting.c (test_signature_line_statements).  The
+ * tests/unit/test_probe.c (test_signature_line_statements).  The
  * report below is the one before the fix.
  *
  * signature-line-work.c - what a statement on the signature line does to

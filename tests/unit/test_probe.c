@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_accounting.c - the probes' accounting (runtime/probe.c;
+ * test_probe.c - the probes' accounting (runtime/probe.c;
  * docs/DESIGN.md, "Accounting"), driven directly: hand-built descriptors
  * stand for what the plugin emits, and a fake backend returns the figure
  * each test scripts in `mem` (per thread, so threads script their own).
+ * `mem` is also the fake's change counter, as the heap's byte count is the
+ * heap backend's: a line whose figure did not change is counted inline.
  *
- * Profiled functions are simulated by noinline helpers that call the
- * probes as instrumented code would, so every simulated function has a
- * real frame of its own and the stack-pointer resynchronisation after
- * longjmp is exercised for real.  Each test uses descriptors of its own:
- * counters are never reset between tests.
+ * Profiled functions are simulated by noinline helpers that run the
+ * events as instrumented code would: a call to the entry probe, the
+ * inline line event of runtime/mprof_inline.h (LINE), a call to the exit
+ * probe.  Each test uses descriptors of its own: counters are never reset
+ * between tests.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -27,6 +29,7 @@
 
 #include "counts.h"
 #include "internal.h"
+#include "mprof_inline.h"
 #include "profile.h"
 #include "solo.h"
 
@@ -37,12 +40,33 @@
 
 static __thread int64_t mem;
 
+static __thread unsigned long reads;	/* fake_read() calls */
+
 static int64_t fake_read(void)
 {
+	reads++;
 	return mem;
 }
 
-static const struct mp_backend fake = { "fake", NULL, fake_read, NULL };
+/* The figure is its own change counter. */
+static bool fake_watch(struct mp_watch *w, int64_t *m)
+{
+	static const uint64_t zero;
+
+	w->c1 = (const volatile uint64_t *)&mem;
+	w->s1 = (uint64_t)mem;
+	w->c2 = &zero;
+	w->s2 = 0;
+	*m = mem;
+	return true;
+}
+
+static const struct mp_backend fake = { "fake", NULL, fake_read, NULL,
+					fake_watch };
+
+/* The same figure without a watch: every line event calls. */
+static const struct mp_backend unwatched = { "unwatched", NULL, fake_read,
+					     NULL, NULL };
 
 /* A function descriptor with n sites on lines first, first+1, ... */
 #define FUNC(id, first, n)						\
@@ -96,10 +120,12 @@ FUNC(sig, 10, 2);
 
 static NOINLINE void run_sig(int64_t at_entry)
 {
+	struct __mprof_frame *mpf;
+
 	mem = at_entry;
-	__mprof_enter(S(sig, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(sig, 1), __builtin_dwarf_cfa());
-	__mprof_exit(S(sig, 0), __builtin_dwarf_cfa());
+	mpf = __mprof_enter(S(sig, 0));
+	LINE(S(sig, 1), mpf);
+	__mprof_exit(mpf);
 	NO_TAIL();
 }
 
@@ -123,21 +149,25 @@ FUNC(oneline, 12, 2);
 
 static NOINLINE void run_oneline(void)
 {
+	struct __mprof_frame *mpf;
+
 	mem = 100;
-	__mprof_enter(S(oneline, 0), __builtin_dwarf_cfa());
+	mpf = __mprof_enter(S(oneline, 0));
 	mem = 700;			/* the signature line's own statement */
-	__mprof_line(S(oneline, 1), __builtin_dwarf_cfa());
+	LINE(S(oneline, 1), mpf);
 	mem = 900;
-	__mprof_exit(S(oneline, 0), __builtin_dwarf_cfa());
+	__mprof_exit(mpf);
 	NO_TAIL();
 }
 
 static NOINLINE void run_oneline_only(void)
 {
+	struct __mprof_frame *mpf;
+
 	mem = 900;
-	__mprof_enter(S(oneline, 0), __builtin_dwarf_cfa());
+	mpf = __mprof_enter(S(oneline, 0));
 	mem = 1000;			/* a one-line function: no line event */
-	__mprof_exit(S(oneline, 0), __builtin_dwarf_cfa());
+	__mprof_exit(mpf);
 	NO_TAIL();
 }
 
@@ -159,15 +189,17 @@ FUNC(straight, 20, 4);
 
 static NOINLINE void run_straight(void)
 {
+	struct __mprof_frame *mpf;
+
 	mem = 1000;
-	__mprof_enter(S(straight, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(straight, 1), __builtin_dwarf_cfa());
+	mpf = __mprof_enter(S(straight, 0));
+	LINE(S(straight, 1), mpf);
 	mem = 1500;
-	__mprof_line(S(straight, 2), __builtin_dwarf_cfa());
+	LINE(S(straight, 2), mpf);
 	mem = 1200;
-	__mprof_line(S(straight, 3), __builtin_dwarf_cfa());
+	LINE(S(straight, 3), mpf);
 	mem = 4000;
-	__mprof_exit(S(straight, 0), __builtin_dwarf_cfa());
+	__mprof_exit(mpf);
 	NO_TAIL();
 }
 
@@ -196,19 +228,20 @@ FUNC(loop, 30, 4);		/* 31: for header, 32: body, 33: after */
 
 static NOINLINE void run_loop(int n)
 {
+	struct __mprof_frame *mpf;
 	int i;
 
 	mem = 0;
-	__mprof_enter(S(loop, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(loop, 1), __builtin_dwarf_cfa());
+	mpf = __mprof_enter(S(loop, 0));
+	LINE(S(loop, 1), mpf);
 	for (i = 0; i < n; i++) {
-		__mprof_line(S(loop, 2), __builtin_dwarf_cfa());
+		LINE(S(loop, 2), mpf);
 		mem += 10;
-		__mprof_line(S(loop, 1), __builtin_dwarf_cfa());
+		LINE(S(loop, 1), mpf);
 	}
-	__mprof_line(S(loop, 3), __builtin_dwarf_cfa());
+	LINE(S(loop, 3), mpf);
 	mem += 5;
-	__mprof_exit(S(loop, 0), __builtin_dwarf_cfa());
+	__mprof_exit(mpf);
 	NO_TAIL();
 }
 
@@ -232,24 +265,28 @@ FUNC(callee, 50, 3);
 
 static NOINLINE void run_callee(void)
 {
-	__mprof_enter(S(callee, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(callee, 1), __builtin_dwarf_cfa());
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(callee, 0));
+	LINE(S(callee, 1), mpf);
 	mem += 700;
-	__mprof_line(S(callee, 2), __builtin_dwarf_cfa());
+	LINE(S(callee, 2), mpf);
 	mem -= 200;
-	__mprof_exit(S(callee, 0), __builtin_dwarf_cfa());
+	__mprof_exit(mpf);
 	NO_TAIL();
 }
 
 static NOINLINE void run_caller(void)
 {
+	struct __mprof_frame *mpf;
+
 	mem = 100;
-	__mprof_enter(S(caller, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(caller, 1), __builtin_dwarf_cfa());
+	mpf = __mprof_enter(S(caller, 0));
+	LINE(S(caller, 1), mpf);
 	run_callee();
-	__mprof_line(S(caller, 2), __builtin_dwarf_cfa());
+	LINE(S(caller, 2), mpf);
 	mem += 1;
-	__mprof_exit(S(caller, 0), __builtin_dwarf_cfa());
+	__mprof_exit(mpf);
 	NO_TAIL();
 }
 
@@ -273,10 +310,12 @@ FUNC(plain, 220, 2);
 
 static NOINLINE void run_callee_plain(void)
 {
-	__mprof_enter(S(plain, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(plain, 1), __builtin_dwarf_cfa());
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(plain, 0));
+	LINE(S(plain, 1), mpf);
 	mem += 2;
-	__mprof_exit(S(plain, 0), __builtin_dwarf_cfa());
+	__mprof_exit(mpf);
 	NO_TAIL();
 }
 
@@ -286,15 +325,17 @@ FUNC(rec, 60, 4);		/* 61: test, 62: recurse, 63: return */
 
 static NOINLINE void run_rec(int n)
 {
-	__mprof_enter(S(rec, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(rec, 1), __builtin_dwarf_cfa());
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(rec, 0));
+	LINE(S(rec, 1), mpf);
 	if (n > 0) {
-		__mprof_line(S(rec, 2), __builtin_dwarf_cfa());
+		LINE(S(rec, 2), mpf);
 		mem += 100;
 		run_rec(n - 1);
 	}
-	__mprof_line(S(rec, 3), __builtin_dwarf_cfa());
-	__mprof_exit(S(rec, 0), __builtin_dwarf_cfa());
+	LINE(S(rec, 3), mpf);
+	__mprof_exit(mpf);
 }
 
 /* Recursive activations add into one table; each recursing line is
@@ -323,8 +364,10 @@ static size_t depth_in_inner;
 
 static NOINLINE void run_inner(void)
 {
-	__mprof_enter(S(inner, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(inner, 1), __builtin_dwarf_cfa());
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(inner, 0));
+	LINE(S(inner, 1), mpf);
 	mem += 50;
 	depth_in_inner = mp_probe_depth();
 	longjmp(jump, 1);
@@ -332,25 +375,29 @@ static NOINLINE void run_inner(void)
 
 static NOINLINE void run_middle(void)
 {
-	__mprof_enter(S(middle, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(middle, 1), __builtin_dwarf_cfa());
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(middle, 0));
+	LINE(S(middle, 1), mpf);
 	mem += 20;
 	run_inner();
-	__mprof_exit(S(middle, 0), __builtin_dwarf_cfa());
+	__mprof_exit(mpf);
 	NO_TAIL();
 }
 
 static NOINLINE void run_outer(void)
 {
-	__mprof_enter(S(outer, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(outer, 1), __builtin_dwarf_cfa());
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(outer, 0));
+	LINE(S(outer, 1), mpf);
 	if (!setjmp(jump)) {
-		__mprof_line(S(outer, 2), __builtin_dwarf_cfa());
+		LINE(S(outer, 2), mpf);
 		run_middle();
 	}
-	__mprof_line(S(outer, 3), __builtin_dwarf_cfa());
+	LINE(S(outer, 3), mpf);
 	mem += 5;
-	__mprof_exit(S(outer, 0), __builtin_dwarf_cfa());
+	__mprof_exit(mpf);
 	NO_TAIL();
 }
 
@@ -383,11 +430,13 @@ static jmp_buf jump_rec;
 
 static NOINLINE void run_rj(int n)
 {
-	__mprof_enter(S(rj, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(rj, 1), __builtin_dwarf_cfa());
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(rj, 0));
+	LINE(S(rj, 1), mpf);
 	if (n == 2 && setjmp(jump_rec)) {
-		__mprof_line(S(rj, 3), __builtin_dwarf_cfa());
-		__mprof_exit(S(rj, 0), __builtin_dwarf_cfa());
+		LINE(S(rj, 3), mpf);
+		__mprof_exit(mpf);
 		NO_TAIL();
 		return;
 	}
@@ -395,16 +444,16 @@ static NOINLINE void run_rj(int n)
 		mem += 7;
 		longjmp(jump_rec, 1);
 	}
-	__mprof_line(S(rj, 2), __builtin_dwarf_cfa());
+	LINE(S(rj, 2), mpf);
 	mem += 10;
 	run_rj(n - 1);
-	__mprof_line(S(rj, 3), __builtin_dwarf_cfa());
-	__mprof_exit(S(rj, 0), __builtin_dwarf_cfa());
+	LINE(S(rj, 3), mpf);
+	__mprof_exit(mpf);
 	NO_TAIL();
 }
 
 /* longjmp from a recursive function to an outer activation of itself:
- * the deeper activations are told apart by their stack pointer. */
+ * the deeper activations are told apart by their records. */
 static void test_longjmp_recursion(void **state)
 {
 	size_t base = mp_probe_depth();
@@ -428,14 +477,16 @@ FUNC(tail, 100, 2);
 
 static NOINLINE void run_tail(int n)
 {
-	__mprof_enter(S(tail, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(tail, 1), __builtin_dwarf_cfa());
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(tail, 0));
+	LINE(S(tail, 1), mpf);
 	mem += 1;
 	if (n > 0) {
 		run_tail(n - 1);
 		mem += 10;
 	}
-	__mprof_exit(S(tail, 0), __builtin_dwarf_cfa());	/* a jmp at -O2 */
+	__mprof_exit(mpf);	/* a jmp at -O2 */
 }
 
 /* An exit probe reached by a jump pops its own frame, not the caller's,
@@ -461,16 +512,17 @@ FUNC(dynamic, 210, 3);
 
 static NOINLINE void run_dynamic(size_t n)
 {
+	struct __mprof_frame *mpf;
 	char *volatile p;
 
-	__mprof_enter(S(dynamic, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(dynamic, 1), __builtin_dwarf_cfa());
+	mpf = __mprof_enter(S(dynamic, 0));
+	LINE(S(dynamic, 1), mpf);
 	p = __builtin_alloca(n);
 	p[0] = 1;
 	mem += 3;
-	__mprof_line(S(dynamic, 2), __builtin_dwarf_cfa());
+	LINE(S(dynamic, 2), mpf);
 	run_callee_plain();
-	__mprof_exit(S(dynamic, 0), __builtin_dwarf_cfa());
+	__mprof_exit(mpf);
 	NO_TAIL();
 }
 
@@ -493,6 +545,230 @@ static void test_alloca_frame(void **state)
 	assert_site(S(plain, 0), 1, 3, 3);
 }
 
+/* ---- the inline line event (ABI 3) ------------------------------------------ */
+
+static unsigned long line_calls;	/* line events that called the runtime */
+
+static void counted_line(struct __mprof_site *s, struct __mprof_frame *f)
+{
+	line_calls++;
+	__mprof_line(s, f);
+}
+
+/* The plugin's line event, counting the calls it makes. */
+#define CLINE(s, f) mp_inline_line((s), (f), counted_line)
+
+FUNC(quiet, 300, 3);		/* 301: loop, 302: body */
+FUNC(loud, 305, 3);		/* the same, under a backend with no watch */
+
+static NOINLINE void run_quiet(struct __mprof_site *q, int n, int64_t grow_at)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(&q[0]);
+	for (int i = 0; i < n; i++) {
+		CLINE(&q[1], mpf);
+		CLINE(&q[2], mpf);
+		if (i == grow_at)
+			mem += 50;
+	}
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+/* While the figure does not change, line events make no call and still
+ * count every occurrence and raise Mem usage to the frame's figure; the
+ * first event after a change calls and charges the increment to the line
+ * left; the signature row counts calls only (the first line event is
+ * counted in the scratch slot). */
+static void test_quiet_events(void **state)
+{
+	(void)state;
+	setup_func(&quiet);
+	mem = 100;
+	line_calls = 0;
+	run_quiet(quiet_s, 10, -1);
+	assert_int_equal(line_calls, 0);
+	assert_site(S(quiet, 0), 1, 100, 100);
+	assert_site(S(quiet, 1), 10, 0, 100);
+	assert_site(S(quiet, 2), 10, 0, 100);
+	run_quiet(quiet_s, 10, 3);
+	assert_int_equal(line_calls, 1);
+	assert_site(S(quiet, 0), 2, 100, 100);
+	assert_site(S(quiet, 1), 20, 0, 150);
+	assert_site(S(quiet, 2), 20, 50, 150);
+	assert_int_equal(mp_probe_depth(), 0);
+}
+
+/* Without a watch (a backend with no change counter) every line event
+ * calls, and the counts are the same. */
+static void test_unwatched_backend(void **state)
+{
+	(void)state;
+	setup_func(&loud);
+	assert_int_equal(mp_backend_set(&unwatched), 0);
+	mem = 100;
+	line_calls = 0;
+	run_quiet(loud_s, 10, 3);
+	assert_int_equal(mp_backend_set(&fake), 0);
+	assert_int_equal(line_calls, 20);
+	assert_site(S(loud, 1), 10, 0, 150);
+	assert_site(S(loud, 2), 10, 50, 150);
+}
+
+/* An exit whose watch still holds charges its line without reading the
+ * figure: with the figure unchanged, a call reads nothing but its watch. */
+static void test_exit_without_read(void **state)
+{
+	(void)state;
+	mem = 100;
+	reads = 0;
+	line_calls = 0;
+	run_quiet(quiet_s, 3, -1);
+	assert_int_equal(reads, 0);
+	assert_int_equal(line_calls, 0);
+	assert_site(S(quiet, 0), 3, 100, 100);
+	assert_site(S(quiet, 2), 23, 50, 150);
+}
+
+FUNC(host, 310, 3);
+FUNC(guest, 320, 2);
+
+static uint64_t host_seen_in_guest;
+
+static NOINLINE void run_guest(struct __mprof_frame *host_rec)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(guest, 0));
+	host_seen_in_guest = host_rec->seen;
+	CLINE(S(guest, 1), mpf);
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+static NOINLINE void run_host(void)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(host, 0));
+	CLINE(S(host, 1), mpf);
+	run_guest(mpf);
+	CLINE(S(host, 2), mpf);
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+/* A call invalidates its caller's record (its next event would call) and
+ * the callee's exit restores it: with no change, no event calls. */
+static void test_caller_invalidated(void **state)
+{
+	(void)state;
+	setup_func(&host);
+	setup_func(&guest);
+	mem = 7;
+	line_calls = 0;
+	run_host();
+	assert_int_equal(host_seen_in_guest, MPROF_SEEN_NEVER);
+	assert_int_equal(line_calls, 0);
+	assert_site(S(host, 1), 1, 0, 7);
+	assert_site(S(host, 2), 1, 0, 7);
+	assert_site(S(guest, 1), 1, 0, 7);
+	assert_int_equal(mp_probe_depth(), 0);
+}
+
+FUNC(jhost, 330, 3);		/* 331: setjmp, 332: after */
+FUNC(jguest, 340, 2);
+static jmp_buf jump_quiet;
+
+static NOINLINE void run_jguest(void)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(jguest, 0));
+	CLINE(S(jguest, 1), mpf);
+	longjmp(jump_quiet, 1);
+}
+
+static NOINLINE void run_jhost(size_t *depth_after)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(jhost, 0));
+	CLINE(S(jhost, 1), mpf);
+	if (!setjmp(jump_quiet))
+		run_jguest();
+	CLINE(S(jhost, 2), mpf);
+	*depth_after = mp_probe_depth();
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+/* longjmp with no memory change: the skipped exit left the caller's
+ * record invalid, so its next line event calls and pops the dead frame,
+ * charging its line as if it had returned. */
+static void test_longjmp_quiet(void **state)
+{
+	size_t base = mp_probe_depth(), after = 0;
+
+	(void)state;
+	setup_func(&jhost);
+	setup_func(&jguest);
+	mem = 11;
+	line_calls = 0;
+	run_jhost(&after);
+	assert_int_equal(line_calls, 1);
+	assert_int_equal(after, base + 1);
+	assert_int_equal(mp_probe_depth(), base);
+	assert_site(S(jguest, 1), 1, 0, 11);
+	assert_site(S(jhost, 1), 1, 0, 11);
+	assert_site(S(jhost, 2), 1, 0, 11);
+}
+
+FUNC(deep, 350, 3);		/* 351: recurse, 352: after */
+
+#define DEEP	5000
+
+static struct __mprof_frame *deep_rec[DEEP];
+
+static NOINLINE void run_deep(int n)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(deep, 0));
+	deep_rec[n] = mpf;
+	CLINE(S(deep, 1), mpf);
+	if (n + 1 < DEEP) {
+		mem += 1;
+		run_deep(n + 1);
+	}
+	/* Every outer record is where its entry put it, and still its own. */
+	if (n == DEEP - 1)
+		for (int i = 0; i < DEEP; i++)
+			assert_int_equal(deep_rec[i]->before, 2000 + i);
+	CLINE(S(deep, 2), mpf);
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+/* Thousands of frames deep, records never move: the program's pointers
+ * to them stay valid, and every exit finds its frame. */
+static void test_deep_records(void **state)
+{
+	uint64_t dropped = mp_probe_dropped();
+
+	(void)state;
+	setup_func(&deep);
+	mem = 2000;
+	run_deep(0);
+	assert_int_equal(mp_probe_dropped(), dropped);
+	assert_int_equal(mp_probe_depth(), 0);
+	assert_site(S(deep, 0), DEEP, 2000, 2000 + DEEP - 1);
+	assert_site(S(deep, 1), DEEP, (int64_t)DEEP * (DEEP - 1) / 2,
+		    2000 + DEEP - 1);
+	assert_site(S(deep, 2), DEEP, 0, 2000 + DEEP - 1);
+}
+
 /* ---- threads ---------------------------------------------------------------- */
 
 FUNC(shared, 110, 3);
@@ -501,12 +777,14 @@ FUNC(shared, 110, 3);
 
 static NOINLINE void run_shared(void)
 {
-	__mprof_enter(S(shared, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(shared, 1), __builtin_dwarf_cfa());
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(shared, 0));
+	LINE(S(shared, 1), mpf);
 	mem += 8;
-	__mprof_line(S(shared, 2), __builtin_dwarf_cfa());
+	LINE(S(shared, 2), mpf);
 	mem -= 8;
-	__mprof_exit(S(shared, 0), __builtin_dwarf_cfa());
+	__mprof_exit(mpf);
 	NO_TAIL();
 }
 
@@ -543,10 +821,12 @@ FUNC(stranger, 125, 3);
 
 static NOINLINE void run_stranger(void)
 {
-	__mprof_enter(S(stranger, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(stranger, 1), __builtin_dwarf_cfa());
-	__mprof_line(S(stranger, 2), __builtin_dwarf_cfa());
-	__mprof_exit(S(stranger, 0), __builtin_dwarf_cfa());
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(stranger, 0));
+	LINE(S(stranger, 1), mpf);
+	LINE(S(stranger, 2), mpf);
+	__mprof_exit(mpf);
 	NO_TAIL();
 }
 
@@ -615,10 +895,12 @@ FUNC(quitter, 120, 2);
 
 static void *quitter_thread(void *arg)
 {
+	struct __mprof_frame *mpf;
+
 	(void)arg;
 	mem = 10;
-	__mprof_enter(S(quitter, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(quitter, 1), __builtin_dwarf_cfa());
+	mpf = __mprof_enter(S(quitter, 0));
+	LINE(S(quitter, 1), mpf);
 	mem = 510;
 	pthread_exit(NULL);
 }
@@ -640,11 +922,13 @@ FUNC(firsts, 200, 2);
 
 static void *firsts_thread(void *arg)
 {
+	struct __mprof_frame *mpf;
+
 	mem = *(int64_t *)arg;
-	__mprof_enter(S(firsts, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(firsts, 1), __builtin_dwarf_cfa());
+	mpf = __mprof_enter(S(firsts, 0));
+	LINE(S(firsts, 1), mpf);
 	mem += 1;
-	__mprof_exit(S(firsts, 0), __builtin_dwarf_cfa());
+	__mprof_exit(mpf);
 	return NULL;
 }
 
@@ -671,11 +955,13 @@ FUNC(brief, 210, 2);
 
 static void *brief_thread(void *arg)
 {
+	struct __mprof_frame *mpf;
+
 	(void)arg;
 	mem = 8;
-	__mprof_enter(S(brief, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(brief, 1), __builtin_dwarf_cfa());
-	__mprof_exit(S(brief, 0), __builtin_dwarf_cfa());
+	mpf = __mprof_enter(S(brief, 0));
+	LINE(S(brief, 1), mpf);
+	__mprof_exit(mpf);
 	return NULL;
 }
 
@@ -716,11 +1002,13 @@ static int busy_ready;
 
 static void *busy_thread(void *arg)
 {
+	struct __mprof_frame *mpf;
+
 	(void)arg;
 	mem = 16;
-	__mprof_enter(S(busy, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(busy, 1), __builtin_dwarf_cfa());
-	__mprof_exit(S(busy, 0), __builtin_dwarf_cfa());
+	mpf = __mprof_enter(S(busy, 0));
+	LINE(S(busy, 1), mpf);
+	__mprof_exit(mpf);
 	__atomic_store_n(&busy_ready, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&busy_stop, __ATOMIC_ACQUIRE))
 		sched_yield();
@@ -758,10 +1046,12 @@ static struct __mprof_site many_s[MANY_FUNCS][2];
 
 static NOINLINE void run_many(int k)
 {
-	__mprof_enter(&many_s[k][0], __builtin_dwarf_cfa());
-	__mprof_line(&many_s[k][1], __builtin_dwarf_cfa());
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(&many_s[k][0]);
+	LINE(&many_s[k][1], mpf);
 	mem += k;
-	__mprof_exit(&many_s[k][0], __builtin_dwarf_cfa());
+	__mprof_exit(mpf);
 	NO_TAIL();
 }
 
@@ -808,27 +1098,28 @@ FUNC(tforker, 230, 3);
 
 static void *tforker_thread(void *arg)
 {
+	struct __mprof_frame *mpf;
 	int status, bad;
 	pid_t pid;
 
 	(void)arg;
 	mem = 64;
-	__mprof_enter(S(tforker, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(tforker, 1), __builtin_dwarf_cfa());
+	mpf = __mprof_enter(S(tforker, 0));
+	LINE(S(tforker, 1), mpf);
 	pid = fork();
 	if (pid == 0) {
 		/* The child's tables start empty too; its frame is live. */
 		bad = total(S(tforker, 0)).count != 0 ||
 		      total(S(tforker, 1)).count != 0;
-		__mprof_line(S(tforker, 2), __builtin_dwarf_cfa());
-		__mprof_exit(S(tforker, 0), __builtin_dwarf_cfa());
+		LINE(S(tforker, 2), mpf);
+		__mprof_exit(mpf);
 		bad |= total(S(tforker, 1)).count != 1 ||
 		       total(S(tforker, 2)).count != 1 ||
 		       total(S(tforker, 0)).count != 0;
 		_exit(bad);
 	}
-	__mprof_line(S(tforker, 2), __builtin_dwarf_cfa());
-	__mprof_exit(S(tforker, 0), __builtin_dwarf_cfa());
+	LINE(S(tforker, 2), mpf);
+	__mprof_exit(mpf);
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return (void *)1;
 	return (void *)(intptr_t)WEXITSTATUS(status);
@@ -853,37 +1144,48 @@ static void test_fork_in_thread(void **state)
 
 /* ---- ABI version ------------------------------------------------------------ */
 
-static void not_called(struct __mprof_site *s, void *cfa)
+static struct __mprof_frame *not_entered(struct __mprof_site *s)
 {
 	(void)s;
-	(void)cfa;
+	return NULL;
+}
+
+static void not_called(struct __mprof_site *s, struct __mprof_frame *f)
+{
+	(void)s;
+	(void)f;
+}
+
+static void not_left(struct __mprof_frame *f)
+{
+	(void)f;
 }
 
 /* A probe table of another ABI version is left untouched and counted; one
  * of this version gets the runtime's probes. */
 static void test_bind_version(void **state)
 {
-	struct __mprof_probes bad = { MPROF_ABI_VERSION + 41, 0, not_called,
-				      not_called, not_called, NULL };
-	struct __mprof_probes good = { MPROF_ABI_VERSION, 0, not_called,
-				       not_called, not_called, NULL };
+	struct __mprof_probes bad = { MPROF_ABI_VERSION + 41, 0, not_entered,
+				      not_called, not_left, NULL };
+	struct __mprof_probes good = { MPROF_ABI_VERSION, 0, not_entered,
+				       not_called, not_left, NULL };
 	uint32_t version = 0, before = mp_probe_abi_mismatches(NULL);
 
 	(void)state;
 	__mprof_bind(&bad);
-	assert_ptr_equal(bad.enter, not_called);
+	assert_ptr_equal(bad.enter, not_entered);
 	assert_ptr_equal(bad.line, not_called);
-	assert_ptr_equal(bad.exit, not_called);
+	assert_ptr_equal(bad.exit, not_left);
 	assert_int_equal(mp_probe_abi_mismatches(&version), before + 1);
 	assert_int_equal(version, MPROF_ABI_VERSION + 41);
 
-	/* The version before the probes took the CFA: their calls pass one
-	 * argument, so its tables must keep their no-ops. */
-	bad.version = 1;
+	/* The version whose probes took the CFA: its code has no frame
+	 * record, so its tables must keep their no-ops. */
+	bad.version = 2;
 	__mprof_bind(&bad);
 	assert_ptr_equal(bad.line, not_called);
 	assert_int_equal(mp_probe_abi_mismatches(&version), before + 2);
-	assert_int_equal(version, 1);
+	assert_int_equal(version, 2);
 
 	__mprof_bind(&good);
 	assert_ptr_equal(good.enter, __mprof_enter);
@@ -896,17 +1198,27 @@ static void test_bind_version(void **state)
 
 FUNC(orphan, 130, 2);
 
-/* Events of a function whose entry was never seen are dropped, counted,
- * and change nothing. */
+/* An entry made while the runtime held the probes (its own code ran) gets
+ * the dummy record: its events are dropped, counted, and change nothing,
+ * even with the figure unchanged. */
 static void test_orphan_dropped(void **state)
 {
+	struct __mprof_frame *mpf;
 	uint64_t before = mp_probe_dropped();
+	size_t base = mp_probe_depth();
+	unsigned held;
 
 	(void)state;
 	setup_func(&orphan);
-	__mprof_line(S(orphan, 1), __builtin_dwarf_cfa());
-	__mprof_exit(S(orphan, 0), __builtin_dwarf_cfa());
-	assert_int_equal(mp_probe_dropped(), before + 2);
+	held = mp_probe_hold();
+	mpf = __mprof_enter(S(orphan, 0));
+	mp_probe_release(held);
+	assert_false(mp_probe_recorded(mpf));
+	assert_int_equal(mp_probe_depth(), base);
+	LINE(S(orphan, 1), mpf);
+	LINE(S(orphan, 1), mpf);
+	__mprof_exit(mpf);
+	assert_int_equal(mp_probe_dropped(), before + 3);
 	assert_site(S(orphan, 1), 0, 0, 0);
 	assert_site(S(orphan, 0), 0, 0, 0);
 }
@@ -918,10 +1230,12 @@ static volatile sig_atomic_t raise_in_read;
 
 static void on_signal(int sig)
 {
+	struct __mprof_frame *mpf;
+
 	(void)sig;
-	__mprof_enter(S(handler, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(handler, 1), __builtin_dwarf_cfa());
-	__mprof_exit(S(handler, 0), __builtin_dwarf_cfa());
+	mpf = __mprof_enter(S(handler, 0));
+	LINE(S(handler, 1), mpf);
+	__mprof_exit(mpf);
 }
 
 static int64_t raising_read(void)
@@ -934,12 +1248,13 @@ static int64_t raising_read(void)
 }
 
 static const struct mp_backend raising = { "raising", NULL, raising_read,
-					   NULL };
+					   NULL, NULL };
 
 /* A signal handler that runs probes while a probe is busy has its events
  * dropped (and counted); the interrupted accounting is intact. */
 static void test_signal_in_probe(void **state)
 {
+	struct __mprof_frame *mpf;
 	struct sigaction sa = { .sa_handler = on_signal }, old;
 	uint64_t before = mp_probe_dropped();
 
@@ -949,11 +1264,11 @@ static void test_signal_in_probe(void **state)
 	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
 	assert_int_equal(mp_backend_set(&raising), 0);
 	mem = 30;
-	__mprof_enter(S(victim, 0), __builtin_dwarf_cfa());
+	mpf = __mprof_enter(S(victim, 0));
 	raise_in_read = 1;
-	__mprof_line(S(victim, 1), __builtin_dwarf_cfa());
+	LINE(S(victim, 1), mpf);
 	mem = 40;
-	__mprof_exit(S(victim, 0), __builtin_dwarf_cfa());
+	__mprof_exit(mpf);
 	assert_int_equal(mp_backend_set(&fake), 0);
 	sigaction(SIGUSR1, &old, NULL);
 	assert_int_equal(mp_probe_dropped(), before + 3);
@@ -970,6 +1285,7 @@ FUNC(forker, 160, 3);
  * parent's counts are untouched. */
 static void test_fork_child_starts_empty(void **state)
 {
+	struct __mprof_frame *mpf;
 	size_t base = mp_probe_depth();
 	int status;
 	pid_t pid;
@@ -977,21 +1293,21 @@ static void test_fork_child_starts_empty(void **state)
 	(void)state;
 	setup_func(&forker);
 	mem = 64;
-	__mprof_enter(S(forker, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(forker, 1), __builtin_dwarf_cfa());
+	mpf = __mprof_enter(S(forker, 0));
+	LINE(S(forker, 1), mpf);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		int bad = forker_s[0].count != 0 || forker_s[1].count != 0 ||
 			  mp_probe_depth() != base + 1;
-		__mprof_line(S(forker, 2), __builtin_dwarf_cfa());
+		LINE(S(forker, 2), mpf);
 		bad |= forker_s[1].count != 1 || forker_s[0].count != 0;
 		_exit(bad);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
-	__mprof_exit(S(forker, 0), __builtin_dwarf_cfa());
+	__mprof_exit(mpf);
 	NO_TAIL();
 	assert_site(S(forker, 0), 1, 64, 64);
 	assert_site(S(forker, 1), 1, 0, 64);
@@ -1017,6 +1333,7 @@ static const struct mp_func *find(const struct mp_profile *p,
 /* The report gets each function that ran, with a row per line that ran. */
 static void test_collect(void **state)
 {
+	struct __mprof_frame *mpf;
 	struct mp_profile p;
 	const struct mp_func *f;
 
@@ -1024,11 +1341,11 @@ static void test_collect(void **state)
 	setup_func(&listed);
 	setup_func(&idle);
 	mem = 2048;
-	__mprof_enter(S(listed, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(listed, 1), __builtin_dwarf_cfa());
+	mpf = __mprof_enter(S(listed, 0));
+	LINE(S(listed, 1), mpf);
 	mem = 4096;
-	__mprof_line(S(listed, 3), __builtin_dwarf_cfa());
-	__mprof_exit(S(listed, 0), __builtin_dwarf_cfa());
+	LINE(S(listed, 3), mpf);
+	__mprof_exit(mpf);
 	NO_TAIL();
 	mp_registry_add(&idle);
 
@@ -1061,6 +1378,7 @@ extern void __cxa_finalize(void *dso);
  * its functions' data, no pointer into the module. */
 static void test_module_snapshot(void **state)
 {
+	struct __mprof_frame *mpf;
 	struct mp_profile p;
 	const struct mp_func *f;
 
@@ -1068,10 +1386,10 @@ static void test_module_snapshot(void **state)
 	setup_func(&unloaded);
 	unloaded.dso = &module_handle;
 	mem = 300;
-	__mprof_enter(S(unloaded, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(unloaded, 1), __builtin_dwarf_cfa());
+	mpf = __mprof_enter(S(unloaded, 0));
+	LINE(S(unloaded, 1), mpf);
 	mem = 900;
-	__mprof_exit(S(unloaded, 0), __builtin_dwarf_cfa());
+	__mprof_exit(mpf);
 	NO_TAIL();
 
 	__cxa_finalize(&module_handle);
@@ -1097,12 +1415,14 @@ static char plugged_handle;
 
 static void *plugged_thread(void *arg)
 {
+	struct __mprof_frame *mpf;
+
 	(void)arg;
 	mem = 300;
-	__mprof_enter(S(plugged, 0), __builtin_dwarf_cfa());
-	__mprof_line(S(plugged, 1), __builtin_dwarf_cfa());
+	mpf = __mprof_enter(S(plugged, 0));
+	LINE(S(plugged, 1), mpf);
 	mem = 900;
-	__mprof_exit(S(plugged, 0), __builtin_dwarf_cfa());
+	__mprof_exit(mpf);
 	return NULL;
 }
 
@@ -1167,6 +1487,12 @@ int main(void)
 		cmocka_unit_test(test_longjmp_recursion),
 		cmocka_unit_test(test_tail_exit),
 		cmocka_unit_test(test_alloca_frame),
+		cmocka_unit_test(test_quiet_events),
+		cmocka_unit_test(test_unwatched_backend),
+		cmocka_unit_test(test_exit_without_read),
+		cmocka_unit_test(test_caller_invalidated),
+		cmocka_unit_test(test_longjmp_quiet),
+		cmocka_unit_test(test_deep_records),
 		cmocka_unit_test(test_two_threads),
 		cmocka_unit_test(test_thread_exit),
 		cmocka_unit_test(test_stranger_thread),
