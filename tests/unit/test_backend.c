@@ -109,9 +109,10 @@ static int64_t other_read(void)
 	return -42;
 }
 
-static const struct mp_backend fake = { "fake", fake_init, fake_read, NULL };
+static const struct mp_backend fake = { "fake", fake_init, fake_read, NULL,
+					NULL };
 static const struct mp_backend failing = { "failing", fail_init, other_read,
-					   NULL };
+					   NULL, NULL };
 
 static int install(void)
 {
