@@ -998,6 +998,7 @@ adopt_orphan(gimple *g)
 }
 
 #define INLINE_LINES_MAX 2000u
+#define INLINE_LINES_MAX_VT 100u
 
 /* Replace every placeholder of `fn` with its code; the TODO flags the pass
    returns. */
@@ -1036,7 +1037,13 @@ mp_emit_lower(function *fn)
 			return x->first != y->first ? (x->first < y->first ? -1 : 1)
 			       : (x->second < y->second ? -1 : x->second > y->second);
 		});
-		for (unsigned i = 0; i < order.length() && i < INLINE_LINES_MAX; i++)
+		unsigned max = INLINE_LINES_MAX;
+		/* Variable tracking (-g, optimising) costs blocks times
+		   locations: the larger the function, the fewer inline. */
+		if (flag_var_tracking && order.length() > max)
+			max = MAX(INLINE_LINES_MAX_VT,
+				  (unsigned)((uint64_t)max * max / order.length()));
+		for (unsigned i = 0; i < order.length() && i < max; i++)
 			inlined.add(found[order[i].second]);
 	}
 
