@@ -132,15 +132,16 @@ static void test_add_once_counted_rows(void **state)
 	mp_profile_free(&p);
 }
 
-/* A descriptor first seen by mp_registry_first() is still linked by the
- * add that follows: the two claims are independent. */
-static void test_first_then_add(void **state)
+/* The entry probe's order: a descriptor is linked, then its first call
+ * claims the signature row; a second add links it no second time. */
+static void test_add_then_first(void **state)
 {
 	static struct desc d;
 	struct mp_profile p;
 
 	(void)state;
 	make(&d, "first_then_add", 50);
+	mp_registry_add(&d.fn);
 	assert_true(mp_registry_first(&d.fn));
 	mp_registry_add(&d.fn);
 	count(&d.sites[1], 3, 1, 2);
@@ -351,7 +352,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_add_once_counted_rows, zero),
-		cmocka_unit_test_setup(test_first_then_add, zero),
+		cmocka_unit_test_setup(test_add_then_first, zero),
 		cmocka_unit_test_setup(test_first_once_until_zero, zero),
 		cmocka_unit_test_setup(test_totals, zero),
 		cmocka_unit_test_setup(test_collect_add_fails, zero),
