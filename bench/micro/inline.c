@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "mprof_inline.h"
+#include "timing.h"
 
 #define RUNS	11
 #define N	(20u * 1000 * 1000)
@@ -134,21 +135,6 @@ __attribute__((noinline)) static uint64_t calls_plain(uint64_t n)
 	for (uint64_t i = 0; i < n; i++)
 		x = callee_plain(x) + i;
 	return x;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* ns per unit: (prof - plain) / (n * per), median, min, max of RUNS. */

@@ -43,6 +43,7 @@
 #include <mprof.h>
 
 #include "micro.h"
+#include "timing.h"
 
 #define RUNS		15		/* medians of this many runs */
 #define QUIET_N		(20u * 1000 * 1000)
@@ -88,21 +89,6 @@ static uint64_t pages_plain(volatile char *p, uint64_t n)
 {
     for (uint64_t i = 0; i < n; i++) p[i * 4096] = 1;
     return n;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 struct stat3 {

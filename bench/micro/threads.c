@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "micro.h"
+#include "timing.h"
 
 #define RUNS		9
 #define EVENTS		(20u * 1000 * 1000)
@@ -84,13 +85,6 @@ static void run(uint64_t (*fn)(uint64_t), uint64_t n, int threads,
 	*wall = clock_ns(CLOCK_MONOTONIC) - w0;
 	*cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	pthread_barrier_destroy(&start);
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static void row(const char *what, double *v)
