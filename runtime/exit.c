@@ -173,7 +173,7 @@ static void emit(const char *buf, size_t len)
 void mp_exit_notes(int crashing)
 {
 	uint64_t dropped = mp_probe_dropped();
-	uint32_t version, mismatched = mp_probe_abi_mismatches(&version);
+	uint32_t version, mismatched = mp_init_abi_mismatches(&version);
 
 	mp_sys_notes_direct(0);
 	if (mismatched)

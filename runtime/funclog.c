@@ -215,14 +215,14 @@ static struct calls *make_room(void)
 	void *p;
 
 	if (!st) {
-		p = mp_map_grow(NULL, &bytes, CALLS_FIRST_BYTES);
+		p = mp_sys_map_grow(NULL, &bytes, CALLS_FIRST_BYTES);
 		if (!p)
 			return NULL;
 	} else if (st->depth < st->cap) {
 		return st;
 	} else {
 		bytes = st->bytes;
-		p = mp_map_grow(st, &bytes, 0);
+		p = mp_sys_map_grow(st, &bytes, 0);
 		if (!p)
 			return st;
 	}
@@ -554,12 +554,12 @@ void mp_funclog_setup(const struct mp_settings *s)
 	min_ns = s->dat_funcs;
 	f = open(s->dat, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK);
 	if (f < 0) {
-		mp_init_warn("mprof: MPROF_DAT: cannot open '%s': %s; no FUNC records",
+		mp_sys_warn("mprof: MPROF_DAT: cannot open '%s': %s; no FUNC records",
 			     s->dat, strerror(errno));
 		return;
 	}
 	if (fstat(f, &st) < 0 || !S_ISREG(st.st_mode)) {
-		mp_init_warn("mprof: MPROF_DAT: '%s' is not a regular file; no FUNC records",
+		mp_sys_warn("mprof: MPROF_DAT: '%s' is not a regular file; no FUNC records",
 			     s->dat);
 		close(f);
 		return;
@@ -570,7 +570,7 @@ void mp_funclog_setup(const struct mp_settings *s)
 		if (mp_backend_open_proc(s->dat_backend) == 0)
 			measure = s->dat_backend;
 		else
-			mp_init_warn("mprof: MPROF_DAT_BACKEND: cannot read %s (%s); FUNC records use MPROF_BACKEND's figures",
+			mp_sys_warn("mprof: MPROF_DAT_BACKEND: cannot read %s (%s); FUNC records use MPROF_BACKEND's figures",
 				     mp_backend_get(s->dat_backend)->name,
 				     strerror(errno));
 	}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * init.c - lazy initialisation of the runtime and its fork handlers.
+ * init.c - lazy initialisation of the runtime, its fork handlers, and
+ * __mprof_bind(), through which every instrumented unit starts it.
  *
  * The first call of any entry point (__mprof_bind from a module's
  * constructor, or a probe) initialises the runtime: settings, backend,
@@ -25,6 +26,8 @@
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int ready;			/* init_once() has completed */
 static pid_t self;			/* this process, as last seen */
+static uint32_t abi_mismatches;		/* probe tables refused */
+static uint32_t abi_seen;		/* version of the last one refused */
 
 static void atfork_child(void)
 {
@@ -36,6 +39,7 @@ static void atfork_child(void)
 	mp_registry_zero();
 	mp_backend_atfork_child();
 	mp_probe_atfork_child();
+	__atomic_store_n(&abi_mismatches, 0, __ATOMIC_RELAXED);
 	mp_exit_atfork_child(parent);
 }
 
@@ -72,4 +76,40 @@ void mp_init(void)
 	__atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
 	errno = saved;
 	mp_probe_release(held);
+}
+
+/*
+ * A unit's constructor hands its probe table here (runtime/mprof_abi.h):
+ * the probes go in, or, for a table of another ABI version, nothing does
+ * and the mismatch is a note at exit.
+ */
+__attribute__((visibility("default")))
+void __mprof_bind(struct __mprof_probes *tab)
+{
+	int saved = errno;
+
+	mp_init();
+	if (!tab) {
+		errno = saved;
+		return;
+	}
+	if (tab->version != MPROF_ABI_VERSION) {
+		__atomic_store_n(&abi_seen, tab->version, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&abi_mismatches, 1, __ATOMIC_RELAXED);
+	} else {
+		tab->enter = __mprof_enter;
+		tab->line = __mprof_line;
+		tab->exit = __mprof_exit;
+		mp_patterns_bind(tab->functions);
+		if (mp_funclog_active())
+			mp_funclog_wrap(&tab->enter, &tab->exit);
+	}
+	errno = saved;
+}
+
+uint32_t mp_init_abi_mismatches(uint32_t *version)
+{
+	if (version)
+		*version = __atomic_load_n(&abi_seen, __ATOMIC_RELAXED);
+	return __atomic_load_n(&abi_mismatches, __ATOMIC_RELAXED);
 }

@@ -3,8 +3,8 @@
  * internal.h - what the runtime's files share (hidden: nothing here is
  * exported from libmprof.so).
  *
- *   probe.c     __mprof_bind and the three probes: the per-thread shadow
- *               stack and the accounting (docs/DESIGN.md, "Accounting");
+ *   probe.c     the three probes: the per-thread stack of frame records
+ *               and the accounting (docs/DESIGN.md, "Accounting");
  *   counts.c    where each thread counts (counts.h): the owner in the
  *               sites, the other threads in tables of their own;
  *   solo.c      one thread or many (solo.h): plain or atomic updates;
@@ -14,7 +14,8 @@
  *   backend.c   the memory figure (rss, vms, pss, uss, heap) behind a
  *               swappable method table;
  *   settings.c  MPROF_* environment variables, parsed by a pure function;
- *   init.c      lazy, thread-safe initialisation and the fork handlers;
+ *   init.c      lazy, thread-safe initialisation, the fork handlers and
+ *               __mprof_bind, which fills a unit's probe table;
  *   exit.c      the at-exit report and where it and the notes are written;
  *   crash.c     the report from a fatal signal, after the program's own
  *               handlers (crashenv.c, crashtable.c, crashjson.c: the report
@@ -74,14 +75,12 @@ void mp_probe_init(void);
 /* Events dropped so far (re-entered probe, lost shadow stack, no memory). */
 uint64_t mp_probe_dropped(void);
 
-/* Probe tables refused for their ABI version: how many, and the last one. */
-uint32_t mp_probe_abi_mismatches(uint32_t *version);
 
 /* Charge the calling thread's open calls as if they returned now, and
  * forget them: a forked child's report (exit() inside profiled calls). */
 void mp_probe_close_open(void);
 
-/* Fork child: drop the parent's counts of drops and mismatches. */
+/* Fork child: drop the parent's count of drops. */
 void mp_probe_atfork_child(void);
 
 /* Shadow-stack depth of the calling thread (for tests). */
@@ -173,14 +172,6 @@ struct mp_backend {
 	bool (*watch)(struct mp_watch *w, int64_t *m); /* or NULL: none */
 };
 
-/*
- * The per-thread stacks of probe.c and funclog.c live in anonymous
- * mappings, never in the program's malloc: mp_map_grow() maps `first`
- * bytes when `p` is NULL, else doubles the mapping of *bytes bytes (it may
- * move).  Returns the mapping and updates *bytes, or NULL when it could not
- * (p is then still valid).
- */
-void *mp_map_grow(void *p, size_t *bytes, size_t first);
 
 /* The built-in backend `id`. */
 const struct mp_backend *mp_backend_get(enum mp_backend_id id);
@@ -303,8 +294,9 @@ int mp_settings_absolute(char *buf, size_t size, const char *name);
 /* Initialise the runtime once; every entry point calls it.  Thread-safe. */
 void mp_init(void);
 
-/* The earlier name of mp_sys_warn() (sys.h). */
-#define mp_init_warn mp_sys_warn
+/* Probe tables __mprof_bind() refused for their ABI version: how many, and
+ * the last one's version. */
+uint32_t mp_init_abi_mismatches(uint32_t *version);
 
 /* ---- exit.c ------------------------------------------------------------- */
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * probe.c - __mprof_bind() and the three probes the plugin's code calls
+ * probe.c - the three probes the plugin's code calls
  * (runtime/mprof_abi.h, ABI 3): the accounting of docs/DESIGN.md,
  * "Accounting", for the events the instrumented code cannot handle inline.
  *
@@ -99,8 +99,6 @@ static pthread_key_t stack_key;		/* unmaps a thread's stack at exit */
 static int stack_key_ok;
 
 static uint64_t dropped;		/* events not accounted */
-static uint32_t abi_mismatches;		/* probe tables refused */
-static uint32_t abi_seen;		/* version of the last one refused */
 
 /* A counter that never moves, for watches that never hold. */
 static const uint64_t still;
@@ -214,19 +212,6 @@ static inline int64_t watch(struct frame *f)
 	f->pub.change2 = w.c2;
 	f->pub.seen2 = w.s2;
 	return m;
-}
-
-void *mp_map_grow(void *p, size_t *bytes, size_t first)
-{
-	size_t n = p ? *bytes * 2 : first;
-
-	p = p ? mremap(p, *bytes, n, MREMAP_MAYMOVE)
-	      : mmap(NULL, n, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	*bytes = n;
-	return p;
 }
 
 /*
@@ -488,30 +473,6 @@ bool mp_probe_recorded(const struct __mprof_frame *f)
 	return f != &dummy.pub;
 }
 
-__attribute__((visibility("default")))
-void __mprof_bind(struct __mprof_probes *tab)
-{
-	int saved = errno;
-
-	mp_init();
-	if (!tab) {
-		errno = saved;
-		return;
-	}
-	if (tab->version != MPROF_ABI_VERSION) {
-		__atomic_store_n(&abi_seen, tab->version, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&abi_mismatches, 1, __ATOMIC_RELAXED);
-	} else {
-		tab->enter = __mprof_enter;
-		tab->line = __mprof_line;
-		tab->exit = __mprof_exit;
-		mp_patterns_bind(tab->functions);
-		if (mp_funclog_active())
-			mp_funclog_wrap(&tab->enter, &tab->exit);
-	}
-	errno = saved;
-}
-
 unsigned mp_probe_hold(void)
 {
 	unsigned prev = __atomic_load_n(&tls.busy, __ATOMIC_RELAXED);
@@ -586,18 +547,10 @@ uint64_t mp_probe_dropped(void)
 	return __atomic_load_n(&dropped, __ATOMIC_RELAXED);
 }
 
-uint32_t mp_probe_abi_mismatches(uint32_t *version)
-{
-	if (version)
-		*version = __atomic_load_n(&abi_seen, __ATOMIC_RELAXED);
-	return __atomic_load_n(&abi_mismatches, __ATOMIC_RELAXED);
-}
-
 void mp_probe_atfork_child(void)
 {
 	mp_counts_atfork_child(tls.table, tls.stack && !tls.table);
 	__atomic_store_n(&dropped, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&abi_mismatches, 0, __ATOMIC_RELAXED);
 }
 
 size_t mp_probe_depth(void)

@@ -194,6 +194,19 @@ void *mp_sys_map(size_t bytes)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+void *mp_sys_map_grow(void *p, size_t *bytes, size_t first)
+{
+	size_t n = p ? *bytes * 2 : first;
+
+	p = p ? mremap(p, *bytes, n, MREMAP_MAYMOVE)
+	      : mmap(NULL, n, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	*bytes = n;
+	return p;
+}
+
 /* ---- notes -------------------------------------------------------------- */
 
 /*

@@ -126,4 +126,12 @@ int mp_sys_write_all(int fd, const char *buf, size_t len);
  * keeps errno. */
 void *mp_sys_map(size_t bytes);
 
+/*
+ * A growing anonymous mapping (funclog.c's per-thread stack): `first`
+ * bytes when `p` is NULL, else the mapping of *bytes bytes doubled (it may
+ * move).  Returns the mapping and updates *bytes, or NULL when it could
+ * not (p is then still valid).
+ */
+void *mp_sys_map_grow(void *p, size_t *bytes, size_t first);
+
 #endif /* MP_SYS_H */

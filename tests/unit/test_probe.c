@@ -1169,14 +1169,14 @@ static void test_bind_version(void **state)
 				      not_called, not_left, NULL };
 	struct __mprof_probes good = { MPROF_ABI_VERSION, 0, not_entered,
 				       not_called, not_left, NULL };
-	uint32_t version = 0, before = mp_probe_abi_mismatches(NULL);
+	uint32_t version = 0, before = mp_init_abi_mismatches(NULL);
 
 	(void)state;
 	__mprof_bind(&bad);
 	assert_ptr_equal(bad.enter, not_entered);
 	assert_ptr_equal(bad.line, not_called);
 	assert_ptr_equal(bad.exit, not_left);
-	assert_int_equal(mp_probe_abi_mismatches(&version), before + 1);
+	assert_int_equal(mp_init_abi_mismatches(&version), before + 1);
 	assert_int_equal(version, MPROF_ABI_VERSION + 41);
 
 	/* The version whose probes took the CFA: its code has no frame
@@ -1184,14 +1184,14 @@ static void test_bind_version(void **state)
 	bad.version = 2;
 	__mprof_bind(&bad);
 	assert_ptr_equal(bad.line, not_called);
-	assert_int_equal(mp_probe_abi_mismatches(&version), before + 2);
+	assert_int_equal(mp_init_abi_mismatches(&version), before + 2);
 	assert_int_equal(version, 2);
 
 	__mprof_bind(&good);
 	assert_ptr_equal(good.enter, __mprof_enter);
 	assert_ptr_equal(good.line, __mprof_line);
 	assert_ptr_equal(good.exit, __mprof_exit);
-	assert_int_equal(mp_probe_abi_mismatches(NULL), before + 2);
+	assert_int_equal(mp_init_abi_mismatches(NULL), before + 2);
 }
 
 /* ---- dropped events ----------------------------------------------------------- */
