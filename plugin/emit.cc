@@ -519,38 +519,71 @@ static_link_hint(void)
  * runtime would come with a second libc, whose report never runs, so the
  * constructor only says why there is no report.
  */
+/* What the constructor's body refers to. */
+struct ctor_refs {
+	tree dlsym_fn, write_fn, bind_fn, dlopen_type;
+	tree dynamic;		/* _DYNAMIC, weak: null in a static executable */
+	tree said;		/* __mprof_said: the module has said its line */
+};
+
+static ctor_refs
+ctor_declare(void)
+{
+	ctor_refs r;
+	tree cstr = const_char_ptr_type();
+	r.dlsym_fn = extern_fn("dlsym", build_function_type_list(
+		ptr_type_node, ptr_type_node, cstr, NULL_TREE));
+	r.dlopen_type = build_pointer_type(build_function_type_list(
+		ptr_type_node, cstr, integer_type_node, NULL_TREE));
+	r.write_fn = extern_fn("write", build_function_type_list(
+		long_integer_type_node, integer_type_node, const_ptr_type_node,
+		size_type_node, NULL_TREE));
+	r.bind_fn = extern_fn("__mprof_bind", build_function_type_list(
+		void_type_node, build_pointer_type(probes_type), NULL_TREE));
+	declare_weak(r.dlsym_fn);
+	declare_weak(r.bind_fn);
+
+	r.dynamic = hidden_var("_DYNAMIC",
+			       build_array_type(char_type_node, NULL_TREE),
+			       true);
+	TREE_READONLY(r.dynamic) = 1;
+	declare_weak(r.dynamic);
+
+	/* One flag per module: its units' constructors say one line. */
+	r.said = hidden_var("__mprof_said", unsigned_char_type_node, false);
+	TREE_USED(r.said) = 1;
+	DECL_IGNORED_P(r.said) = 1;
+	DECL_INITIAL(r.said) = build_int_cst(unsigned_char_type_node, 0);
+	declare_weak(r.said);
+	varpool_node::finalize_decl(r.said);
+	return r;
+}
+
+/* `if (!said) { said = 1; write(2, msg, len); }` */
+static tree
+ctor_say(const ctor_refs &r, const std::string &msg)
+{
+	tree w = build_call_expr(r.write_fn, 3,
+				 build_int_cst(integer_type_node, 2),
+				 fold_convert(const_ptr_type_node,
+					      string_ptr(msg.c_str())),
+				 build_int_cst(size_type_node, msg.size()));
+	tree set = build2(MODIFY_EXPR, void_type_node, r.said,
+			  build_int_cst(unsigned_char_type_node, 1));
+	tree unsaid = build2(EQ_EXPR, boolean_type_node, r.said,
+			     build_int_cst(unsigned_char_type_node, 0));
+	return build3(COND_EXPR, void_type_node, unsaid,
+		      build2(COMPOUND_EXPR, void_type_node, set,
+			     fold_convert(void_type_node, w)),
+		      build_empty_stmt(BUILTINS_LOCATION));
+}
+
 static tree
 ctor_body(void)
 {
-	tree cstr = const_char_ptr_type();
-	tree dlsym_fn = extern_fn("dlsym", build_function_type_list(
-		ptr_type_node, ptr_type_node, cstr, NULL_TREE));
-	tree dlopen_type = build_pointer_type(build_function_type_list(
-		ptr_type_node, cstr, integer_type_node, NULL_TREE));
-	tree write_fn = extern_fn("write", build_function_type_list(
-		long_integer_type_node, integer_type_node, const_ptr_type_node,
-		size_type_node, NULL_TREE));
-	tree bind_fn = extern_fn("__mprof_bind", build_function_type_list(
-		void_type_node, build_pointer_type(probes_type), NULL_TREE));
-	declare_weak(dlsym_fn);
-	declare_weak(bind_fn);
-
-	tree dynamic = hidden_var("_DYNAMIC",
-				  build_array_type(char_type_node, NULL_TREE),
-				  true);
-	TREE_READONLY(dynamic) = 1;
-	declare_weak(dynamic);
-
-	/* One flag per module: its units' constructors say one line. */
-	tree said = hidden_var("__mprof_said", unsigned_char_type_node, false);
-	TREE_USED(said) = 1;
-	DECL_IGNORED_P(said) = 1;
-	DECL_INITIAL(said) = build_int_cst(unsigned_char_type_node, 0);
-	declare_weak(said);
-	varpool_node::finalize_decl(said);
-
+	ctor_refs r = ctor_declare();
 	auto lookup = [&](const char *name) {
-		return build_call_expr(dlsym_fn, 2, null_pointer_node,
+		return build_call_expr(r.dlsym_fn, 2, null_pointer_node,
 				       string_ptr(name));
 	};
 	auto is_null = [](tree e) {
@@ -559,59 +592,43 @@ ctor_body(void)
 	auto either = [](tree a, tree b) {
 		return build2(TRUTH_ORIF_EXPR, boolean_type_node, a, b);
 	};
-	auto say = [&](const std::string &msg) {
-		tree w = build_call_expr(write_fn, 3,
-					 build_int_cst(integer_type_node, 2),
-					 fold_convert(const_ptr_type_node,
-						      string_ptr(msg.c_str())),
-					 build_int_cst(size_type_node,
-						       msg.size()));
-		tree set = build2(MODIFY_EXPR, void_type_node, said,
-				  build_int_cst(unsigned_char_type_node, 1));
-		tree unsaid = build2(EQ_EXPR, boolean_type_node, said,
-				     build_int_cst(unsigned_char_type_node, 0));
-		return build3(COND_EXPR, void_type_node, unsaid,
-			      build2(COMPOUND_EXPR, void_type_node, set,
-				     fold_convert(void_type_node, w)),
-			      build_empty_stmt(BUILTINS_LOCATION));
-	};
 	const std::string no_profile = "; the program runs without its "
 				       "memory profile\n";
 
 	tree load = build_call_nary(ptr_type_node,
-				    fold_convert(dlopen_type, lookup("dlopen")),
+				    fold_convert(r.dlopen_type, lookup("dlopen")),
 				    2, string_ptr(runtime_path.c_str()),
 				    build_int_cst(integer_type_node,
 						  RTLD_NOW_GLOBAL));
 	tree not_loaded = build2(TRUTH_ANDIF_EXPR, boolean_type_node,
 				 is_null(lookup("__mprof_bind")), is_null(load));
-	tree bind_type = build_pointer_type(TREE_TYPE(bind_fn));
+	tree bind_type = build_pointer_type(TREE_TYPE(r.bind_fn));
 	tree bind = build_call_nary(void_type_node,
 				    fold_convert(bind_type,
 						 lookup("__mprof_bind")), 1,
 				    build_fold_addr_expr(tab_var));
-	tree unbound = say("mprof: loaded the runtime " + runtime_path +
-			   " but cannot find __mprof_bind" + no_profile);
+	tree unbound = ctor_say(r, "mprof: loaded the runtime " + runtime_path +
+				" but cannot find __mprof_bind" + no_profile);
 	tree by_name = build3(COND_EXPR, void_type_node, not_loaded,
-			      say("mprof: cannot load the runtime " +
-				  runtime_path + no_profile),
+			      ctor_say(r, "mprof: cannot load the runtime " +
+				       runtime_path + no_profile),
 			      build3(COND_EXPR, void_type_node,
 				     is_null(lookup("__mprof_bind")), unbound,
 				     bind));
 
-	tree no_dl = either(either(is_null(build_fold_addr_expr(dynamic)),
-				   is_null(build_fold_addr_expr(dlsym_fn))),
+	tree no_dl = either(either(is_null(build_fold_addr_expr(r.dynamic)),
+				   is_null(build_fold_addr_expr(r.dlsym_fn))),
 			    is_null(lookup("dlopen")));
 	tree by_loader = build3(COND_EXPR, void_type_node, no_dl,
-				say("mprof: statically linked without the "
-				    "runtime: link with " +
-				    static_link_hint() + " for a report" +
-				    no_profile),
+				ctor_say(r, "mprof: statically linked without "
+					 "the runtime: link with " +
+					 static_link_hint() + " for a report" +
+					 no_profile),
 				by_name);
 	return build3(COND_EXPR, void_type_node,
 		      build2(NE_EXPR, boolean_type_node,
-			     build_fold_addr_expr(bind_fn), null_pointer_node),
-		      build_call_expr(bind_fn, 1, build_fold_addr_expr(tab_var)),
+			     build_fold_addr_expr(r.bind_fn), null_pointer_node),
+		      build_call_expr(r.bind_fn, 1, build_fold_addr_expr(tab_var)),
 		      by_loader);
 }
 
@@ -1100,22 +1117,15 @@ mp_emit_unit_for_patterns(void)
 		emit_unit();
 }
 
-void
-mp_emit_instrument(function *fn, const char *name, mp_lines *lines)
+/*
+ * The function's descriptor and sites (runtime/mprof_abi.h): site 0 is the
+ * signature line, then each line that has a probe, in line order, whose
+ * index `index` maps.  Returns the sites array.
+ */
+static tree
+emit_descriptor(function *fn, const char *name, const mp_lines *lines,
+		std::map<int, unsigned> &index)
 {
-	if (!tab_var) {
-		if (runtime_path.empty() && !runtime_warned) {
-			warning_at(DECL_SOURCE_LOCATION(fn->decl), 0,
-				   "mprof: runtime %<libmprof.so.0%> not found "
-				   "beside the plugin; profiled programs will "
-				   "run without a report");
-			runtime_warned = true;
-		}
-		emit_unit();
-	}
-
-	/* Site 0 is the signature line; then each probed line, in order. */
-	std::map<int, unsigned> index;
 	for (const mp_line_probe &p : lines->probes)
 		index[p.line] = 0;
 	unsigned n = 1;
@@ -1168,13 +1178,21 @@ mp_emit_instrument(function *fn, const char *name, mp_lines *lines)
 
 	varpool_node::finalize_decl(sites);
 	varpool_node::finalize_decl(desc);
+	return sites;
+}
 
-	/*
-	 * Edge probes are committed in the order they were found, never in
-	 * pointer order: block numbering must not differ between two runs of
-	 * the compiler (-fcompare-debug).  The entry probe comes first on the
-	 * entry edge, before any line probe placed there.
-	 */
+/*
+ * The probes' placeholders: the entry on the entry edge, each line where
+ * lines.cc says, an exit before every return.  Edge probes are committed
+ * in the order they were found, never in pointer order: block numbering
+ * must not differ between two runs of the compiler (-fcompare-debug).  The
+ * entry probe comes first on the entry edge, before any line probe placed
+ * there.
+ */
+static void
+insert_probes(function *fn, const mp_lines *lines, tree sites,
+	      std::map<int, unsigned> &index)
+{
 	std::vector<std::pair<edge, gimple_seq>> on_edge;
 	std::map<edge, size_t> edge_slot;
 	auto edge_seq = [&](edge e) -> gimple_seq & {
@@ -1217,4 +1235,22 @@ mp_emit_instrument(function *fn, const char *name, mp_lines *lines)
 	for (auto &kv : on_edge)
 		gsi_insert_seq_on_edge(kv.first, kv.second);
 	gsi_commit_edge_inserts();
+}
+
+void
+mp_emit_instrument(function *fn, const char *name, mp_lines *lines)
+{
+	if (!tab_var) {
+		if (runtime_path.empty() && !runtime_warned) {
+			warning_at(DECL_SOURCE_LOCATION(fn->decl), 0,
+				   "mprof: runtime %<libmprof.so.0%> not found "
+				   "beside the plugin; profiled programs will "
+				   "run without a report");
+			runtime_warned = true;
+		}
+		emit_unit();
+	}
+	std::map<int, unsigned> index;
+	tree sites = emit_descriptor(fn, name, lines, index);
+	insert_probes(fn, lines, sites, index);
 }
