@@ -57,11 +57,9 @@ CASES = ["attr_positions.c", "attr_c23.c", "attr_cxx.cc", "attr_args.c",
          "setjmp.c", "builtin_apply.c", "noreturn.c", "ctor_dtor.c",
          "ctor_dtor_cxx.cc", "openmp.c", "big"]
 BIG_LINES = 20000
-# The instrumented build of the big function may take this many times the
-# plain build, plus a constant for a loaded machine (measured on 2 cores:
-# -O0 1.4 s plain, 2.8 s instrumented; -O2 0.9 s, 5 s).  A quadratic pass
-# over 20 000 lines would blow far past it.
-BIG_RATIO, BIG_SLACK = 10, 30
+# The big function's compile times are reported as notes, never asserted
+# (speed is measured by bench/, docs/performance.md); a quadratic pass over
+# 20 000 lines still fails, by COMPILE_TIMEOUT.
 COMPILE_TIMEOUT = 120           # seconds, any one compile
 RUN_TIMEOUT = 30                # seconds, any one run
 SKIP = 77
@@ -273,9 +271,6 @@ def check_case(name, build, tmp, notes):
         if name == "big":
             notes.append("%s: compile %.1f s plain, %.1f s instrumented" % (
                 where, psecs, secs))
-            if secs > BIG_RATIO * psecs + BIG_SLACK:
-                problems.append("%s: instrumented build took %.0f s, plain %.0f s" % (
-                    where, secs, psecs))
         rp = run([exe_plain], env=run_env, cwd=tmp)
         table = os.path.join(tmp, "table.txt")
         jsonf = os.path.join(tmp, "profile.json")
