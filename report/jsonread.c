@@ -507,7 +507,7 @@ static int take_string(struct parser *P, char **dst)
 static int row(struct parser *P, void *ctx)
 {
 	struct func *f = ctx;
-	struct mp_row r;
+	struct mp_row r = { 0 };
 	int64_t v;
 
 	if (expect(P, '[', "a row [line, occurrences, increment, mem usage]"))

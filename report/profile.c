@@ -42,6 +42,12 @@ static void fold_row(struct mp_row *dst, const struct mp_row *src)
 	dst->incr = sat_add(dst->incr, src->incr);
 	if (src->peak > dst->peak)
 		dst->peak = src->peak;
+	dst->time_ns = sat_addu(dst->time_ns, src->time_ns);
+	dst->allocs = sat_addu(dst->allocs, src->allocs);
+	dst->allocated = sat_addu(dst->allocated, src->allocated);
+	if (src->rise > dst->rise)
+		dst->rise = src->rise;
+	dst->leaked = sat_add(dst->leaked, src->leaked);
 }
 
 static int cmp_row(const void *a, const void *b)

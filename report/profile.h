@@ -22,11 +22,33 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/*
+ * The optional columns (MPROF_COLUMNS, docs/columns.md), as bits of
+ * mp_profile.columns: which of the fields below were recorded.  A profile
+ * with columns == 0 is memory_profiler's table, byte for byte.
+ * MP_COL_ALLOCS stands for both Allocs and Allocated.
+ */
+enum mp_column {
+	MP_COL_TIME = 1u << 0,		/* Time (and % Time) */
+	MP_COL_ALLOCS = 1u << 1,	/* Allocs, Allocated */
+	MP_COL_PEAK = 1u << 2,		/* Peak */
+	MP_COL_LEAKED = 1u << 3,	/* Leaked */
+	MP_COL_ALL = (1u << 4) - 1
+};
+
 struct mp_row {
 	int32_t line;		/* source line, 1-based */
 	uint64_t count;		/* Occurrences */
 	int64_t incr;		/* Increment, bytes */
 	int64_t peak;		/* Mem usage, bytes */
+	/* Optional columns: 0 unless the profile's columns has their bit. */
+	uint64_t time_ns;	/* Time: wall time in the line, callees included */
+	uint64_t allocs;	/* Allocs: allocation calls made while it ran */
+	uint64_t allocated;	/* Allocated: bytes those calls asked for */
+	int64_t rise;		/* Peak: highest figure inside minus the start,
+				   largest over the occurrences */
+	int64_t leaked;		/* Leaked: bytes it allocated still live at
+				   the report */
 };
 
 struct mp_func {
@@ -43,6 +65,7 @@ struct mp_profile {
 	struct mp_func *funcs;
 	size_t nfuncs;
 	size_t cap;		/* allocated entries in funcs */
+	unsigned columns;	/* enum mp_column bits recorded (0: none) */
 };
 
 /* Formatting options of the line table. */

@@ -394,10 +394,12 @@ long mp_registry_collect_with(struct mp_profile *p,
 		for (i = 0, n = 0; i < f->nsites; i++) {
 			if (!tot[i].count)
 				continue;
-			rows[n].line = tot[i].line;
-			rows[n].count = tot[i].count;
-			rows[n].incr = tot[i].incr;
-			rows[n].peak = tot[i].peak;
+			rows[n] = (struct mp_row){
+				.line = tot[i].line,
+				.count = tot[i].count,
+				.incr = tot[i].incr,
+				.peak = tot[i].peak,
+			};
 			n++;
 		}
 		if (!n)

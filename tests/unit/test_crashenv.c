@@ -138,10 +138,10 @@ static void test_file(void **state)
 /* Two functions of this very file (its source is read for the tables),
  * handed in out of order, one twice, rows unsorted. */
 static const struct mp_row rows_b[] = {
-	{ 12, 3, 4096, 8192 }, { 10, 1, 1 << 20, 1 << 20 }, { 11, 2, -4096, 4096 },
+	{ .line = 12, .count = 3, .incr = 4096, .peak = 8192 }, { .line = 10, .count = 1, .incr = 1 << 20, .peak = 1 << 20 }, { .line = 11, .count = 2, .incr = -4096, .peak = 4096 },
 };
 static const struct mp_row rows_a[] = {
-	{ 5, 1, 0, 0 }, { 6, 10, 123456789, 987654321 },
+	{ .line = 5, .count = 1, .incr = 0, .peak = 0 }, { .line = 6, .count = 10, .incr = 123456789, .peak = 987654321 },
 };
 
 #define ADD_ALL(add, p, file)							\

@@ -52,9 +52,9 @@ static char *write_str(const struct mp_profile *p,
 }
 
 static const struct mp_row basic_rows[] = {
-	{ 22, 1, 0, 0 },
-	{ 24, 1, 4000000, 4000000 },
-	{ 28, 1, -4000000, 8000000 },
+	{ .line = 22, .count = 1, .incr = 0, .peak = 0 },
+	{ .line = 24, .count = 1, .incr = 4000000, .peak = 4000000 },
+	{ .line = 28, .count = 1, .incr = -4000000, .peak = 8000000 },
 };
 
 /* The writer's layout: one member per line, one row per line. */
@@ -149,8 +149,8 @@ static void assert_same_profile(const struct mp_profile *a,
 static void test_round_trip(void **state)
 {
 	static const struct mp_row extreme[] = {
-		{ 1, UINT64_MAX, INT64_MIN, INT64_MAX },
-		{ INT32_MAX, 1, INT64_MAX, INT64_MIN },
+		{ .line = 1, .count = UINT64_MAX, .incr = INT64_MIN, .peak = INT64_MAX },
+		{ .line = INT32_MAX, .count = 1, .incr = INT64_MAX, .peak = INT64_MIN },
 	};
 	static const char *const names[] = {
 		"plain", "q\"uote\\back/slash", "tab\there\nnl\rcr\b\f\x01\x1f\x7f",

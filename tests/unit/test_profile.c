@@ -21,8 +21,8 @@
 
 #include "profile.h"
 
-#define ROW(line, count, incr, peak) \
-	((struct mp_row){ (line), (count), (incr), (peak) })
+#define ROW(l, c, i, p) \
+	((struct mp_row){ .line = (l), .count = (c), .incr = (i), .peak = (p) })
 
 static void add(struct mp_profile *p, const char *file, const char *dir,
 		const char *name, int first, int last,
