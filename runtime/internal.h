@@ -30,7 +30,8 @@
  *               and parser), calling no other file of the runtime.
  *
  * (heap.c behind heap.h, got.c behind got.h, and usage.c behind mprof.h
- * and sys.h stand alone.)
+ * and sys.h stand alone; region.c, behind mprof.h, reads heap.h's tally
+ * and the registry.)
  *
  * Rules every file keeps: code reachable from a probe never allocates with
  * the program's malloc, never prints and takes no lock of its own (the one
@@ -142,6 +143,16 @@ struct mp_collect_env {
 	void (*release)(void *p);		/* free */
 	int crashing;			/* from a fatal signal: lock only tried */
 };
+
+/*
+ * Call fn(ctx, f, tot) for every registered function `f`, newest first,
+ * with its counts in every thread (tot[0..f->nsites), as
+ * mp_registry_totals); memory from mmap.  0, or -1 when it ran out (the
+ * walk stops there).  Not from a probe: takes the registry's lock.
+ */
+int mp_registry_each(void (*fn)(void *ctx, const struct __mprof_func *f,
+				const struct __mprof_site *tot),
+		     void *ctx);
 
 /* mp_registry_collect() with another allocator (crash.c: crashenv.h's). */
 long mp_registry_collect_with(struct mp_profile *p,
