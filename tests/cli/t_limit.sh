@@ -45,6 +45,14 @@ check "heap: 20000000 bytes is crossed by the 16 MiB malloc" eval '[ "$(head -1 
 MPROF_BACKEND=heap MPROF_LIMIT=1023.5k MPROF_PRECISION=3 ./limit >/dev/null 2>kib.err
 check "heap: 1023.5k is crossed by the first 1 MiB malloc (MPROF_PRECISION's decimals)" eval 'grep -Eqx "limit.c:20: memory limit 1023.5k exceeded \(1\.0[0-9]{2} MiB\) in grow" <(head -1 kib.err)'
 
+# Crossed inside a one-line function: named at its exit, on its signature
+# line.  Crossed on a line that then calls a profiled function: the
+# callee's entry sees it first and names the caller's line.
+MPROF_BACKEND=heap MPROF_LIMIT=1.5M ./limit call >/dev/null 2>exit.err
+check "heap: crossed in a one-line function, named at its exit" eval '[ "$(head -1 exit.err)" = "limit.c:33: memory limit 1.5M exceeded (2.0 MiB) in take" ]'
+MPROF_BACKEND=heap MPROF_LIMIT=4M ./limit call >/dev/null 2>entry.err
+check "heap: crossed by a line that calls a profiled function, named at the entry" eval '[ "$(head -1 entry.err)" = "limit.c:45: memory limit 4M exceeded (8.0 MiB) in call" ]'
+
 # A limit never reached changes nothing.
 MPROF_BACKEND=heap MPROF_LIMIT=1G MPROF_LIMIT_ACTION=abort ./limit >high.out 2>high.err
 st=$?

@@ -5,7 +5,7 @@
  * then 21 MiB allocated (heap backend: on the malloc lines), each block
  * filled (rss backend: on the memset lines), then all freed but the first.
  * Prints "before" and "after" around the call, so a run that stops at the
- * limit shows where.
+ * limit shows where.  With argument "call", call() instead (below).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,10 +28,33 @@ MPROF static char *grow(void)
 	return a;
 }
 
-int main(void)
+/* call(): 2 MiB allocated in a one-line function, then 6 MiB on a line
+ * that also calls a profiled function, whose entry sees the figure first. */
+MPROF static char *take(size_t n) { return malloc(n); }
+
+MPROF static size_t touch(char *p, size_t n)
+{
+	memset(p, 4, n);
+	free(p);
+	return n;
+}
+
+MPROF static size_t call(void)
+{
+	char *volatile p = take(2 * MIB);
+	size_t n = touch(malloc(6 * MIB), 6 * MIB);
+	free(p);
+	return n;
+}
+
+int main(int argc, char **argv)
 {
 	char *a;
 
+	if (argc > 1 && !strcmp(argv[1], "call")) {
+		printf("call %zu\n", call());
+		return 0;
+	}
 	printf("before\n");
 	fflush(stdout);
 	a = grow();
