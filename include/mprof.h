@@ -221,7 +221,7 @@ struct mprof_region {
 		struct mprof_region *prev, *next;
 		void *snap;
 		size_t snap_bytes, snap_used;
-		int open;
+		int open, snap_ok;
 	} priv_;
 };
 
@@ -229,7 +229,7 @@ struct mprof_region {
  * Open region `r` (any memory: it is reset).  Returns 0; or -1 with errno
  * ENOTSUP when the allocator cannot be tracked (a static program, or one
  * that defines malloc itself): the region still opens and closes, with
- * measured 0.
+ * measured 0; or -1 with errno EBUSY, changing nothing, when `r` is open.
  */
 MPROF_API int mprof_region_begin(struct mprof_region *r);
 

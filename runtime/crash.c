@@ -33,6 +33,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "got.h"
@@ -166,22 +167,43 @@ static void report(int sig)
 	write_report(head, sig, 1, NULL);
 }
 
+/*
+ * Make thread `me` the one writing a report (the arena is not shared):
+ * 1 when it now is, 0 when it already was (a crash inside the report),
+ * -1 when another thread is.
+ */
+static int claim(pid_t me)
+{
+	int expected = 0;
+
+	if (__atomic_compare_exchange_n(&reporter, &expected, me, 0,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return 1;
+	return expected == me ? 0 : -1;
+}
+
 /* The next SIGABRT's report was written already (mp_crash_report_now). */
 static int abort_reported;
 
+/* The report of MPROF_LIMIT (limit.c): skipped while a crash is being
+ * reported; another thread's crash meanwhile waits for its end. */
 void mp_crash_report_now(const char *line, int then_abort)
 {
-	struct mp_crash_file *head = mp_crash_memfile();
+	struct mp_crash_file *head;
 
-	if (!head)
+	if (claim((pid_t)syscall(SYS_gettid)) != 1)
 		return;
-	mp_crash_fputs(line, head);
-	mp_crash_fputs("\n\n", head);
-	if (mp_crash_putc('\0', head) == EOF)
-		return;
-	write_report(head->buf, then_abort ? SIGABRT : 0, 0, line);
+	head = mp_crash_memfile();
+	if (head) {
+		mp_crash_fputs(line, head);
+		mp_crash_fputs("\n\n", head);
+		if (mp_crash_putc('\0', head) != EOF)
+			write_report(head->buf, then_abort ? SIGABRT : 0, 0,
+				     line);
+	}
 	if (then_abort)
 		__atomic_store_n(&abort_reported, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&reporter, 0, __ATOMIC_RELEASE);
 }
 
 /*
@@ -193,19 +215,20 @@ void mp_crash_report_now(const char *line, int then_abort)
 static void die(int sig)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct timespec ms = { 0, 1000000 };
 	pid_t me = (pid_t)syscall(SYS_gettid);
-	int expected = 0;
 	sigset_t set;
+	int c;
 
-	if (__atomic_compare_exchange_n(&reporter, &expected, me, 0,
-					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+	/* Another thread's crash report ends the process; a limit report
+	   ends and lets this one go on. */
+	while ((c = claim(me)) < 0)
+		nanosleep(&ms, NULL);
+	if (c == 1) {
 		mp_probe_hold();
 		if (sig != SIGABRT ||
 		    !__atomic_exchange_n(&abort_reported, 0, __ATOMIC_ACQ_REL))
 			report(sig);
-	} else if (expected != me) {
-		for (;;)		/* the reporting thread ends the process */
-			pause();
 	}
 	sigemptyset(&dfl.sa_mask);
 	sys_sigaction(sig, &dfl, NULL);

@@ -16,7 +16,8 @@
  *
  * The lines: at begin, a snapshot of every registered function's
  * Increment per line (all threads), in memory from mmap; at end, the
- * same walk again, and the lines whose Increment grew most.  The
+ * same walk again, and the lines whose Increment grew most (none when the
+ * snapshot could not be taken whole).  The
  * signature row is left out: its Increment holds the figure at the
  * function's first entry, not what the line did.
  */
@@ -24,6 +25,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +136,16 @@ static void top_walk(void *ctx, const struct __mprof_func *f,
 
 /* ---- begin and end ------------------------------------------------------ */
 
+/* Is `r` in the list of open regions?  Under `lock`. */
+static bool is_open(const struct mprof_region *r)
+{
+	const struct mprof_region *o;
+
+	for (o = open_list; o && o != r; o = o->priv_.next)
+		;
+	return o != NULL;
+}
+
 int mprof_region_begin(struct mprof_region *r)
 {
 	struct snap_walk w = { .r = r };
@@ -142,6 +154,13 @@ int mprof_region_begin(struct mprof_region *r)
 	int saved = errno, rc = 0;
 	int64_t old;
 
+	pthread_mutex_lock(&lock);
+	rc = is_open(r) ? -1 : 0;
+	pthread_mutex_unlock(&lock);
+	if (rc) {
+		errno = EBUSY;
+		return -1;
+	}
 	memset(r, 0, sizeof(*r));
 	if (mp_heap_start() < 0) {
 		saved = ENOTSUP;
@@ -149,8 +168,7 @@ int mprof_region_begin(struct mprof_region *r)
 	}
 	r->measured = rc == 0;
 	/* snapshot first: its own work is the runtime's, not the region's */
-	if (mp_registry_each(snap_add, &w) < 0 || w.failed)
-		r->priv_.snap_used = 0;
+	r->priv_.snap_ok = mp_registry_each(snap_add, &w) == 0 && !w.failed;
 	pthread_mutex_lock(&lock);
 	__atomic_store_n(&mp_heap_tally_on, 1, __ATOMIC_RELAXED);
 	old = mp_heap_tally_restart();
@@ -179,7 +197,7 @@ int mprof_region_end(struct mprof_region *r)
 	int saved = errno;
 
 	pthread_mutex_lock(&lock);
-	if (!r->priv_.open) {
+	if (!r->priv_.open || !is_open(r)) {
 		pthread_mutex_unlock(&lock);
 		errno = EINVAL;
 		return -1;
@@ -205,7 +223,8 @@ int mprof_region_end(struct mprof_region *r)
 		r->requested = t.bytes - r->priv_.bytes;
 	}
 	r->nlines = 0;
-	mp_registry_each(top_walk, &w);
+	if (r->priv_.snap_ok)
+		mp_registry_each(top_walk, &w);
 	if (r->priv_.snap)
 		munmap(r->priv_.snap, r->priv_.snap_bytes);
 	r->priv_.snap = NULL;

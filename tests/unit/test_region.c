@@ -166,10 +166,12 @@ static void test_threads(void **state)
 		free(blocks[i]);
 }
 
-/* Closing a region that is not open: -1, EINVAL. */
+/* Closing a region that is not open: -1, EINVAL (even if its memory
+ * says open); opening an open one: -1, EBUSY, and it stays open. */
 static void test_not_open(void **state)
 {
-	struct mprof_region r;
+	struct mprof_region r, copy;
+	void *p;
 
 	(void)state;
 	memset(&r, 0, sizeof(r));
@@ -177,8 +179,16 @@ static void test_not_open(void **state)
 	assert_int_equal(mprof_region_end(&r), -1);
 	assert_int_equal(errno, EINVAL);
 	mprof_region_begin(&r);
-	mprof_region_end(&r);
+	copy = r;
+	errno = 0;
+	assert_int_equal(mprof_region_begin(&r), -1);
+	assert_int_equal(errno, EBUSY);
+	assert_int_equal(mprof_region_end(&copy), -1);
+	p = keep(malloc(10));
+	assert_int_equal(mprof_region_end(&r), 0);
+	expect(&r, 10, 10, 1, 10);
 	assert_int_equal(mprof_region_end(&r), -1);
+	free(p);
 }
 
 /* The verdicts and the message, exactly; a short buffer stays a string. */
