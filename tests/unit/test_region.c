@@ -87,7 +87,11 @@ static void test_realloc_calloc(void **state)
 	free(a);
 }
 
-/* Nested: the inner region's peak is its own; the outer one's covers it. */
+/*
+ * Nested: the inner region's peak is its own; the outer one's covers it,
+ * and keeps its own earlier peak (9000 more, freed before the inner one
+ * began: the inner begin restarts the high-water mark).
+ */
 static void test_nested(void **state)
 {
 	struct mprof_region outer, inner;
@@ -96,6 +100,7 @@ static void test_nested(void **state)
 	(void)state;
 	mprof_region_begin(&outer);
 	a = keep(malloc(1000));
+	free(keep(malloc(9000)));
 	mprof_region_begin(&inner);
 	b = keep(malloc(5000));
 	free(b);
@@ -103,7 +108,7 @@ static void test_nested(void **state)
 	c = keep(malloc(2000));
 	mprof_region_end(&outer);
 	expect(&inner, 5000, 0, 1, 5000);
-	expect(&outer, 6000, 3000, 3, 8000);
+	expect(&outer, 10000, 3000, 4, 17000);
 	free(a);
 	free(c);
 }
@@ -164,6 +169,53 @@ static void test_threads(void **state)
 	assert_true(r.requested >= (uint64_t)NTHREADS * PER_THREAD);
 	for (i = 0; i < NTHREADS; i++)
 		free(blocks[i]);
+}
+
+static pthread_barrier_t both_open, both_allocated;
+
+/* A thread's own region around its own block of `arg` bytes. */
+static void *own_region(void *arg)
+{
+	struct mprof_region *r = arg;
+	size_t n = (size_t)r->peak;
+	void *p;
+
+	mprof_region_begin(r);
+	pthread_barrier_wait(&both_open);
+	p = keep(malloc(n));
+	pthread_barrier_wait(&both_allocated);
+	free(p);
+	mprof_region_end(r);
+	return NULL;
+}
+
+/*
+ * Regions open at once in two threads: both blocks were alive together
+ * while both were open, so each region's peak holds both (process-wide),
+ * whichever thread restarted the high-water mark last.
+ */
+static void test_concurrent_regions(void **state)
+{
+	struct mprof_region r[2];
+	pthread_t t[2];
+	int i;
+
+	(void)state;
+	pthread_barrier_init(&both_open, NULL, 2);
+	pthread_barrier_init(&both_allocated, NULL, 2);
+	r[0].peak = 300000;		/* the size to allocate, on the way in */
+	r[1].peak = 500000;
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, own_region, &r[i]), 0);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < 2; i++) {
+		assert_true(r[i].peak >= 800000);
+		assert_true(r[i].peak < 800000 + 65536);
+		assert_true(r[i].allocs >= 1);
+	}
+	pthread_barrier_destroy(&both_open);
+	pthread_barrier_destroy(&both_allocated);
 }
 
 /* Closing a region that is not open: -1, EINVAL (even if its memory
@@ -242,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_nested),
 		cmocka_unit_test(test_overlapping),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_concurrent_regions),
 		cmocka_unit_test(test_not_open),
 		cmocka_unit_test(test_limit_check),
 		cmocka_unit_test(test_macros),
