@@ -6,7 +6,8 @@
 # the plugin as its header comment says and run: exactly the over-limit
 # test fails, with the region's exact figures and its top lines in its
 # message (heap backend: the two mallocs); under the rss backend the
-# region's figures are the same heap bytes and the same test fails.
+# region's figures are the same heap bytes and the same test fails.  And
+# a region in a static executable (static_region.c): not measured.
 set -uo pipefail
 
 src=$1
@@ -44,4 +45,11 @@ check "heap: the message, its exact figures and its two top lines" \
 st=$?
 check "rss: the same test fails, with the same heap figures, lines listed" \
 	'[ $st = 1 ] && grep -qx "\[  FAILED  \] test_sum_with_copies" <(cat rss.out rss.err) && grep -qx "$(head -1 want.txt)" rss.err && grep -A1 "^top lines:" rss.err | grep -Eq "^  limit_test.c:[0-9]+ table_sum_copies \+[0-9.]+ (KiB|MiB)$"'
+# A static executable: the allocator cannot be hooked, the check fails.
+"$cc" -static -O1 -I"$src/include" "$src/tests/e2e/static_region.c" \
+	"$build/lib/libmprof.a" -lpthread -ldl -lm -o static_region 2>/dev/null &&
+	./static_region >static.out 2>&1
+st=$?
+check "static: not measured, and mprof_limit_check says why" \
+	'[ $st = 0 ] && [ "$(cat static.out)" = "$(printf "begin -1 Operation not supported, measured 0, peak 0, check -1\nmprof: memory not measured: cannot hook the allocator")" ]'
 exit $failed
