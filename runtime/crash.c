@@ -33,6 +33,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "got.h"
@@ -83,11 +84,16 @@ static int slot_of(int sig)
 /* ---- the report --------------------------------------------------------- */
 
 /*
- * The tables, headed by the signal, then the notes, where the report
- * goes; and the JSON profile with "signal".  Allocation-free: see
- * crashenv.h.
+ * The report so far, allocation-free (crashenv.h): the tables headed by
+ * `head` (and, in a forked child, the line naming its parent) where the
+ * report goes, and the JSON profile with "signal": `sig` (0: none).  A
+ * death (`dying`) adds the notes of the end of a run after the tables; a
+ * report written while the program runs on (the memory limit) leaves the
+ * notes for the report at exit, and only its JSON profile's notes end
+ * with `note` (one line, or NULL).
  */
-static void report(int sig)
+static void write_report(const char *head, int sig, int dying,
+			 const char *note)
 {
 	static const struct mp_collect_env env = {
 		.add_func = mp_crash_profile_add_func,
@@ -96,7 +102,7 @@ static void report(int sig)
 		.crashing = 1,
 	};
 	struct mp_report_opts opts = { .precision = mp_exit_precision() };
-	struct mp_crash_file *out, *json;
+	struct mp_crash_file *out, *json, *notes_json;
 	struct mp_json_meta m;
 	struct mp_profile p;
 	pid_t parent = mp_exit_parent();
@@ -110,12 +116,20 @@ static void report(int sig)
 	n = mp_registry_collect_with(&p, &env);
 	if (n > 0)
 		mp_crash_profile_merge(&p);
-	mp_exit_notes(1);
+	if (dying)
+		mp_exit_notes(1);
 
 	fd = mp_jsonout_open();
 	if (fd >= 0 && n >= 0 && (json = mp_crash_memfile())) {
 		mp_jsonout_meta(&m, parent);
 		m.signal = sig;
+		if (note && (notes_json = mp_crash_memfile())) {
+			mp_crash_fwrite(m.notes, 1, m.notes_len, notes_json);
+			mp_crash_fputs(note, notes_json);
+			mp_crash_fputs("\n", notes_json);
+			m.notes = notes_json->buf;
+			m.notes_len = notes_json->len;
+		}
 		if (mp_crash_json_write(json, &p, &m) == 0)
 			mp_sys_write_all(fd, json->buf, json->len);
 	}
@@ -124,21 +138,72 @@ static void report(int sig)
 
 	if (!(out = mp_crash_memfile()))
 		return;
-	if (n > 0) {
+	if (n > 0 || !dying) {
 		if (parent) {
 			snprintf(line, sizeof(line), "Process %ld (child of %ld)\n\n",
 				 (long)getpid(), (long)parent);
 			mp_crash_fputs(line, out);
 		}
-		snprintf(line, sizeof(line), "Process died of signal %d (%s)\n\n",
-			 sig, fatal[slot_of(sig)].name);
-		mp_crash_fputs(line, out);
-		mp_crash_report_print(out, &p, &opts);
+		mp_crash_fputs(head, out);
+		if (n > 0)
+			mp_crash_report_print(out, &p, &opts);
 	}
-	notes = mp_notes_pending(&notes_len);
-	mp_crash_fwrite(notes, 1, notes_len, out);
+	if (dying) {
+		notes = mp_notes_pending(&notes_len);
+		mp_crash_fwrite(notes, 1, notes_len, out);
+	}
 	if (out->len)
 		mp_exit_emit_raw(out->buf, out->len);
+}
+
+/* The tables, headed by the signal, then the notes; the JSON profile with
+ * "signal". */
+static void report(int sig)
+{
+	char head[64];
+
+	snprintf(head, sizeof(head), "Process died of signal %d (%s)\n\n",
+		 sig, fatal[slot_of(sig)].name);
+	write_report(head, sig, 1, NULL);
+}
+
+/*
+ * Make thread `me` the one writing a report (the arena is not shared):
+ * 1 when it now is, 0 when it already was (a crash inside the report),
+ * -1 when another thread is.
+ */
+static int claim(pid_t me)
+{
+	int expected = 0;
+
+	if (__atomic_compare_exchange_n(&reporter, &expected, me, 0,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return 1;
+	return expected == me ? 0 : -1;
+}
+
+/* The next SIGABRT's report was written already (mp_crash_report_now). */
+static int abort_reported;
+
+/* The report of MPROF_LIMIT (limit.c): skipped while a crash is being
+ * reported; another thread's crash meanwhile waits for its end. */
+void mp_crash_report_now(const char *line, int then_abort)
+{
+	struct mp_crash_file *head;
+
+	if (claim((pid_t)syscall(SYS_gettid)) != 1)
+		return;
+	head = mp_crash_memfile();
+	if (head) {
+		mp_crash_fputs(line, head);
+		mp_crash_fputs("\n\n", head);
+		if (mp_crash_putc('\0', head) != EOF)
+			write_report(head->buf, then_abort ? SIGABRT : 0, 0,
+				     line);
+	}
+	if (then_abort)
+		__atomic_store_n(&abort_reported, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&reporter, 0, __ATOMIC_RELEASE);
 }
 
 /*
@@ -150,17 +215,20 @@ static void report(int sig)
 static void die(int sig)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct timespec ms = { 0, 1000000 };
 	pid_t me = (pid_t)syscall(SYS_gettid);
-	int expected = 0;
 	sigset_t set;
+	int c;
 
-	if (__atomic_compare_exchange_n(&reporter, &expected, me, 0,
-					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+	/* Another thread's crash report ends the process; a limit report
+	   ends and lets this one go on. */
+	while ((c = claim(me)) < 0)
+		nanosleep(&ms, NULL);
+	if (c == 1) {
 		mp_probe_hold();
-		report(sig);
-	} else if (expected != me) {
-		for (;;)		/* the reporting thread ends the process */
-			pause();
+		if (sig != SIGABRT ||
+		    !__atomic_exchange_n(&abort_reported, 0, __ATOMIC_ACQ_REL))
+			report(sig);
 	}
 	sigemptyset(&dfl.sa_mask);
 	sys_sigaction(sig, &dfl, NULL);

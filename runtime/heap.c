@@ -272,14 +272,78 @@ HOOK static inline bool alone(void)
 	return false;
 }
 
-HOOK static inline void add(bool solo, int64_t delta)
+/* Add `delta` to the total; the total after it. */
+HOOK static inline int64_t add(bool solo, int64_t delta)
 {
-	if (solo)
-		__atomic_store_n(&mp_heap_total,
-				 __atomic_load_n(&mp_heap_total, __ATOMIC_RELAXED) +
-				 delta, __ATOMIC_RELAXED);
-	else
-		__atomic_fetch_add(&mp_heap_total, delta, __ATOMIC_RELAXED);
+	int64_t now;
+
+	if (solo) {
+		now = __atomic_load_n(&mp_heap_total, __ATOMIC_RELAXED) + delta;
+		__atomic_store_n(&mp_heap_total, now, __ATOMIC_RELAXED);
+		return now;
+	}
+	return __atomic_fetch_add(&mp_heap_total, delta, __ATOMIC_RELAXED) +
+	       delta;
+}
+
+/* ---- the allocation tally (mprof_region, region.c) ---------------------- */
+
+/*
+ * While a measured region is open (mp_heap_tally_on), every allocation
+ * the wrappers count adds to three figures: calls, bytes asked, and the
+ * high-water mark of the total.  All of the tally is here, in tally(),
+ * called from count_new(): a region reads differences of these.  Off, it
+ * costs a wrapper one load.
+ */
+uint32_t mp_heap_tally_on;
+static uint64_t tally_allocs;
+static uint64_t tally_bytes;
+static int64_t tally_high;
+
+HOOK static void tally(bool solo, size_t n, int64_t now)
+{
+	int64_t high;
+
+	if (solo) {
+		__atomic_store_n(&tally_allocs,
+				 __atomic_load_n(&tally_allocs, __ATOMIC_RELAXED) + 1,
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&tally_bytes,
+				 __atomic_load_n(&tally_bytes, __ATOMIC_RELAXED) + n,
+				 __ATOMIC_RELAXED);
+		if (now > __atomic_load_n(&tally_high, __ATOMIC_RELAXED))
+			__atomic_store_n(&tally_high, now, __ATOMIC_RELAXED);
+		return;
+	}
+	__atomic_fetch_add(&tally_allocs, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&tally_bytes, n, __ATOMIC_RELAXED);
+	high = __atomic_load_n(&tally_high, __ATOMIC_RELAXED);
+	while (now > high &&
+	       !__atomic_compare_exchange_n(&tally_high, &high, now, 1,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+void mp_heap_tally(struct mp_heap_tally *t)
+{
+	t->allocs = __atomic_load_n(&tally_allocs, __ATOMIC_RELAXED);
+	t->bytes = __atomic_load_n(&tally_bytes, __ATOMIC_RELAXED);
+	t->high = __atomic_load_n(&tally_high, __ATOMIC_RELAXED);
+	t->now = mp_heap_current();
+}
+
+int64_t mp_heap_tally_restart(void)
+{
+	int64_t old = __atomic_exchange_n(&tally_high, INT64_MIN,
+					  __ATOMIC_RELAXED);
+	int64_t now = mp_heap_current(), high;
+
+	high = __atomic_load_n(&tally_high, __ATOMIC_RELAXED);
+	while (now > high &&
+	       !__atomic_compare_exchange_n(&tally_high, &high, now, 1,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	return old;
 }
 
 /*
@@ -307,11 +371,15 @@ HOOK static inline void leave(void)
 HOOK static void count_new(bool solo, void *p, size_t n, size_t gone)
 {
 	size_t stale;
+	int64_t now;
 
 	if (insert(solo, (uintptr_t)p, n, &stale))
-		add(solo, (int64_t)n - (int64_t)stale - (int64_t)gone);
-	else if (gone)
-		add(solo, -(int64_t)gone);
+		now = add(solo, (int64_t)n - (int64_t)stale - (int64_t)gone);
+	else
+		now = add(solo, -(int64_t)gone);
+	if (__builtin_expect(__atomic_load_n(&mp_heap_tally_on,
+					     __ATOMIC_RELAXED), 0))
+		tally(solo, n, now);
 }
 
 /*

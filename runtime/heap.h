@@ -35,6 +35,25 @@ int64_t mp_heap_current(void);
 
 extern int64_t mp_heap_total;
 
+/*
+ * The allocation tally for measured regions (region.c): kept only while
+ * mp_heap_tally_on is nonzero.  allocs and bytes are the allocation calls
+ * counted and the bytes they asked for; high is the largest total reached
+ * since mp_heap_tally_restart(), now the total.
+ */
+struct mp_heap_tally {
+	uint64_t allocs;
+	uint64_t bytes;
+	int64_t high;
+	int64_t now;
+};
+
+extern uint32_t mp_heap_tally_on;
+void mp_heap_tally(struct mp_heap_tally *t);
+
+/* Restart the high-water mark at the current total; the old mark. */
+int64_t mp_heap_tally_restart(void);
+
 /* mp_heap_current(), inlined into the probes. */
 static inline int64_t mp_heap_read(void)
 {

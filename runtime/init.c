@@ -58,6 +58,7 @@ static void init_once(void)
 	mp_backend_choose(s.backend);
 	mp_exit_setup(&s);
 	mp_crash_setup();
+	mp_limit_setup(&s);
 	pthread_atfork(mp_registry_atfork_prepare, mp_registry_atfork_parent,
 		       atfork_child);
 	atexit(mp_exit_report);

@@ -20,6 +20,8 @@
  *   crash.c     the report from a fatal signal, after the program's own
  *               handlers (crashenv.c, crashtable.c, crashjson.c: the report
  *               code again, with no malloc and no stdio);
+ *   limit.c     MPROF_LIMIT: the report so far, from the probe that first
+ *               sees the figure above the limit (crash.c's report code);
  *   jsonout.c   the profile as JSON at exit (MPROF_JSON), called by exit.c;
  *   funclog.c   FUNC records for `mprof run` (MPROF_DAT): the wrapped
  *               entry and exit probes __mprof_bind hands out instead;
@@ -28,7 +30,8 @@
  *               and parser), calling no other file of the runtime.
  *
  * (heap.c behind heap.h, got.c behind got.h, and usage.c behind mprof.h
- * and sys.h stand alone.)
+ * and sys.h stand alone; region.c, behind mprof.h, reads heap.h's tally
+ * and the registry.)
  *
  * Rules every file keeps: code reachable from a probe never allocates with
  * the program's malloc, never prints and takes no lock of its own (the one
@@ -140,6 +143,16 @@ struct mp_collect_env {
 	void (*release)(void *p);		/* free */
 	int crashing;			/* from a fatal signal: lock only tried */
 };
+
+/*
+ * Call fn(ctx, f, tot) for every registered function `f`, newest first,
+ * with its counts in every thread (tot[0..f->nsites), as
+ * mp_registry_totals); memory from mmap.  0, or -1 when it ran out (the
+ * walk stops there).  Not from a probe: takes the registry's lock.
+ */
+int mp_registry_each(void (*fn)(void *ctx, const struct __mprof_func *f,
+				const struct __mprof_site *tot),
+		     void *ctx);
 
 /* mp_registry_collect() with another allocator (crash.c: crashenv.h's). */
 long mp_registry_collect_with(struct mp_profile *p,
@@ -268,6 +281,9 @@ struct mp_settings {
 	int64_t dat_funcs;		/* MPROF_DAT_FUNCS: which calls get a
 					   FUNC record: MP_FUNCS_ALL, _NONE, or
 					   the shortest call recorded alone, ns */
+	int64_t limit;			/* MPROF_LIMIT in bytes, 0: none */
+	char limit_text[32];		/* its value as written */
+	int limit_abort;		/* MPROF_LIMIT_ACTION=abort */
 	int nwarn;			/* lines to print on stderr */
 	char warn[MP_SETTINGS_MAXWARN][MP_SETTINGS_WARNLEN];
 };
@@ -279,6 +295,15 @@ struct mp_settings {
  */
 void mp_settings_parse(struct mp_settings *s,
 		       char *(*get)(const char *name));
+
+/*
+ * A size as MPROF_LIMIT takes it (docs/settings.md): a number, maybe with
+ * a fraction, then optional blanks and a unit -- none or B (bytes); K, M,
+ * G, T or KiB, MiB, GiB, TiB (powers of 1024); kB, MB, GB, TB (powers of
+ * 1000); letters in any case.  Into *bytes (rounded down); 0, or -1 when
+ * `text` is not such a size, is 0 bytes or does not fit in 62 bits.
+ */
+int mp_settings_size(const char *text, int64_t *bytes);
 
 /*
  * Expand `tmpl` into `buf`: %p is the pid, %% a percent sign, any other
@@ -346,6 +371,30 @@ int mp_exit_precision(void);
  * sigaction()/signal() wrappers.  Called once, at initialisation.
  */
 void mp_crash_setup(void);
+
+/*
+ * The report so far, written now from wherever the program is (a probe),
+ * with the crash report's allocation-free code: `line` heads the tables
+ * where the report goes and ends the JSON profile's notes.  The notes
+ * stay for the report at exit.  `then_abort`: the caller aborts next, so
+ * the JSON profile has "signal": 6 and the SIGABRT writes no second report.
+ */
+void mp_crash_report_now(const char *line, int then_abort);
+
+/* ---- limit.c ------------------------------------------------------------ */
+
+/*
+ * MPROF_LIMIT: the probes compare each figure they read with
+ * mp_limit_bytes (INT64_MAX: no limit, or the limit already fired) and
+ * call mp_limit_exceeded() when it is above: the report so far, once per
+ * process.  It returns true when MPROF_LIMIT_ACTION=abort: the probe then
+ * calls mp_limit_abort() once it is no longer busy.
+ */
+extern int64_t mp_limit_bytes;
+
+void mp_limit_setup(const struct mp_settings *s);
+bool mp_limit_exceeded(const struct __mprof_func *fn, int32_t line, int64_t m);
+void mp_limit_abort(void) __attribute__((noreturn));
 
 /* ---- jsonout.c ---------------------------------------------------------- */
 

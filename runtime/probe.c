@@ -88,6 +88,8 @@ struct tls {
 	struct mp_table *table;		/* NULL in the owner (counts.h) */
 	struct __mprof_site scratch;	/* `cur` on the signature line: the
 					   inline event counts here, unread */
+	int limit_abort;		/* MPROF_LIMIT fired: abort once the
+					   probe is done */
 };
 
 static __thread struct tls tls __attribute__((tls_model("initial-exec")));
@@ -212,6 +214,30 @@ static inline int64_t watch(struct frame *f)
 	f->pub.change2 = w.c2;
 	f->pub.seen2 = w.s2;
 	return m;
+}
+
+/*
+ * MPROF_LIMIT: the figure `m` just read is above the limit; `f` was
+ * running its current line (the signature line, right after entry), now
+ * charged, so the report so far shows it.
+ */
+static __attribute__((noinline, cold)) void over_limit(const struct frame *f,
+							int64_t m)
+{
+	const struct __mprof_site *s = f->sites;
+
+	if (f->pub.cur != &tls.scratch)
+		s = (const struct __mprof_site *)((uintptr_t)f->pub.cur -
+						  f->pub.delta);
+	if (mp_limit_exceeded(f->func, s->line, m))
+		tls.limit_abort = 1;
+}
+
+/* Every figure a probe reads is checked: one load and a compare. */
+static inline void check_limit(const struct frame *f, int64_t m)
+{
+	if (MP_UNLIKELY(m > __atomic_load_n(&mp_limit_bytes, __ATOMIC_RELAXED)))
+		over_limit(f, m);
 }
 
 /*
@@ -356,6 +382,7 @@ static struct frame *enter(struct __mprof_site *s0)
 	f->pub.cur = &tls.scratch;
 	f->pub.before = m;
 	st->depth++;
+	check_limit(caller ? caller : f, m);
 	return f;
 }
 
@@ -390,6 +417,7 @@ static void line(struct __mprof_site *s, struct frame *f)
 		   counted in the frame found, nothing popped. */
 		m = f == top(st) ? watch(f) : mp_backend_read();
 		charge(f, m);
+		check_limit(f, m);
 		f->pub.cur = ctr(f, s);
 		f->pub.before = m;
 		return;
@@ -399,6 +427,7 @@ static void line(struct __mprof_site *s, struct frame *f)
 	if (MP_UNLIKELY(f != top(st) || st->lost))
 		pop_above(st, f, m);
 	charge(f, m);
+	check_limit(f, m);
 	f->pub.cur = ctr(f, s);
 	f->pub.before = m;
 }
@@ -424,11 +453,20 @@ static void leave(struct frame *f)
 		pop_above(st, f, m);
 	}
 	charge(f, m);
+	check_limit(f, m);
 	st->depth--;
 	if (st->depth) {
 		MP_ASSERT(f[-1].pub.seen == MPROF_SEEN_NEVER);
 		f[-1].pub.seen = f->caller_seen;
 	}
+}
+
+/* MPROF_LIMIT_ACTION=abort, after the report: the program stops in the
+ * probe of the line that crossed the limit. */
+static __attribute__((noinline, cold)) void limit_abort(void)
+{
+	tls.limit_abort = 0;
+	mp_limit_abort();
 }
 
 /* The probes: the busy check around the work. */
@@ -443,6 +481,8 @@ struct __mprof_frame *__mprof_enter(struct __mprof_site *s0)
 	set_busy(BUSY_PROBE);
 	f = enter(s0);
 	set_busy(BUSY_NONE);
+	if (MP_UNLIKELY(tls.limit_abort))
+		limit_abort();
 	return &f->pub;
 }
 
@@ -455,6 +495,8 @@ void __mprof_line(struct __mprof_site *s, struct __mprof_frame *f)
 	set_busy(BUSY_PROBE);
 	line(s, (struct frame *)f);
 	set_busy(BUSY_NONE);
+	if (MP_UNLIKELY(tls.limit_abort))
+		limit_abort();
 }
 
 void __mprof_exit(struct __mprof_frame *f)
@@ -466,6 +508,8 @@ void __mprof_exit(struct __mprof_frame *f)
 	set_busy(BUSY_PROBE);
 	leave((struct frame *)f);
 	set_busy(BUSY_NONE);
+	if (MP_UNLIKELY(tls.limit_abort))
+		limit_abort();
 }
 
 bool mp_probe_recorded(const struct __mprof_frame *f)

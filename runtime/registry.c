@@ -420,6 +420,42 @@ out:
 	return added;
 }
 
+int mp_registry_each(void (*fn)(void *ctx, const struct __mprof_func *f,
+				const struct __mprof_site *tot),
+		     void *ctx)
+{
+	struct __mprof_func *f;
+	struct __mprof_site *tot = NULL;
+	size_t bytes = 0;
+	struct mp_gather g;
+	int rc = 0;
+
+	pthread_mutex_lock(&lock);
+	if (mp_counts_gather(&g) < 0) {
+		pthread_mutex_unlock(&lock);
+		return -1;
+	}
+	for (f = __atomic_load_n(&head, __ATOMIC_ACQUIRE); f; f = next_of(f)) {
+		while (f->nsites * sizeof(*tot) > bytes) {
+			void *t = mp_sys_map_grow(tot, &bytes, 4096);
+
+			if (!t) {
+				rc = -1;
+				goto out;
+			}
+			tot = t;
+		}
+		mp_registry_totals(&g, f, tot);
+		fn(ctx, f, tot);
+	}
+out:
+	mp_counts_ungather(&g);
+	pthread_mutex_unlock(&lock);
+	if (tot)
+		munmap(tot, bytes);
+	return rc;
+}
+
 long mp_registry_collect(struct mp_profile *p)
 {
 	static const struct mp_collect_env env = {

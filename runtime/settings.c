@@ -6,7 +6,9 @@
  * `mprof run` sets for FUNC records (the file, the measure of its samples,
  * which calls get a record), and
  * MPROF_EXACT (1: the rss backend reads RSS on every line event, the
- * reference its fast path is tested against).
+ * reference its fast path is tested against), MPROF_LIMIT and
+ * MPROF_LIMIT_ACTION (the report written when memory first exceeds a
+ * size, limit.c).
  *
  * mp_settings_parse() is pure: it reads through the getter it is given
  * (secure_getenv in init.c, so a setuid or setgid program ignores the
@@ -146,6 +148,71 @@ static void parse_precision(struct mp_settings *s, const char *v)
 	s->precision = n;
 }
 
+int mp_settings_size(const char *text, int64_t *bytes)
+{
+	static const struct {
+		const char *unit;
+		double scale;
+	} units[] = {
+		{ "", 1 }, { "b", 1 },
+		{ "k", 1024.0 }, { "kib", 1024.0 }, { "kb", 1e3 },
+		{ "m", 1048576.0 }, { "mib", 1048576.0 }, { "mb", 1e6 },
+		{ "g", 1073741824.0 }, { "gib", 1073741824.0 }, { "gb", 1e9 },
+		{ "t", 1099511627776.0 }, { "tib", 1099511627776.0 },
+		{ "tb", 1e12 },
+	};
+	const char *p = text;
+	double v = 0, scale = 1;
+	char unit[4];
+	int digits = 0;
+	size_t i, n;
+
+	for (; *p >= '0' && *p <= '9'; p++, digits++)
+		v = v * 10 + (*p - '0');
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			v += (*p - '0') * (scale /= 10);
+	while (*p == ' ')
+		p++;
+	for (n = 0; p[n] && n < sizeof(unit) - 1; n++)
+		unit[n] = (char)(p[n] >= 'A' && p[n] <= 'Z' ? p[n] - 'A' + 'a' :
+				 p[n]);
+	unit[n] = '\0';
+	if (!digits || p[n])
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(unit, units[i].unit))
+			continue;
+		v *= units[i].scale;
+		if (v < 1 || v >= 4611686018427387904.0)
+			return -1;
+		*bytes = (int64_t)v;
+		return 0;
+	}
+	return -1;
+}
+
+static void parse_limit(struct mp_settings *s, const char *v)
+{
+	if (strlen(v) >= sizeof(s->limit_text) ||
+	    mp_settings_size(v, &s->limit) < 0) {
+		s->limit = 0;
+		warn(s, "MPROF_LIMIT", "invalid value", v,
+		     "a size: 512K, 24MiB, 1.5G, 100MB, bytes", "no limit");
+		return;
+	}
+	strcpy(s->limit_text, v);
+}
+
+static void parse_limit_action(struct mp_settings *s, const char *v)
+{
+	if (!strcmp(v, "abort") || !strcmp(v, "continue"))
+		s->limit_abort = v[0] == 'a';
+	else
+		warn(s, "MPROF_LIMIT_ACTION", "unknown value", v,
+		     "continue, abort", "continue");
+}
+
 static void parse_exact(struct mp_settings *s, const char *v)
 {
 	if (!strcmp(v, "0") || !strcmp(v, "1"))
@@ -184,11 +251,16 @@ void mp_settings_parse(struct mp_settings *s,
 		parse_dat_funcs(s, v);
 	if ((v = get("MPROF_EXACT")) && *v)
 		parse_exact(s, v);
+	if ((v = get("MPROF_LIMIT")) && *v)
+		parse_limit(s, v);
+	if ((v = get("MPROF_LIMIT_ACTION")) && *v)
+		parse_limit_action(s, v);
 	/* whatever the environment held, the result is one the runtime runs */
 	MP_ASSERT((unsigned)s->backend < MP_BACKEND_COUNT);
 	MP_ASSERT(s->dat_backend == MP_BACKEND_COUNT ||
 		  mp_sys_measure(s->dat_backend)->file != MP_PROC_NONE);
 	MP_ASSERT(s->precision >= 0 && s->precision <= 10);
+	MP_ASSERT(s->limit >= 0);
 	MP_ASSERT(s->nwarn >= 0 && s->nwarn <= MP_SETTINGS_MAXWARN);
 	MP_ASSERT(s->dat_funcs == MP_FUNCS_ALL || s->dat_funcs == MP_FUNCS_NONE ||
 		  s->dat_funcs > 0);

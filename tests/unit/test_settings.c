@@ -327,6 +327,73 @@ static void test_dat_funcs(void **state)
 		"mprof: MPROF_DAT_FUNCS: invalid value 'long' (accepted: all, none, seconds from 1e-9 to 86400); using all");
 }
 
+/* MPROF_LIMIT's sizes: every unit, exactly (K = KiB = 1024, kB = 1000). */
+static void test_limit_sizes(void **state)
+{
+	static const struct {
+		const char *text;
+		int64_t bytes;
+	} ok[] = {
+		{ "1", 1 }, { "4096", 4096 }, { "100B", 100 }, { "2 b", 2 },
+		{ "512K", 512 * 1024 }, { "512k", 512 * 1024 },
+		{ "512KiB", 512 * 1024 }, { "512kB", 512000 },
+		{ "24MiB", 24 << 20 }, { "24M", 24 << 20 }, { "24 MB", 24000000 },
+		{ "1.5G", (int64_t)3 << 29 }, { "1.5GiB", (int64_t)3 << 29 },
+		{ "2GB", 2000000000 }, { "1T", (int64_t)1 << 40 },
+		{ "1tb", 1000000000000 }, { "0.5K", 512 }, { "1.75", 1 },
+		{ ".5M", 512 * 1024 }, { "1023.5k", 1048064 },
+	};
+	static const char *const bad[] = {
+		"", "M", "0", "0K", "0.4", "-1M", "1.5.5M", "12Q", "1 M B",
+		"1MiBs", "1e6", " 1M", "1M ", "8589934592G", "0x10",
+	};
+	int64_t v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		v = -1;
+		assert_int_equal(mp_settings_size(ok[i].text, &v), 0);
+		assert_int_equal(v, ok[i].bytes);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(mp_settings_size(bad[i], &v), -1);
+}
+
+/* MPROF_LIMIT and MPROF_LIMIT_ACTION: the value kept as written; a bad
+ * one is no limit, a bad action is continue, one line each. */
+static void test_limit(void **state)
+{
+	(void)state;
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.limit, 0);
+	assert_int_equal(s.limit_abort, 0);
+	set_env("MPROF_LIMIT", "24MiB");
+	set_env("MPROF_LIMIT_ACTION", "abort");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.limit, 24 << 20);
+	assert_string_equal(s.limit_text, "24MiB");
+	assert_int_equal(s.limit_abort, 1);
+	assert_int_equal(s.nwarn, 0);
+	set_env("MPROF_LIMIT_ACTION", "continue");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.limit_abort, 0);
+	set_env("MPROF_LIMIT", "lots");
+	set_env("MPROF_LIMIT_ACTION", "Abort");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.limit, 0);
+	assert_int_equal(s.limit_abort, 0);
+	assert_int_equal(s.nwarn, 2);
+	assert_string_equal(s.warn[0],
+		"mprof: MPROF_LIMIT: invalid value 'lots' (accepted: a size: 512K, 24MiB, 1.5G, 100MB, bytes); using no limit");
+	assert_string_equal(s.warn[1],
+		"mprof: MPROF_LIMIT_ACTION: unknown value 'Abort' (accepted: continue, abort); using continue");
+	set_env("MPROF_LIMIT", "1234567890123456789012345678901234567890");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.limit, 0);
+	assert_string_equal(s.limit_text, "");
+}
+
 static void test_expand_pid(void **state)
 {
 	char buf[64];
@@ -380,6 +447,8 @@ int main(void)
 		cmocka_unit_test_setup(test_json_and_dat_too_long, clear_env),
 		cmocka_unit_test_setup(test_dat_funcs, clear_env),
 		cmocka_unit_test_setup(test_dat_backend, clear_env),
+		cmocka_unit_test_setup(test_limit_sizes, clear_env),
+		cmocka_unit_test_setup(test_limit, clear_env),
 		cmocka_unit_test_setup(test_expand_pid, clear_env),
 		cmocka_unit_test_setup(test_expand_percent, clear_env),
 		cmocka_unit_test_setup(test_expand_overflow, clear_env),
