@@ -64,6 +64,11 @@ static void put_string(FILE *out, const char *str)
 	put_bytes(out, str, strlen(str));
 }
 
+void mp_json_string(FILE *out, const char *str)
+{
+	put_string(out, str);
+}
+
 /* "notes": one string per line of m->notes. */
 static void put_notes(FILE *out, const struct mp_json_meta *m)
 {

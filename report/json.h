@@ -75,4 +75,7 @@ void mp_json_meta_init(struct mp_json_meta *m);
 int mp_json_write(FILE *out, const struct mp_profile *p,
 		  const struct mp_json_meta *m);
 
+/* `str` as a JSON string, quotes included, escaped as the writer does. */
+void mp_json_string(FILE *out, const char *str);
+
 #endif /* MP_JSON_H */

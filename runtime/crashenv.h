@@ -82,6 +82,7 @@ int mp_crash_fprintf(struct mp_crash_file *f, const char *fmt, ...)
 #define mp_report_print		mp_crash_report_print
 #define mp_json_meta_init	mp_crash_json_meta_init
 #define mp_json_write		mp_crash_json_write
+#define mp_json_string		mp_crash_json_string
 #endif
 
 #endif /* MP_CRASHENV_H */
