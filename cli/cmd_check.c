@@ -26,7 +26,6 @@
 
 #include "cli.h"
 #include "gates.h"
-#include "jsonread.h"
 #include "size.h"
 
 struct violation {
@@ -238,24 +237,13 @@ static int set_limit(struct checker *c, enum rule rule, const char *arg)
 	return 0;
 }
 
-static int read_profile(const char *path, struct mp_profile *p)
-{
-	char err[1024];
-
-	mp_profile_init(p);
-	if (!mp_json_read(path, p, NULL, err, sizeof err))
-		return 0;
-	error("%s", err);
-	return -1;
-}
-
 static int check(struct checker *c, const char *path, long bad_budget)
 {
 	struct mp_profile p;
 	size_t i;
 	int rc = EXIT_OK;
 
-	if (read_profile(path, &p)) {
+	if (profile_read(path, &p)) {
 		mp_profile_free(&p);
 		return EXIT_USAGE;
 	}
@@ -327,7 +315,7 @@ int cmd_check(int argc, char **argv)
 		c.budget = &b;
 	}
 	if (base_arg) {
-		if (read_profile(base_arg, &base)) {
+		if (profile_read(base_arg, &base)) {
 			mp_profile_free(&base);
 			budget_free(&b);
 			return EXIT_USAGE;

@@ -23,7 +23,6 @@
 #include "cli.h"
 #include "gates.h"
 #include "json.h"
-#include "jsonread.h"
 #include "size.h"
 
 /* One row of the comparison. */
@@ -366,17 +365,6 @@ out:
 	return rc;
 }
 
-static int read_profile(const char *path, struct mp_profile *p)
-{
-	char err[1024];
-
-	mp_profile_init(p);
-	if (!mp_json_read(path, p, NULL, err, sizeof err))
-		return 0;
-	error("%s", err);
-	return -1;
-}
-
 static int diff(const char *base_path, const char *new_path,
 		int64_t threshold, const struct limit *growth, int json)
 {
@@ -387,7 +375,7 @@ static int diff(const char *base_path, const char *new_path,
 	int rc = EXIT_USAGE, first = 1;
 
 	mp_profile_init(&new);
-	if (read_profile(base_path, &base) || read_profile(new_path, &new))
+	if (profile_read(base_path, &base) || profile_read(new_path, &new))
 		goto out;
 	columns = base.columns & new.columns;
 	if (make_pairs(&base, &new, &pairs, &n)) {

@@ -93,6 +93,13 @@ struct line_map {
 };
 
 /*
+ * Read the JSON profile `path` into p (through report/jsonread.h, the one
+ * reader); -1 after an error() naming the file and line.  p is left
+ * initialised either way, for mp_profile_free().
+ */
+int profile_read(const char *path, struct mp_profile *p);
+
+/*
  * The function of `base` that matches `f` of the new profile: same name
  * and file, else the only function of that name; NULL if none.
  */

@@ -22,6 +22,7 @@
 
 #include "cli.h"
 #include "gates.h"
+#include "jsonread.h"
 
 /* Largest LCS table (cells); larger functions are matched by distance. */
 #define MAX_CELLS ((size_t)1 << 24)
@@ -41,6 +42,17 @@ const struct mp_row *find_row(const struct mp_func *f, int32_t line)
 			hi = mid;
 	}
 	return NULL;
+}
+
+int profile_read(const char *path, struct mp_profile *p)
+{
+	char err[1024];
+
+	mp_profile_init(p);
+	if (!mp_json_read(path, p, NULL, err, sizeof err))
+		return 0;
+	error("%s", err);
+	return -1;
 }
 
 const struct mp_func *match_func(const struct mp_profile *base,
