@@ -353,8 +353,8 @@ static int make_pairs(const struct mp_profile *base,
 		const struct mp_func *b = pairs[i].base, *f = pairs[i].new;
 
 		if (build_pair(&pairs[i]) ||
-		    (f && source_load(&pairs[i].ns, f->file, f->dir)) ||
-		    (b && source_load(&pairs[i].bs, b->file, b->dir)))
+		    (f && source_load(&pairs[i].ns, f)) ||
+		    (b && source_load(&pairs[i].bs, b)))
 			goto out;
 	}
 	rc = 0;

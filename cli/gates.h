@@ -80,10 +80,11 @@ const struct budget_rule *budget_find(const struct budget *b, enum rule rule,
  * Lines of a baseline function matched to a new one's.  map[i] is the new
  * line matched to base line base->first_line + i, or 0 if the line has no
  * counterpart (it was removed or changed); the signature lines always
- * match.  With both functions' source text at hand (distinct files: see
- * match_func) lines are matched by text, whitespace at either end
- * ignored, as diff matches them; otherwise by their distance from the
- * signature, which follows a function moved by an edit above it.
+ * match.  When the baseline's text is known to be the baseline run's
+ * (saved in its profile, or a file other than the new run's) lines are
+ * matched by text, whitespace at either end ignored, as diff matches
+ * them; otherwise by their distance from the signature, which follows a
+ * function moved by an edit above it.
  */
 struct line_map {
 	int32_t *map;
@@ -121,18 +122,22 @@ int32_t line_map_base(const struct line_map *m, int32_t line);
 const struct mp_row *find_row(const struct mp_func *f, int32_t line);
 
 /*
- * A source file's lines, as the line tables see them: `file` under `dir`
- * first when relative (the run's directory), else as given.  text is
- * NULL when neither can be read; path is the file read (realpath).
+ * A function's source lines: the text its profile saved (JSON "source"),
+ * else its file as the line tables find it, `file` under `dir` first when
+ * relative (the run's directory), else as given.  lines is NULL when
+ * there is neither.
  */
 struct source_text {
 	char *buf;
-	char **lines;		/* lines[i] is line i + 1, no '\n' */
+	char **lines;		/* lines[i] is line first + i, no '\n' */
 	size_t n;
-	char *path;
+	int32_t first;		/* 1 for a file */
+	int saved;		/* the profile's own copy */
+	char *path;		/* the file read (realpath), or NULL */
 };
 
-int source_load(struct source_text *s, const char *file, const char *dir);
+/* 0, or -1 when memory ran out. */
+int source_load(struct source_text *s, const struct mp_func *f);
 void source_free(struct source_text *s);
 /* Line `line` of s, or "" when past its end or unread. */
 const char *source_line(const struct source_text *s, int32_t line);

@@ -4,15 +4,17 @@
  * for `mprof diff` and `mprof check --baseline` (gates.h, docs/gates.md,
  * "How lines are matched").
  *
- * Functions match by name and file.  Lines match by source text when
- * both runs' files can be read and are different files (a baseline built
- * in another checkout): a longest common subsequence of the lines after
- * the signatures, whitespace at either end ignored, so a line keeps its
- * identity when lines are inserted or removed above it; between two such
- * lines, the lines left on each side are changed lines, paired in order.  When only one
- * file is left (the baseline's source was edited in place), lines match
- * by their distance from the signature, which is right whenever the edit
- * was outside the function.
+ * Functions match by name and file.  Lines match by source text when the
+ * baseline's text is the baseline run's: saved in its JSON profile
+ * ("source", which the runtime writes), or read from a file other than
+ * the new run's (a baseline built in another checkout).  That is a
+ * longest common subsequence of the lines after the signatures,
+ * whitespace at either end ignored, so a line keeps its identity when
+ * lines are inserted or removed above it; between two such lines, the
+ * lines left on each side are changed lines, paired in order.  Without
+ * the baseline's text (an old profile whose file was edited in place),
+ * lines match by their distance from the signature, which is right
+ * whenever the edit was outside the function.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -76,10 +78,31 @@ const struct mp_func *match_func(const struct mp_profile *base,
 
 /* ---- source text -------------------------------------------------------- */
 
+/* Split s->buf (n bytes, NUL-terminated) into lines. */
+static int split(struct source_text *s, size_t n)
+{
+	size_t i, k;
+
+	for (s->n = 0, i = 0; i < n; i++)
+		s->n += s->buf[i] == '\n';
+	if (n && s->buf[n - 1] != '\n')
+		s->n++;
+	s->lines = realloc_array(NULL, s->n + 1, sizeof *s->lines);
+	if (!s->lines)
+		return -1;
+	for (k = 0, i = 0; k < s->n; k++) {
+		s->lines[k] = s->buf + i;
+		i += strcspn(s->buf + i, "\n");
+		s->buf[i++] = '\0';
+	}
+	return 0;
+}
+
+/* Read `path` into s: 0, 1 when it cannot be read, -1 out of memory. */
 static int slurp(const char *path, struct source_text *s)
 {
 	FILE *f = fopen(path, "rb");
-	size_t cap = 0, n = 0, got, i, k;
+	size_t cap = 0, n = 0, got;
 	char *nb;
 
 	if (!f)
@@ -101,39 +124,50 @@ static int slurp(const char *path, struct source_text *s)
 	}
 	fclose(f);
 	s->buf[n] = '\0';
-	for (s->n = 0, i = 0; i < n; i++)
-		s->n += s->buf[i] == '\n';
-	if (n && s->buf[n - 1] != '\n')
-		s->n++;
-	s->lines = realloc_array(NULL, s->n + 1, sizeof *s->lines);
-	if (!s->lines)
+	s->first = 1;
+	if (split(s, n))
 		return -1;
-	for (k = 0, i = 0; k < s->n; k++) {
-		s->lines[k] = s->buf + i;
-		i += strcspn(s->buf + i, "\n");
-		s->buf[i++] = '\0';
-	}
 	s->path = realpath(path, NULL);
 	return s->path ? 0 : -1;
 }
 
-int source_load(struct source_text *s, const char *file, const char *dir)
+/* The file of f on disk, as source_load() looks for it. */
+static int load_file(struct source_text *s, const struct mp_func *f)
 {
 	char *path;
 	int rc = 1;
 
 	memset(s, 0, sizeof *s);
-	if (file[0] != '/' && dir[0]) {
-		if (asprintf(&path, "%s/%s", dir, file) < 0)
+	if (f->file[0] != '/' && f->dir[0]) {
+		if (asprintf(&path, "%s/%s", f->dir, f->file) < 0)
 			return -1;
 		rc = slurp(path, s);
 		free(path);
 	}
 	if (rc == 1)
-		rc = slurp(file, s);
+		rc = slurp(f->file, s);
 	if (rc) {
 		source_free(s);
 		return rc < 0 ? -1 : 0;
+	}
+	return 0;
+}
+
+int source_load(struct source_text *s, const struct mp_func *f)
+{
+	memset(s, 0, sizeof *s);
+	if (!f->source)
+		return load_file(s, f);
+	s->buf = malloc(f->source_len + 1);
+	if (!s->buf)
+		return -1;
+	memcpy(s->buf, f->source, f->source_len);
+	s->buf[f->source_len] = '\0';
+	s->first = f->first_line;
+	s->saved = 1;
+	if (split(s, f->source_len)) {
+		source_free(s);
+		return -1;
 	}
 	return 0;
 }
@@ -148,8 +182,8 @@ void source_free(struct source_text *s)
 
 const char *source_line(const struct source_text *s, int32_t line)
 {
-	return s->lines && line >= 1 && (size_t)line <= s->n ?
-	       s->lines[line - 1] : "";
+	return s->lines && line >= s->first &&
+	       (size_t)(line - s->first) < s->n ? s->lines[line - s->first] : "";
 }
 
 /* ---- line matching ------------------------------------------------------ */
@@ -249,6 +283,28 @@ static int lcs(struct line_map *m, const struct source_text *bs, int32_t b0,
 	return 0;
 }
 
+/*
+ * Whether the baseline's text bs is the baseline run's: saved in its
+ * profile, or read from a file that is not the new run's (which may be
+ * the same file, edited since).  *rc: -1 when memory ran out.
+ */
+static int trusted(const struct source_text *bs, const struct mp_func *nf,
+		   int *rc)
+{
+	struct source_text disk;
+	int other;
+
+	if (bs->saved)
+		return 1;
+	if (load_file(&disk, nf)) {
+		*rc = -1;
+		return 0;
+	}
+	other = !disk.path || strcmp(disk.path, bs->path);
+	source_free(&disk);
+	return other;
+}
+
 int match_lines(const struct mp_func *bf, const struct mp_func *nf,
 		struct line_map *m)
 {
@@ -263,12 +319,11 @@ int match_lines(const struct mp_func *bf, const struct mp_func *nf,
 	if (!m->map)
 		return -1;
 	m->map[0] = nf->first_line;
-	if (source_load(&bs, bf->file, bf->dir) ||
-	    source_load(&ns, nf->file, nf->dir)) {
+	if (source_load(&bs, bf) || source_load(&ns, nf)) {
 		source_free(&bs);
 		return -1;
 	}
-	if (bs.path && ns.path && strcmp(bs.path, ns.path)) {
+	if (bs.lines && ns.lines && trusted(&bs, nf, &rc)) {
 		rc = lcs(m, &bs, bf->first_line + 1, m->n - 1, &ns,
 			 nf->first_line + 1, nhi - nf->first_line);
 		m->by_text = rc == 0;

@@ -85,6 +85,22 @@ static void put_notes(FILE *out, const struct mp_json_meta *m)
 	fputs("\n  ],\n", out);
 }
 
+/* "source": one string per line of f->source. */
+static void put_source(FILE *out, const struct mp_func *f)
+{
+	const char *s = f->source, *end = f->source + f->source_len, *nl;
+
+	fputs(",\n      \"source\": [", out);
+	for (; s < end; s = nl + 1) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		if (!nl)
+			nl = end;
+		fputs(s == f->source ? "\n        " : ",\n        ", out);
+		put_bytes(out, s, (size_t)(nl - s));
+	}
+	fputs(f->source_len ? "\n      ]" : "]", out);
+}
+
 int mp_json_write(FILE *out, const struct mp_profile *p,
 		  const struct mp_json_meta *m)
 {
@@ -126,7 +142,10 @@ int mp_json_write(FILE *out, const struct mp_profile *p,
 				PRId64 ", %" PRId64 "]", j ? "," : "",
 				r->line, r->count, r->incr, r->peak);
 		}
-		fputs(f->nrows ? "\n      ]\n    }" : "]\n    }", out);
+		fputs(f->nrows ? "\n      ]" : "]", out);
+		if (f->source)
+			put_source(out, f);
+		fputs("\n    }", out);
 	}
 	fputs(p->nfuncs ? "\n  ]\n}\n" : "]\n}\n", out);
 	return fflush(out) == EOF || ferror(out) ? -1 : 0;

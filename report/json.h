@@ -23,7 +23,11 @@
  *           "rows": [                  one per recorded line, lines
  *             [22, 1, 0, 0],           increasing:
  *             [24, 1, 4000000, 4000000]  [line, Occurrences, Increment,
- *           ]                             Mem usage]
+ *           ],                            Mem usage]
+ *           "source": [                optional: the text of lines
+ *             "MPROF static int *my_func(void)",  first_line, first_line
+ *             "{", ...                 + 1... to the brace or last row,
+ *           ]                          as the run read them
  *         }
  *       ]
  *     }

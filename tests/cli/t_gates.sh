@@ -5,8 +5,10 @@
 # larger, both run with the heap backend (exact figures); each rule of
 # check passing and failing with its exact message and status, budget
 # files (good, with bad lines: reported, the rest still checked), diff's
-# table and JSON across the edit, a file edited in place, signature rows,
-# and bad input (sizes, files, arguments: status 2).
+# table and JSON across the edit, a file edited in place (the profile's
+# saved source lines; without them, distance from the signature), the
+# baseline's checkout gone, signature rows, and bad input (sizes, files,
+# arguments: status 2).
 . "$(dirname "$0")/lib.sh"
 
 plugin_setup
@@ -136,19 +138,40 @@ assert r[\"text\"].strip().startswith(\"int *b = malloc(3000\")
 "'
 fi
 
-# The baseline's source edited in place: lines match by their distance
-# from the signature, right for an edit above the function.
+# The baseline's source edited in place: the profile saved the text of
+# its lines ("source"), so lines inserted above the function and inside it
+# still match by text.
 cp base/basic.c inplace/basic.c
-(cd inplace && ${CC:-cc} -O1 -g -I"$SRCDIR/include" -fplugin="$plugin" \
-	basic.c -o basic && MPROF_BACKEND=heap MPROF_OUTPUT=/dev/null \
-	MPROF_JSON=../inplace1.json ./basic >/dev/null)
-{ printf '/* one\n   two\n   three */\n'; cat base/basic.c; } >inplace/basic.c
-(cd inplace && ${CC:-cc} -O1 -g -I"$SRCDIR/include" -fplugin="$plugin" \
-	basic.c -o basic && MPROF_BACKEND=heap MPROF_OUTPUT=/dev/null \
-	MPROF_JSON=../inplace2.json ./basic >/dev/null)
+build_inplace() {
+	(cd inplace && ${CC:-cc} -O1 -g -I"$SRCDIR/include" -fplugin="$plugin" \
+		basic.c -o basic && MPROF_BACKEND=heap MPROF_OUTPUT=/dev/null \
+		MPROF_JSON=../$1 ./basic >/dev/null)
+}
+build_inplace inplace1.json
+check "the runtime saves each function's source lines" \
+	eval 'grep -q "^      \"source\": \[$" inplace1.json && grep -q "^        \"    int \*b = malloc(2000 \* 1000 \* sizeof \*b);\",$" inplace1.json'
+{ printf '/* one\n   two\n   three */\n'; sed -n '1,23p' base/basic.c
+  echo '    int unused = 0; (void)unused;'; sed -n '24,$p' base/basic.c; } >inplace/basic.c
+build_inplace inplace2.json
 run "$MPROF" diff --max-growth 0 inplace1.json inplace2.json
-check "one file edited in place above the function: no change" \
+check "edited in place, above and inside the function: matched by the saved text" \
 	eval 'status_is 0 && [ ! -s out ] && [ ! -s err ]'
+run "$MPROF" report --json inplace1.json
+check "report --json keeps the source lines" eval 'status_is 0 && cmp -s out inplace1.json'
+
+# A profile without saved text (an older mprof's: the member is unknown
+# to it), whose file was edited in place above the function only: lines
+# match by their distance from the signature.
+sed 's/"source":/"other":/' inplace1.json >old1.json
+{ printf '/* one\n   two\n   three */\n'; cat base/basic.c; } >inplace/basic.c
+build_inplace inplace3.json
+run "$MPROF" diff --max-growth 0 old1.json inplace3.json
+check "no saved text, edit above the function: matched by distance" \
+	eval 'status_is 0 && [ ! -s out ] && [ ! -s err ]'
+rm -rf base
+run "$MPROF" diff --max-growth 1M base.json new.json
+check "the baseline's checkout gone: still matched by the saved text" \
+	eval 'status_is 1 && cmp -s out expect && err_has "^basic.c:29: error: max-growth exceeded"'
 
 # A function only one profile has compares with 0.
 sed 's/"my_func"/"other"/' base.json >renamed.json
