@@ -374,6 +374,7 @@ static int diff(const char *base_path, const char *new_path,
 	unsigned columns;
 	int rc = EXIT_USAGE, first = 1;
 
+	memset(&new, 0, sizeof new);
 	mp_profile_init(&new);
 	if (profile_read(base_path, &base) || profile_read(new_path, &new))
 		goto out;

@@ -50,6 +50,7 @@ int profile_read(const char *path, struct mp_profile *p)
 {
 	char err[1024];
 
+	memset(p, 0, sizeof *p);	/* columns too: none unless read */
 	mp_profile_init(p);
 	if (!mp_json_read(path, p, NULL, err, sizeof err))
 		return 0;
