@@ -94,8 +94,8 @@ struct line_map {
 };
 
 /*
- * Read the JSON profile `path` into p (through report/jsonread.h, the one
- * reader); -1 after an error() naming the file and line.  p is left
+ * Read the JSON profile `path` ("-": standard input) into p (through
+ * report/jsonread.h, the one reader); -1 after an error() naming the file and line.  p is left
  * initialised either way, for mp_profile_free().
  */
 int profile_read(const char *path, struct mp_profile *p);

@@ -52,7 +52,8 @@ int profile_read(const char *path, struct mp_profile *p)
 
 	memset(p, 0, sizeof *p);	/* columns too: none unless read */
 	mp_profile_init(p);
-	if (!mp_json_read(path, p, NULL, err, sizeof err))
+	if (!mp_json_read(strcmp(path, "-") ? path : "/dev/stdin", p, NULL,
+			  err, sizeof err))
 		return 0;
 	error("%s", err);
 	return -1;

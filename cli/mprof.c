@@ -161,9 +161,10 @@ static const struct {
 	{ "check",
 	  "usage: mprof check [<options>] PROFILE.json\n"
 	  "\n"
-	  "Check a profile saved as JSON (MPROF_JSON=FILE) against memory\n"
-	  "limits.  Each violation is one line on stderr in the compiler's\n"
-	  "format, 'file:line: error: <rule> exceeded (<figures>) in <func>'.\n"
+	  "Check a profile saved as JSON (MPROF_JSON=FILE; - reads standard\n"
+	  "input) against memory limits.  Each violation is one line on\n"
+	  "stderr in the compiler's format,\n"
+	  "'file:line: error: <rule> exceeded (<figures>) in <func>'.\n"
 	  "Exit status: 0 every rule holds, 1 one does not, 2 usage error,\n"
 	  "unreadable profile or bad lines in the budget file.  SIZE: bytes,\n"
 	  "or 512K, 24MiB, 1.5G (K, M, G = 1024^n; KB, MB, GB = 1000^n).\n"

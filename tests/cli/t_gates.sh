@@ -44,6 +44,10 @@ run "$MPROF" check --max-line 1MB base.json
 check "max-line: every line over 1MB, in line order" \
 	eval 'status_is 1 && [ "$(cut -d: -f2 err | tr "\n" " ")" = "24 26 " ]'
 
+run "$MPROF" check --max-line 7MiB - <base.json
+check "max-line: '-' reads standard input" \
+	eval 'status_is 1 && err_has "^basic.c:26: error: max-line exceeded"'
+
 # ---- check: max-peak --------------------------------------------------
 run "$MPROF" check --max-peak 12M base.json
 check "max-peak: 11.4 MiB under 12M passes" eval 'status_is 0 && [ ! -s err ]'
