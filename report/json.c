@@ -69,35 +69,34 @@ void mp_json_string(FILE *out, const char *str)
 	put_string(out, str);
 }
 
-/* "notes": one string per line of m->notes. */
-static void put_notes(FILE *out, const struct mp_json_meta *m)
+/* The elements of an array of strings, one per line of text, indented. */
+static void put_lines(FILE *out, const char *text, size_t len,
+		      const char *indent)
 {
-	const char *s = m->notes, *end = m->notes + m->notes_len, *nl;
+	const char *s = text, *end = text + len, *nl;
 
-	fputs("  \"notes\": [", out);
 	for (; s < end; s = nl + 1) {
 		nl = memchr(s, '\n', (size_t)(end - s));
 		if (!nl)
 			nl = end;
-		fputs(s == m->notes ? "\n    " : ",\n    ", out);
+		fprintf(out, "%s\n%s", s == text ? "" : ",", indent);
 		put_bytes(out, s, (size_t)(nl - s));
 	}
+}
+
+/* "notes": one string per line of m->notes. */
+static void put_notes(FILE *out, const struct mp_json_meta *m)
+{
+	fputs("  \"notes\": [", out);
+	put_lines(out, m->notes, m->notes_len, "    ");
 	fputs("\n  ],\n", out);
 }
 
 /* "source": one string per line of f->source. */
 static void put_source(FILE *out, const struct mp_func *f)
 {
-	const char *s = f->source, *end = f->source + f->source_len, *nl;
-
 	fputs(",\n      \"source\": [", out);
-	for (; s < end; s = nl + 1) {
-		nl = memchr(s, '\n', (size_t)(end - s));
-		if (!nl)
-			nl = end;
-		fputs(s == f->source ? "\n        " : ",\n        ", out);
-		put_bytes(out, s, (size_t)(nl - s));
-	}
+	put_lines(out, f->source, f->source_len, "        ");
 	fputs(f->source_len ? "\n      ]" : "]", out);
 }
 
