@@ -323,6 +323,7 @@ int cmd_check(int argc, char **argv)
 		c.base = &base;
 	}
 	rc = check(&c, argv[0], bad);
+	source_cache_free();
 	if (base_arg)
 		mp_profile_free(&base);
 	budget_free(&b);

@@ -405,6 +405,7 @@ static int diff(const char *base_path, const char *new_path,
 	rc = bad ? EXIT_FAIL : EXIT_OK;
 out:
 	free_pairs(pairs, n);
+	source_cache_free();
 	mp_profile_free(&base);
 	mp_profile_free(&new);
 	return rc;

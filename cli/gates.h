@@ -134,11 +134,14 @@ struct source_text {
 	int32_t first;		/* 1 for a file */
 	int saved;		/* the profile's own copy */
 	char *path;		/* the file read (realpath), or NULL */
+	int borrowed;		/* buffers belong to the file cache */
 };
 
 /* 0, or -1 when memory ran out. */
 int source_load(struct source_text *s, const struct mp_func *f);
 void source_free(struct source_text *s);
+/* Forget the files source_load() read (each is read once until then). */
+void source_cache_free(void);
 /* Line `line` of s, or "" when past its end or unread. */
 const char *source_line(const struct source_text *s, int32_t line);
 

@@ -133,8 +133,19 @@ static int slurp(const char *path, struct source_text *s)
 	return s->path ? 0 : -1;
 }
 
-/* The file of f on disk, as source_load() looks for it. */
-static int load_file(struct source_text *s, const struct mp_func *f)
+/*
+ * Files read so far, each once however many functions it holds (an
+ * amalgamation's thousands of functions would otherwise read it thousands
+ * of times); a file that cannot be read is remembered too.
+ */
+static struct cached {
+	char *file, *dir;
+	struct source_text s;	/* lines NULL: unreadable */
+} *cache;
+static size_t ncache;
+
+/* Read the file of f into s as source_load() looks for it. */
+static int read_file(struct source_text *s, const struct mp_func *f)
 {
 	char *path;
 	int rc = 1;
@@ -153,6 +164,51 @@ static int load_file(struct source_text *s, const struct mp_func *f)
 		return rc < 0 ? -1 : 0;
 	}
 	return 0;
+}
+
+/* The file of f on disk, borrowed from the cache: 0, or -1 out of memory. */
+static int load_file(struct source_text *s, const struct mp_func *f)
+{
+	struct cached *c;
+	size_t i;
+
+	for (i = ncache; i-- > 0;)
+		if (!strcmp(cache[i].file, f->file) &&
+		    !strcmp(cache[i].dir, f->dir))
+			break;
+	if (i == (size_t)-1) {
+		c = realloc_array(cache, ncache + 1, sizeof *cache);
+		if (!c)
+			return -1;
+		cache = c;
+		c = &cache[ncache];
+		memset(c, 0, sizeof *c);
+		c->file = strdup(f->file);
+		c->dir = strdup(f->dir);
+		if (!c->file || !c->dir || read_file(&c->s, f)) {
+			free(c->file);
+			free(c->dir);
+			return -1;
+		}
+		i = ncache++;
+	}
+	*s = cache[i].s;
+	s->borrowed = 1;
+	return 0;
+}
+
+void source_cache_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < ncache; i++) {
+		free(cache[i].file);
+		free(cache[i].dir);
+		source_free(&cache[i].s);
+	}
+	free(cache);
+	cache = NULL;
+	ncache = 0;
 }
 
 int source_load(struct source_text *s, const struct mp_func *f)
@@ -176,6 +232,10 @@ int source_load(struct source_text *s, const struct mp_func *f)
 
 void source_free(struct source_text *s)
 {
+	if (s->borrowed) {
+		memset(s, 0, sizeof *s);
+		return;
+	}
 	free(s->buf);
 	free(s->lines);
 	free(s->path);

@@ -260,6 +260,7 @@ static void test_match_text(void **state)
 	assert_ptr_equal(find_row(&bf, 3), &br[1]);
 	assert_null(find_row(&bf, 2));
 	line_map_free(&m);
+	source_cache_free();
 }
 
 /* One file for both runs (edited in place): by distance from the signature. */
@@ -279,6 +280,33 @@ static void test_match_distance(void **state)
 	assert_int_equal(line_map_get(&m, 4), 14);
 	assert_int_equal(line_map_get(&m, 5), 0);
 	line_map_free(&m);
+	source_cache_free();
+}
+
+/* A profile's saved text is the baseline's, whatever the file holds now. */
+static void test_match_saved(void **state)
+{
+	struct mp_func bf = { .file = "same.c", .dir = dir, .name = "f",
+			      .first_line = 1, .last_line = 4,
+			      .source = "int f(void)\n{\n\treturn 1;\n}\n",
+			      .source_len = 27 };
+	struct mp_func nf = { .file = "same.c", .dir = dir, .name = "f",
+			      .first_line = 1, .last_line = 6 };
+	struct line_map m = { 0 };
+
+	(void)state;
+	write_file("same.c", "int f(void)\n{\n\tint x = 0;\n\tint y = 0;\n\treturn 1;\n}\n");
+	assert_int_equal(match_lines(&bf, &nf, &m), 0);
+	assert_int_equal(m.by_text, 1);
+	assert_int_equal(line_map_get(&m, 3), 5);
+	assert_int_equal(line_map_get(&m, 4), 6);
+	line_map_free(&m);
+	/* the same file read for many functions is read once */
+	write_file("same.c", "changed\n");
+	assert_int_equal(match_lines(&bf, &nf, &m), 0);
+	assert_int_equal(line_map_get(&m, 3), 5);
+	line_map_free(&m);
+	source_cache_free();
 }
 
 /* Functions: name and file, else the only one of that name. */
@@ -328,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_budget_find),
 		cmocka_unit_test(test_match_text),
 		cmocka_unit_test(test_match_distance),
+		cmocka_unit_test(test_match_saved),
 		cmocka_unit_test(test_match_func),
 	};
 
