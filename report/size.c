@@ -4,7 +4,7 @@
  * arithmetic only: the digits after the point are kept as a fraction
  * num / den (at most 18 digits are significant) and scaled with 128-bit
  * products, so "1.5G" is exactly 1610612736 and no strtod() or locale is
- * involved.
+ * involved.  Fractions of a byte are dropped.
  */
 #include "size.h"
 
@@ -36,8 +36,7 @@ static uint64_t unit(const char *u)
 		return 0;
 	n = (int)(at - prefixes) + 1;
 	u++;
-	if (!*u || (lower(u[0]) == 'i' && (!u[1] ||
-					   (lower(u[1]) == 'b' && !u[2])))) {
+	if (!*u || (lower(u[0]) == 'i' && lower(u[1]) == 'b' && !u[2])) {
 		for (m = 1, i = 0; i < n; i++)
 			m *= 1024;
 		return m;
@@ -80,7 +79,7 @@ int mp_size_parse(const char *s, uint64_t *bytes)
 	if (!mult)
 		return -1;
 	v = (unsigned __int128)whole * mult +
-	    ((unsigned __int128)num * mult + den / 2) / den;
+	    (unsigned __int128)num * mult / den;
 	if (v > MP_SIZE_MAX)
 		return -1;
 	*bytes = (uint64_t)v;

@@ -8,9 +8,10 @@
  *
  * Units, as coreutils' dd and sort read them: a number of bytes, then
  * optional spaces and a unit, case ignored.  K, M, G, T (alone, or with
- * "iB", or "i") are powers of 1024; KB, MB, GB, TB are powers of 1000;
- * B is bytes.  A fraction ("1.5G", ".5M") is allowed and rounded to the
- * nearest byte.  No sign, no exponent, nothing after the unit.
+ * "iB") are powers of 1024; KB, MB, GB, TB are powers of 1000; B is
+ * bytes.  A fraction ("1.5G", ".5M") is allowed; fractions of a byte are
+ * dropped.  No sign, no exponent, nothing after the unit.  (What
+ * MPROF_LIMIT reads, docs/settings.md, which also refuses 0.)
  */
 #ifndef MP_SIZE_H
 #define MP_SIZE_H

@@ -46,7 +46,6 @@ static void test_units(void **state)
 	(void)state;
 	assert_int_equal(parsed("512K"), 512 * 1024);
 	assert_int_equal(parsed("512k"), 512 * 1024);
-	assert_int_equal(parsed("512Ki"), 512 * 1024);
 	assert_int_equal(parsed("512KiB"), 512 * 1024);
 	assert_int_equal(parsed("512kib"), 512 * 1024);
 	assert_int_equal(parsed("512KB"), 512000);
@@ -61,16 +60,17 @@ static void test_units(void **state)
 	assert_int_equal(parsed("3TB"), 3000000000000ull);
 }
 
-/* Fractions are exact and rounded to the nearest byte. */
+/* Fractions are exact; fractions of a byte are dropped. */
 static void test_fractions(void **state)
 {
 	(void)state;
 	assert_int_equal(parsed("1.5G"), 1610612736);
 	assert_int_equal(parsed(".5M"), 524288);
 	assert_int_equal(parsed("0.5K"), 512);
-	assert_int_equal(parsed("1.0005K"), 1025);	/* 1024.512 */
-	assert_int_equal(parsed("1.0004K"), 1024);	/* 1024.4096 */
-	assert_int_equal(parsed("2.5"), 3);		/* half a byte up */
+	assert_int_equal(parsed("1.0005K"), 1024);	/* 1024.512 */
+	assert_int_equal(parsed("1.001K"), 1025);	/* 1025.024 */
+	assert_int_equal(parsed("2.9"), 2);
+	assert_int_equal(parsed("0.1"), 0);
 	assert_int_equal(parsed("1.000000000000000000000001G"), 1 << 30);
 }
 
@@ -112,6 +112,7 @@ static void test_refused(void **state)
 	refused("1 K B");
 	refused("1KK");
 	refused("1KiBs");
+	refused("1Ki");
 	refused("1P");
 	refused("1X");
 	refused("1%");
