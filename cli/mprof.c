@@ -6,7 +6,7 @@
  * Subcommands follow Python's mprof (README.md, "Memory over time", and
  * docs/mprof-run.md): run, attach, plot, peak, list, rm, clean, plus report
  * (the line tables again, from a profile the runtime saved as JSON) and
- * help.
+ * help, and the memory gates check and diff (docs/gates.md).
  *
  * Exit statuses: 0 ok, 1 failure, 2 usage error; `run -E` passes on the
  * program's own.  If a command that prints results cannot write them
@@ -32,6 +32,8 @@ const struct cmd commands[] = {
 	{ "rm", cmd_rm, CMD_STDOUT },
 	{ "clean", cmd_clean, CMD_STDOUT },
 	{ "report", cmd_report, CMD_STDOUT },
+	{ "check", cmd_check, CMD_STDOUT },
+	{ "diff", cmd_diff, CMD_STDOUT },
 	{ "help", cmd_help, CMD_STDOUT },
 };
 const size_t ncommands = sizeof commands / sizeof commands[0];
@@ -51,6 +53,8 @@ const char usage_main[] =
 	"    rm       remove .dat files, by name or index\n"
 	"    clean    remove every mprofile_*.dat file here\n"
 	"    report   print the line tables of a profile saved as JSON\n"
+	"    check    check a profile against memory limits (a CI gate)\n"
+	"    diff     compare two profiles line by line\n"
 	"    help     show this text, or a command's usage\n"
 	"\n"
 	"'mprof <command> -h' or 'mprof help <command>' describes a command.\n";
@@ -153,6 +157,52 @@ static const struct {
 	  "        --precision N        decimals of the MiB figures (0 to 10;\n"
 	  "                             default: the run's MPROF_PRECISION)\n"
 	  "        --json               print the profile as normalised JSON\n"
+	  "    -h, --help               show this text\n" },
+	{ "check",
+	  "usage: mprof check [<options>] PROFILE.json\n"
+	  "\n"
+	  "Check a profile saved as JSON (MPROF_JSON=FILE; - reads standard\n"
+	  "input) against memory limits.  Each violation is one line on\n"
+	  "stderr in the compiler's format,\n"
+	  "'file:line: error: <rule> exceeded (<figures>) in <func>'.\n"
+	  "Exit status: 0 every rule holds, 1 one does not, 2 usage error,\n"
+	  "unreadable profile or bad lines in the budget file.  SIZE: bytes,\n"
+	  "or 512K, 24MiB, 1.5G (K, M, G = 1024^n; KB, MB, GB = 1000^n).\n"
+	  "Signature rows (the memory at entry) count only for --max-peak.\n"
+	  "\n"
+	  "        --max-line SIZE      no line's Increment above SIZE\n"
+	  "        --max-peak SIZE      no Mem usage above SIZE (the highest\n"
+	  "                             one is checked)\n"
+	  "        --baseline BASE.json the profile to compare with\n"
+	  "        --max-growth SIZE|PCT\n"
+	  "                             per line, new Increment minus the\n"
+	  "                             baseline's at most SIZE, or PCT% of\n"
+	  "                             the baseline's (lines matched across\n"
+	  "                             edits; new lines count from 0)\n"
+	  "        --budget FILE        per-function and per-file limits:\n"
+	  "                             lines 'function GLOB RULE LIMIT' or\n"
+	  "                             'file GLOB RULE LIMIT' (RULE:\n"
+	  "                             max-line, max-peak, max-growth; LIMIT:\n"
+	  "                             a size, none, or PCT% for growth)\n"
+	  "    -h, --help               show this text\n" },
+	{ "diff",
+	  "usage: mprof diff [<options>] BASE.json NEW.json\n"
+	  "\n"
+	  "Compare two profiles saved as JSON, function by function: each\n"
+	  "line whose Increment changed, with the base, new and delta\n"
+	  "Increment (and the delta of the optional columns both recorded).\n"
+	  "Lines are matched across edits: by source text when both runs'\n"
+	  "files can be read, else by distance from the signature.\n"
+	  "Exit status: 0, or 1 when --max-growth is exceeded (each line\n"
+	  "named on stderr as 'mprof check' does); 2 usage error or\n"
+	  "unreadable profile.\n"
+	  "\n"
+	  "        --threshold SIZE     only lines whose Increment changed by\n"
+	  "                             more than SIZE (default: 0)\n"
+	  "        --max-growth SIZE|PCT\n"
+	  "                             fail when a line's Increment grew by\n"
+	  "                             more than SIZE, or PCT% of the base's\n"
+	  "        --json               print the comparison as JSON\n"
 	  "    -h, --help               show this text\n" },
 	{ "help",
 	  "usage: mprof help [COMMAND]\n"

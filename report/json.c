@@ -64,20 +64,40 @@ static void put_string(FILE *out, const char *str)
 	put_bytes(out, str, strlen(str));
 }
 
-/* "notes": one string per line of m->notes. */
-static void put_notes(FILE *out, const struct mp_json_meta *m)
+void mp_json_string(FILE *out, const char *str)
 {
-	const char *s = m->notes, *end = m->notes + m->notes_len, *nl;
+	put_string(out, str);
+}
 
-	fputs("  \"notes\": [", out);
+/* The elements of an array of strings, one per line of text, indented. */
+static void put_lines(FILE *out, const char *text, size_t len,
+		      const char *indent)
+{
+	const char *s = text, *end = text + len, *nl;
+
 	for (; s < end; s = nl + 1) {
 		nl = memchr(s, '\n', (size_t)(end - s));
 		if (!nl)
 			nl = end;
-		fputs(s == m->notes ? "\n    " : ",\n    ", out);
+		fprintf(out, "%s\n%s", s == text ? "" : ",", indent);
 		put_bytes(out, s, (size_t)(nl - s));
 	}
+}
+
+/* "notes": one string per line of m->notes. */
+static void put_notes(FILE *out, const struct mp_json_meta *m)
+{
+	fputs("  \"notes\": [", out);
+	put_lines(out, m->notes, m->notes_len, "    ");
 	fputs("\n  ],\n", out);
+}
+
+/* "source": one string per line of f->source. */
+static void put_source(FILE *out, const struct mp_func *f)
+{
+	fputs(",\n      \"source\": [", out);
+	put_lines(out, f->source, f->source_len, "        ");
+	fputs(f->source_len ? "\n      ]" : "]", out);
 }
 
 int mp_json_write(FILE *out, const struct mp_profile *p,
@@ -121,7 +141,10 @@ int mp_json_write(FILE *out, const struct mp_profile *p,
 				PRId64 ", %" PRId64 "]", j ? "," : "",
 				r->line, r->count, r->incr, r->peak);
 		}
-		fputs(f->nrows ? "\n      ]\n    }" : "]\n    }", out);
+		fputs(f->nrows ? "\n      ]" : "]", out);
+		if (f->source)
+			put_source(out, f);
+		fputs("\n    }", out);
 	}
 	fputs(p->nfuncs ? "\n  ]\n}\n" : "]\n}\n", out);
 	return fflush(out) == EOF || ferror(out) ? -1 : 0;

@@ -23,7 +23,11 @@
  *           "rows": [                  one per recorded line, lines
  *             [22, 1, 0, 0],           increasing:
  *             [24, 1, 4000000, 4000000]  [line, Occurrences, Increment,
- *           ]                             Mem usage]
+ *           ],                            Mem usage]
+ *           "source": [                optional: the text of lines
+ *             "MPROF static int *my_func(void)",  first_line, first_line
+ *             "{", ...                 + 1... to the brace or last row,
+ *           ]                          as the run read them
  *         }
  *       ]
  *     }
@@ -74,5 +78,8 @@ void mp_json_meta_init(struct mp_json_meta *m);
  */
 int mp_json_write(FILE *out, const struct mp_profile *p,
 		  const struct mp_json_meta *m);
+
+/* `str` as a JSON string, quotes included, escaped as the writer does. */
+void mp_json_string(FILE *out, const char *str);
 
 #endif /* MP_JSON_H */

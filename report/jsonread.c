@@ -475,7 +475,7 @@ enum {
 	SEEN_MPROF = 1, SEEN_BACKEND = 2, SEEN_PRECISION = 4, SEEN_PID = 8,
 	SEEN_PARENT = 16, SEEN_FUNCTIONS = 32,
 	SEEN_FILE = 1, SEEN_DIR = 2, SEEN_NAME = 4, SEEN_FIRST = 8,
-	SEEN_LAST = 16, SEEN_ROWS = 32
+	SEEN_LAST = 16, SEEN_ROWS = 32, SEEN_SOURCE = 64
 };
 
 static int seen(struct parser *P, unsigned *mask, unsigned bit,
@@ -493,6 +493,8 @@ struct func {
 	int64_t first_line, last_line;
 	struct mp_row *rows;
 	size_t nrows, cap;
+	char *source;		/* "source": its lines, each ending '\n' */
+	size_t source_len, source_cap;
 	unsigned seen;
 };
 
@@ -554,6 +556,39 @@ static int row(struct parser *P, void *ctx)
 	return 0;
 }
 
+/* One line of "source": a string without a newline, appended to f. */
+static int source_line(struct parser *P, void *ctx)
+{
+	struct func *f = ctx;
+
+	if (peek(P) != '"')
+		return unexpected(P, "a string (a line of 'source')");
+	if (parse_string(P))
+		return -1;
+	if (memchr(P->str, '\n', P->slen))
+		return fail(P, "a line of 'source' with a newline in it");
+	if (f->source_cap - f->source_len <= P->slen + 1) {
+		size_t cap = f->source_cap ? f->source_cap : 256;
+		char *ns;
+
+		while (cap - f->source_len <= P->slen + 1) {
+			if (cap > SIZE_MAX / 2)
+				return nomem(P);
+			cap *= 2;
+		}
+		ns = realloc(f->source, cap);
+		if (!ns)
+			return nomem(P);
+		f->source = ns;
+		f->source_cap = cap;
+	}
+	memcpy(f->source + f->source_len, P->str, P->slen);
+	f->source_len += P->slen;
+	f->source[f->source_len++] = '\n';
+	f->source[f->source_len] = '\0';
+	return 0;
+}
+
 static int func_member(struct parser *P, const char *key, void *ctx)
 {
 	struct func *f = ctx;
@@ -580,6 +615,13 @@ static int func_member(struct parser *P, const char *key, void *ctx)
 	if (!strcmp(key, "rows"))
 		return seen(P, &f->seen, SEEN_ROWS, key) ||
 		       walk_array(P, row, f);
+	if (!strcmp(key, "source")) {
+		if (seen(P, &f->seen, SEEN_SOURCE, key))
+			return -1;
+		if (peek(P) != '[')
+			return unexpected(P, "'[' (the array of 'source' lines)");
+		return walk_array(P, source_line, f);
+	}
 	return skip_value(P);
 }
 
@@ -589,6 +631,7 @@ static void free_func(struct func *f)
 	free(f->dir);
 	free(f->name);
 	free(f->rows);
+	free(f->source);
 }
 
 static int function(struct parser *P, void *ctx)
@@ -626,6 +669,16 @@ static int function(struct parser *P, void *ctx)
 				f.rows, f.nrows)) {
 		nomem(P);
 		goto out;
+	}
+	if (f.seen & SEEN_SOURCE) {
+		/* an empty array still says the text was saved: "" */
+		if (!f.source && !(f.source = calloc(1, 1))) {
+			nomem(P);
+			goto out;
+		}
+		p->funcs[p->nfuncs - 1].source = f.source;
+		p->funcs[p->nfuncs - 1].source_len = f.source_len;
+		f.source = NULL;
 	}
 	rc = 0;
 out:

@@ -9,7 +9,8 @@
  * \udcff), with
  * nesting bounded by MP_JSON_MAX_DEPTH, and then checks json.h's schema:
  * the types and ranges, no duplicate known member, rows of exactly four
- * integers with strictly increasing lines and Occurrences >= 1.  The first
+ * integers with strictly increasing lines and Occurrences >= 1, "source"
+ * an array of strings without newlines.  The first
  * problem ends the read with one line, "<name>:<line>: <message>", and -1;
  * malformed input never crashes it.  What it returns is merged and sorted
  * as the runtime's own profile is (mp_profile_merge), so writing it again

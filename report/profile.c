@@ -85,6 +85,7 @@ static void free_func(struct mp_func *f)
 	free(f->dir);
 	free(f->name);
 	free(f->rows);
+	free(f->source);
 	memset(f, 0, sizeof *f);
 }
 
@@ -210,6 +211,12 @@ static int fold_func(struct mp_func *dst, struct mp_func *src)
 
 		dst->dir = src->dir;
 		src->dir = tmp;
+	}
+	if (!dst->source && src->source) {
+		dst->source = src->source;
+		dst->source_len = src->source_len;
+		src->source = NULL;
+		src->source_len = 0;
 	}
 	return 0;
 }

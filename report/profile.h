@@ -59,6 +59,12 @@ struct mp_func {
 	int32_t last_line;	/* closing brace */
 	struct mp_row *rows;	/* sorted by line, unique lines */
 	size_t nrows;
+	/* Optional: the text of lines first_line, first_line + 1... as the
+	   run read it, each ending with '\n' (no NUL), source_len bytes;
+	   NULL when not saved.  The JSON profile's "source", so that
+	   `mprof diff` still has a baseline's lines once they are edited. */
+	char *source;
+	size_t source_len;
 };
 
 struct mp_profile {
@@ -79,7 +85,7 @@ struct mp_report_opts {
  * of one line are folded as the merge folds them), and rows with
  * count == 0 or line < 1 are dropped.  mp_profile_merge folds duplicate
  * functions as described above (last_line: the largest; dir: the first
- * non-empty one) and sorts.  Both return 0, or -1 when memory is
+ * non-empty one; source: the first saved one) and sorts.  Both return 0, or -1 when memory is
  * exhausted, leaving the profile valid; after a failed merge, duplicates
  * that could not be folded remain as separate functions, still sorted.
  * (mp_profile_merge returned void at first: callers that ignore the
@@ -92,6 +98,15 @@ int mp_profile_add_func(struct mp_profile *p, const char *file,
 			size_t nrows);
 int mp_profile_merge(struct mp_profile *p);
 void mp_profile_free(struct mp_profile *p);
+
+/*
+ * Give each function of `p` with rows and without source the text of its
+ * table's lines (first_line to the closing brace or the last row) from its
+ * source file, found as mp_report_print() finds it; a file that cannot be
+ * read, or a range with a NUL byte, gives none.  Returns 0, or -1 when
+ * memory is exhausted (functions done so far keep theirs).
+ */
+int mp_report_attach_source(struct mp_profile *p);
 
 /*
  * Print every function's line table to `out` in memory_profiler's format

@@ -350,6 +350,53 @@ static void print_func(struct writer *w, const struct mp_func *f,
 	put(w, "\n\n", 2);
 }
 
+/* The last line of f's table: the closing brace, or a later row. */
+static int32_t table_end(const struct mp_func *f)
+{
+	int32_t hi = f->last_line;
+
+	if (f->nrows && f->rows[f->nrows - 1].line > hi)
+		hi = f->rows[f->nrows - 1].line;
+	return hi;
+}
+
+int mp_report_attach_source(struct mp_profile *p)
+{
+	struct cache c = { 0 };
+	size_t i, from, to;
+	int rc = 0;
+
+	for (i = 0; i < p->nfuncs; i++) {
+		struct mp_func *f = &p->funcs[i];
+		struct source *s;
+
+		if (!f->nrows || f->source || f->first_line < 1)
+			continue;
+		s = get_source(&c, f);
+		if (!s) {
+			rc = -1;
+			break;
+		}
+		if (!s->text || (size_t)f->first_line > s->nlines)
+			continue;
+		from = s->start[f->first_line - 1];
+		to = (size_t)table_end(f) < s->nlines ?
+		     s->start[table_end(f)] : s->start[s->nlines];
+		if (memchr(s->text + from, '\0', to - from))
+			continue;
+		f->source = malloc(to - from + 1);
+		if (!f->source) {
+			rc = -1;
+			break;
+		}
+		memcpy(f->source, s->text + from, to - from);
+		f->source[to - from] = '\0';
+		f->source_len = to - from;
+	}
+	free_cache(&c);
+	return rc;
+}
+
 /*
  * Functions without rows never ran and get no table, as in
  * memory_profiler; a missing file's note therefore appears only before a

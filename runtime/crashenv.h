@@ -80,8 +80,10 @@ int mp_crash_fprintf(struct mp_crash_file *f, const char *fmt, ...)
 #define mp_profile_merge	mp_crash_profile_merge
 #define mp_profile_free		mp_crash_profile_free
 #define mp_report_print		mp_crash_report_print
+#define mp_report_attach_source	mp_crash_report_attach_source
 #define mp_json_meta_init	mp_crash_json_meta_init
 #define mp_json_write		mp_crash_json_write
+#define mp_json_string		mp_crash_json_string
 #endif
 
 #endif /* MP_CRASHENV_H */

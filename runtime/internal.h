@@ -409,9 +409,10 @@ void mp_jsonout_setup(const struct mp_settings *s);
  * Write `p` (merged) as JSON where MPROF_JSON says, in one write(); called
  * by the at-exit report even when no profiled function ran.  `parent` is
  * nonzero in a forked child.  Does nothing when MPROF_JSON is unset, or in
- * a child whose MPROF_JSON has no %p (the file is the parent's).
+ * a child whose MPROF_JSON has no %p (the file is the parent's).  Gives
+ * p's functions their source text first (mp_report_attach_source).
  */
-void mp_jsonout_write(const struct mp_profile *p, pid_t parent);
+void mp_jsonout_write(struct mp_profile *p, pid_t parent);
 
 /* Fork child: use the child's own %p file, or write nothing. */
 void mp_jsonout_atfork_child(void);

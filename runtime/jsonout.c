@@ -9,7 +9,8 @@
  * then, so a program that dies without a report (_exit, SIGKILL) leaves an
  * empty file, which readers refuse, never the profile of an earlier run.
  * At exit the whole document is formatted in memory and leaves in one
- * write(), replacing the file's contents.  It is written even when no
+ * write(), replacing the file's contents; each function carries the text
+ * of its table's lines ("source"), read from its source file then.  It is written even when no
  * profiled function ran (an empty "functions" list): its presence says
  * the program reached its exit handlers, or died of a fatal signal
  * (crash.c writes it then, with "signal").
@@ -116,7 +117,7 @@ void mp_jsonout_meta(struct mp_json_meta *m, pid_t parent)
 	m->notes = mp_notes(&m->notes_len);
 }
 
-void mp_jsonout_write(const struct mp_profile *p, pid_t parent)
+void mp_jsonout_write(struct mp_profile *p, pid_t parent)
 {
 	struct mp_json_meta m;
 	const char *where = mode == TO_FILE ? path : "stdout";
@@ -127,6 +128,9 @@ void mp_jsonout_write(const struct mp_profile *p, pid_t parent)
 
 	if (mode == OFF)
 		return;
+	/* the lines' text, for `mprof diff` once the source is edited */
+	if (mp_report_attach_source(p))
+		mp_note("mprof: out of memory: the JSON profile has no source text");
 	mp_jsonout_meta(&m, parent);
 	mem = open_memstream(&buf, &len);
 	if (!mem) {

@@ -12,7 +12,11 @@ What is a command:
     quote...) continues on the next lines;
   - in any other block, a line starting with `$ `; the lines after it, up
     to the next `$ ` line or the end of the block, are its expected output;
-  - every line of the no-fill (.nf) parts of the man page's EXAMPLES.
+  - every line of the no-fill (.nf) parts of the man page's EXAMPLES;
+  - in a ```yaml (or yml) block, a CI configuration, the shell lines of
+    each `run:` (a GitHub Actions step: one line, or a `|` block) and
+    each item of a `script:` list (GitLab CI), so the CI steps a page
+    shows are the ones tested.
 
 Where they run: a scratch copy of the source tree (a git repository of its
 own, so `git diff` works), whose build/ holds links to BUILDDIR's entries
@@ -67,6 +71,7 @@ import sys
 import tempfile
 
 SHELL_LANGS = {"sh", "bash", "shell"}
+YAML_LANGS = {"yaml", "yml"}
 # docs/ pages in the order their commands run, after README.md: a page
 # that builds on another comes after it.  Pages not listed run after
 # these, by name, so a new page is never skipped.
@@ -164,6 +169,35 @@ def dollar_commands(lines, first, name, block):
         i += 1
 
 
+def yaml_commands(lines, first, name, block):
+    """Commands of a CI configuration: each `run:` value (one line, or the
+    more indented lines under `run: |`) and each `- ` item of a
+    `script:` list."""
+    i = 0
+    while i < len(lines):
+        m = re.match(r"^(\s*)(?:- )?(run|script):\s*(.*?)\s*$", lines[i])
+        if not m:
+            i += 1
+            continue
+        indent, key, value = len(m.group(1)), m.group(2), m.group(3)
+        start = i
+        i += 1
+        body = []
+        while i < len(lines) and (not lines[i].strip() or
+                                  len(lines[i]) - len(lines[i].lstrip()) > indent or
+                                  (key == "script" and lines[i].lstrip().startswith("- ") and
+                                   len(lines[i]) - len(lines[i].lstrip()) >= indent)):
+            body.append(lines[i])
+            i += 1
+        if key == "run" and value not in ("|", ">"):
+            body = [value]
+        elif key == "script":
+            body = [ln.strip()[2:] for ln in body if ln.strip().startswith("- ")]
+        else:
+            body = [ln.strip() for ln in body]
+        shell_commands(body, first + start + 1, name, block)
+
+
 def docs_pages(src):
     """The docs/*.md pages of SRC, relative to it, in the order they run."""
     present = sorted(os.path.basename(p)
@@ -201,6 +235,8 @@ def parse_readme(path, name):
         block = Block(f"{name}:{i + 1}", directives)
         if lang in SHELL_LANGS:
             shell_commands(body, i + 2, name, block)
+        elif lang in YAML_LANGS:
+            yaml_commands(body, i + 2, name, block)
         else:
             dollar_commands(body, i + 2, name, block)
         if block.commands:

@@ -439,6 +439,80 @@ static void test_truncated(void **state)
 	free(text);
 }
 
+/*
+ * "source": written after the rows, one string per line; read back into
+ * the same text; an empty array is an empty text; an old profile without
+ * it has none; bad forms are refused with one line.
+ */
+static void test_source(void **state)
+{
+	static const struct {
+		const char *in, *msg;
+	} bad[] = {
+		{ "{\"mprof\":1,\"functions\":[{\"file\":\"f.c\",\"name\":\"g\",\"first_line\":1,\"last_line\":2,\"rows\":[],\"source\":\"x\"}]}",
+		  "t.json:1: unexpected '\"', expected '[' (the array of 'source' lines)" },
+		{ "{\"mprof\":1,\"functions\":[{\"file\":\"f.c\",\"name\":\"g\",\"first_line\":1,\"last_line\":2,\"rows\":[],\"source\":[1]}]}",
+		  "t.json:1: unexpected '1', expected a string (a line of 'source')" },
+		{ "{\"mprof\":1,\"functions\":[{\"file\":\"f.c\",\"name\":\"g\",\"first_line\":1,\"last_line\":2,\"rows\":[],\"source\":[\"a\\nb\"]}]}",
+		  "t.json:1: a line of 'source' with a newline in it" },
+		{ "{\"mprof\":1,\"functions\":[{\"file\":\"f.c\",\"name\":\"g\",\"first_line\":1,\"last_line\":2,\"rows\":[],\"source\":[],\"source\":[]}]}",
+		  "t.json:1: duplicate member 'source'" },
+	};
+	struct mp_profile p, q;
+	char *text, *again;
+	size_t i;
+
+	(void)state;
+	mp_profile_init(&p);
+	assert_int_equal(mp_profile_add_func(&p, "basic.c", "", "my_func", 22,
+					     24, basic_rows, 2), 0);
+	p.funcs[0].source = strdup("int *my_func(void)\n{\n\tchar *s = \"\\\xff\";\n");
+	p.funcs[0].source_len = strlen(p.funcs[0].source);
+	text = write_str(&p, NULL);
+	assert_non_null(strstr(text,
+		"        [24, 1, 4000000, 4000000]\n"
+		"      ],\n"
+		"      \"source\": [\n"
+		"        \"int *my_func(void)\",\n"
+		"        \"{\",\n"
+		"        \"\\tchar *s = \\\"\\\\\\udcff\\\";\"\n"
+		"      ]\n"
+		"    }\n"));
+	assert_int_equal(parse(text, &q, NULL), 0);
+	assert_int_equal(q.funcs[0].source_len, p.funcs[0].source_len);
+	assert_memory_equal(q.funcs[0].source, p.funcs[0].source,
+			    p.funcs[0].source_len);
+	again = write_str(&q, NULL);
+	assert_string_equal(again, text);
+	free(again);
+	free(text);
+	mp_profile_free(&q);
+
+	/* an empty text is still a saved one */
+	free(p.funcs[0].source);
+	p.funcs[0].source = strdup("");
+	p.funcs[0].source_len = 0;
+	text = write_str(&p, NULL);
+	assert_non_null(strstr(text, "      ],\n      \"source\": []\n    }"));
+	assert_int_equal(parse(text, &q, NULL), 0);
+	assert_non_null(q.funcs[0].source);
+	assert_int_equal(q.funcs[0].source_len, 0);
+	free(text);
+	mp_profile_free(&q);
+	mp_profile_free(&p);
+
+	/* without it: none */
+	assert_int_equal(parse("{\"mprof\":1,\"functions\":[{\"file\":\"f.c\",\"name\":\"g\",\"first_line\":1,\"last_line\":2,\"rows\":[[1,1,0,0]]}]}", &q, NULL), 0);
+	assert_null(q.funcs[0].source);
+	mp_profile_free(&q);
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(parse(bad[i].in, &q, NULL), -1);
+		assert_string_equal(err, bad[i].msg);
+		mp_profile_free(&q);
+	}
+}
+
 /* Out of memory at any allocation: -1 and a message, never a crash. */
 static void test_out_of_memory(void **state)
 {
@@ -553,6 +627,7 @@ int main(void)
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_source),
 		cmocka_unit_test(test_out_of_memory),
 		cmocka_unit_test(test_read_file),
 	};

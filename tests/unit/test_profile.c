@@ -132,6 +132,29 @@ static void test_merge_duplicates(void **state)
 	mp_profile_free(&p);
 }
 
+/* A merged function keeps the first saved source text; none is lost. */
+static void test_merge_keeps_source(void **state)
+{
+	const struct mp_row a[] = { ROW(1, 1, 100, 100) };
+	struct mp_profile p;
+
+	(void)state;
+	mp_profile_init(&p);
+	add(&p, "h.h", "", "inl", 1, 3, a, 1);
+	add(&p, "h.h", "", "inl", 1, 3, a, 1);
+	add(&p, "h.h", "", "inl", 1, 3, a, 1);
+	p.funcs[1].source = strdup("second\n");
+	p.funcs[1].source_len = 7;
+	p.funcs[2].source = strdup("third\n");
+	p.funcs[2].source_len = 6;
+	assert_int_equal(mp_profile_merge(&p), 0);
+	assert_int_equal(p.nfuncs, 1);
+	assert_non_null(p.funcs[0].source);
+	assert_int_equal(p.funcs[0].source_len, strlen(p.funcs[0].source));
+	assert_int_equal(p.funcs[0].rows[0].count, 3);
+	mp_profile_free(&p);
+}
+
 /* Three copies of one function fold into one. */
 static void test_merge_three_copies(void **state)
 {
@@ -283,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_add_copies_strings),
 		cmocka_unit_test(test_add_saturates),
 		cmocka_unit_test(test_merge_duplicates),
+		cmocka_unit_test(test_merge_keeps_source),
 		cmocka_unit_test(test_merge_three_copies),
 		cmocka_unit_test(test_merge_keeps_distinct),
 		cmocka_unit_test(test_merge_sorts),

@@ -544,6 +544,51 @@ static uint64_t rng(void)
 }
 
 /*
+ * mp_report_attach_source: the text of each table's lines, signature to
+ * brace or last row, line endings normalised as the table reads them;
+ * none for a missing file, a NUL byte in the range, or a function
+ * without rows; a function that has text keeps it.
+ */
+static void test_attach_source(void **state)
+{
+	struct mp_profile p;
+	const char *src = put_file("attach.c", "int x;\r\nint f(void)\r\n{\r\n\treturn 1;\r\n}\r\nint g(void) { return 0; }\n");
+	const char *nul;
+
+	(void)state;
+	nul = put_file("nul.c", "int h(void)\n{ char c = '");
+	{
+		FILE *f = fopen(nul, "ab");
+
+		assert_non_null(f);
+		fwrite("\0';\n}\n", 1, 6, f);
+		fclose(f);
+	}
+	mp_profile_init(&p);
+	add(&p, src, "", "f", 2, 4, 1, ROW(4, 1, 0, 0));
+	add(&p, src, "", "g", 6, 6, 1, ROW(6, 1, 0, 0));
+	/* a row past the brace */
+	add(&p, src, "", "later", 2, 2, 1, ROW(5, 1, 0, 0));
+	add(&p, "/nonexistent/x.c", "", "gone", 1, 3, 1, ROW(1, 1, 0, 0));
+	add(&p, nul, "", "h", 1, 3, 1, ROW(1, 1, 0, 0));
+	add(&p, src, "", "never", 2, 4, 0);
+	assert_int_equal(mp_report_attach_source(&p), 0);
+	assert_string_equal(p.funcs[0].source, "int f(void)\n{\n\treturn 1;\n");
+	assert_int_equal(p.funcs[0].source_len, strlen(p.funcs[0].source));
+	assert_string_equal(p.funcs[1].source, "int g(void) { return 0; }\n");
+	assert_string_equal(p.funcs[2].source,
+			    "int f(void)\n{\n\treturn 1;\n}\n");
+	assert_null(p.funcs[3].source);
+	assert_null(p.funcs[4].source);
+	assert_null(p.funcs[5].source);
+	/* again: kept, not read twice */
+	p.funcs[0].source[0] = 'I';
+	assert_int_equal(mp_report_attach_source(&p), 0);
+	assert_int_equal(p.funcs[0].source[0], 'I');
+	mp_profile_free(&p);
+}
+
+/*
  * A figure in bytes chosen to stress the formatting at `precision`: exact
  * ties (odd multiples of 2^(19 - precision) bytes), values next to the
  * 0.05 MiB boundary, zero, a byte either way (-0.0), huge ones, and plain
@@ -755,6 +800,7 @@ int main(void)
 		cmocka_unit_test(test_row_outside_range),
 		cmocka_unit_test(test_write_error),
 		cmocka_unit_test(test_allocation_failure),
+		cmocka_unit_test(test_attach_source),
 		cmocka_unit_test(test_matches_memory_profiler),
 	};
 
