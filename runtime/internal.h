@@ -297,11 +297,9 @@ void mp_settings_parse(struct mp_settings *s,
 		       char *(*get)(const char *name));
 
 /*
- * A size as MPROF_LIMIT takes it (docs/settings.md): a number, maybe with
- * a fraction, then optional blanks and a unit -- none or B (bytes); K, M,
- * G, T or KiB, MiB, GiB, TiB (powers of 1024); kB, MB, GB, TB (powers of
- * 1000); letters in any case.  Into *bytes (rounded down); 0, or -1 when
- * `text` is not such a size, is 0 bytes or does not fit in 62 bits.
+ * A size as MPROF_LIMIT takes it (docs/settings.md): report/size.c's
+ * mp_size_parse, the one parser of sizes, which also refuses 0 bytes here.
+ * Into *bytes; 0, or -1 when `text` is not such a size.
  */
 int mp_settings_size(const char *text, int64_t *bytes);
 

@@ -23,6 +23,7 @@
 
 #include "internal.h"
 #include "invariant.h"
+#include "size.h"
 
 #define SHOWN	64			/* bytes of a bad value quoted back */
 
@@ -150,46 +151,12 @@ static void parse_precision(struct mp_settings *s, const char *v)
 
 int mp_settings_size(const char *text, int64_t *bytes)
 {
-	static const struct {
-		const char *unit;
-		double scale;
-	} units[] = {
-		{ "", 1 }, { "b", 1 },
-		{ "k", 1024.0 }, { "kib", 1024.0 }, { "kb", 1e3 },
-		{ "m", 1048576.0 }, { "mib", 1048576.0 }, { "mb", 1e6 },
-		{ "g", 1073741824.0 }, { "gib", 1073741824.0 }, { "gb", 1e9 },
-		{ "t", 1099511627776.0 }, { "tib", 1099511627776.0 },
-		{ "tb", 1e12 },
-	};
-	const char *p = text;
-	double v = 0, scale = 1;
-	char unit[4];
-	int digits = 0;
-	size_t i, n;
+	uint64_t v;
 
-	for (; *p >= '0' && *p <= '9'; p++, digits++)
-		v = v * 10 + (*p - '0');
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
-			v += (*p - '0') * (scale /= 10);
-	while (*p == ' ')
-		p++;
-	for (n = 0; p[n] && n < sizeof(unit) - 1; n++)
-		unit[n] = (char)(p[n] >= 'A' && p[n] <= 'Z' ? p[n] - 'A' + 'a' :
-				 p[n]);
-	unit[n] = '\0';
-	if (!digits || p[n])
+	if (mp_size_parse(text, &v) || v == 0 || v >= MP_SIZE_MAX)
 		return -1;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(unit, units[i].unit))
-			continue;
-		v *= units[i].scale;
-		if (v < 1 || v >= 4611686018427387904.0)
-			return -1;
-		*bytes = (int64_t)v;
-		return 0;
-	}
-	return -1;
+	*bytes = (int64_t)v;
+	return 0;
 }
 
 static void parse_limit(struct mp_settings *s, const char *v)
