@@ -34,6 +34,7 @@ static int64_t read_none(void)
 }
 
 int64_t (*mp_backend_reader)(void) = read_none;
+int64_t (*mp_backend_owner)(void);
 
 static const struct mp_backend *active;	/* NULL until one is installed */
 static int statm_fd = -1;
@@ -182,15 +183,23 @@ static int64_t read_heap(void)
 /* A word that stays 0: the second counter of a watch that needs one. */
 static const uint64_t zero;
 
-/* The heap's byte count is its own change counter: one load. */
+/*
+ * The calling thread's byte count is its change counter: one load, and
+ * other threads' allocations do not move it.  The figure is the total.
+ */
 static bool watch_heap(struct mp_watch *w, int64_t *m)
 {
-	w->c1 = (const volatile uint64_t *)&mp_heap_total;
-	w->s1 = (uint64_t)mp_heap_read();
+	w->c1 = (const volatile uint64_t *)&mp_heap_mine;
+	w->s1 = (uint64_t)mp_heap_read_mine();
 	w->c2 = &zero;
 	w->s2 = 0;
-	*m = (int64_t)w->s1;
+	*m = mp_heap_read();
 	return true;
+}
+
+static int64_t own_heap(void)
+{
+	return mp_heap_read_mine();
 }
 
 /* Open `path` into `*slot` once; 0 or -1 with errno set. */
@@ -315,7 +324,8 @@ static struct mp_backend backends[MP_BACKEND_COUNT] = {
 	[MP_BACKEND_PSS] = { NULL, init_smaps, read_pss, reopen_all },
 	[MP_BACKEND_USS] = { NULL, init_smaps, read_uss, reopen_all },
 	[MP_BACKEND_VMS] = { NULL, init_statm, read_vms, reopen_all },
-	[MP_BACKEND_HEAP] = { NULL, init_heap, read_heap, NULL, watch_heap },
+	[MP_BACKEND_HEAP] = { NULL, init_heap, read_heap, NULL, watch_heap,
+			      own_heap },
 };
 
 const struct mp_backend *mp_backend_get(enum mp_backend_id id)
@@ -340,6 +350,7 @@ int mp_backend_set(const struct mp_backend *b)
 	if (b->init && b->init() < 0)
 		return -1;
 	__atomic_store_n(&active, b, __ATOMIC_RELEASE);
+	__atomic_store_n(&mp_backend_owner, b->own, __ATOMIC_RELEASE);
 	__atomic_store_n(&mp_backend_reader, b->read, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -170,6 +170,11 @@ struct mp_backend {
 	int64_t (*read)(void);
 	void (*atfork_child)(void);	/* reopen what the parent cached; or NULL */
 	bool (*watch)(struct mp_watch *w, int64_t *m); /* or NULL: none */
+	/* The calling thread's own share of the figure, which Increments
+	 * are charged from (heap: its net bytes); NULL: the figure itself,
+	 * process-wide.  Read after the watch, so a change in between fails
+	 * the next check.  No allocation, no lock, errno kept. */
+	int64_t (*own)(void);
 };
 
 
@@ -203,6 +208,38 @@ extern int64_t (*mp_backend_reader)(void);
 static inline int64_t mp_backend_read(void)
 {
 	return __atomic_load_n(&mp_backend_reader, __ATOMIC_ACQUIRE)();
+}
+
+/* The backend's `own` method, or NULL (set with mp_backend_reader). */
+extern int64_t (*mp_backend_owner)(void);
+
+/*
+ * What a probe reads: `mem`, the figure (Mem usage: process-wide), and
+ * `own`, what Increments are charged from: the calling thread's share
+ * where the backend knows it (heap), else `mem`.
+ */
+struct mp_fig {
+	int64_t mem;
+	int64_t own;
+};
+
+/* The `own` that goes with the figure `mem` just read. */
+static inline int64_t mp_backend_own(int64_t mem)
+{
+	int64_t (*own)(void) = __atomic_load_n(&mp_backend_owner,
+					       __ATOMIC_ACQUIRE);
+
+	return own ? own() : mem;
+}
+
+/* Both figures now. */
+static inline struct mp_fig mp_backend_figs(void)
+{
+	struct mp_fig f;
+
+	f.mem = mp_backend_read();
+	f.own = mp_backend_own(f.mem);
+	return f;
 }
 
 /*

@@ -110,9 +110,9 @@ static int64_t other_read(void)
 }
 
 static const struct mp_backend fake = { "fake", fake_init, fake_read, NULL,
-					NULL };
+					NULL, NULL };
 static const struct mp_backend failing = { "failing", fail_init, other_read,
-					   NULL, NULL };
+					   NULL, NULL, NULL };
 
 static int install(void)
 {
