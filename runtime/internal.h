@@ -195,6 +195,10 @@ void mp_backend_choose(enum mp_backend_id id);
 /* MPROF_EXACT: the rss backend reads on every event.  Before choose. */
 void mp_backend_exact(int on);
 
+/* MPROF_INCLUDE_CHILDREN: the /proc backends add the figures of the
+ * process's descendants, and give no watch.  Before choose. */
+void mp_backend_children(int on);
+
 /* The id of the backend in use if it is the built-in heap or rss, else -1
  * (probes with its read inlined exist for those two). */
 enum mp_backend_id mp_backend_fast(void);
@@ -297,6 +301,8 @@ struct mp_settings {
 	char output[PATH_MAX];		/* file name, %p not expanded yet */
 	int precision;			/* MPROF_PRECISION, 0..10 */
 	int exact;			/* MPROF_EXACT: rss read on every event */
+	int include_children;		/* MPROF_INCLUDE_CHILDREN: descendants'
+					   memory added (/proc backends) */
 	char json[PATH_MAX];		/* MPROF_JSON: "" off, "-" stdout, or a
 					   file name, %p not expanded yet */
 	char dat[PATH_MAX];		/* MPROF_DAT (set by `mprof run`), or "" */

@@ -6,7 +6,8 @@
  * `mprof run` sets for FUNC records (the file, the measure of its samples,
  * which calls get a record), and
  * MPROF_EXACT (1: the rss backend reads RSS on every line event, the
- * reference its fast path is tested against).
+ * reference its fast path is tested against) and MPROF_INCLUDE_CHILDREN
+ * (1: the /proc backends add the memory of the process's descendants).
  *
  * mp_settings_parse() is pure: it reads through the getter it is given
  * (secure_getenv in init.c, so a setuid or setgid program ignores the
@@ -146,12 +147,14 @@ static void parse_precision(struct mp_settings *s, const char *v)
 	s->precision = n;
 }
 
-static void parse_exact(struct mp_settings *s, const char *v)
+/* A switch: "0" or "1" into *on, else one line and *on stays 0. */
+static void parse_switch(struct mp_settings *s, const char *var,
+			 const char *v, int *on)
 {
 	if (!strcmp(v, "0") || !strcmp(v, "1"))
-		s->exact = v[0] == '1';
+		*on = v[0] == '1';
 	else
-		warn(s, "MPROF_EXACT", "invalid value", v, "0, 1", "0");
+		warn(s, var, "invalid value", v, "0, 1", "0");
 }
 
 void mp_settings_parse(struct mp_settings *s,
@@ -183,7 +186,10 @@ void mp_settings_parse(struct mp_settings *s,
 	if ((v = get("MPROF_DAT_FUNCS")) && *v)
 		parse_dat_funcs(s, v);
 	if ((v = get("MPROF_EXACT")) && *v)
-		parse_exact(s, v);
+		parse_switch(s, "MPROF_EXACT", v, &s->exact);
+	if ((v = get("MPROF_INCLUDE_CHILDREN")) && *v)
+		parse_switch(s, "MPROF_INCLUDE_CHILDREN", v,
+			     &s->include_children);
 	/* whatever the environment held, the result is one the runtime runs */
 	MP_ASSERT((unsigned)s->backend < MP_BACKEND_COUNT);
 	MP_ASSERT(s->dat_backend == MP_BACKEND_COUNT ||

@@ -240,6 +240,28 @@ static void test_exact(void **state)
 	assert_string_equal(s.warn[0], "mprof: MPROF_EXACT: invalid value 'yes' (accepted: 0, 1); using 0");
 }
 
+/* MPROF_INCLUDE_CHILDREN: off by default, 0 or 1, anything else refused
+ * with one line. */
+static void test_include_children(void **state)
+{
+	(void)state;
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.include_children, 0);
+	set_env("MPROF_INCLUDE_CHILDREN", "1");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.include_children, 1);
+	assert_int_equal(s.nwarn, 0);
+	set_env("MPROF_INCLUDE_CHILDREN", "0");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.include_children, 0);
+	assert_int_equal(s.nwarn, 0);
+	set_env("MPROF_INCLUDE_CHILDREN", "true");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.include_children, 0);
+	assert_int_equal(s.nwarn, 1);
+	assert_string_equal(s.warn[0], "mprof: MPROF_INCLUDE_CHILDREN: invalid value 'true' (accepted: 0, 1); using 0");
+}
+
 /* MPROF_JSON is off by default, "-" or a file name kept with its %p;
  * MPROF_DAT is kept as it is. */
 static void test_json_and_dat(void **state)
@@ -376,6 +398,7 @@ int main(void)
 		cmocka_unit_test_setup(test_several_bad, clear_env),
 		cmocka_unit_test_setup(test_long_bad_value, clear_env),
 		cmocka_unit_test_setup(test_exact, clear_env),
+		cmocka_unit_test_setup(test_include_children, clear_env),
 		cmocka_unit_test_setup(test_json_and_dat, clear_env),
 		cmocka_unit_test_setup(test_json_and_dat_too_long, clear_env),
 		cmocka_unit_test_setup(test_dat_funcs, clear_env),
