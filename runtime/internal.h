@@ -27,8 +27,8 @@
  *               writes, mappings, and the /proc measures (their one table
  *               and parser), calling no other file of the runtime.
  *
- * (heap.c behind heap.h, got.c behind got.h, and usage.c behind mprof.h
- * and sys.h stand alone.)
+ * (heap.c behind heap.h, got.c behind got.h, kids.c behind kids.h, and
+ * usage.c behind mprof.h and sys.h stand alone.)
  *
  * Rules every file keeps: code reachable from a probe never allocates with
  * the program's malloc, never prints and takes no lock of its own (the one

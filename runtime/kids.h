@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * kids.h - a process's descendants and their memory (runtime/usage.c):
+ * kids.h - a process's descendants and their memory (runtime/kids.c):
  * the one enumeration behind memory_usage()'s include_children and
  * multiprocess, `mprof run -C`/`-M`, and the backends' figure under
  * MPROF_INCLUDE_CHILDREN.
