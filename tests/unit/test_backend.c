@@ -204,10 +204,27 @@ static int choose_rss_children(void)
 	return mp_backend_read() < alone + ((int64_t)8 << 20) ? 0 : 5;
 }
 
+/* The heap backend takes no descendants: a note says so. */
+static int choose_heap_children(void)
+{
+	size_t len;
+	const char *notes;
+
+	mp_backend_children(1);
+	mp_backend_choose(MP_BACKEND_HEAP);
+	notes = mp_notes(&len);
+	if (mp_backend_fast() != MP_BACKEND_HEAP)
+		return 1;
+	return notes && strstr(notes, "mprof: MPROF_INCLUDE_CHILDREN: the heap "
+				      "backend counts this process's "
+				      "allocations only") ? 0 : 2;
+}
+
 static void test_include_children(void **state)
 {
 	(void)state;
 	assert_int_equal(run_child(choose_rss_children), 0);
+	assert_int_equal(run_child(choose_heap_children), 0);
 }
 
 static void test_read_proc_ids(void **state)
