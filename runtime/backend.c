@@ -407,7 +407,8 @@ void mp_backend_choose(enum mp_backend_id id)
 	if (b && mp_backend_set(maybe_family(b, id)) == 0) {
 		if (children && id == MP_BACKEND_HEAP)
 			mp_note("mprof: MPROF_INCLUDE_CHILDREN: the heap "
-				"backend counts this process's allocations only");
+				"backend counts this process's allocations "
+				"only");
 		return;
 	}
 	why = id == MP_BACKEND_HEAP ? mp_heap_refusal() : strerror(errno);

@@ -22,9 +22,10 @@
  * initial-exec, one writer: the thread itself): what it allocated minus
  * what it freed, whoever allocated the block.  The probes charge a line
  * with its thread's count and show the total as Mem usage; a thread that
- * exits leaves its blocks in the total.  A block leaves the table before the real free or realloc runs,
- * and enters it after the real allocation returns, so an address reused by
- * another thread is never confused with the old block.  The table lives in
+ * exits leaves its blocks in the total.  A block leaves the table before
+ * the real free or realloc runs, and enters it after the real allocation
+ * returns, so an address reused by another thread is never confused with
+ * the old block.  The table lives in
  * mmap'd memory, split into stripes each with its own spinlock.  While the
  * process has one thread (solo.h) the locks are skipped and the total
  * is updated with plain moves; the wrappers raise mp_got_busy for the
@@ -281,14 +282,14 @@ HOOK static inline bool alone(void)
  * The total and the calling thread's own count move by `delta`.  Only
  * this thread writes its count, and a wrapper reached from a signal
  * handler inside this one passes straight through (enter()), so a load
- * and a store suffice; the signal fence keeps the two in the wrapper's
- * section, before the flag is cleared.
+ * and a store suffice; leave()'s release store keeps them inside the
+ * wrapper's section.
  */
 HOOK static inline void add(bool solo, int64_t delta)
 {
-	__atomic_store_n(&mp_heap_mine,
-			 __atomic_load_n(&mp_heap_mine, __ATOMIC_RELAXED) + delta,
-			 __ATOMIC_RELAXED);
+	int64_t mine = __atomic_load_n(&mp_heap_mine, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&mp_heap_mine, mine + delta, __ATOMIC_RELAXED);
 	if (solo)
 		__atomic_store_n(&mp_heap_total,
 				 __atomic_load_n(&mp_heap_total, __ATOMIC_RELAXED) +

@@ -99,8 +99,8 @@ static void add_kid(struct mp_kids *k, pid_t pid)
 struct walk {
 	struct mp_kids *k;
 	pid_t pid;			/* files: whose task/ is read */
-	size_t from, to;		/* scan: the parents, k->pid[from, to) */
-	pid_t root;			/* scan: the first parent, when from == to */
+	size_t from, to;		/* scan: parents, k->pid[from, to) */
+	pid_t root;			/* scan: the parent when from == to */
 };
 
 /* files: the children of one thread of w->pid. */

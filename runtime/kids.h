@@ -27,13 +27,13 @@
 #define MP_KIDS_MAX 65536
 
 struct mp_kids {
-	pid_t *pid;			/* the descendants found, breadth first */
+	pid_t *pid;			/* descendants found, breadth first */
 	size_t n;			/* entries in pid[] */
 	size_t cap;			/* room in pid[] */
 	/* Make room for `need` elements of `elem` bytes in *p (*cap of them
 	 * now): 0, or -1 with *p unchanged.  NULL: pid[] is all there is. */
 	int (*grow)(void *p, size_t *cap, size_t need, size_t elem);
-	int child_files;		/* 1: task/TID/children; 0: scan /proc */
+	int child_files;		/* 1: task/TID/children, 0: scan */
 };
 
 /* Whether `pid`'s kernel lists children in /proc/PID/task/TID/children. */
