@@ -14,6 +14,11 @@
  * A read that fails returns the last good figure.  Nothing here allocates
  * or locks, and errno is kept: read() runs inside every probe.  The rss
  * backend reads statm only when rss.c says the figure can have changed.
+ *
+ * MPROF_INCLUDE_CHILDREN puts a /proc backend behind `family`, whose
+ * figure adds the same measure of every descendant (kids.h, the
+ * enumeration memory_usage() uses) and which gives no watch: a child's
+ * memory moves no counter of this process, so every line event calls.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +27,7 @@
 
 #include "heap.h"
 #include "internal.h"
+#include "kids.h"
 #include "invariant.h"
 #include "rss.h"
 
@@ -34,6 +40,7 @@ static int64_t read_none(void)
 }
 
 int64_t (*mp_backend_reader)(void) = read_none;
+int64_t (*mp_backend_owner)(void);
 
 static const struct mp_backend *active;	/* NULL until one is installed */
 static int statm_fd = -1;
@@ -41,6 +48,10 @@ static int smaps_fd = -1;
 static int64_t page_size;
 static int64_t last;			/* last good figure */
 static int exact;			/* MPROF_EXACT */
+static int children;			/* MPROF_INCLUDE_CHILDREN */
+static struct mp_backend family;	/* a /proc backend plus descendants */
+static int64_t (*family_own)(void);	/* that backend's own read */
+static enum mp_backend_id family_id;
 
 /*
  * Replace the descriptor in `*slot`, which just failed, by a new one.  The
@@ -182,15 +193,55 @@ static int64_t read_heap(void)
 /* A word that stays 0: the second counter of a watch that needs one. */
 static const uint64_t zero;
 
-/* The heap's byte count is its own change counter: one load. */
+/*
+ * The calling thread's byte count is its change counter: one load, and
+ * other threads' allocations do not move it.  The figure is the total.
+ */
 static bool watch_heap(struct mp_watch *w, int64_t *m)
 {
-	w->c1 = (const volatile uint64_t *)&mp_heap_total;
-	w->s1 = (uint64_t)mp_heap_read();
+	w->c1 = (const volatile uint64_t *)&mp_heap_mine;
+	w->s1 = (uint64_t)mp_heap_read_mine();
 	w->c2 = &zero;
 	w->s2 = 0;
-	*m = (int64_t)w->s1;
+	*m = mp_heap_read();
 	return true;
+}
+
+static int64_t own_heap(void)
+{
+	return mp_heap_read_mine();
+}
+
+/* The process's figure plus its descendants' (read anew every time). */
+static int64_t read_family(void)
+{
+	int saved = errno;
+	int64_t v = family_own() +
+		    mp_kids_total(getpid(), (enum mprof_backend)family_id,
+				  page_size);
+
+	errno = saved;
+	return v;
+}
+
+/*
+ * The backend to install for `b` (measure `id`): under
+ * MPROF_INCLUDE_CHILDREN a /proc one becomes `family`, its read adding
+ * the descendants and its watch gone.
+ */
+static const struct mp_backend *maybe_family(const struct mp_backend *b,
+					     enum mp_backend_id id)
+{
+	if (!b || !children || mp_sys_measure(id)->file == MP_PROC_NONE)
+		return b;
+	if (!page_size)
+		page_size = sysconf(_SC_PAGESIZE);
+	family = *b;
+	family.read = read_family;
+	family.watch = NULL;
+	family_own = b->read;
+	family_id = id;
+	return &family;
 }
 
 /* Open `path` into `*slot` once; 0 or -1 with errno set. */
@@ -315,7 +366,8 @@ static struct mp_backend backends[MP_BACKEND_COUNT] = {
 	[MP_BACKEND_PSS] = { NULL, init_smaps, read_pss, reopen_all },
 	[MP_BACKEND_USS] = { NULL, init_smaps, read_uss, reopen_all },
 	[MP_BACKEND_VMS] = { NULL, init_statm, read_vms, reopen_all },
-	[MP_BACKEND_HEAP] = { NULL, init_heap, read_heap, NULL, watch_heap },
+	[MP_BACKEND_HEAP] = { NULL, init_heap, read_heap, NULL, watch_heap,
+			      own_heap },
 };
 
 const struct mp_backend *mp_backend_get(enum mp_backend_id id)
@@ -340,6 +392,7 @@ int mp_backend_set(const struct mp_backend *b)
 	if (b->init && b->init() < 0)
 		return -1;
 	__atomic_store_n(&active, b, __ATOMIC_RELEASE);
+	__atomic_store_n(&mp_backend_owner, b->own, __ATOMIC_RELEASE);
 	__atomic_store_n(&mp_backend_reader, b->read, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -351,13 +404,20 @@ void mp_backend_choose(enum mp_backend_id id)
 
 	if (__atomic_load_n(&active, __ATOMIC_ACQUIRE))
 		return;
-	if (b && mp_backend_set(b) == 0)
+	if (b && mp_backend_set(maybe_family(b, id)) == 0) {
+		if (children && id == MP_BACKEND_HEAP)
+			mp_note("mprof: MPROF_INCLUDE_CHILDREN: the heap "
+				"backend counts this process's allocations "
+				"only");
 		return;
+	}
 	why = id == MP_BACKEND_HEAP ? mp_heap_refusal() : strerror(errno);
 	if (id != MP_BACKEND_RSS)
 		mp_note("mprof: MPROF_BACKEND: %s unavailable (%s); using rss",
 			b ? b->name : "?", why);
-	if (id == MP_BACKEND_RSS || mp_backend_set(&backends[MP_BACKEND_RSS]))
+	if (id == MP_BACKEND_RSS ||
+	    mp_backend_set(maybe_family(&backends[MP_BACKEND_RSS],
+					MP_BACKEND_RSS)))
 		mp_note("mprof: cannot read " STATM " (%s); memory figures will be 0",
 			strerror(errno));
 }
@@ -365,6 +425,11 @@ void mp_backend_choose(enum mp_backend_id id)
 void mp_backend_exact(int on)
 {
 	exact = on;
+}
+
+void mp_backend_children(int on)
+{
+	children = on;
 }
 
 enum mp_backend_id mp_backend_fast(void)

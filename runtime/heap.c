@@ -18,9 +18,14 @@
  * Invariants: a block is always freed by the allocator that made it (got.c
  * only rewrites slots that held it).  The table maps each live block seen
  * allocated to its requested size; mp_heap_total is the sum of those
- * sizes.  A block leaves the table before the real free or realloc runs,
- * and enters it after the real allocation returns, so an address reused by
- * another thread is never confused with the old block.  The table lives in
+ * sizes.  Each thread also keeps its own net count, mp_heap_mine (TLS,
+ * initial-exec, one writer: the thread itself): what it allocated minus
+ * what it freed, whoever allocated the block.  The probes charge a line
+ * with its thread's count and show the total as Mem usage; a thread that
+ * exits leaves its blocks in the total.  A block leaves the table before
+ * the real free or realloc runs, and enters it after the real allocation
+ * returns, so an address reused by another thread is never confused with
+ * the old block.  The table lives in
  * mmap'd memory, split into stripes each with its own spinlock.  While the
  * process has one thread (solo.h) the locks are skipped and the total
  * is updated with plain moves; the wrappers raise mp_got_busy for the
@@ -91,6 +96,7 @@ struct stripe {
 
 static struct stripe stripes[NSTRIPE];
 int64_t mp_heap_total;
+TLS int64_t mp_heap_mine;
 
 static TLS int forking;			/* fork_prepare took the locks */
 
@@ -272,11 +278,19 @@ HOOK static inline bool alone(void)
 	return false;
 }
 
-/* Add `delta` to the total; the total after it. */
+/*
+ * The total and the calling thread's own count move by `delta`; the total
+ * after it.  Only this thread writes its count, and a wrapper reached
+ * from a signal handler inside this one passes straight through
+ * (enter()), so a load and a store suffice; leave()'s release store keeps
+ * them inside the wrapper's section.
+ */
 HOOK static inline int64_t add(bool solo, int64_t delta)
 {
+	int64_t mine = __atomic_load_n(&mp_heap_mine, __ATOMIC_RELAXED);
 	int64_t now;
 
+	__atomic_store_n(&mp_heap_mine, mine + delta, __ATOMIC_RELAXED);
 	if (solo) {
 		now = __atomic_load_n(&mp_heap_total, __ATOMIC_RELAXED) + delta;
 		__atomic_store_n(&mp_heap_total, now, __ATOMIC_RELAXED);
@@ -706,4 +720,9 @@ const char *mp_heap_refusal(void)
 int64_t mp_heap_current(void)
 {
 	return __atomic_load_n(&mp_heap_total, __ATOMIC_RELAXED);
+}
+
+int64_t mp_heap_thread(void)
+{
+	return __atomic_load_n(&mp_heap_mine, __ATOMIC_RELAXED);
 }

@@ -9,6 +9,9 @@
  * rely on symbol interposition: it rewrites the GOT slots of malloc & co. in
  * every loaded module (and in modules loaded later through dlopen), through
  * got.h.  The figure is one variable, so a probe reads it with one load.
+ * Each thread's own share, what it allocated minus what it freed (blocks
+ * of other threads included), is one thread-local variable: the probes
+ * charge lines with it, so a line is charged only what its thread did.
  *
  * Blocks allocated before mp_heap_start() are unknown to it: freeing them
  * changes nothing; realloc of one counts the new block in full.
@@ -33,7 +36,16 @@ const char *mp_heap_refusal(void);
 /* Bytes currently allocated through tracked calls since mp_heap_start(). */
 int64_t mp_heap_current(void);
 
+/*
+ * Bytes the calling thread allocated minus bytes it freed, through
+ * tracked calls since mp_heap_start(): a block freed by another thread
+ * counts in that thread's.  In a one-thread process, mp_heap_current().
+ * A forked child's thread goes on from its parent thread's count.
+ */
+int64_t mp_heap_thread(void);
+
 extern int64_t mp_heap_total;
+extern __thread int64_t mp_heap_mine __attribute__((tls_model("initial-exec")));
 
 /*
  * The allocation tally for measured regions (region.c): kept only while
@@ -58,6 +70,12 @@ int64_t mp_heap_tally_restart(void);
 static inline int64_t mp_heap_read(void)
 {
 	return __atomic_load_n(&mp_heap_total, __ATOMIC_RELAXED);
+}
+
+/* mp_heap_thread(), inlined into the probes. */
+static inline int64_t mp_heap_read_mine(void)
+{
+	return __atomic_load_n(&mp_heap_mine, __ATOMIC_RELAXED);
 }
 
 #endif /* MP_HEAP_H */

@@ -55,6 +55,7 @@ static void init_once(void)
 	mp_probe_init();
 	mp_solo_start();
 	mp_backend_exact(s.exact);
+	mp_backend_children(s.include_children);
 	mp_backend_choose(s.backend);
 	mp_exit_setup(&s);
 	mp_crash_setup();

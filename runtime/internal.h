@@ -29,9 +29,9 @@
  *               writes, mappings, and the /proc measures (their one table
  *               and parser), calling no other file of the runtime.
  *
- * (heap.c behind heap.h, got.c behind got.h, and usage.c behind mprof.h
- * and sys.h stand alone; region.c, behind mprof.h, reads heap.h's tally
- * and the registry.)
+ * (heap.c behind heap.h, got.c behind got.h, kids.c behind kids.h, and
+ * usage.c behind mprof.h and sys.h stand alone; region.c, behind mprof.h,
+ * reads heap.h's tally and the registry.)
  *
  * Rules every file keeps: code reachable from a probe never allocates with
  * the program's malloc, never prints and takes no lock of its own (the one
@@ -183,6 +183,11 @@ struct mp_backend {
 	int64_t (*read)(void);
 	void (*atfork_child)(void);	/* reopen what the parent cached; or NULL */
 	bool (*watch)(struct mp_watch *w, int64_t *m); /* or NULL: none */
+	/* The calling thread's own share of the figure, which Increments
+	 * are charged from (heap: its net bytes); NULL: the figure itself,
+	 * process-wide.  Read after the watch, so a change in between fails
+	 * the next check.  No allocation, no lock, errno kept. */
+	int64_t (*own)(void);
 };
 
 
@@ -203,6 +208,10 @@ void mp_backend_choose(enum mp_backend_id id);
 /* MPROF_EXACT: the rss backend reads on every event.  Before choose. */
 void mp_backend_exact(int on);
 
+/* MPROF_INCLUDE_CHILDREN: the /proc backends add the figures of the
+ * process's descendants, and give no watch.  Before choose. */
+void mp_backend_children(int on);
+
 /* The id of the backend in use if it is the built-in heap or rss, else -1
  * (probes with its read inlined exist for those two). */
 enum mp_backend_id mp_backend_fast(void);
@@ -216,6 +225,38 @@ extern int64_t (*mp_backend_reader)(void);
 static inline int64_t mp_backend_read(void)
 {
 	return __atomic_load_n(&mp_backend_reader, __ATOMIC_ACQUIRE)();
+}
+
+/* The backend's `own` method, or NULL (set with mp_backend_reader). */
+extern int64_t (*mp_backend_owner)(void);
+
+/*
+ * What a probe reads: `mem`, the figure (Mem usage: process-wide), and
+ * `own`, what Increments are charged from: the calling thread's share
+ * where the backend knows it (heap), else `mem`.
+ */
+struct mp_fig {
+	int64_t mem;
+	int64_t own;
+};
+
+/* The `own` that goes with the figure `mem` just read. */
+static inline int64_t mp_backend_own(int64_t mem)
+{
+	int64_t (*own)(void) = __atomic_load_n(&mp_backend_owner,
+					       __ATOMIC_ACQUIRE);
+
+	return own ? own() : mem;
+}
+
+/* Both figures now. */
+static inline struct mp_fig mp_backend_figs(void)
+{
+	struct mp_fig f;
+
+	f.mem = mp_backend_read();
+	f.own = mp_backend_own(f.mem);
+	return f;
 }
 
 /*
@@ -273,6 +314,8 @@ struct mp_settings {
 	char output[PATH_MAX];		/* file name, %p not expanded yet */
 	int precision;			/* MPROF_PRECISION, 0..10 */
 	int exact;			/* MPROF_EXACT: rss read on every event */
+	int include_children;		/* MPROF_INCLUDE_CHILDREN: descendants'
+					   memory added (/proc backends) */
 	char json[PATH_MAX];		/* MPROF_JSON: "" off, "-" stdout, or a
 					   file name, %p not expanded yet */
 	char dat[PATH_MAX];		/* MPROF_DAT (set by `mprof run`), or "" */

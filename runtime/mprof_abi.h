@@ -46,8 +46,9 @@
  * change (docs/DESIGN.md, "Accounting"): Increment adds 0, Mem usage is the
  * figure the frame already has.  The runtime keeps the rest true:
  *
- *   - `change`/`change2` point to counters that move whenever the
- *     backend's figure can have changed (the heap's byte count; a perf
+ *   - `change`/`change2` point to counters that move whenever what the
+ *     line is charged can have changed (the heap: the thread's own byte
+ *     count, while Mem usage keeps the total read with it; rss: a perf
  *     ring's data_head and an epoch the wrapped shrinking calls bump), and
  *     `seen`/`seen2` are what they held when `before` was read.  A backend
  *     with no such counter, a record the runtime keeps no frame for (an

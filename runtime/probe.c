@@ -64,6 +64,9 @@ struct frame {
 	uintptr_t span;			/* their size in bytes */
 	uint64_t caller_seen;		/* the caller's pub.seen before this
 					   entry invalidated it */
+	int64_t own;			/* the thread's own figure when
+					   pub.before was read (internal.h,
+					   struct mp_fig): Increments */
 };
 
 /* One per thread, at the start of its own reservation. */
@@ -168,7 +171,10 @@ static inline bool cur_ok(const struct frame *f)
 }
 
 /*
- * Record that frame `f` left its current line with the figure at `m`.
+ * Record that frame `f` left its current line with the figures at `m`:
+ * Increment adds the change of the thread's own figure, Mem usage rises
+ * to the figure (for the rss backend the two are one; for heap, the
+ * thread's net bytes and the process's total).
  * Most lines change nothing: skipping the zero add saves an instruction.
  * A frame still on its signature line (cur: the scratch slot) leaves it
  * with what the statements written there did -- a one-line function, code
@@ -176,24 +182,34 @@ static inline bool cur_ok(const struct frame *f)
  * whose count is the calls, so that a single call's Increment column
  * still sums to the figure at return.
  */
-static void charge(const struct frame *f, int64_t m)
+static void charge(const struct frame *f, struct mp_fig m)
 {
 	struct __mprof_site *s = f->pub.cur;
 
 	MP_ASSERT(cur_ok(f));
 	if (s == &tls.scratch) {
-		if (m != f->pub.before) {
+		if (m.own != f->own || m.mem != f->pub.before) {
 			s = ctr(f, f->sites);
-			add_u64((uint64_t *)&s->incr,
-				(uint64_t)(m - f->pub.before));
-			raise_peak(&s->peak, m);
+			if (m.own != f->own)
+				add_u64((uint64_t *)&s->incr,
+					(uint64_t)(m.own - f->own));
+			raise_peak(&s->peak, m.mem);
 		}
 		return;
 	}
 	add_u64(&s->count, 1);
-	if (m != f->pub.before)
-		add_u64((uint64_t *)&s->incr, (uint64_t)(m - f->pub.before));
-	raise_peak(&s->peak, m);
+	if (m.own != f->own)
+		add_u64((uint64_t *)&s->incr, (uint64_t)(m.own - f->own));
+	raise_peak(&s->peak, m.mem);
+}
+
+/* `f` starts counting site counter `c` from the figures `m`. */
+static inline void restart(struct frame *f, struct __mprof_site *c,
+			   struct mp_fig m)
+{
+	f->pub.cur = c;
+	f->pub.before = m.mem;
+	f->own = m.own;
 }
 
 /* Does f's watch still hold: can the figure not have changed? */
@@ -203,12 +219,14 @@ static inline bool unchanged(const struct frame *f)
 	       *f->pub.change2 == f->pub.seen2;
 }
 
-/* Take a watch for `f` and read the figure after it (backend.c). */
-static inline int64_t watch(struct frame *f)
+/* Take a watch for `f` and read the figures after it (backend.c). */
+static inline struct mp_fig watch(struct frame *f)
 {
 	struct mp_watch w;
-	int64_t m = mp_backend_watch(&w);
+	struct mp_fig m;
 
+	m.mem = mp_backend_watch(&w);
+	m.own = mp_backend_own(m.mem);
 	f->pub.change = w.c1;
 	f->pub.seen = w.s1;
 	f->pub.change2 = w.c2;
@@ -283,7 +301,7 @@ static inline bool live(const struct stack *st, const struct frame *f)
  * current line charged as if they had returned.  Entries lost above them
  * are gone too.
  */
-static void pop_above(struct stack *st, struct frame *f, int64_t m)
+static void pop_above(struct stack *st, struct frame *f, struct mp_fig m)
 {
 	struct frame *g;
 
@@ -343,7 +361,7 @@ static struct frame *enter(struct __mprof_site *s0)
 	struct stack *st = tls.stack;
 	struct frame *f, *caller;
 	uintptr_t delta;
-	int64_t m;
+	struct mp_fig m;
 	int saved = errno;
 
 	if (MP_UNLIKELY(!st))
@@ -375,14 +393,13 @@ static struct frame *enter(struct __mprof_site *s0)
 		caller->pub.seen = MPROF_SEEN_NEVER;
 	m = watch(f);
 	f->pub.delta = delta;
-	count_call(ctr(f, s0), fn, m);
+	count_call(ctr(f, s0), fn, m.mem);
 	f->func = fn;
 	f->sites = fn->sites;
 	f->span = fn->nsites * sizeof(*fn->sites);
-	f->pub.cur = &tls.scratch;
-	f->pub.before = m;
+	restart(f, &tls.scratch, m);
 	st->depth++;
-	check_limit(caller ? caller : f, m);
+	check_limit(caller ? caller : f, m.mem);
 	return f;
 }
 
@@ -406,7 +423,7 @@ static struct frame *innermost(struct stack *st, const struct __mprof_func *fn)
 static void line(struct __mprof_site *s, struct frame *f)
 {
 	struct stack *st = tls.stack;
-	int64_t m;
+	struct mp_fig m;
 
 	if (!live(st, f)) {
 		if (f == &dummy || !(f = innermost(st, s->func))) {
@@ -415,11 +432,10 @@ static void line(struct __mprof_site *s, struct frame *f)
 		}
 		/* A record the runtime never gave out (the unit's idle one):
 		   counted in the frame found, nothing popped. */
-		m = f == top(st) ? watch(f) : mp_backend_read();
+		m = f == top(st) ? watch(f) : mp_backend_figs();
 		charge(f, m);
-		check_limit(f, m);
-		f->pub.cur = ctr(f, s);
-		f->pub.before = m;
+		check_limit(f, m.mem);
+		restart(f, ctr(f, s), m);
 		return;
 	}
 	MP_ASSERT((uintptr_t)s - (uintptr_t)f->sites < f->span);
@@ -427,9 +443,8 @@ static void line(struct __mprof_site *s, struct frame *f)
 	if (MP_UNLIKELY(f != top(st) || st->lost))
 		pop_above(st, f, m);
 	charge(f, m);
-	check_limit(f, m);
-	f->pub.cur = ctr(f, s);
-	f->pub.before = m;
+	check_limit(f, m.mem);
+	restart(f, ctr(f, s), m);
 }
 
 /* Exit: charge the last line run and pop the record, giving the caller
@@ -437,7 +452,7 @@ static void line(struct __mprof_site *s, struct frame *f)
 static void leave(struct frame *f)
 {
 	struct stack *st = tls.stack;
-	int64_t m;
+	struct mp_fig m;
 
 	if (!live(st, f)) {
 		MP_ASSERT(f == &dummy);
@@ -447,13 +462,18 @@ static void leave(struct frame *f)
 		return;
 	}
 	if (MP_LIKELY(f == top(st) && !st->lost)) {
-		m = unchanged(f) ? f->pub.before : mp_backend_read();
+		if (unchanged(f)) {
+			m.mem = f->pub.before;
+			m.own = f->own;
+		} else {
+			m = mp_backend_figs();
+		}
 	} else {
-		m = mp_backend_read();
+		m = mp_backend_figs();
 		pop_above(st, f, m);
 	}
 	charge(f, m);
-	check_limit(f, m);
+	check_limit(f, m.mem);
 	st->depth--;
 	if (st->depth) {
 		MP_ASSERT(f[-1].pub.seen == MPROF_SEEN_NEVER);
@@ -533,10 +553,10 @@ void mp_probe_release(unsigned prev)
 /* Charge every open activation of `st` as if it returned now. */
 static void close_all(struct stack *st)
 {
-	int64_t m;
+	struct mp_fig m;
 
 	if (st->depth) {
-		m = mp_backend_read();
+		m = mp_backend_figs();
 		while (st->depth)
 			charge(&st->f[--st->depth], m);
 	}

@@ -6,9 +6,10 @@
  * `mprof run` sets for FUNC records (the file, the measure of its samples,
  * which calls get a record), and
  * MPROF_EXACT (1: the rss backend reads RSS on every line event, the
- * reference its fast path is tested against), MPROF_LIMIT and
- * MPROF_LIMIT_ACTION (the report written when memory first exceeds a
- * size, limit.c).
+ * reference its fast path is tested against), MPROF_INCLUDE_CHILDREN
+ * (1: the /proc backends add the memory of the process's descendants),
+ * MPROF_LIMIT and MPROF_LIMIT_ACTION (the report written when memory
+ * first exceeds a size, limit.c).
  *
  * mp_settings_parse() is pure: it reads through the getter it is given
  * (secure_getenv in init.c, so a setuid or setgid program ignores the
@@ -180,12 +181,14 @@ static void parse_limit_action(struct mp_settings *s, const char *v)
 		     "continue, abort", "continue");
 }
 
-static void parse_exact(struct mp_settings *s, const char *v)
+/* A switch: "0" or "1" into *on, else one line and *on stays 0. */
+static void parse_switch(struct mp_settings *s, const char *var,
+			 const char *v, int *on)
 {
 	if (!strcmp(v, "0") || !strcmp(v, "1"))
-		s->exact = v[0] == '1';
+		*on = v[0] == '1';
 	else
-		warn(s, "MPROF_EXACT", "invalid value", v, "0, 1", "0");
+		warn(s, var, "invalid value", v, "0, 1", "0");
 }
 
 void mp_settings_parse(struct mp_settings *s,
@@ -217,7 +220,10 @@ void mp_settings_parse(struct mp_settings *s,
 	if ((v = get("MPROF_DAT_FUNCS")) && *v)
 		parse_dat_funcs(s, v);
 	if ((v = get("MPROF_EXACT")) && *v)
-		parse_exact(s, v);
+		parse_switch(s, "MPROF_EXACT", v, &s->exact);
+	if ((v = get("MPROF_INCLUDE_CHILDREN")) && *v)
+		parse_switch(s, "MPROF_INCLUDE_CHILDREN", v,
+			     &s->include_children);
 	if ((v = get("MPROF_LIMIT")) && *v)
 		parse_limit(s, v);
 	if ((v = get("MPROF_LIMIT_ACTION")) && *v)

@@ -8,10 +8,10 @@
  *
  * A sample reads /proc/PID/statm through a descriptor kept open (one pread
  * per sample) and, for pss/uss, /proc/PID/smaps_rollup; what the figure is
- * in that text is sys.c's measure, the one the runtime's backends read.  Descendants come
- * from /proc/PID/task/TID/children where the kernel has it
- * (CONFIG_PROC_CHILDREN), else from a scan of the parent pids in
- * /proc/N/stat (what psutil does).  Deadlines are absolute on
+ * in that text is sys.c's measure, the one the runtime's backends read.
+ * Descendants and their figures are kids.h's (kids.c): the backends add
+ * them under MPROF_INCLUDE_CHILDREN with the same code.
+ * Deadlines are absolute on
  * CLOCK_MONOTONIC, so the period does not drift by the cost of a sample; a
  * deadline missed is skipped, never made up in a burst.  Every scratch
  * buffer is reused from sample to sample: with a stream callback the
@@ -24,7 +24,6 @@
  * Library code: nothing here prints or exits; errors go back as -1/errno.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -36,22 +35,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kids.h"
 #include "mprof.h"
 #include "sys.h"
 
 #define MIB (1024.0 * 1024.0)
 
-/* Descendants followed per sample, at most: a fork bomb must not make the
- * sampler's memory grow without bound. */
-#define MAX_KIDS 65536
-
 /* The kernel's statm is a short line; smaps_rollup is about 1 KiB. */
 #define PROCBUF 4096
-
-struct proc_link {
-	pid_t pid;
-	pid_t ppid;
-};
 
 struct sampler {
 	const struct mprof_usage_opts *o;
@@ -62,15 +53,11 @@ struct sampler {
 	int64_t page;			/* bytes */
 	int statm_fd;			/* /proc/PID/statm, kept open */
 	int rollup_fd;			/* /proc/PID/smaps_rollup (pss/uss), or -1 */
-	int child_files;		/* 1: task/TID/children exists; 0: scan /proc */
 	int stop;			/* the stream callback asked to stop */
 	size_t mem_cap;			/* entries allocated in out->mem/time */
 	size_t *series_cap;		/* per out->children[i]: entries allocated */
 	size_t series_hint;		/* where the last child lookup matched */
-	pid_t *kids;			/* descendants found in this sample */
-	size_t nkids, kids_cap;
-	struct proc_link *links;	/* scan mode: every (pid, ppid) in /proc */
-	size_t nlinks, links_cap;
+	struct mp_kids kids;		/* descendants found in this sample */
 	struct mprof_child_sample *cs;	/* this sample's per-child figures */
 	size_t cs_cap;
 };
@@ -129,18 +116,6 @@ static int grow(void *p, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-static ssize_t read_path(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = mp_sys_pread(fd, buf, size);
-	close(fd);
-	return n;
-}
-
 /* What a sample makes of the text it read (declared in internal.h). */
 int mp_usage_figure(const char *statm, const char *rollup,
 		    enum mprof_backend b, int64_t page, double *mib);
@@ -181,122 +156,15 @@ static int read_own(struct sampler *s, double *mib)
 			    s->o->backend, s->page, mib);
 }
 
-/* A descendant's figure; 1 if it is gone or a zombie. */
+/* A descendant's figure, in MiB; 1 if it is gone or a zombie. */
 static int read_pid(struct sampler *s, pid_t pid, double *mib)
 {
-	enum mp_proc_file file =
-		mp_sys_measure((enum mp_backend_id)s->o->backend)->file;
-	char path[64], statm[PROCBUF], rollup[PROCBUF];
+	int64_t v;
 
-	snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
-	if (read_path(path, statm, sizeof statm) < 0)
+	if (mp_kids_figure(pid, s->o->backend, s->page, &v))
 		return 1;
-	if (file == MP_PROC_ROLLUP) {
-		snprintf(path, sizeof path, "/proc/%d/%s", (int)pid,
-			 mp_sys_proc_name(file));
-		if (read_path(path, rollup, sizeof rollup) < 0)
-			return 1;
-	}
-	return mp_usage_figure(statm, file == MP_PROC_ROLLUP ? rollup : NULL,
-			    s->o->backend, s->page, mib);
-}
-
-static void add_kid(struct sampler *s, pid_t pid)
-{
-	if (pid <= 0 || pid == s->pid || s->nkids >= MAX_KIDS)
-		return;
-	if (grow(&s->kids, &s->kids_cap, s->nkids + 1, sizeof *s->kids))
-		return;
-	s->kids[s->nkids++] = pid;
-}
-
-/* The children of every thread of pid, from task/TID/children. */
-static void kids_from_files(struct sampler *s, pid_t pid)
-{
-	char path[320], buf[PROCBUF];
-	struct dirent *e;
-	DIR *d;
-
-	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		char *p, *end;
-		long v;
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof path, "/proc/%d/task/%s/children",
-			 (int)pid, e->d_name);
-		if (read_path(path, buf, sizeof buf) <= 0)
-			continue;
-		for (p = buf;; p = end) {
-			v = strtol(p, &end, 10);
-			if (end == p)
-				break;
-			add_kid(s, (pid_t)v);
-		}
-	}
-	closedir(d);
-}
-
-/* Every (pid, ppid) of the system, from /proc/N/stat. */
-static void scan_links(struct sampler *s)
-{
-	char path[320], buf[1024];
-	struct dirent *e;
-	DIR *d = opendir("/proc");
-
-	s->nlinks = 0;
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		const char *r;
-		int ppid;
-
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-		if (read_path(path, buf, sizeof buf) <= 0)
-			continue;
-		/* "pid (comm) S ppid ...": comm may hold spaces and parens */
-		r = strrchr(buf, ')');
-		if (!r || sscanf(r + 1, " %*c %d", &ppid) != 1)
-			continue;
-		if (grow(&s->links, &s->links_cap, s->nlinks + 1,
-			 sizeof *s->links))
-			break;
-		s->links[s->nlinks].pid = (pid_t)atoi(e->d_name);
-		s->links[s->nlinks].ppid = (pid_t)ppid;
-		s->nlinks++;
-	}
-	closedir(d);
-}
-
-/*
- * All descendants of s->pid into s->kids, breadth first.  Each process has
- * one parent, so no pid is added twice.
- */
-static void find_descendants(struct sampler *s)
-{
-	size_t i, j;
-
-	s->nkids = 0;
-	if (!s->child_files)
-		scan_links(s);
-	/* kids[] grows while it is walked: entry i - 1 is the parent at i */
-	for (i = 0; i <= s->nkids; i++) {
-		pid_t parent = i == 0 ? s->pid : s->kids[i - 1];
-
-		if (s->child_files) {
-			kids_from_files(s, parent);
-			continue;
-		}
-		for (j = 0; j < s->nlinks; j++)
-			if (s->links[j].ppid == parent)
-				add_kid(s, s->links[j].pid);
-	}
+	*mib = (double)v / MIB;
+	return 0;
 }
 
 static struct mprof_series *series_of(struct sampler *s, pid_t pid)
@@ -313,7 +181,7 @@ static struct mprof_series *series_of(struct sampler *s, pid_t pid)
 			return &u->children[k];
 		}
 	}
-	if (u->nchildren >= MAX_KIDS)
+	if (u->nchildren >= MP_KIDS_MAX)
 		return NULL;
 	if (u->nchildren % 16 == 0) {
 		size_t n = u->nchildren + 16;
@@ -417,15 +285,15 @@ static int take_sample(struct sampler *s)
 		return 1;
 	t = wall_now();
 	if (o->include_children || o->multiprocess) {
-		find_descendants(s);
-		if (grow(&s->cs, &s->cs_cap, s->nkids, sizeof *s->cs))
-			s->nkids = s->cs_cap;
-		for (i = 0; i < s->nkids; i++) {
+		mp_kids_find(&s->kids, s->pid);
+		if (grow(&s->cs, &s->cs_cap, s->kids.n, sizeof *s->cs))
+			s->kids.n = s->cs_cap;
+		for (i = 0; i < s->kids.n; i++) {
 			double m;
 
-			if (read_pid(s, s->kids[i], &m))
+			if (read_pid(s, s->kids.pid[i], &m))
 				continue;
-			s->cs[nc].pid = s->kids[i];
+			s->cs[nc].pid = s->kids.pid[i];
 			s->cs[nc++].mem = m;
 			sum += m;
 		}
@@ -456,8 +324,7 @@ static void sampler_done(struct sampler *s)
 	if (s->rollup_fd >= 0)
 		close(s->rollup_fd);
 	free(s->series_cap);
-	free(s->kids);
-	free(s->links);
+	free(s->kids.pid);
 	free(s->cs);
 }
 
@@ -508,9 +375,8 @@ static int sampler_init(struct sampler *s, pid_t pid,
 			return -1;
 		}
 	}
-	snprintf(path, sizeof path, "/proc/%d/task/%d/children",
-		 (int)s->pid, (int)s->pid);
-	s->child_files = access(path, R_OK) == 0;
+	s->kids.grow = grow;
+	s->kids.child_files = mp_kids_child_files(s->pid);
 	memset(out, 0, sizeof *out);
 	return 0;
 }

@@ -5,15 +5,16 @@
 # built with --cxx): build it with the plugin exactly as a user would, run
 # it, and check its line table.
 #
-#   run_sample.sh [--mode heap|rss|tsan] [--regen] [--cc CC] [--cxx CXX]
-#                 [--runtime LIB] SRCDIR BUILDDIR NAME...
+#   run_sample.sh [--mode heap|rss|tsan] [--regen] [--runs N] [--env VAR=VALUE]
+#                 [--cc CC] [--cxx CXX] [--runtime LIB] SRCDIR BUILDDIR NAME...
 #
 # Modes:
 #   heap  (default) the table under MPROF_BACKEND=heap, whose figures are
 #         exact, must equal tests/expected/NAME.txt (diff -u on failure);
 #         --regen writes that file from this run instead.  The plugin-built
 #         program must also print what the plain build prints and exit as
-#         it does.
+#         it does.  --runs N runs it N times, and every table must be
+#         that file (threaded programs: the same whatever the scheduling).
 #   rss   the table under MPROF_BACKEND=rss must pass the tolerances of
 #         tests/e2e/NAME.rss (see check_table.py), and its Occurrences must
 #         equal those of tests/expected/NAME.txt when that file exists.
@@ -26,12 +27,13 @@
 #
 # Samples are compiled from within samples/ so that the table says
 # "Filename: NAME.c" wherever the tree lives.  Every MPROF_* variable of the
-# caller's environment is dropped first.  Exit status: 0 pass, 1 fail,
+# caller's environment is dropped first; --env VAR=VALUE (repeatable) puts
+# one in the profiled runs' environment.  Exit status: 0 pass, 1 fail,
 # 2 usage error.
 set -euo pipefail
 
 usage() {
-	echo "usage: run_sample.sh [--mode heap|rss|tsan] [--regen] [--cc CC] [--cxx CXX] [--runtime LIB] SRCDIR BUILDDIR NAME..." >&2
+	echo "usage: run_sample.sh [--mode heap|rss|tsan] [--regen] [--runs N] [--env VAR=VALUE] [--cc CC] [--cxx CXX] [--runtime LIB] SRCDIR BUILDDIR NAME..." >&2
 	exit 2
 }
 
@@ -45,10 +47,14 @@ regen=0
 cc=${CC:-gcc}
 cxx=${CXX:-g++}
 runtime=
+runs=1
+envs=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--mode) [ $# -ge 2 ] || usage; mode=$2; shift 2 ;;
 	--regen) regen=1; shift ;;
+	--runs) [ $# -ge 2 ] && [[ $2 =~ ^[1-9][0-9]*$ ]] || usage; runs=$2; shift 2 ;;
+	--env) [ $# -ge 2 ] && [[ $2 == *=* ]] || usage; envs+=("$2"); shift 2 ;;
 	--cc) [ $# -ge 2 ] || usage; cc=$2; shift 2 ;;
 	--cxx) [ $# -ge 2 ] || usage; cxx=$2; shift 2 ;;
 	--runtime) [ $# -ge 2 ] || usage; runtime=$2; shift 2 ;;
@@ -135,7 +141,7 @@ check_heap() {
 	compile "$name" "$tmp/plain"
 	compile "$name" "$tmp/prof" -fplugin="$plugin" "${link[@]}"
 	run plain "$tmp/plain"
-	run prof env MPROF_BACKEND=heap MPROF_OUTPUT="$tmp/table.txt" "$tmp/prof"
+	run prof env "${envs[@]}" MPROF_BACKEND=heap MPROF_OUTPUT="$tmp/table.txt" "$tmp/prof"
 	if [ "$(cat "$tmp/prof.rc")" != "$(cat "$tmp/plain.rc")" ]; then
 		show prof
 		fail "$name: exit status $(cat "$tmp/prof.rc") with the plugin, $(cat "$tmp/plain.rc") without"
@@ -158,7 +164,15 @@ check_heap() {
 	if ! diff -u --label "expected/$name.txt" --label actual "$expected" "$tmp/table.txt" >&2; then
 		fail "$name: table differs from tests/expected/$name.txt"
 	fi
-	echo "run_sample: $name: heap table matches tests/expected/$name.txt"
+	local i
+	for ((i = 2; i <= runs; i++)); do
+		run prof env "${envs[@]}" MPROF_BACKEND=heap MPROF_OUTPUT="$tmp/table.txt" "$tmp/prof"
+		[ "$(cat "$tmp/prof.rc")" = "$(cat "$tmp/plain.rc")" ] || { show prof; fail "$name: run $i: exit status $(cat "$tmp/prof.rc")"; }
+		if ! diff -u --label "expected/$name.txt" --label "run $i" "$expected" "$tmp/table.txt" >&2; then
+			fail "$name: run $i of $runs: table differs from tests/expected/$name.txt"
+		fi
+	done
+	echo "run_sample: $name: heap table matches tests/expected/$name.txt ($runs run(s))"
 }
 
 check_rss() {
@@ -168,7 +182,7 @@ check_rss() {
 	args+=(--rules "$rules")
 	[ ! -f "$expected" ] || args+=(--occurrences "$expected")
 	compile "$name" "$tmp/prof" -fplugin="$plugin" "${link[@]}"
-	run prof env MPROF_BACKEND=rss MPROF_OUTPUT="$tmp/table.txt" "$tmp/prof"
+	run prof env "${envs[@]}" MPROF_BACKEND=rss MPROF_OUTPUT="$tmp/table.txt" "$tmp/prof"
 	[ "$(cat "$tmp/prof.rc")" = 0 ] || { show prof; fail "$name: exit status $(cat "$tmp/prof.rc")"; }
 	[ -s "$tmp/table.txt" ] || { show prof; fail "$name: no table written to MPROF_OUTPUT"; }
 	if ! python3 "$src/tests/e2e/check_table.py" "$tmp/table.txt" "${args[@]}"; then

@@ -7,7 +7,7 @@
  * /proc readers on fixture text: statm's size and resident fields,
  * smaps_rollup's Pss and Private_* lines, malformed text, the last good
  * figure kept when a read fails, a descriptor the program closed, errno
- * kept throughout.
+ * kept throughout; MPROF_INCLUDE_CHILDREN's figure and its missing watch.
  *
  * The fixtures are bind-mounted over /proc/self/statm and
  * /proc/self/smaps_rollup in a forked child with a mount namespace of its
@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -110,9 +111,9 @@ static int64_t other_read(void)
 }
 
 static const struct mp_backend fake = { "fake", fake_init, fake_read, NULL,
-					NULL };
+					NULL, NULL };
 static const struct mp_backend failing = { "failing", fail_init, other_read,
-					   NULL, NULL };
+					   NULL, NULL, NULL };
 
 static int install(void)
 {
@@ -164,6 +165,68 @@ static void test_choose(void **state)
 }
 
 /* Only the /proc measures can be read apart from the backend in use. */
+/*
+ * With MPROF_INCLUDE_CHILDREN, rss gives no watch (every line event
+ * calls) and its figure holds a child's memory while the child lives.
+ */
+static int choose_rss_children(void)
+{
+	struct mp_watch w;
+	int fds[2];
+	int64_t alone, with;
+	pid_t pid;
+	char c;
+
+	mp_backend_children(1);
+	mp_backend_choose(MP_BACKEND_RSS);
+	alone = mp_backend_watch(&w);
+	if (w.s1 != MPROF_SEEN_NEVER || alone <= 0)
+		return 1;
+	if (pipe(fds))
+		return 2;
+	pid = fork();
+	if (pid == 0) {
+		volatile char *p = malloc((size_t)16 << 20);
+
+		for (size_t i = 0; p && i < (size_t)16 << 20; i += 4096)
+			p[i] = 1;
+		(void)!write(fds[1], "x", 1);
+		pause();
+		_exit(0);
+	}
+	if (pid < 0 || read(fds[0], &c, 1) != 1)
+		return 3;
+	with = mp_backend_read();
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	if (with < alone + ((int64_t)16 << 20))
+		return 4;
+	return mp_backend_read() < alone + ((int64_t)8 << 20) ? 0 : 5;
+}
+
+/* The heap backend takes no descendants: a note says so. */
+static int choose_heap_children(void)
+{
+	size_t len;
+	const char *notes;
+
+	mp_backend_children(1);
+	mp_backend_choose(MP_BACKEND_HEAP);
+	notes = mp_notes(&len);
+	if (mp_backend_fast() != MP_BACKEND_HEAP)
+		return 1;
+	return notes && strstr(notes, "mprof: MPROF_INCLUDE_CHILDREN: the heap "
+				      "backend counts this process's "
+				      "allocations only") ? 0 : 2;
+}
+
+static void test_include_children(void **state)
+{
+	(void)state;
+	assert_int_equal(run_child(choose_rss_children), 0);
+	assert_int_equal(run_child(choose_heap_children), 0);
+}
+
 static void test_read_proc_ids(void **state)
 {
 	(void)state;
@@ -403,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_name_table),
 		cmocka_unit_test(test_install),
 		cmocka_unit_test(test_choose),
+		cmocka_unit_test(test_include_children),
 		cmocka_unit_test(test_read_proc_ids),
 		cmocka_unit_test(test_proc_readers),
 		cmocka_unit_test(test_last_good_figure),

@@ -48,7 +48,8 @@ static int64_t fake_read(void)
 	return __atomic_load_n(&mem, __ATOMIC_RELAXED);
 }
 
-static const struct mp_backend fake = { "fake", NULL, fake_read, NULL, NULL };
+static const struct mp_backend fake = { "fake", NULL, fake_read, NULL, NULL,
+					NULL };
 
 static struct __mprof_func fa, fb;
 static struct __mprof_site fa_s[2] = {

@@ -2,7 +2,7 @@
 /*
  * test_heap.c - the heap backend (runtime/heap.c): exact byte counts for
  * each hooked allocator, libc's own allocations through its GOT, blocks
- * from before the start, threads, fork, modules dlopen()ed later, and the
+ * from before the start, threads and each thread's own count, fork, modules dlopen()ed later, and the
  * runtime itself living in a dlopen()ed module.
  *
  * The group setup starts tracking in this process (the static runtime is
@@ -343,6 +343,72 @@ static void test_cross_thread_free(void **state)
 	assert_int_equal(now(), base);
 }
 
+/* What a thread saw of its own count around its allocations. */
+struct own_seen {
+	int64_t start;			/* mp_heap_thread() on arrival */
+	int64_t after_alloc;		/* after malloc(4000) + calloc(3, 100) */
+	int64_t after_free;		/* after freeing the calloc'd block */
+	void *block;			/* the 4000 bytes, left to the caller */
+};
+
+static void *own_counts(void *arg)
+{
+	struct own_seen *o = arg;
+	void *q;
+
+	o->start = mp_heap_thread();
+	o->block = keep(malloc(4000));
+	q = keep(calloc(3, 100));
+	o->after_alloc = mp_heap_thread();
+	free(q);
+	o->after_free = mp_heap_thread();
+	return NULL;
+}
+
+/*
+ * Each thread has its own count, from 0: what it allocated minus what it
+ * freed.  Another thread's allocations leave it alone; a block freed by
+ * another thread is taken from that thread's count; a thread that exits
+ * leaves its live blocks in the total.
+ */
+static void test_thread_own_count(void **state)
+{
+	(void)state;
+	int64_t base = now(), mine = mp_heap_thread();
+	struct own_seen o;
+	pthread_t t;
+
+	assert_int_equal(pthread_create(&t, NULL, own_counts, &o), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(o.start, 0);
+	assert_int_equal(o.after_alloc, 4300);
+	assert_int_equal(o.after_free, 4000);
+	assert_int_equal(mp_heap_thread(), mine);
+	assert_int_equal(now() - base, 4000);
+	free(o.block);
+	assert_int_equal(mp_heap_thread(), mine - 4000);
+	assert_int_equal(now(), base);
+}
+
+/* realloc by another thread: the old size leaves its count, the new
+ * size enters it. */
+static void test_thread_own_realloc(void **state)
+{
+	(void)state;
+	int64_t mine = mp_heap_thread();
+	struct own_seen o;
+	pthread_t t;
+	void *p;
+
+	assert_int_equal(pthread_create(&t, NULL, own_counts, &o), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	p = keep(realloc(o.block, 10000));
+	assert_non_null(p);
+	assert_int_equal(mp_heap_thread() - mine, 10000 - 4000);
+	free(p);
+	assert_int_equal(mp_heap_thread() - mine, -4000);
+}
+
 #define NTHREAD	8
 #define NALLOC	6000
 
@@ -642,6 +708,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_malloc_fail),
 		cmocka_unit_test(test_errno_kept),
 		cmocka_unit_test(test_cross_thread_free),
+		cmocka_unit_test(test_thread_own_count),
+		cmocka_unit_test(test_thread_own_realloc),
 		cmocka_unit_test(test_concurrent_threads),
 		cmocka_unit_test(test_fork_child),
 		cmocka_unit_test(test_fork_handler_allocates),

@@ -42,7 +42,8 @@ static int64_t fake_read(void)
 	return mem;
 }
 
-static const struct mp_backend fake = { "fake", NULL, fake_read, NULL, NULL };
+static const struct mp_backend fake = { "fake", NULL, fake_read, NULL, NULL,
+					NULL };
 
 static struct __mprof_func fn;
 static struct __mprof_site fn_s[2] = {

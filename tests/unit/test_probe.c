@@ -48,25 +48,31 @@ static int64_t fake_read(void)
 	return mem;
 }
 
-/* The figure is its own change counter. */
-static bool fake_watch(struct mp_watch *w, int64_t *m)
+/* A watch on `counter` alone, then the figure `mem`. */
+static bool watch_on(int64_t *counter, struct mp_watch *w, int64_t *m)
 {
 	static const uint64_t zero;
 
-	w->c1 = (const volatile uint64_t *)&mem;
-	w->s1 = (uint64_t)mem;
+	w->c1 = (const volatile uint64_t *)counter;
+	w->s1 = (uint64_t)*counter;
 	w->c2 = &zero;
 	w->s2 = 0;
 	*m = mem;
 	return true;
 }
 
+/* The figure is its own change counter. */
+static bool fake_watch(struct mp_watch *w, int64_t *m)
+{
+	return watch_on(&mem, w, m);
+}
+
 static const struct mp_backend fake = { "fake", NULL, fake_read, NULL,
-					fake_watch };
+					fake_watch, NULL };
 
 /* The same figure without a watch: every line event calls. */
 static const struct mp_backend unwatched = { "unwatched", NULL, fake_read,
-					     NULL, NULL };
+					     NULL, NULL, NULL };
 
 /* A function descriptor with n sites on lines first, first+1, ... */
 #define FUNC(id, first, n)						\
@@ -629,6 +635,69 @@ static void test_exit_without_read(void **state)
 	assert_int_equal(line_calls, 0);
 	assert_site(S(quiet, 0), 3, 100, 100);
 	assert_site(S(quiet, 2), 23, 50, 150);
+}
+
+/*
+ * A backend whose lines are charged from the thread's own figure (as the
+ * heap's net bytes per thread): `own` is the change counter and what
+ * Increments take, `mem` the process-wide figure Mem usage shows.
+ */
+static __thread int64_t own;
+
+static int64_t split_own(void)
+{
+	return own;
+}
+
+static bool split_watch(struct mp_watch *w, int64_t *m)
+{
+	return watch_on(&own, w, m);
+}
+
+static const struct mp_backend split = { "split", NULL, fake_read, NULL,
+					 split_watch, split_own };
+
+FUNC(mine, 330, 5);		/* 331..334: four lines */
+
+static NOINLINE void run_mine(void)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(mine, 0));
+	CLINE(S(mine, 1), mpf);
+	own += 10;			/* this thread allocates */
+	mem += 60;			/* and another one 50 */
+	CLINE(S(mine, 2), mpf);
+	mem += 40;			/* another thread only */
+	CLINE(S(mine, 3), mpf);
+	own -= 10;
+	mem -= 10;
+	CLINE(S(mine, 4), mpf);
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+/*
+ * Increments come from the thread's own figure, Mem usage from the
+ * process-wide one as the thread last read it: another thread's change
+ * sends no event to the runtime and charges no line of this thread.
+ */
+static void test_own_figure(void **state)
+{
+	(void)state;
+	setup_func(&mine);
+	assert_int_equal(mp_backend_set(&split), 0);
+	mem = 100;
+	own = 0;
+	line_calls = 0;
+	run_mine();
+	assert_int_equal(mp_backend_set(&fake), 0);
+	assert_int_equal(line_calls, 2);
+	assert_site(S(mine, 0), 1, 100, 100);
+	assert_site(S(mine, 1), 1, 10, 160);
+	assert_site(S(mine, 2), 1, 0, 160);
+	assert_site(S(mine, 3), 1, -10, 190);
+	assert_site(S(mine, 4), 1, 0, 190);
 }
 
 FUNC(host, 310, 3);
@@ -1248,7 +1317,7 @@ static int64_t raising_read(void)
 }
 
 static const struct mp_backend raising = { "raising", NULL, raising_read,
-					   NULL, NULL };
+					   NULL, NULL, NULL };
 
 /* A signal handler that runs probes while a probe is busy has its events
  * dropped (and counted); the interrupted accounting is intact. */
@@ -1489,6 +1558,7 @@ int main(void)
 		cmocka_unit_test(test_alloca_frame),
 		cmocka_unit_test(test_quiet_events),
 		cmocka_unit_test(test_unwatched_backend),
+		cmocka_unit_test(test_own_figure),
 		cmocka_unit_test(test_exit_without_read),
 		cmocka_unit_test(test_caller_invalidated),
 		cmocka_unit_test(test_longjmp_quiet),

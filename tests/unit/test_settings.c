@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -222,22 +223,42 @@ static void test_long_bad_value(void **state)
 	assert_non_null(strstr(s.warn[0], "zzz...' (accepted: rss, pss, uss, vms, heap); using rss"));
 }
 
-/* MPROF_EXACT is off by default, 1 turns it on, anything but 0 or 1 is
- * refused with one line. */
+/* A switch (`var` into `field` of s): off by default, 1 turns it on, 0
+ * off, anything else is refused with one line. */
+static void check_switch(const char *var, const int *field)
+{
+	char want[MP_SETTINGS_WARNLEN];
+
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(*field, 0);
+	set_env(var, "1");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(*field, 1);
+	assert_int_equal(s.nwarn, 0);
+	set_env(var, "0");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(*field, 0);
+	assert_int_equal(s.nwarn, 0);
+	set_env(var, "yes");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(*field, 0);
+	assert_int_equal(s.nwarn, 1);
+	snprintf(want, sizeof want,
+		 "mprof: %s: invalid value 'yes' (accepted: 0, 1); using 0", var);
+	assert_string_equal(s.warn[0], want);
+}
+
 static void test_exact(void **state)
 {
 	(void)state;
-	mp_settings_parse(&s, fake_getenv);
-	assert_int_equal(s.exact, 0);
-	set_env("MPROF_EXACT", "1");
-	mp_settings_parse(&s, fake_getenv);
-	assert_int_equal(s.exact, 1);
-	assert_int_equal(s.nwarn, 0);
-	set_env("MPROF_EXACT", "yes");
-	mp_settings_parse(&s, fake_getenv);
-	assert_int_equal(s.exact, 0);
-	assert_int_equal(s.nwarn, 1);
-	assert_string_equal(s.warn[0], "mprof: MPROF_EXACT: invalid value 'yes' (accepted: 0, 1); using 0");
+	check_switch("MPROF_EXACT", &s.exact);
+}
+
+/* MPROF_INCLUDE_CHILDREN: the /proc backends add descendants. */
+static void test_include_children(void **state)
+{
+	(void)state;
+	check_switch("MPROF_INCLUDE_CHILDREN", &s.include_children);
 }
 
 /* MPROF_JSON is off by default, "-" or a file name kept with its %p;
@@ -443,6 +464,7 @@ int main(void)
 		cmocka_unit_test_setup(test_several_bad, clear_env),
 		cmocka_unit_test_setup(test_long_bad_value, clear_env),
 		cmocka_unit_test_setup(test_exact, clear_env),
+		cmocka_unit_test_setup(test_include_children, clear_env),
 		cmocka_unit_test_setup(test_json_and_dat, clear_env),
 		cmocka_unit_test_setup(test_json_and_dat_too_long, clear_env),
 		cmocka_unit_test_setup(test_dat_funcs, clear_env),

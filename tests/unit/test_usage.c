@@ -26,6 +26,7 @@
 
 #include <cmocka.h>
 
+#include "kids.h"
 #include "mprof.h"
 
 #define MIB (1024 * 1024)
@@ -266,6 +267,92 @@ static void test_children(void **state)
 	mprof_usage_free(&u);
 }
 
+/*
+ * A child that holds 20 MiB (touched) and has a child of its own, both
+ * blocked until `go` is closed: their pids come back through `ready`.
+ */
+static pid_t hold_family(const int ready[2], const int go[2],
+			 pid_t *grandchild)
+{
+	pid_t pids[2];
+	char c;
+
+	pids[0] = fork();
+	if (pids[0] == 0) {
+		close(go[1]);
+		pid_t g = fork();
+
+		if (g == 0) {
+			(void)!read(go[0], &c, 1);
+			_exit(0);
+		}
+		volatile char *p = malloc((size_t)20 << 20);
+		for (size_t i = 0; p && i < (size_t)20 << 20; i += 4096)
+			p[i] = 1;
+		pids[1] = g;
+		(void)!write(ready[1], &pids[1], sizeof pids[1]);
+		(void)!read(go[0], &c, 1);
+		waitpid(g, NULL, 0);
+		_exit(p ? 0 : 1);
+	}
+	assert_true(pids[0] > 0);
+	assert_int_equal(read(ready[0], grandchild, sizeof *grandchild),
+			 sizeof *grandchild);
+	return pids[0];
+}
+
+/* Whether `pid` is among the `n` pids found. */
+static int found(const pid_t *pids, size_t n, pid_t pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return 1;
+	return 0;
+}
+
+/*
+ * kids.h: children and grandchildren are found from the children files
+ * and by scanning /proc, into a fixed array with no grow function; their
+ * figures add up to what mp_kids_total() gives: the child's 20 MiB and
+ * more.
+ */
+static void test_kids(void **state)
+{
+	int ready[2], go[2];
+	pid_t child, grandchild, pids[16];
+	struct mp_kids k = { pids, 0, 16, NULL, 0 };
+	int64_t page = sysconf(_SC_PAGESIZE), v, total;
+
+	(void)state;
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	child = hold_family(ready, go, &grandchild);
+	for (int files = 0; files < 2; files++) {
+		k.child_files = files;
+		if (files && !mp_kids_child_files(getpid()))
+			continue;
+		mp_kids_find(&k, getpid());
+		assert_int_equal(k.n, 2);
+		assert_true(found(pids, k.n, child));
+		assert_true(found(pids, k.n, grandchild));
+		assert_int_equal(pids[0], child);
+	}
+	k.cap = 1;
+	mp_kids_find(&k, getpid());
+	assert_int_equal(k.n, 1);
+	assert_int_equal(mp_kids_figure(child, MPROF_RSS, page, &v), 0);
+	assert_true(v >= (int64_t)20 << 20);
+	total = mp_kids_total(getpid(), MPROF_RSS, page);
+	assert_true(total >= v);
+	close(go[1]);
+	waitpid(child, NULL, 0);
+	assert_int_equal(mp_kids_figure(child, MPROF_RSS, page, &v), 1);
+	assert_int_equal(mp_kids_total(getpid(), MPROF_RSS, page), 0);
+	close(go[0]);
+	close(ready[0]);
+	close(ready[1]);
+}
+
 static int streamed;
 
 static int stop_after_3(void *ctx, const struct mprof_sample *s)
@@ -327,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_pid_until_exit),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_children),
+		cmocka_unit_test(test_kids),
 		cmocka_unit_test(test_stream),
 		cmocka_unit_test(test_backends),
 	};
