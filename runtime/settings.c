@@ -6,7 +6,8 @@
  * `mprof run` sets for FUNC records (the file, the measure of its samples,
  * which calls get a record), and
  * MPROF_EXACT (1: the rss backend reads RSS on every line event, the
- * reference its fast path is tested against).
+ * reference its fast path is tested against), and MPROF_TOP (the lines
+ * of the summary after the tables).
  *
  * mp_settings_parse() is pure: it reads through the getter it is given
  * (secure_getenv in init.c, so a setuid or setgid program ignores the
@@ -146,6 +147,23 @@ static void parse_precision(struct mp_settings *s, const char *v)
 	s->precision = n;
 }
 
+/* MPROF_TOP: the summary's number of lines, 0 for none. */
+static void parse_top(struct mp_settings *s, const char *v)
+{
+	long n = 0;
+	const char *p;
+
+	for (p = v; *p >= '0' && *p <= '9' && n <= MP_TOP_MAX; p++)
+		n = n * 10 + (*p - '0');
+	if (*p || n > MP_TOP_MAX) {
+		warn(s, "MPROF_TOP", "invalid value", v,
+		     "0 (no summary) or a number of lines up to 1000000",
+		     "the default");
+		return;
+	}
+	s->top = (int)n;
+}
+
 static void parse_exact(struct mp_settings *s, const char *v)
 {
 	if (!strcmp(v, "0") || !strcmp(v, "1"))
@@ -165,6 +183,7 @@ void mp_settings_parse(struct mp_settings *s,
 	s->dat_funcs = MP_FUNCS_ALL;
 	s->output_kind = MP_OUTPUT_STDERR;
 	s->precision = 1;
+	s->top = -1;
 	if ((v = get("MPROF_BACKEND")) && *v)
 		parse_measure(s, "MPROF_BACKEND", v, false, &s->backend,
 			      mp_sys_measure(s->backend)->name);
@@ -184,11 +203,14 @@ void mp_settings_parse(struct mp_settings *s,
 		parse_dat_funcs(s, v);
 	if ((v = get("MPROF_EXACT")) && *v)
 		parse_exact(s, v);
+	if ((v = get("MPROF_TOP")) && *v)
+		parse_top(s, v);
 	/* whatever the environment held, the result is one the runtime runs */
 	MP_ASSERT((unsigned)s->backend < MP_BACKEND_COUNT);
 	MP_ASSERT(s->dat_backend == MP_BACKEND_COUNT ||
 		  mp_sys_measure(s->dat_backend)->file != MP_PROC_NONE);
 	MP_ASSERT(s->precision >= 0 && s->precision <= 10);
+	MP_ASSERT(s->top >= -1 && s->top <= MP_TOP_MAX);
 	MP_ASSERT(s->nwarn >= 0 && s->nwarn <= MP_SETTINGS_MAXWARN);
 	MP_ASSERT(s->dat_funcs == MP_FUNCS_ALL || s->dat_funcs == MP_FUNCS_NONE ||
 		  s->dat_funcs > 0);
