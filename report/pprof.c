@@ -5,14 +5,21 @@
  *
  * profile.proto's fields, as used here (numbers are field numbers):
  *
- *   Profile   1 sample_type (ValueType)   2 sample   4 location
- *             5 function   6 string_table   13 comment (string index)
+ *   Profile   1 sample_type (ValueType)   2 sample   3 mapping
+ *             4 location   5 function   6 string_table
+ *             13 comment (string index)
  *             14 default_sample_type (string index)
  *   ValueType 1 type   2 unit (string indices)
  *   Sample    1 location_id (packed)   2 value (packed int64)
- *   Location  1 id   4 line (Line)
+ *   Mapping   1 id   7 has_functions   8 has_filenames
+ *             9 has_line_numbers
+ *   Location  1 id   2 mapping_id   4 line (Line)
  *   Line      1 function_id   2 line
  *   Function  1 id   2 name   3 system_name   4 filename   5 start_line
+ *
+ * Every location is in the one mapping, which says that its functions,
+ * files and lines are known: pprof then never looks for a binary to
+ * symbolize them with (nor says that it has none).
  *
  * string_table[0] must be "": strings are interned in a hash table as
  * they are first used and written once, in order, at the end.  A nested
@@ -252,7 +259,8 @@ static size_t sample_types(const struct mp_profile *p, enum mp_top_by *types)
 	return n;
 }
 
-/* Profile fields 1, 13 and 14: what the samples' values are. */
+/* Profile fields 1, 13, 14 and 3: what the samples' values are, and
+ * the mapping. */
 static void put_header(struct pb *out, struct pb *sub, struct strtab *t,
 		       const struct mp_profile *p,
 		       const struct mp_json_meta *m,
@@ -271,6 +279,12 @@ static void put_header(struct pb *out, struct pb *sub, struct strtab *t,
 	    asprintf(&c, "mprof: backend %s, pid %ld", m->backend, m->pid) >= 0)
 		put_int(out, 13, intern_owned(t, c));
 	put_int(out, 14, intern(t, mp_top_column(o->by)->name));
+	/* the mapping: symbolized already */
+	put_int(sub, 1, 1);
+	put_int(sub, 7, 1);
+	put_int(sub, 8, 1);
+	put_int(sub, 9, 1);
+	put_msg(out, 3, sub);
 }
 
 int mp_pprof_encode(const struct mp_profile *p, const struct mp_json_meta *m,
@@ -299,6 +313,7 @@ int mp_pprof_encode(const struct mp_profile *p, const struct mp_json_meta *m,
 			any = 1;
 			/* the location: the row's line */
 			put_int(&sub, 1, (int64_t)++loc);
+			put_int(&sub, 2, 1);
 			put_int(&scratch, 1, (int64_t)fid);
 			put_int(&scratch, 2, r->line);
 			put_msg(&sub, 4, &scratch);

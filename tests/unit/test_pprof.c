@@ -4,8 +4,9 @@
  * edges, and the encoder's output read back by a small profile.proto
  * decoder written here (string table, sample types, the default one,
  * samples with negative values, locations, functions with absolute file
- * names, optional columns, signature rows), and the gzipped file:
- * written whole through a temporary file, nothing left behind on error.
+ * names, optional columns, signature rows, the one mapping), and the
+ * gzipped file: written whole through a temporary file, nothing left
+ * behind on error.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -42,7 +43,7 @@ struct dprofile {
 	} sample[MAXN];
 	size_t nsamples;
 	struct {
-		uint64_t id, func;
+		uint64_t id, func, mapping;
 		int64_t line;
 	} loc[MAXN];
 	size_t nlocs;
@@ -55,6 +56,8 @@ struct dprofile {
 	size_t nstr;
 	int64_t comment[MAXN];
 	size_t ncomments;
+	uint64_t mapping_id, mapping_flags;	/* flags: fields 7, 8, 9 */
+	size_t nmappings;
 	int64_t default_type;
 };
 
@@ -156,6 +159,17 @@ static void decode(const uint8_t *buf, size_t len, struct dprofile *d)
 			}
 			d->nsamples++;
 			break;
+		case 3:
+			d->nmappings++;
+			while (s.p < s.end) {
+				unsigned g = field(&s, &v, &t);
+
+				if (g == 1)
+					d->mapping_id = v;
+				if (g >= 7 && g <= 9 && v == 1)
+					d->mapping_flags |= 1u << g;
+			}
+			break;
 		case 4:
 			assert_true(d->nlocs < MAXN);
 			while (s.p < s.end) {
@@ -163,6 +177,8 @@ static void decode(const uint8_t *buf, size_t len, struct dprofile *d)
 
 				if (g == 1)
 					d->loc[d->nlocs].id = v;
+				if (g == 2)
+					d->loc[d->nlocs].mapping = v;
 				if (g != 4)
 					continue;
 				while (t.p < t.end) {
@@ -331,6 +347,12 @@ static void test_encode(void **state)
 	assert_string_equal(str(&d, d.default_type), "increment");
 	assert_int_equal(d.ncomments, 1);
 	assert_string_equal(str(&d, d.comment[0]), "mprof: backend heap, pid 42");
+	/* one mapping, symbolized, holds every location */
+	assert_int_equal(d.nmappings, 1);
+	assert_int_equal(d.mapping_id, 1);
+	assert_int_equal(d.mapping_flags, 1u << 7 | 1u << 8 | 1u << 9);
+	for (i = 0; i < d.nlocs; i++)
+		assert_int_equal(d.loc[i].mapping, 1);
 	/* signature rows left out: 3 of my_func's, 1 of x's */
 	assert_int_equal(d.nsamples, 4);
 	assert_int_equal(d.nlocs, 4);
