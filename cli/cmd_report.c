@@ -153,7 +153,7 @@ static int report(const char *file, const struct report_args *a)
 	}
 	if (!mp_top_has(&p, a->by)) {
 		mp_profile_free(&p);
-		return fail("'%s' has no %s column (see MPROF_COLUMNS in docs/settings.md)",
+		return fail("'%s' has no %s column: the run did not record it",
 			    file, mp_top_column(a->by)->title);
 	}
 	if (a->precision >= 0)

@@ -45,7 +45,7 @@ check "--signatures ranks them too" eval "status_is 0 && out_has '^processing_in
 run "$MPROF" report --top 1 --precision 3 pi.json
 check "--precision applies" eval "status_is 0 && out_has '   91.553 MiB   68.665 MiB '"
 run "$MPROF" report --top 3 --by time pi.json
-check "--by a column the profile lacks: status 1, one line" eval "status_is 1 && err_has \"^mprof: 'pi.json' has no Time column\" && err_lines 1 && [ ! -s out ]"
+check "--by a column the profile lacks: status 1, one line" eval "status_is 1 && err_has \"^mprof: 'pi.json' has no Time column: the run did not record it\$\" && err_lines 1 && [ ! -s out ]"
 run "$MPROF" report --top 3 --by bytes pi.json
 check "--by an unknown column: usage error" eval "status_is 2 && err_has \"^mprof: option '--by' takes increment, mem, occurrences, time, allocs, allocated, peak or leaked, not 'bytes'\$\""
 for bad in 0 -1 x 1000001 ''; do
