@@ -1,14 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_report.c - `mprof report [--precision N] [--json] [FILE]`: the line
- * tables of a profile saved as JSON (MPROF_JSON, report/json.h), printed
- * again exactly as the program printed them at exit: the same formatter,
- * the same merged profile, the source re-read from `file` or `dir`/`file`
- * (rows print with an empty source column and one note when it is gone),
- * and a forked child's "Process N (child of M)" label.  --precision
- * overrides the decimals the run used; --json prints the profile in the
- * writer's normal form instead (sorted, merged, one row per line), for
- * machines and diffs.
+ * cmd_report.c - `mprof report [--precision N] [--json] [--top N [--by
+ * COLUMN] [--signatures]] [--pprof OUT] [FILE]`: the line tables of a
+ * profile saved as JSON (MPROF_JSON, report/json.h), printed again exactly
+ * as the program printed them at exit: the same formatter, the same
+ * merged profile, the source re-read from `file` or `dir`/`file` (rows
+ * print with an empty source column and one note when it is gone), and a
+ * forked child's "Process N (child of M)" label.  --precision overrides
+ * the decimals the run used; --json prints the profile in the writer's
+ * normal form instead (sorted, merged, one row per line), for machines
+ * and diffs.
+ *
+ * --top N prints instead one table of the N lines with the largest
+ * figure in one column across the whole profile (report/top.h: the
+ * ranking the runtime's summary uses); --pprof OUT writes the profile as
+ * pprof's profile.proto, gzipped (report/pprof.h), through a temporary
+ * file, so an error leaves nothing behind.  --by names the column both
+ * rank by (Increment by default), --signatures keeps signature rows.
  *
  * Without FILE the newest mprofile_*.json of the current directory is
  * read (by modification time: names made with %p sort by pid, not age),
@@ -26,6 +34,8 @@
 
 #include "cli.h"
 #include "jsonread.h"
+#include "pprof.h"
+#include "top.h"
 
 #define JSON_GLOB "mprofile_*.json"
 
@@ -82,13 +92,57 @@ static int parse_precision(const char *s)
 	return (int)v;
 }
 
-static int report(const char *file, int precision, int json)
+/* What the command line asked for. */
+struct report_args {
+	int precision;		/* -1: the run's */
+	int json;		/* --json */
+	size_t top;		/* --top N, 0: the tables */
+	enum mp_top_by by;	/* --by */
+	int signatures;		/* --signatures */
+	const char *pprof;	/* --pprof OUT, or NULL */
+};
+
+/* "1".."1000000" for --top; 0 otherwise. */
+static size_t parse_top(const char *s)
 {
-	struct mp_report_opts opts;
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return 0;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end || errno || v < 1 || v > 1000000)
+		return 0;
+	return (size_t)v;
+}
+
+/* The line tables, or --json's text, of p. */
+static int print_tables(const char *file, struct mp_profile *p,
+			struct mp_json_meta *m, const struct report_args *a)
+{
+	struct mp_report_opts opts = { .precision = m->precision };
+
+	if (a->json)
+		return mp_json_write(stdout, p, m);
+	/* As the runtime does: a label only above tables. */
+	if (p->nfuncs == 0)
+		warning("no profiled function ran in '%s'", file);
+	else if (m->parent)
+		printf("Process %ld (child of %ld)\n\n", m->pid, m->parent);
+	if (a->top)
+		return mp_top_report(stdout, p, a->by, a->top, a->signatures,
+				     &opts);
+	return mp_report_print(stdout, p, &opts);
+}
+
+static int report(const char *file, const struct report_args *a)
+{
+	struct mp_pprof_opts po = { a->by, a->signatures };
 	struct mp_json_meta m;
 	struct mp_profile p;
 	char err[1024];
-	int rc;
+	int rc = 0;
 
 	if (!strcmp(file, "-"))
 		file = "/dev/stdin";
@@ -97,20 +151,23 @@ static int report(const char *file, int precision, int json)
 		mp_profile_free(&p);
 		return fail("%s", err);
 	}
-	if (precision >= 0)
-		m.precision = precision;
-	if (json) {
-		rc = mp_json_write(stdout, &p, &m);
-	} else {
-		/* As the runtime does: a label only above tables. */
-		if (p.nfuncs == 0)
-			warning("no profiled function ran in '%s'", file);
-		else if (m.parent)
-			printf("Process %ld (child of %ld)\n\n", m.pid,
-			       m.parent);
-		opts.precision = m.precision;
-		rc = mp_report_print(stdout, &p, &opts);
+	if (!mp_top_has(&p, a->by)) {
+		mp_profile_free(&p);
+		return fail("'%s' has no %s column: the run did not record it",
+			    file, mp_top_column(a->by)->title);
 	}
+	if (a->precision >= 0)
+		m.precision = a->precision;
+	if (a->pprof) {
+		if (mp_pprof_write(a->pprof, &p, &m, &po, err, sizeof err)) {
+			mp_profile_free(&p);
+			return fail("%s", err);
+		}
+		if (!a->top)
+			printf("pprof profile written to '%s'\n", a->pprof);
+	}
+	if (!a->pprof || a->top)
+		rc = print_tables(file, &p, &m, a);
 	mp_profile_free(&p);
 	/* A write error is reported by main(), which checks stdout. */
 	if (rc && !ferror(stdout))
@@ -120,28 +177,48 @@ static int report(const char *file, int precision, int json)
 
 int cmd_report(int argc, char **argv)
 {
-	const char *precision_arg = NULL;
-	int json = 0, precision = -1, n, rc;
+	const char *precision_arg = NULL, *top_arg = NULL, *by_arg = NULL;
+	struct report_args a = { .precision = -1, .by = MP_BY_INCREMENT };
 	const struct option opts[] = {
 		{ 0, "precision", OPT_STRING, &precision_arg },
-		{ 0, "json", OPT_FLAG, &json },
+		{ 0, "json", OPT_FLAG, &a.json },
+		{ 0, "top", OPT_STRING, &top_arg },
+		{ 0, "by", OPT_STRING, &by_arg },
+		{ 0, "signatures", OPT_FLAG, &a.signatures },
+		{ 0, "pprof", OPT_STRING, &a.pprof },
 		{ 0, NULL, 0, NULL },
 	};
 	char *latest;
+	int n, rc, by;
 
 	n = parse_options(argc, argv, opts, 0);
 	if (n < 0)
 		return parse_exit(n);
 	if (n > 1)
 		return usage_error("report", "one profile at a time, not %d", n);
-	if (precision_arg && (precision = parse_precision(precision_arg)) < 0)
+	if (precision_arg && (a.precision = parse_precision(precision_arg)) < 0)
 		return usage_error("report", "option '--precision' takes an integer from 0 to 10, not '%s'",
 				   precision_arg);
+	if (top_arg && !(a.top = parse_top(top_arg)))
+		return usage_error("report", "option '--top' takes a number of lines from 1 to 1000000, not '%s'",
+				   top_arg);
+	if (by_arg) {
+		if ((by = mp_top_by_named(by_arg)) < 0)
+			return usage_error("report", "option '--by' takes increment, mem, occurrences, time, allocs, allocated, peak or leaked, not '%s'",
+					   by_arg);
+		a.by = by;
+	}
+	if ((by_arg || a.signatures) && !a.top && !a.pprof)
+		return usage_error("report", "options '--by' and '--signatures' go with '--top' or '--pprof'");
+	if (a.json && (a.top || a.pprof))
+		return usage_error("report", "option '--json' does not go with '--top' or '--pprof'");
+	if (a.pprof && !*a.pprof)
+		return usage_error("report", "option '--pprof' needs a file name");
 	if (n == 1)
-		return report(argv[0], precision, json);
+		return report(argv[0], &a);
 	if (latest_json(&latest))
 		return EXIT_FAIL;
-	rc = report(latest, precision, json);
+	rc = report(latest, &a);
 	free(latest);
 	return rc;
 }

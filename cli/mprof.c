@@ -157,6 +157,16 @@ static const struct {
 	  "        --precision N        decimals of the MiB figures (0 to 10;\n"
 	  "                             default: the run's MPROF_PRECISION)\n"
 	  "        --json               print the profile as normalised JSON\n"
+	  "        --top N              print the N lines with the largest\n"
+	  "                             figure across the whole profile\n"
+	  "        --by COLUMN          rank by increment (default), mem,\n"
+	  "                             occurrences, or an optional column\n"
+	  "                             the profile has: time, allocs,\n"
+	  "                             allocated, peak, leaked\n"
+	  "        --signatures         rank signature rows too\n"
+	  "        --pprof OUT          write the profile for pprof (gzipped\n"
+	  "                             profile.proto; --by: its default\n"
+	  "                             sample type)\n"
 	  "    -h, --help               show this text\n" },
 	{ "check",
 	  "usage: mprof check [<options>] PROFILE.json\n"

@@ -32,3 +32,9 @@ if(NOT CMOCKA_INCLUDE_DIR OR NOT CMOCKA_LIBRARY)
 endif()
 
 find_package(Threads REQUIRED)
+
+# zlib: the gzip stream of `mprof report --pprof` (report/pprof.c).
+find_package(ZLIB QUIET)
+if(NOT ZLIB_FOUND)
+  mprof_missing("zlib" "zlib1g-dev")
+endif()

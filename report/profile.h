@@ -129,4 +129,12 @@ int mp_report_attach_source(struct mp_profile *p);
 int mp_report_print(FILE *out, const struct mp_profile *p,
 		    const struct mp_report_opts *opts);
 
+/*
+ * A figure as the tables print it: bytes as '{W.Pf} MiB' of bytes / 2^20
+ * (W = precision + 4), memory_profiler's rounding, whatever the locale
+ * (table.c; for the other formatters of report/).
+ */
+void mp_table_format_mib(char *buf, size_t size, int64_t bytes,
+			 int precision);
+
 #endif /* MP_PROFILE_H */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * crashenv.h - what the report code (report/profile.c, table.c, json.c)
- * is compiled against a second time, for the report written from a fatal
- * signal (crash.c): no malloc, no stdio, only system calls.
+ * crashenv.h - what the report code (report/profile.c, source.c, table.c,
+ * json.c) is compiled against a second time, for the report written from
+ * a fatal signal (crash.c): no malloc, no stdio, only system calls.
  *
  * A signal can arrive anywhere, inside malloc or stdio with their locks
  * held and their state half-changed, so the report written from it may
@@ -81,6 +81,10 @@ int mp_crash_fprintf(struct mp_crash_file *f, const char *fmt, ...)
 #define mp_profile_free		mp_crash_profile_free
 #define mp_report_print		mp_crash_report_print
 #define mp_report_attach_source	mp_crash_report_attach_source
+#define mp_table_format_mib	mp_crash_table_format_mib
+#define mp_source_get		mp_crash_source_get
+#define mp_source_line		mp_crash_source_line
+#define mp_source_free		mp_crash_source_free
 #define mp_json_meta_init	mp_crash_json_meta_init
 #define mp_json_write		mp_crash_json_write
 #define mp_json_string		mp_crash_json_string

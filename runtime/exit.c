@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * exit.c - the at-exit report: every profiled function that ran, as
- * memory_profiler's line tables (report/), then the runtime's notes (ABI
+ * memory_profiler's line tables (report/), a summary of the top lines
+ * when there are many tables (MPROF_TOP), then the runtime's notes (ABI
  * mismatches, dropped events, a backend fallback...).  Registered with
  * atexit() by the lazy initialisation, so it runs however the program
  * exits normally, whatever main returns; nothing is printed if no
@@ -37,12 +38,14 @@
 #include "internal.h"
 #include "profile.h"
 #include "rss.h"
+#include "top.h"
 
 static enum mp_output_kind kind;	/* where the report goes */
 static char tmpl[PATH_MAX];		/* absolute MPROF_OUTPUT, %p unexpanded */
 static char path[PATH_MAX];		/* tmpl expanded for this process */
 static int truncate_at_exit;		/* a child with a file of its own */
 static int precision = 1;
+static int top = -1;			/* MPROF_TOP (mp_settings.top) */
 static pid_t parent;			/* nonzero in a forked child */
 
 static void emit(const char *buf, size_t len);
@@ -61,6 +64,7 @@ void mp_exit_setup(const struct mp_settings *s)
 	mp_jsonout_setup(s);
 	mp_funclog_setup(s);
 	precision = s->precision;
+	top = s->top;
 	kind = s->output_kind;
 	if (kind != MP_OUTPUT_FILE) {
 		notes_ready();
@@ -188,8 +192,37 @@ void mp_exit_notes(int crashing)
 }
 
 /*
- * Format the tables into memory, then the notes after them, so that the
- * whole report leaves in one write.
+ * The summary after the tables: the top lines by Increment
+ * (report/top.h), MPROF_TOP lines, or by default MP_TOP_LINES when more
+ * than MP_TOP_FUNCS functions ran, a report too long to read through.
+ */
+static void print_summary(FILE *out, const struct mp_profile *p,
+			  const struct mp_report_opts *opts)
+{
+	size_t i, ran = 0, rows = 0, n = top > 0 ? (size_t)top : MP_TOP_LINES;
+	struct mp_top_line *lines;
+
+	for (i = 0; i < p->nfuncs; i++) {
+		ran += p->funcs[i].nrows > 0;
+		rows += p->funcs[i].nrows;
+	}
+	if (top == 0 || (top < 0 && ran <= MP_TOP_FUNCS) || !rows)
+		return;
+	if (n > rows)
+		n = rows;
+	lines = malloc(n * sizeof *lines);
+	if (!lines)
+		return;
+	/* nothing grew: no summary (the tables say it) */
+	n = mp_top_lines(p, MP_BY_INCREMENT, n, 0, lines);
+	if (n)
+		mp_top_print(out, p, lines, n, MP_BY_INCREMENT, opts);
+	free(lines);
+}
+
+/*
+ * Format the tables into memory, then the summary and the notes after
+ * them, so that the whole report leaves in one write.
  */
 void mp_exit_report(void)
 {
@@ -222,6 +255,7 @@ void mp_exit_report(void)
 			fprintf(mem, "Process %ld (child of %ld)\n\n",
 				(long)getpid(), (long)parent);
 		mp_report_print(mem, &p, &opts);
+		print_summary(mem, &p, &opts);
 	} else if (n != 0) {
 		mp_note("mprof: out of memory: no report");
 	}

@@ -327,9 +327,19 @@ struct mp_settings {
 	int64_t limit;			/* MPROF_LIMIT in bytes, 0: none */
 	char limit_text[32];		/* its value as written */
 	int limit_abort;		/* MPROF_LIMIT_ACTION=abort */
+	int top;			/* MPROF_TOP: lines of the summary after
+					   the tables; 0 none, -1 (unset) the
+					   default, MP_TOP_LINES lines when more
+					   than MP_TOP_FUNCS functions ran */
 	int nwarn;			/* lines to print on stderr */
 	char warn[MP_SETTINGS_MAXWARN][MP_SETTINGS_WARNLEN];
 };
+
+/* MPROF_TOP unset: a summary of this many lines, when more than
+ * MP_TOP_FUNCS functions ran (a report too long to read through). */
+#define MP_TOP_LINES	10
+#define MP_TOP_FUNCS	20
+#define MP_TOP_MAX	1000000
 
 /*
  * Fill `s` from the variables `get` returns (secure_getenv in the runtime,

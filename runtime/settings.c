@@ -9,7 +9,8 @@
  * reference its fast path is tested against), MPROF_INCLUDE_CHILDREN
  * (1: the /proc backends add the memory of the process's descendants),
  * MPROF_LIMIT and MPROF_LIMIT_ACTION (the report written when memory
- * first exceeds a size, limit.c).
+ * first exceeds a size, limit.c), and MPROF_TOP (the lines of the summary
+ * after the tables).
  *
  * mp_settings_parse() is pure: it reads through the getter it is given
  * (secure_getenv in init.c, so a setuid or setgid program ignores the
@@ -181,6 +182,23 @@ static void parse_limit_action(struct mp_settings *s, const char *v)
 		     "continue, abort", "continue");
 }
 
+/* MPROF_TOP: the summary's number of lines, 0 for none. */
+static void parse_top(struct mp_settings *s, const char *v)
+{
+	long n = 0;
+	const char *p;
+
+	for (p = v; *p >= '0' && *p <= '9' && n <= MP_TOP_MAX; p++)
+		n = n * 10 + (*p - '0');
+	if (*p || n > MP_TOP_MAX) {
+		warn(s, "MPROF_TOP", "invalid value", v,
+		     "0 (no summary) or a number of lines up to 1000000",
+		     "the default");
+		return;
+	}
+	s->top = (int)n;
+}
+
 /* A switch: "0" or "1" into *on, else one line and *on stays 0. */
 static void parse_switch(struct mp_settings *s, const char *var,
 			 const char *v, int *on)
@@ -202,6 +220,7 @@ void mp_settings_parse(struct mp_settings *s,
 	s->dat_funcs = MP_FUNCS_ALL;
 	s->output_kind = MP_OUTPUT_STDERR;
 	s->precision = 1;
+	s->top = -1;
 	if ((v = get("MPROF_BACKEND")) && *v)
 		parse_measure(s, "MPROF_BACKEND", v, false, &s->backend,
 			      mp_sys_measure(s->backend)->name);
@@ -228,12 +247,15 @@ void mp_settings_parse(struct mp_settings *s,
 		parse_limit(s, v);
 	if ((v = get("MPROF_LIMIT_ACTION")) && *v)
 		parse_limit_action(s, v);
+	if ((v = get("MPROF_TOP")) && *v)
+		parse_top(s, v);
 	/* whatever the environment held, the result is one the runtime runs */
 	MP_ASSERT((unsigned)s->backend < MP_BACKEND_COUNT);
 	MP_ASSERT(s->dat_backend == MP_BACKEND_COUNT ||
 		  mp_sys_measure(s->dat_backend)->file != MP_PROC_NONE);
 	MP_ASSERT(s->precision >= 0 && s->precision <= 10);
 	MP_ASSERT(s->limit >= 0);
+	MP_ASSERT(s->top >= -1 && s->top <= MP_TOP_MAX);
 	MP_ASSERT(s->nwarn >= 0 && s->nwarn <= MP_SETTINGS_MAXWARN);
 	MP_ASSERT(s->dat_funcs == MP_FUNCS_ALL || s->dat_funcs == MP_FUNCS_NONE ||
 		  s->dat_funcs > 0);

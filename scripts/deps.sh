@@ -22,9 +22,9 @@ mp_gcc_major() {
 
 mp_packages() {
 	echo gcc g++ cmake make pkg-config "gcc-$(mp_gcc_major)-plugin-dev" \
-		libcmocka-dev libcairo2-dev libdwarf-dev csmith libcsmith-dev git man-db \
-		python3 python3-memory-profiler python3-matplotlib \
-		valgrind libjemalloc2
+		libcmocka-dev libcairo2-dev libdwarf-dev zlib1g-dev csmith libcsmith-dev \
+		git man-db python3 python3-memory-profiler python3-matplotlib \
+		valgrind libjemalloc2 golang-go
 }
 
 # The packages of mp_packages that dpkg does not list as installed.

@@ -5,15 +5,18 @@
  * Any input must either fail with one "name:line: message" line or parse;
  * a profile that parses must survive the round trip: written, the text
  * parses again into the same profile, and writing that gives the same
- * bytes (the writer's output is the normal form).  The input is copied
- * into a buffer of exactly its size, so a read past the end is caught by
- * the sanitizers.
+ * bytes (the writer's output is the normal form).  Its top lines
+ * (report/top.c) by every column come best first, and its pprof export
+ * (report/pprof.c) encodes.  The input is copied into a buffer of exactly
+ * its size, so a read past the end is caught by the sanitizers.
  *
  * libFuzzer (clang):  cmake --build build --target fuzz_json &&
  *                     build/tests/cli/fuzz_json tests/fuzz/corpus_json
  * AFL++:              afl-clang-fast -DMP_FUZZ_STANDALONE -Ireport \
  *                       tests/fuzz/fuzz_json.c report/jsonread.c \
- *                       report/json.c report/profile.c -o fj &&
+ *                       report/json.c report/profile.c report/top.c \
+ *                       report/source.c report/table.c report/pprof.c \
+ *                       -lz -o fj &&
  *                     afl-fuzz -i tests/fuzz/corpus_json -o out -- ./fj @@
  * Standalone (any cc, built as fuzz_json_driver; ctest runs it over the
  * corpus): fuzz_json_driver FILE...
@@ -25,6 +28,8 @@
 #include <string.h>
 
 #include "jsonread.h"
+#include "pprof.h"
+#include "top.h"
 
 /* The profile written as text (malloc'd), or abort. */
 static char *text_of(const struct mp_profile *p, const struct mp_json_meta *m,
@@ -36,6 +41,29 @@ static char *text_of(const struct mp_profile *p, const struct mp_json_meta *m,
 	if (!f || mp_json_write(f, p, m) || fclose(f))
 		abort();
 	return buf;
+}
+
+/* The top lines by every column, best first; the pprof message; or abort. */
+static void check_reports(const struct mp_profile *p,
+			  const struct mp_json_meta *m)
+{
+	struct mp_top_line top[4];
+	struct mp_pprof_opts o = { MP_BY_INCREMENT, 1 };
+	uint8_t *buf;
+	size_t n, i, len;
+	int by;
+
+	for (by = 0; by < MP_BY_COUNT; by++) {
+		n = mp_top_lines(p, by, 4, 1, top);
+		for (i = 0; i < n; i++)
+			if (mp_top_value(top[i].row, by) <= 0 ||
+			    (i && mp_top_value(top[i].row, by) >
+				  mp_top_value(top[i - 1].row, by)))
+				abort();
+	}
+	if (mp_pprof_encode(p, m, &o, &buf, &len) || !len)
+		abort();
+	free(buf);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -60,6 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mp_profile_free(&p);
 		return 0;
 	}
+	check_reports(&p, &m);
 	t1 = text_of(&p, &m, &n1);
 	mp_profile_init(&q);
 	if (mp_json_parse(t1, n1, "again.json", &q, &mq, err, sizeof err))

@@ -196,6 +196,34 @@ static void test_precision_malformed(void **state)
 	}
 }
 
+/* MPROF_TOP: unset is -1 (the default summary), 0 none, N lines. */
+static void test_top(void **state)
+{
+	static const char *ok[] = { "0", "1", "10", "1000000", "007" };
+	static const int want[] = { 0, 1, 10, 1000000, 7 };
+	static const char *bad[] = { "-1", "1000001", "ten", "1.5", " 3",
+				     "99999999999999999999" };
+	size_t i;
+
+	(void)state;
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.top, -1);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		set_env("MPROF_TOP", ok[i]);
+		mp_settings_parse(&s, fake_getenv);
+		assert_int_equal(s.top, want[i]);
+		assert_int_equal(s.nwarn, 0);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		set_env("MPROF_TOP", bad[i]);
+		mp_settings_parse(&s, fake_getenv);
+		assert_int_equal(s.top, -1);
+		assert_int_equal(s.nwarn, 1);
+		assert_non_null(strstr(s.warn[0], "mprof: MPROF_TOP: invalid value '"));
+		assert_non_null(strstr(s.warn[0], "); using the default"));
+	}
+}
+
 /* Several bad variables give one line each, in a fixed order. */
 static void test_several_bad(void **state)
 {
@@ -451,6 +479,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_defaults, clear_env),
+		cmocka_unit_test_setup(test_top, clear_env),
 		cmocka_unit_test_setup(test_backend_names, clear_env),
 		cmocka_unit_test_setup(test_backend_unknown, clear_env),
 		cmocka_unit_test_setup(test_backend_case, clear_env),
