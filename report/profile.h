@@ -114,4 +114,12 @@ void mp_profile_free(struct mp_profile *p);
 int mp_report_print(FILE *out, const struct mp_profile *p,
 		    const struct mp_report_opts *opts);
 
+/*
+ * A figure as the table prints it: bytes in MiB with `precision` decimals
+ * (clamped to 0..10), right-aligned in precision + 4 characters, then
+ * " MiB".  size >= 64 always suffices.
+ */
+void mp_report_format_mib(char *buf, size_t size, int64_t bytes,
+			  int precision);
+
 #endif /* MP_PROFILE_H */

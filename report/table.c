@@ -10,13 +10,14 @@
  * included.  Python's '{:>N}' pads and never truncates, like "%Ns".  And
  * linecache reads source through universal newlines ("\r\n" and a lone
  * "\r" end a line, as they do for GCC's line numbers), drops a UTF-8 BOM
- * and gives the last line a newline if it lacks one; load_source() does
+ * and gives the last line a newline if it lacks one; source.c does
  * the same, so every source line printed here ends with exactly one '\n'.
  *
  * Each source file is read at most once per mp_report_print() call; the
  * cache lives only for that call.
  */
 #include "profile.h"
+#include "source.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -25,172 +26,6 @@
 #include <string.h>
 
 #define MP_PRECISION_MAX 10
-
-/* One source file as linecache would see it; the key is borrowed. */
-struct source {
-	const char *file;	/* key: mp_func.file */
-	const char *dir;	/* key: mp_func.dir */
-	char *text;		/* normalised contents, NULL if unreadable */
-	size_t *start;		/* line i+1: text[start[i]..start[i+1]) */
-	size_t nlines;
-	int noted;		/* the missing-file note has been printed */
-};
-
-struct cache {
-	struct source *src;
-	size_t n, cap;
-};
-
-/*
- * Read `path` whole.  Returns 0 with *out set, 1 when the file cannot be
- * read (the caller tries elsewhere or reports it missing), -1 when memory
- * is exhausted.  One spare byte is left for a final newline.
- */
-static int slurp(const char *path, char **out, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL, *nb;
-	size_t n = 0, cap = 0, got;
-
-	if (!f)
-		return errno == ENOMEM ? -1 : 1;
-	for (;;) {
-		if (cap - n < 2) {
-			cap = cap ? cap * 2 : 8192;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return -1;
-			}
-			buf = nb;
-		}
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		free(buf);
-		fclose(f);
-		return 1;
-	}
-	fclose(f);
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
-/*
- * Turn raw bytes into linecache's lines, in place: drop a UTF-8 BOM, map
- * "\r\n" and lone "\r" to "\n", end the last line with "\n", and index
- * line starts.
- */
-static int split_lines(struct source *s, char *buf, size_t n)
-{
-	size_t i = 0, o = 0, nl = 0, k = 0;
-
-	if (n >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
-		i = 3;
-	for (; i < n; i++) {
-		if (buf[i] == '\r') {
-			buf[o++] = '\n';
-			if (i + 1 < n && buf[i + 1] == '\n')
-				i++;
-		} else {
-			buf[o++] = buf[i];
-		}
-		if (buf[o - 1] == '\n')
-			nl++;
-	}
-	if (o && buf[o - 1] != '\n') {
-		buf[o++] = '\n';
-		nl++;
-	}
-	s->start = malloc((nl + 1) * sizeof *s->start);
-	if (!s->start)
-		return -1;
-	s->start[k++] = 0;
-	for (i = 0; i < o; i++)
-		if (buf[i] == '\n')
-			s->start[k++] = i + 1;
-	s->text = buf;
-	s->nlines = nl;
-	return 0;
-}
-
-/*
- * Find `file` as the compiler saw it: as is when absolute or readable from
- * the current directory, else under the compilation directory.
- */
-static int load_source(struct source *s)
-{
-	char *buf = NULL, *path;
-	size_t n = 0;
-	int rc;
-
-	rc = slurp(s->file, &buf, &n);
-	if (rc == 1 && s->file[0] != '/' && s->dir[0]) {
-		size_t lf = strlen(s->file), ld = strlen(s->dir);
-
-		path = malloc(ld + lf + 2);
-		if (!path)
-			return -1;
-		memcpy(path, s->dir, ld);
-		path[ld] = '/';
-		memcpy(path + ld + 1, s->file, lf + 1);
-		rc = slurp(path, &buf, &n);
-		free(path);
-	}
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
-	if (split_lines(s, buf, n) < 0) {
-		free(buf);
-		return -1;
-	}
-	return 0;
-}
-
-/* The source of `f`, loaded on first use; NULL when memory is exhausted. */
-static struct source *get_source(struct cache *c, const struct mp_func *f)
-{
-	struct source *s;
-	size_t i;
-
-	/* functions of one file are usually adjacent: try the last one first */
-	for (i = c->n; i-- > 0;)
-		if (!strcmp(c->src[i].file, f->file) &&
-		    !strcmp(c->src[i].dir, f->dir))
-			return &c->src[i];
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 8;
-
-		s = realloc(c->src, cap * sizeof *s);
-		if (!s)
-			return NULL;
-		c->src = s;
-		c->cap = cap;
-	}
-	s = &c->src[c->n];
-	memset(s, 0, sizeof *s);
-	s->file = f->file;
-	s->dir = f->dir;
-	if (load_source(s) < 0)
-		return NULL;
-	c->n++;
-	return s;
-}
-
-static void free_cache(struct cache *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->n; i++) {
-		free(c->src[i].text);
-		free(c->src[i].start);
-	}
-	free(c->src);
-}
 
 /*
  * Output is gathered in blocks: the at-exit report usually goes to
@@ -288,7 +123,7 @@ static void format_mib(char *buf, size_t size, int64_t bytes, int precision)
 	snprintf(buf, size, "%*.*s MiB", precision + 4, n, num);
 }
 
-static void print_note(struct writer *w, const struct source *s)
+static void print_note(struct writer *w, const struct mp_source *s)
 {
 	puts_w(w, "mprof: source file '");
 	puts_w(w, s->file);
@@ -307,11 +142,13 @@ static void print_note(struct writer *w, const struct source *s)
  * measurement is ever hidden.
  */
 static void print_func(struct writer *w, const struct mp_func *f,
-		       const struct source *s, int precision)
+		       const struct mp_source *s, int precision)
 {
 	char header[128], mem[64], inc[64];
 	const struct mp_row *r = f->rows, *end = f->rows + f->nrows;
 	int32_t line, lo, hi;
+	const char *text;
+	size_t tlen;
 	int len;
 
 	lo = f->first_line >= 1 && f->first_line < f->rows[0].line ?
@@ -339,9 +176,8 @@ static void print_func(struct writer *w, const struct mp_func *f,
 			putf(w, "%6" PRId32 " %12s %12s  %10s   ", line, "", "",
 			     "");
 		}
-		if (s->text && (size_t)line <= s->nlines)
-			put(w, s->text + s->start[line - 1],
-			    s->start[line] - s->start[line - 1]);
+		if ((text = mp_source_line(s, line, &tlen)))
+			put(w, text, tlen);
 		else
 			put(w, "\n", 1);
 		if (line == hi)
@@ -359,7 +195,7 @@ int mp_report_print(FILE *out, const struct mp_profile *p,
 		    const struct mp_report_opts *opts)
 {
 	struct writer w;
-	struct cache c = { 0 };
+	struct mp_sources c = { 0 };
 	int precision = opts ? opts->precision : 1;
 	int nomem = 0;
 	size_t i;
@@ -374,11 +210,11 @@ int mp_report_print(FILE *out, const struct mp_profile *p,
 
 	for (i = 0; i < p->nfuncs && !w.err; i++) {
 		const struct mp_func *f = &p->funcs[i];
-		struct source *s;
+		struct mp_source *s;
 
 		if (!f->nrows)
 			continue;
-		s = get_source(&c, f);
+		s = mp_source_get(&c, f->file, f->dir);
 		if (!s) {
 			nomem = 1;
 			break;
@@ -390,8 +226,19 @@ int mp_report_print(FILE *out, const struct mp_profile *p,
 		print_func(&w, f, s, precision);
 	}
 	flush_block(&w);
-	free_cache(&c);
+	mp_source_free(&c);
 	if (fflush(out) == EOF)
 		w.err = 1;
 	return nomem || w.err ? -1 : 0;
+}
+
+/* format_mib() for the other formatters (the HTML report). */
+void mp_report_format_mib(char *buf, size_t size, int64_t bytes,
+			  int precision)
+{
+	if (precision < 0)
+		precision = 0;
+	if (precision > MP_PRECISION_MAX)
+		precision = MP_PRECISION_MAX;
+	format_mib(buf, size, bytes, precision);
 }

@@ -80,6 +80,10 @@ int mp_crash_fprintf(struct mp_crash_file *f, const char *fmt, ...)
 #define mp_profile_merge	mp_crash_profile_merge
 #define mp_profile_free		mp_crash_profile_free
 #define mp_report_print		mp_crash_report_print
+#define mp_report_format_mib	mp_crash_report_format_mib
+#define mp_source_get		mp_crash_source_get
+#define mp_source_line		mp_crash_source_line
+#define mp_source_free		mp_crash_source_free
 #define mp_json_meta_init	mp_crash_json_meta_init
 #define mp_json_write		mp_crash_json_write
 #endif

@@ -9,4 +9,5 @@
 #include "crashenv.h"
 
 #include "profile.c"
+#include "source.c"
 #include "table.c"
