@@ -15,6 +15,9 @@
  * so `MPROF_JSON=mprofile_%p.json ./prog; mprof report` works as
  * `mprof run; mprof plot` does; "-" reads standard input.  A file that
  * cannot be read or is not a valid profile is one line and status 1.
+ *
+ * --html DIR writes the HTML report instead (report_html.c); then a
+ * second argument ending in ".dat" is the run whose memory curve it shows.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -65,6 +68,14 @@ static int latest_json(char **name)
 	if (!*name)
 		return error("no " JSON_GLOB " file in the current directory (write one with MPROF_JSON=mprofile_%%p.json)");
 	return 0;
+}
+
+/* A name ending in ".dat": the run given with --html. */
+static int is_dat(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 4 && !strcmp(s + n - 4, ".dat");
 }
 
 /* "0".."10", as MPROF_PRECISION takes them; -1 otherwise. */
@@ -120,11 +131,12 @@ static int report(const char *file, int precision, int json)
 
 int cmd_report(int argc, char **argv)
 {
-	const char *precision_arg = NULL;
+	const char *precision_arg = NULL, *html = NULL, *dat = NULL;
 	int json = 0, precision = -1, n, rc;
 	const struct option opts[] = {
 		{ 0, "precision", OPT_STRING, &precision_arg },
 		{ 0, "json", OPT_FLAG, &json },
+		{ 0, "html", OPT_STRING, &html },
 		{ 0, NULL, 0, NULL },
 	};
 	char *latest;
@@ -132,16 +144,24 @@ int cmd_report(int argc, char **argv)
 	n = parse_options(argc, argv, opts, 0);
 	if (n < 0)
 		return parse_exit(n);
+	if (html && n > 0 && is_dat(argv[n - 1]))
+		dat = argv[--n];
 	if (n > 1)
 		return usage_error("report", "one profile at a time, not %d", n);
 	if (precision_arg && (precision = parse_precision(precision_arg)) < 0)
 		return usage_error("report", "option '--precision' takes an integer from 0 to 10, not '%s'",
 				   precision_arg);
+	if (html && json)
+		return usage_error("report", "options '--html' and '--json' cannot be used together");
+	if (html && !*html)
+		return usage_error("report", "option '--html' takes a directory");
 	if (n == 1)
-		return report(argv[0], precision, json);
+		return html ? report_html(html, argv[0], dat, precision) :
+			      report(argv[0], precision, json);
 	if (latest_json(&latest))
 		return EXIT_FAIL;
-	rc = report(latest, precision, json);
+	rc = html ? report_html(html, latest, dat, precision) :
+		    report(latest, precision, json);
 	free(latest);
 	return rc;
 }

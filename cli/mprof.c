@@ -144,6 +144,7 @@ static const struct {
 	  "    -h, --help               show this text\n" },
 	{ "report",
 	  "usage: mprof report [<options>] [FILE]\n"
+	  "   or: mprof report --html DIR [<options>] [FILE] [RUN.dat]\n"
 	  "\n"
 	  "Print the line tables of a profile the program saved as JSON\n"
 	  "(MPROF_JSON=FILE), exactly as it printed them at exit; the source\n"
@@ -153,6 +154,9 @@ static const struct {
 	  "        --precision N        decimals of the MiB figures (0 to 10;\n"
 	  "                             default: the run's MPROF_PRECISION)\n"
 	  "        --json               print the profile as normalised JSON\n"
+	  "        --html DIR           write an HTML report into DIR: top lines,\n"
+	  "                             functions, annotated source, and RUN.dat's\n"
+	  "                             memory curve when given\n"
 	  "    -h, --help               show this text\n" },
 	{ "help",
 	  "usage: mprof help [COMMAND]\n"

@@ -93,6 +93,7 @@ void mp_profile_init(struct mp_profile *p)
 	p->funcs = NULL;
 	p->nfuncs = 0;
 	p->cap = 0;
+	p->columns = 0;
 }
 
 /*

@@ -1,0 +1,868 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * html.c - the pages of the HTML report (html.h, docs/html.md): index.html
+ * with the top lines, the functions ranked and the files, and one page per
+ * source file with its annotated source.  html_out.c owns the directory
+ * and escaping; source.c reads the source as the line table does.
+ *
+ * Figures are the line table's (mp_report_format_mib), so a line reads
+ * the same in a browser as in `mprof report`.  A function's signature row
+ * is set apart: its Increment is the memory at the first entry, not what
+ * the line did, so it takes no bar and no place in the rankings.  Bars are
+ * scaled to the largest |Increment| of any other row of the profile, the
+ * same scale on every page.
+ */
+#define _GNU_SOURCE
+#include "html.h"
+#include "html_style.h"
+#include "source.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One page per source file (file, dir): the functions it holds. */
+struct group {
+	size_t src;		/* index in gen.src */
+	char *page;		/* the page's file name in DIR */
+	size_t *funcs;		/* functions with rows, profile order */
+	size_t nfuncs, cap;
+};
+
+/* What the index says of a function that ran. */
+struct fstat {
+	size_t func;
+	const struct mp_row *top;	/* its body row of largest Increment */
+	int64_t net;		/* sum of its body rows' Increments */
+	uint64_t calls;		/* Occurrences of its signature row */
+	int64_t peak;		/* largest Mem usage */
+};
+
+/* A ranked line: a row of a function. */
+struct hot {
+	size_t func;
+	const struct mp_row *row;
+};
+
+struct gen {
+	const struct mp_profile *p;
+	const struct mp_html_opts *o;
+	struct mp_html_dir *d;
+	struct mp_sources src;
+	struct group *groups;
+	size_t ngroups;
+	size_t *group_of;	/* per function; SIZE_MAX: no rows */
+	struct fstat *fs;	/* functions that ran, ranked */
+	size_t nfs;
+	size_t *rank_of;	/* per function: its place in fs */
+	int64_t scale;		/* largest |Increment| of a body row */
+	int precision;
+	unsigned columns;
+	int failed;		/* a page body ran out of memory */
+	char *err;
+	size_t errlen;
+};
+
+static int nomem(struct gen *g)
+{
+	if (g->errlen)
+		snprintf(g->err, g->errlen, "%s", strerror(ENOMEM));
+	return -1;
+}
+
+static int is_sig(const struct mp_func *f, const struct mp_row *r)
+{
+	return r->line == f->first_line;
+}
+
+static int64_t mag(int64_t v)
+{
+	return v < 0 ? (v == INT64_MIN ? INT64_MAX : -v) : v;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+static void esc(FILE *f, const char *s)
+{
+	mp_html_escape(f, s, strlen(s));
+}
+
+/* A MiB figure without the table's padding. */
+static void mib(FILE *f, int64_t bytes, int precision)
+{
+	char buf[64], *s = buf;
+
+	mp_report_format_mib(buf, sizeof buf, bytes, precision);
+	while (*s == ' ')
+		s++;
+	fputs(s, f);
+}
+
+static void duration(FILE *f, uint64_t ns)
+{
+	if (ns < 1000)
+		fprintf(f, "%" PRIu64 " ns", ns);
+	else if (ns < 1000000)
+		fprintf(f, "%.1f \xc2\xb5s", (double)ns / 1e3);
+	else if (ns < 1000000000)
+		fprintf(f, "%.1f ms", (double)ns / 1e6);
+	else
+		fprintf(f, "%.2f s", (double)ns / 1e9);
+}
+
+/* Header cells of the figures, in the table's order. */
+static void figure_heads(FILE *f, unsigned columns)
+{
+	fputs("<th>Mem usage</th><th>Increment</th><th>Occurrences</th>", f);
+	if (columns & MP_COL_TIME)
+		fputs("<th>Time</th>", f);
+	if (columns & MP_COL_ALLOCS)
+		fputs("<th>Allocs</th><th>Allocated</th>", f);
+	if (columns & MP_COL_PEAK)
+		fputs("<th>Peak</th>", f);
+	if (columns & MP_COL_LEAKED)
+		fputs("<th>Leaked</th>", f);
+}
+
+static int nfigures(unsigned columns)
+{
+	return 3 + !!(columns & MP_COL_TIME) + 2 * !!(columns & MP_COL_ALLOCS) +
+	       !!(columns & MP_COL_PEAK) + !!(columns & MP_COL_LEAKED);
+}
+
+/* The Increment cell: a bar of |incr| / scale behind the figure. */
+static void incr_cell(FILE *f, const struct gen *g, int64_t incr, int sig)
+{
+	double pct;
+
+	if (sig || incr == 0 || g->scale == 0) {
+		fputs(sig ? "<td class=\"i g\">" : "<td class=\"i\">", f);
+	} else {
+		/* the figure stands out (h) when its bar is visible */
+		pct = 100.0 * (double)mag(incr) / (double)g->scale;
+		fprintf(f, "<td class=\"i %c%s\"><i style=\"width:%.1f%%\"></i>",
+			incr > 0 ? 'p' : 'n', pct >= 1 ? " h" : "",
+			pct > 100 ? 100 : pct);
+	}
+	mib(f, incr, g->precision);
+	fputs("</td>", f);
+}
+
+/* A row's figure cells: Mem usage, Increment, Occurrences, options. */
+static void figure_cells(FILE *f, const struct gen *g, const struct mp_row *r,
+			 int sig)
+{
+	fputs("<td>", f);
+	mib(f, r->peak, g->precision);
+	fputs("</td>", f);
+	incr_cell(f, g, r->incr, sig);
+	fprintf(f, "<td>%" PRIu64 "</td>", r->count);
+	if (g->columns & MP_COL_TIME) {
+		fputs("<td>", f);
+		duration(f, r->time_ns);
+		fputs("</td>", f);
+	}
+	if (g->columns & MP_COL_ALLOCS) {
+		fprintf(f, "<td>%" PRIu64 "</td><td>", r->allocs);
+		mib(f, (int64_t)(r->allocated > INT64_MAX ? INT64_MAX :
+				 r->allocated), g->precision);
+		fputs("</td>", f);
+	}
+	if (g->columns & MP_COL_PEAK) {
+		fputs("<td>", f);
+		mib(f, r->rise, g->precision);
+		fputs("</td>", f);
+	}
+	if (g->columns & MP_COL_LEAKED) {
+		fputs("<td>", f);
+		mib(f, r->leaked, g->precision);
+		fputs("</td>", f);
+	}
+}
+
+/*
+ * A line of source without its '\n', escaped; nothing if unknown.  trim:
+ * without its indentation (a ranking lists lines out of context).
+ */
+static void source_text(FILE *f, const struct mp_source *s, int32_t line,
+			int trim)
+{
+	const char *t;
+	size_t len;
+
+	t = mp_source_line(s, line, &len);
+	if (!t)
+		return;
+	len--;
+	while (trim && len && (*t == ' ' || *t == '\t')) {
+		t++;
+		len--;
+	}
+	mp_html_escape(f, t, len);
+}
+
+/* The last component of a path: the ranking's short file name. */
+static const char *base(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b && b[1] ? b + 1 : path;
+}
+
+static void page_head(FILE *f, const char *title)
+{
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	      "<meta charset=\"utf-8\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	      "<meta name=\"generator\" content=\"mprof report --html\">\n"
+	      "<title>", f);
+	esc(f, title);
+	fputs("</title>\n<style>\n", f);
+	fputs(html_css, f);
+	fputs("</style>\n</head>\n<body>\n", f);
+}
+
+/*
+ * Open DIR/name (staged), let `body` write it, close it.  A write error
+ * (a full disk) is caught by ferror() and fclose().
+ */
+static int write_page(struct gen *g, const char *name,
+		      void (*body)(struct gen *g, FILE *f, size_t arg),
+		      size_t arg)
+{
+	const char *tmp = mp_html_stage(g->d, name, g->err, g->errlen);
+	FILE *f;
+	int bad;
+
+	if (!tmp)
+		return -1;
+	errno = 0;
+	f = fopen(tmp, "w");
+	if (!f)
+		goto fail;
+	setvbuf(f, NULL, _IOFBF, 1 << 16);
+	body(g, f, arg);
+	bad = ferror(f);
+	if (fclose(f) != 0 || bad)
+		goto fail;
+	return 0;
+fail:
+	if (g->errlen)
+		snprintf(g->err, g->errlen, "cannot write '%s': %s", name,
+			 strerror(errno ? errno : EIO));
+	return -1;
+}
+
+/* ---- ranking ---------------------------------------------------------- */
+
+/*
+ * The lines with the largest positive Increment, signature rows left out;
+ * ties in profile order.  A ranking of the report/ library may replace
+ * this function: it takes the profile and fills at most `max` entries.
+ */
+static int cmp_hot(const void *a, const void *b)
+{
+	const struct hot *x = a, *y = b;
+
+	if (x->row->incr != y->row->incr)
+		return x->row->incr > y->row->incr ? -1 : 1;
+	if (x->func != y->func)
+		return x->func < y->func ? -1 : 1;
+	return (x->row > y->row) - (x->row < y->row);
+}
+
+static size_t top_lines(const struct mp_profile *p, struct hot *out,
+			size_t max)
+{
+	size_t i, j, n = 0;
+
+	/* keep the best `max` in out[], sorted: insertion, max is small */
+	for (i = 0; i < p->nfuncs; i++) {
+		const struct mp_func *f = &p->funcs[i];
+
+		for (j = 0; j < f->nrows; j++) {
+			struct hot h = { i, &f->rows[j] };
+			size_t k;
+
+			if (h.row->incr <= 0 || is_sig(f, h.row))
+				continue;
+			if (n == max && cmp_hot(&h, &out[n - 1]) >= 0)
+				continue;
+			k = n < max ? n++ : n - 1;
+			while (k > 0 && cmp_hot(&h, &out[k - 1]) < 0) {
+				out[k] = out[k - 1];
+				k--;
+			}
+			out[k] = h;
+		}
+	}
+	return n;
+}
+
+/* Functions: by their largest line Increment, then net, then order. */
+static int cmp_fstat(const void *a, const void *b)
+{
+	const struct fstat *x = a, *y = b;
+	int64_t tx = x->top ? x->top->incr : INT64_MIN;
+	int64_t ty = y->top ? y->top->incr : INT64_MIN;
+
+	if (tx != ty)
+		return tx > ty ? -1 : 1;
+	if (x->net != y->net)
+		return x->net > y->net ? -1 : 1;
+	return (x->func > y->func) - (x->func < y->func);
+}
+
+static void rank_functions(struct gen *g)
+{
+	const struct mp_profile *p = g->p;
+	size_t i, j;
+
+	for (i = 0; i < p->nfuncs; i++) {
+		const struct mp_func *f = &p->funcs[i];
+		struct fstat *s;
+
+		if (!f->nrows)
+			continue;
+		s = &g->fs[g->nfs++];
+		memset(s, 0, sizeof *s);
+		s->func = i;
+		s->peak = INT64_MIN;
+		for (j = 0; j < f->nrows; j++) {
+			const struct mp_row *r = &f->rows[j];
+
+			if (r->peak > s->peak)
+				s->peak = r->peak;
+			if (is_sig(f, r)) {
+				s->calls = r->count;
+				continue;
+			}
+			if (__builtin_add_overflow(s->net, r->incr, &s->net))
+				s->net = r->incr < 0 ? INT64_MIN : INT64_MAX;
+			if (!s->top || r->incr > s->top->incr)
+				s->top = r;
+			if (mag(r->incr) > g->scale)
+				g->scale = mag(r->incr);
+		}
+	}
+	qsort(g->fs, g->nfs, sizeof *g->fs, cmp_fstat);
+	for (i = 0; i < g->nfs; i++)
+		g->rank_of[g->fs[i].func] = i;
+}
+
+/* ---- grouping by file ------------------------------------------------- */
+
+/* basename of file, [A-Za-z0-9._+-] kept, ".html"; unique in DIR. */
+static char *page_name(struct gen *g, const char *file, size_t k)
+{
+	const char *b = strrchr(file, '/');
+	char *name, *s;
+	size_t i;
+	int dup = 0;
+
+	b = b ? b + 1 : file;
+	if (asprintf(&name, "%s.html", *b ? b : "source") < 0)
+		return NULL;
+	for (s = name; s[5]; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("._+-", *s)))
+			*s = '_';
+	if (name[0] == '.')
+		name[0] = '_';
+	dup = !strcmp(name, "index.html");
+	for (i = 0; i < k && !dup; i++)
+		dup = !strcmp(name, g->groups[i].page);
+	if (dup) {
+		char *u;
+
+		name[strlen(name) - 5] = '\0';
+		if (asprintf(&u, "%s-%zu.html", name, k + 1) < 0)
+			u = NULL;
+		free(name);
+		name = u;
+	}
+	return name;
+}
+
+static int group_functions(struct gen *g)
+{
+	const struct mp_profile *p = g->p;
+	size_t i, k;
+
+	for (i = 0; i < p->nfuncs; i++) {
+		const struct mp_func *f = &p->funcs[i];
+		struct mp_source *s;
+		struct group *gr;
+		size_t si;
+
+		g->group_of[i] = SIZE_MAX;
+		if (!f->nrows)
+			continue;
+		s = mp_source_get(&g->src, f->file, f->dir);
+		if (!s)
+			return nomem(g);
+		si = (size_t)(s - g->src.src);
+		for (k = 0; k < g->ngroups && g->groups[k].src != si; k++)
+			;
+		gr = &g->groups[k];
+		if (k == g->ngroups) {
+			memset(gr, 0, sizeof *gr);
+			gr->src = si;
+			gr->page = page_name(g, f->file, k);
+			if (!gr->page)
+				return nomem(g);
+			g->ngroups++;
+		}
+		if (gr->nfuncs == gr->cap) {
+			size_t cap = gr->cap ? gr->cap * 2 : 8;
+			size_t *nf = realloc(gr->funcs, cap * sizeof *nf);
+
+			if (!nf)
+				return nomem(g);
+			gr->funcs = nf;
+			gr->cap = cap;
+		}
+		gr->funcs[gr->nfuncs++] = i;
+		g->group_of[i] = k;
+	}
+	return 0;
+}
+
+/* ---- index.html ------------------------------------------------------- */
+
+static void func_link(FILE *f, const struct gen *g, size_t fi, int32_t line)
+{
+	fprintf(f, "<a href=\"%s#L%" PRId32 "\">", g->groups[g->group_of[fi]].page,
+		line);
+}
+
+static void index_top(struct gen *g, FILE *f, struct hot *hot, size_t n)
+{
+	size_t i;
+
+	fputs("<section id=\"top\">\n<h2>Top lines</h2>\n", f);
+	if (!n) {
+		fputs("<p class=\"hint\">No line increased memory.</p>\n</section>\n", f);
+		return;
+	}
+	fprintf(f, "<p class=\"hint\">The %zu lines with the largest Increment "
+		"(signature lines, whose Increment is the memory at the first "
+		"call, are left out). A line's figures include what the calls "
+		"it makes did.</p>\n", n);
+	fputs("<table class=\"rank\" id=\"top-lines\">\n<thead><tr><th>#</th>", f);
+	figure_heads(f, g->columns);
+	fputs("<th class=\"t\">Function</th><th class=\"t\">Line</th>"
+	      "<th class=\"t\">Line Contents</th></tr></thead>\n<tbody>\n", f);
+	for (i = 0; i < n; i++) {
+		const struct mp_func *fn = &g->p->funcs[hot[i].func];
+		const struct mp_source *s =
+			&g->src.src[g->groups[g->group_of[hot[i].func]].src];
+
+		fprintf(f, "<tr><td>%zu</td>", i + 1);
+		figure_cells(f, g, hot[i].row, 0);
+		fputs("<td class=\"t\">", f);
+		esc(f, fn->name);
+		fputs("</td><td class=\"t w\" title=\"", f);
+		esc(f, fn->file);
+		fputs("\">", f);
+		func_link(f, g, hot[i].func, hot[i].row->line);
+		esc(f, base(fn->file));
+		fprintf(f, ":%" PRId32 "</a></td><td class=\"s\">",
+			hot[i].row->line);
+		source_text(f, s, hot[i].row->line, 1);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</tbody></table>\n</section>\n", f);
+}
+
+static void index_functions(struct gen *g, FILE *f)
+{
+	size_t i;
+
+	fputs("<section id=\"functions\">\n<h2>Functions</h2>\n"
+	      "<p class=\"hint\">Every profiled function that ran, by its line "
+	      "with the largest Increment. Net is the sum of its lines' "
+	      "Increments (signature line excepted): the memory its calls "
+	      "kept. Calls counts entries (the signature line's Occurrences)."
+	      "</p>\n<table class=\"rank\" id=\"func-table\">\n<thead><tr>"
+	      "<th>#</th><th class=\"t\">Function</th><th class=\"t\">File</th>"
+	      "<th>Calls</th><th>Largest increment</th><th class=\"t\">at line</th>"
+	      "<th>Net increment</th><th>Mem usage</th></tr></thead>\n<tbody>\n",
+	      f);
+	for (i = 0; i < g->nfs; i++) {
+		const struct fstat *s = &g->fs[i];
+		const struct mp_func *fn = &g->p->funcs[s->func];
+
+		fprintf(f, "<tr id=\"fn-%zu\"><td>%zu</td><td class=\"t\">", s->func,
+			i + 1);
+		func_link(f, g, s->func, fn->first_line);
+		esc(f, fn->name);
+		fputs("</a></td><td class=\"t w\" title=\"", f);
+		esc(f, fn->file);
+		fputs("\">", f);
+		esc(f, base(fn->file));
+		fprintf(f, ":%" PRId32 "</td><td>%" PRIu64 "</td>", fn->first_line,
+			s->calls);
+		if (s->top) {
+			incr_cell(f, g, s->top->incr, 0);
+			fputs("<td class=\"t w\">", f);
+			func_link(f, g, s->func, s->top->line);
+			fprintf(f, "%" PRId32 "</a></td>", s->top->line);
+		} else {
+			fputs("<td></td><td></td>", f);
+		}
+		fputs("<td>", f);
+		mib(f, s->net, g->precision);
+		fputs("</td><td>", f);
+		mib(f, s->peak, g->precision);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</tbody></table>\n</section>\n", f);
+}
+
+static void index_files(struct gen *g, FILE *f)
+{
+	size_t k;
+
+	fputs("<section id=\"files\">\n<h2>Files</h2>\n<ul class=\"files\">\n", f);
+	for (k = 0; k < g->ngroups; k++) {
+		const struct group *gr = &g->groups[k];
+		const struct mp_source *s = &g->src.src[gr->src];
+
+		fprintf(f, "<li><a href=\"%s\"><code>", gr->page);
+		esc(f, s->file);
+		fprintf(f, "</code></a> \xe2\x80\x94 %zu function%s", gr->nfuncs,
+			gr->nfuncs == 1 ? "" : "s");
+		if (!s->text)
+			fputs(" (source not found)", f);
+		fputs("</li>\n", f);
+	}
+	fputs("</ul>\n</section>\n", f);
+}
+
+static void index_body(struct gen *g, FILE *f, size_t unused)
+{
+	const struct mp_html_opts *o = g->o;
+	struct hot hot[MP_HTML_TOP];
+	size_t n = top_lines(g->p, hot, MP_HTML_TOP), rows = 0, i;
+	int64_t peak = 0;
+
+	(void)unused;
+	for (i = 0; i < g->nfs; i++) {
+		rows += g->p->funcs[g->fs[i].func].nrows;
+		if (g->fs[i].peak > peak)
+			peak = g->fs[i].peak;
+	}
+	page_head(f, o->title && *o->title ? o->title : "mprof report");
+	fputs("<header>\n<h1>mprof report", f);
+	if (o->title && *o->title) {
+		fputs(": <code>", f);
+		esc(f, o->title);
+		fputs("</code>", f);
+	}
+	fputs("</h1>\n<p class=\"meta\">", f);
+	if (o->pid) {
+		fprintf(f, "process %ld", o->pid);
+		if (o->parent)
+			fprintf(f, " (child of %ld)", o->parent);
+		fputs(" \xc2\xb7 ", f);
+	}
+	if (o->backend && *o->backend) {
+		fputs("backend ", f);
+		esc(f, o->backend);
+		fputs(" \xc2\xb7 ", f);
+	}
+	fprintf(f, "%zu function%s ran (%zu profiled), %zu lines with figures, "
+		"in %zu file%s \xc2\xb7 largest Mem usage ", g->nfs,
+		g->nfs == 1 ? "" : "s", g->p->nfuncs, rows, g->ngroups,
+		g->ngroups == 1 ? "" : "s");
+	mib(f, peak, g->precision);
+	fputs("</p>\n<nav class=\"top\">", f);
+	if (o->curve)
+		fputs("<a href=\"#curve\">Memory over time</a>", f);
+	fputs("<a href=\"#top\">Top lines</a><a href=\"#functions\">Functions</a>"
+	      "<a href=\"#files\">Files</a></nav>\n</header>\n", f);
+	if (o->curve) {
+		fputs("<section id=\"curve\">\n<h2>Memory over time</h2>\n"
+		      "<img class=\"curve\" src=\"", f);
+		esc(f, o->curve);
+		fputs("\" alt=\"memory over time, the profiled functions' calls "
+		      "bracketed\">\n</section>\n", f);
+	}
+	index_top(g, f, hot, n);
+	index_functions(g, f);
+	index_files(g, f);
+	fputs("</body>\n</html>\n", f);
+}
+
+/* ---- file pages ------------------------------------------------------- */
+
+/* Lines shown: a function's span, widened to its rows, with context. */
+struct span {
+	int32_t lo, hi;
+};
+
+static void func_range(const struct mp_func *f, int32_t *lo, int32_t *hi)
+{
+	/* as the line table: first_line..last_line, widened to any row */
+	*lo = f->first_line >= 1 && f->first_line < f->rows[0].line ?
+		f->first_line : f->rows[0].line;
+	*hi = f->last_line > f->rows[f->nrows - 1].line ?
+		f->last_line : f->rows[f->nrows - 1].line;
+}
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return (x->lo > y->lo) - (x->lo < y->lo);
+}
+
+/* A fold of every row of the file at each line, and who starts where. */
+struct lines {
+	struct mp_row *at;	/* [line]: count == 0 when none */
+	size_t *head;		/* [line]: function starting here + 1, or 0 */
+	unsigned char *sig;	/* [line]: a signature line */
+	int32_t max;
+};
+
+static void gap_row(FILE *f, int cols, int32_t a, int32_t b)
+{
+	if (a > b)
+		return;
+	if (a == b)
+		fprintf(f, "<tr class=\"gap\"><td colspan=\"%d\">\xe2\x8b\xaf line %"
+			PRId32 " not shown</td></tr>\n", cols, a);
+	else
+		fprintf(f, "<tr class=\"gap\"><td colspan=\"%d\">\xe2\x8b\xaf lines %"
+			PRId32 "\xe2\x80\x93%" PRId32 " not shown</td></tr>\n",
+			cols, a, b);
+}
+
+static void func_row(struct gen *g, FILE *f, int cols, size_t fi)
+{
+	const struct mp_func *fn = &g->p->funcs[fi];
+	const struct fstat *s = &g->fs[g->rank_of[fi]];
+
+	fprintf(f, "<tr class=\"fn\"><td colspan=\"%d\"><a href=\"index.html#fn-%zu\">",
+		cols, fi);
+	esc(f, fn->name);
+	fprintf(f, "</a> \xe2\x80\x94 %" PRIu64 " call%s, net ", s->calls,
+		s->calls == 1 ? "" : "s");
+	mib(f, s->net, g->precision);
+	fputs("</td></tr>\n", f);
+}
+
+static void file_rows(struct gen *g, FILE *f, const struct mp_source *s,
+		      const struct lines *L, const struct span *sp, size_t nsp)
+{
+	int nfig = nfigures(g->columns), cols = nfig + 2;
+	int32_t line, prev = 0, end;
+	size_t i;
+
+	end = L->max;
+	if (s->text && (size_t)end < s->nlines)
+		end = (int32_t)s->nlines;
+	for (i = 0; i < nsp; i++) {
+		gap_row(f, cols, prev + 1, sp[i].lo - 1);
+		for (line = sp[i].lo; line <= sp[i].hi; line++) {
+			const struct mp_row *r = line <= L->max ? &L->at[line] : NULL;
+
+			if (line <= L->max && L->head[line])
+				func_row(g, f, cols, L->head[line] - 1);
+			if (r && r->count) {
+				fprintf(f, "<tr id=\"L%" PRId32 "\"><td class=\"ln\">"
+					"<a href=\"#L%" PRId32 "\">%" PRId32 "</a></td>",
+					line, line, line);
+				figure_cells(f, g, r, L->sig[line]);
+			} else {
+				fprintf(f, "<tr id=\"L%" PRId32 "\" class=\"d\"><td class=\"ln\">"
+					"<a href=\"#L%" PRId32 "\">%" PRId32 "</a></td>"
+					"<td colspan=\"%d\"></td>", line, line, line, nfig);
+			}
+			fputs("<td class=\"s\">", f);
+			source_text(f, s, line, 0);
+			fputs("</td></tr>\n", f);
+		}
+		prev = sp[i].hi;
+	}
+	gap_row(f, cols, prev + 1, end);
+}
+
+/* Fold the group's rows per line; spans of lines to show, merged. */
+static int file_layout(struct gen *g, const struct group *gr,
+		       const struct mp_source *s, struct lines *L,
+		       struct span **spans, size_t *nspans)
+{
+	const int32_t ctx = s->text ? MP_HTML_CONTEXT : 0;
+	struct span *sp;
+	size_t i, j, n = 0;
+	int32_t lo, hi;
+
+	L->max = 0;
+	for (i = 0; i < gr->nfuncs; i++) {
+		func_range(&g->p->funcs[gr->funcs[i]], &lo, &hi);
+		if (hi > L->max)
+			L->max = hi;
+	}
+	L->at = calloc((size_t)L->max + 1, sizeof *L->at);
+	L->head = calloc((size_t)L->max + 1, sizeof *L->head);
+	L->sig = calloc((size_t)L->max + 1, 1);
+	sp = malloc(gr->nfuncs * sizeof *sp);
+	if (!L->at || !L->head || !L->sig || !sp) {
+		free(sp);
+		return nomem(g);
+	}
+	for (i = 0; i < gr->nfuncs; i++) {
+		const struct mp_func *fn = &g->p->funcs[gr->funcs[i]];
+
+		func_range(fn, &lo, &hi);
+		if (!L->head[lo])
+			L->head[lo] = gr->funcs[i] + 1;
+		for (j = 0; j < fn->nrows; j++) {
+			const struct mp_row *r = &fn->rows[j];
+			struct mp_row *a = &L->at[r->line];
+
+			if (is_sig(fn, r))
+				L->sig[r->line] = 1;
+			if (!a->count) {
+				*a = *r;
+				continue;
+			}
+			/* two functions on one line (rare): add up */
+			a->count += r->count;
+			a->incr += r->incr;
+			a->peak = r->peak > a->peak ? r->peak : a->peak;
+			a->time_ns += r->time_ns;
+			a->allocs += r->allocs;
+			a->allocated += r->allocated;
+			a->rise = r->rise > a->rise ? r->rise : a->rise;
+			a->leaked += r->leaked;
+		}
+		lo = lo - ctx < 1 ? 1 : lo - ctx;
+		if (s->text && (int64_t)hi + ctx <= (int64_t)s->nlines)
+			hi += ctx;
+		else if (s->text && hi < (int32_t)s->nlines)
+			hi = (int32_t)s->nlines;
+		sp[i].lo = lo;
+		sp[i].hi = hi;
+	}
+	qsort(sp, gr->nfuncs, sizeof *sp, cmp_span);
+	/* merge spans that overlap or leave a gap too small to fold */
+	for (i = 0; i < gr->nfuncs; i++) {
+		if (n && sp[i].lo <= sp[n - 1].hi + MP_HTML_FOLD + 1) {
+			if (sp[i].hi > sp[n - 1].hi)
+				sp[n - 1].hi = sp[i].hi;
+		} else {
+			sp[n++] = sp[i];
+		}
+	}
+	if (n && sp[0].lo <= MP_HTML_FOLD + 1)
+		sp[0].lo = 1;
+	if (n && s->text && (int32_t)s->nlines - sp[n - 1].hi <= MP_HTML_FOLD &&
+	    (int32_t)s->nlines > sp[n - 1].hi)
+		sp[n - 1].hi = (int32_t)s->nlines;
+	*spans = sp;
+	*nspans = n;
+	return 0;
+}
+
+static void file_body(struct gen *g, FILE *f, size_t k)
+{
+	const struct group *gr = &g->groups[k];
+	const struct mp_source *s = &g->src.src[gr->src];
+	struct lines L = { NULL, NULL, NULL, 0 };
+	struct span *sp = NULL;
+	size_t nsp = 0;
+
+	if (file_layout(g, gr, s, &L, &sp, &nsp)) {
+		g->failed = 1;
+		goto out;
+	}
+	page_head(f, s->file);
+	fputs("<header>\n<nav class=\"top\"><a href=\"index.html\">\xe2\x86\x90 index</a>"
+	      "<a href=\"index.html#top\">Top lines</a>"
+	      "<a href=\"index.html#functions\">Functions</a></nav>\n<h1><code>", f);
+	esc(f, s->file);
+	fputs("</code></h1>\n", f);
+	if (s->dir[0] && s->file[0] != '/') {
+		fputs("<p class=\"meta\">compiled in <code>", f);
+		esc(f, s->dir);
+		fputs("</code></p>\n", f);
+	}
+	if (!s->text) {
+		fputs("<p class=\"note\">mprof: source file '", f);
+		esc(f, s->file);
+		fputs("' not found", f);
+		if (s->file[0] != '/' && s->dir[0]) {
+			fputs(" (also looked in '", f);
+			esc(f, s->dir);
+			fputs("')", f);
+		}
+		fputs(": the lines' figures are shown without their text.</p>\n", f);
+	}
+	fputs("</header>\n<table class=\"src\">\n<thead><tr><th>Line #</th>", f);
+	figure_heads(f, g->columns);
+	fputs("<th class=\"t\">Line Contents</th></tr></thead>\n<tbody>\n", f);
+	file_rows(g, f, s, &L, sp, nsp);
+	fputs("</tbody></table>\n</body>\n</html>\n", f);
+out:
+	free(L.at);
+	free(L.head);
+	free(L.sig);
+	free(sp);
+}
+
+/* ---- the report ------------------------------------------------------- */
+
+int mp_html_write(struct mp_html_dir *d, const struct mp_profile *p,
+		  const struct mp_html_opts *o, char *err, size_t errlen)
+{
+	struct gen g;
+	size_t k;
+	int rc = -1;
+
+	memset(&g, 0, sizeof g);
+	g.p = p;
+	g.o = o;
+	g.d = d;
+	g.err = err;
+	g.errlen = errlen;
+	g.precision = o->precision;
+	g.columns = p->columns & MP_COL_ALL;
+	g.groups = calloc(p->nfuncs + 1, sizeof *g.groups);
+	g.group_of = calloc(p->nfuncs + 1, sizeof *g.group_of);
+	g.fs = calloc(p->nfuncs + 1, sizeof *g.fs);
+	g.rank_of = calloc(p->nfuncs + 1, sizeof *g.rank_of);
+	if (!g.groups || !g.group_of || !g.fs || !g.rank_of) {
+		nomem(&g);
+		goto out;
+	}
+	if (group_functions(&g))
+		goto out;
+	rank_functions(&g);
+	if (write_page(&g, "index.html", index_body, 0))
+		goto out;
+	for (k = 0; k < g.ngroups; k++) {
+		if (write_page(&g, g.groups[k].page, file_body, k))
+			goto out;
+		if (g.failed) {
+			nomem(&g);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	for (k = 0; k < g.ngroups; k++) {
+		free(g.groups[k].page);
+		free(g.groups[k].funcs);
+	}
+	free(g.groups);
+	free(g.group_of);
+	free(g.fs);
+	free(g.rank_of);
+	mp_source_free(&g.src);
+	return rc;
+}
