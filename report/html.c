@@ -759,7 +759,7 @@ static int file_layout(struct gen *g, const struct group *gr,
 			sp[n++] = sp[i];
 		}
 	}
-	if (n && sp[0].lo <= MP_HTML_FOLD + 1)
+	if (n && s->text && sp[0].lo <= MP_HTML_FOLD + 1)
 		sp[0].lo = 1;
 	if (n && s->text && (int32_t)s->nlines - sp[n - 1].hi <= MP_HTML_FOLD &&
 	    (int32_t)s->nlines > sp[n - 1].hi)

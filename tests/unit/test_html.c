@@ -252,7 +252,7 @@ static void test_file_page(void **state)
 	mp_profile_free(&p);
 
 	/* the missing source: rows shown, the note, no context lines */
-	html = slurp(path_of("out/gone___x_.c.html"));
+	html = slurp(path_of("out/gone__x_.c.html"));
 	assert_non_null(html);
 	assert_non_null(strstr(html, "mprof: source file 'gone&amp;&lt;x&gt;.c' not found (also looked in '"));
 	assert_non_null(strstr(html, "<tr id=\"L6\"><td class=\"ln\"><a href=\"#L6\">6</a></td><td>11.0 MiB</td>"));
