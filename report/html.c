@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * html.c - the pages of the HTML report (html.h, docs/html.md): index.html
- * with the top lines, the functions ranked and the files, and one page per
- * source file with its annotated source.  html_out.c owns the directory
+ * with the top lines, the functions ranked and the files, and the pages
+ * of each source file with its annotated source.  html_out.c owns the directory
  * and escaping; source.c reads the source as the line table does.
  *
  * Figures are the line table's (mp_report_format_mib), so a line reads
@@ -23,12 +23,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One page per source file (file, dir): the functions it holds. */
+/* Room for a page's file name: a stem (a basename) and a suffix. */
+#define PATH_MAX_NAME 4200
+
+/* Lines shown of a file: a function's, widened to its rows, in context. */
+struct span {
+	int32_t lo, hi;
+};
+
+/*
+ * One source file (file, dir) and the functions of it that ran: shown as
+ * spans of lines, on one page or, past MP_HTML_PAGE_LINES lines, on
+ * several ("parts"), cut where a span or a function starts.
+ */
 struct group {
 	size_t src;		/* index in gen.src */
-	char *page;		/* the page's file name in DIR */
+	char *stem;		/* its pages' name: stem.html, stem~p2.html... */
 	size_t *funcs;		/* functions with rows, profile order */
 	size_t nfuncs, cap;
+	struct span *spans;	/* merged, in order */
+	size_t nspans;
+	int32_t *cuts;		/* cuts[i]: first line of part i */
+	size_t nparts;
 };
 
 /* What the index says of a function that ran. */
@@ -60,7 +76,6 @@ struct gen {
 	int64_t scale;		/* largest |Increment| of a body row */
 	int precision;
 	unsigned columns;
-	int failed;		/* a page body ran out of memory */
 	char *err;
 	size_t errlen;
 };
@@ -229,8 +244,8 @@ static void page_head(FILE *f, const char *title)
  * (a full disk) is caught by ferror() and fclose().
  */
 static int write_page(struct gen *g, const char *name,
-		      void (*body)(struct gen *g, FILE *f, size_t arg),
-		      size_t arg)
+		      void (*body)(struct gen *g, FILE *f, const void *arg),
+		      const void *arg)
 {
 	const char *tmp = mp_html_stage(g->d, name, g->err, g->errlen);
 	FILE *f;
@@ -354,8 +369,12 @@ static void rank_functions(struct gen *g)
 
 /* ---- grouping by file ------------------------------------------------- */
 
-/* basename of file, [A-Za-z0-9._+-] kept, ".html"; unique in DIR. */
-static char *page_name(struct gen *g, const char *file, size_t k)
+/*
+ * The stem of a file's pages: its basename with [A-Za-z0-9._+-] kept, or
+ * with "~<k+1>" added when another file (or "index") has it.  Names we
+ * add contain '~', which no basename keeps, so they cannot collide.
+ */
+static char *page_stem(struct gen *g, const char *file, size_t k)
 {
 	const char *b = strrchr(file, '/');
 	char *name, *s;
@@ -363,27 +382,65 @@ static char *page_name(struct gen *g, const char *file, size_t k)
 	int dup = 0;
 
 	b = b ? b + 1 : file;
-	if (asprintf(&name, "%s.html", *b ? b : "source") < 0)
+	name = strdup(*b ? b : "source");
+	if (!name)
 		return NULL;
-	for (s = name; s[5]; s++)
+	for (s = name; *s; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
 		      (*s >= '0' && *s <= '9') || strchr("._+-", *s)))
 			*s = '_';
 	if (name[0] == '.')
 		name[0] = '_';
-	dup = !strcmp(name, "index.html");
+	dup = !strcmp(name, "index");
 	for (i = 0; i < k && !dup; i++)
-		dup = !strcmp(name, g->groups[i].page);
+		dup = !strcmp(name, g->groups[i].stem);
 	if (dup) {
 		char *u;
 
-		name[strlen(name) - 5] = '\0';
-		if (asprintf(&u, "%s-%zu.html", name, k + 1) < 0)
+		if (asprintf(&u, "%s~%zu", name, k + 1) < 0)
 			u = NULL;
 		free(name);
 		name = u;
 	}
 	return name;
+}
+
+/* The part of a group's pages that shows `line`. */
+static size_t part_of(const struct group *gr, int32_t line)
+{
+	size_t lo = 0, hi = gr->nparts;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (gr->cuts[mid] <= line)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The file name of part `part` of a group's pages, into buf. */
+static const char *part_name(const struct group *gr, size_t part, char *buf,
+			     size_t size)
+{
+	if (part == 0)
+		snprintf(buf, size, "%s.html", gr->stem);
+	else
+		snprintf(buf, size, "%s~p%zu.html", gr->stem, part + 1);
+	return buf;
+}
+
+/* An href to `line` of a group's pages. */
+static void func_range(const struct mp_func *f, int32_t *lo, int32_t *hi);
+
+static void line_href(FILE *f, const struct group *gr, int32_t line)
+{
+	char name[PATH_MAX_NAME];
+
+	fprintf(f, "%s#L%" PRId32, part_name(gr, part_of(gr, line), name,
+					      sizeof name), line);
 }
 
 static int group_functions(struct gen *g)
@@ -410,8 +467,8 @@ static int group_functions(struct gen *g)
 		if (k == g->ngroups) {
 			memset(gr, 0, sizeof *gr);
 			gr->src = si;
-			gr->page = page_name(g, f->file, k);
-			if (!gr->page)
+			gr->stem = page_stem(g, f->file, k);
+			if (!gr->stem)
 				return nomem(g);
 			g->ngroups++;
 		}
@@ -434,8 +491,9 @@ static int group_functions(struct gen *g)
 
 static void func_link(FILE *f, const struct gen *g, size_t fi, int32_t line)
 {
-	fprintf(f, "<a href=\"%s#L%" PRId32 "\">", g->groups[g->group_of[fi]].page,
-		line);
+	fputs("<a href=\"", f);
+	line_href(f, &g->groups[g->group_of[fi]], line);
+	fputs("\">", f);
 }
 
 static void index_top(struct gen *g, FILE *f, struct hot *hot, size_t n)
@@ -531,10 +589,12 @@ static void index_files(struct gen *g, FILE *f)
 		const struct group *gr = &g->groups[k];
 		const struct mp_source *s = &g->src.src[gr->src];
 
-		fprintf(f, "<li><a href=\"%s\"><code>", gr->page);
+		fprintf(f, "<li><a href=\"%s.html\"><code>", gr->stem);
 		esc(f, s->file);
 		fprintf(f, "</code></a> \xe2\x80\x94 %zu function%s", gr->nfuncs,
 			gr->nfuncs == 1 ? "" : "s");
+		if (gr->nparts > 1)
+			fprintf(f, ", %zu pages", gr->nparts);
 		if (!s->text)
 			fputs(" (source not found)", f);
 		fputs("</li>\n", f);
@@ -542,7 +602,7 @@ static void index_files(struct gen *g, FILE *f)
 	fputs("</ul>\n</section>\n", f);
 }
 
-static void index_body(struct gen *g, FILE *f, size_t unused)
+static void index_body(struct gen *g, FILE *f, const void *unused)
 {
 	const struct mp_html_opts *o = g->o;
 	struct hot hot[MP_HTML_TOP];
@@ -599,11 +659,6 @@ static void index_body(struct gen *g, FILE *f, size_t unused)
 
 /* ---- file pages ------------------------------------------------------- */
 
-/* Lines shown: a function's span, widened to its rows, with context. */
-struct span {
-	int32_t lo, hi;
-};
-
 static void func_range(const struct mp_func *f, int32_t *lo, int32_t *hi)
 {
 	/* as the line table: first_line..last_line, widened to any row */
@@ -620,6 +675,84 @@ static int cmp_span(const void *a, const void *b)
 	return (x->lo > y->lo) - (x->lo < y->lo);
 }
 
+/*
+ * The spans a group shows, merged where they overlap or leave a gap of
+ * MP_HTML_FOLD lines or less, and the parts they are cut into: a part
+ * ends once it has MP_HTML_PAGE_LINES lines, before the next span or
+ * function start.
+ */
+static int group_layout(struct gen *g, struct group *gr)
+{
+	const struct mp_source *s = &g->src.src[gr->src];
+	const int32_t ctx = s->text ? MP_HTML_CONTEXT : 0;
+	const int32_t nl = s->text ? (int32_t)s->nlines : 0;
+	unsigned char *starts;
+	struct span *sp;
+	size_t i, n = 0, count = 0;
+	int32_t lo, hi, max = 0, line;
+
+	sp = malloc(gr->nfuncs * sizeof *sp);
+	if (!sp)
+		return nomem(g);
+	gr->spans = sp;
+	for (i = 0; i < gr->nfuncs; i++) {
+		func_range(&g->p->funcs[gr->funcs[i]], &lo, &hi);
+		sp[i].lo = lo - ctx < 1 ? 1 : lo - ctx;
+		sp[i].hi = (int64_t)hi + ctx <= nl ? hi + ctx : hi < nl ? nl : hi;
+		if (hi > max)
+			max = hi;
+	}
+	qsort(sp, gr->nfuncs, sizeof *sp, cmp_span);
+	for (i = 0; i < gr->nfuncs; i++) {
+		if (n && sp[i].lo <= sp[n - 1].hi + MP_HTML_FOLD + 1) {
+			if (sp[i].hi > sp[n - 1].hi)
+				sp[n - 1].hi = sp[i].hi;
+		} else {
+			sp[n++] = sp[i];
+		}
+	}
+	if (s->text && sp[0].lo <= MP_HTML_FOLD + 1)
+		sp[0].lo = 1;
+	if (nl > sp[n - 1].hi && nl - sp[n - 1].hi <= MP_HTML_FOLD)
+		sp[n - 1].hi = nl;
+	gr->nspans = n;
+	if (sp[n - 1].hi > max)
+		max = sp[n - 1].hi;
+
+	/* where a part may start: a span's or a function's first line */
+	starts = calloc((size_t)max + 2, 1);
+	gr->cuts = malloc(sizeof *gr->cuts);
+	if (!starts || !gr->cuts) {
+		free(starts);
+		return nomem(g);
+	}
+	for (i = 0; i < gr->nfuncs; i++) {
+		func_range(&g->p->funcs[gr->funcs[i]], &lo, &hi);
+		starts[lo] = 1;
+	}
+	gr->cuts[0] = sp[0].lo;
+	gr->nparts = 1;
+	for (i = 0; i < n; i++) {
+		for (line = sp[i].lo; line <= sp[i].hi; line++, count++) {
+			int32_t *nc;
+
+			if (count < MP_HTML_PAGE_LINES ||
+			    (line != sp[i].lo && !starts[line]))
+				continue;
+			nc = realloc(gr->cuts, (gr->nparts + 1) * sizeof *nc);
+			if (!nc) {
+				free(starts);
+				return nomem(g);
+			}
+			gr->cuts = nc;
+			gr->cuts[gr->nparts++] = line;
+			count = 0;
+		}
+	}
+	free(starts);
+	return 0;
+}
+
 /* A fold of every row of the file at each line, and who starts where. */
 struct lines {
 	struct mp_row *at;	/* [line]: count == 0 when none */
@@ -627,6 +760,47 @@ struct lines {
 	unsigned char *sig;	/* [line]: a signature line */
 	int32_t max;
 };
+
+static int fold_lines(struct gen *g, const struct group *gr, struct lines *L)
+{
+	size_t i, j;
+	int32_t lo, hi;
+
+	L->max = gr->spans[gr->nspans - 1].hi;
+	L->at = calloc((size_t)L->max + 1, sizeof *L->at);
+	L->head = calloc((size_t)L->max + 1, sizeof *L->head);
+	L->sig = calloc((size_t)L->max + 1, 1);
+	if (!L->at || !L->head || !L->sig)
+		return nomem(g);
+	for (i = 0; i < gr->nfuncs; i++) {
+		const struct mp_func *fn = &g->p->funcs[gr->funcs[i]];
+
+		func_range(fn, &lo, &hi);
+		if (!L->head[lo])
+			L->head[lo] = gr->funcs[i] + 1;
+		for (j = 0; j < fn->nrows; j++) {
+			const struct mp_row *r = &fn->rows[j];
+			struct mp_row *a = &L->at[r->line];
+
+			if (is_sig(fn, r))
+				L->sig[r->line] = 1;
+			if (!a->count) {
+				*a = *r;
+				continue;
+			}
+			/* two functions on one line (rare): add up */
+			a->count += r->count;
+			a->incr += r->incr;
+			a->peak = r->peak > a->peak ? r->peak : a->peak;
+			a->time_ns += r->time_ns;
+			a->allocs += r->allocs;
+			a->allocated += r->allocated;
+			a->rise = r->rise > a->rise ? r->rise : a->rise;
+			a->leaked += r->leaked;
+		}
+	}
+	return 0;
+}
 
 static void gap_row(FILE *f, int cols, int32_t a, int32_t b)
 {
@@ -655,24 +829,42 @@ static void func_row(struct gen *g, FILE *f, int cols, size_t fi)
 	fputs("</td></tr>\n", f);
 }
 
-static void file_rows(struct gen *g, FILE *f, const struct mp_source *s,
-		      const struct lines *L, const struct span *sp, size_t nsp)
+/* What one part's page shows. */
+struct part {
+	const struct group *gr;
+	const struct lines *L;
+	size_t part;
+	int32_t from, to;	/* its lines */
+};
+
+/*
+ * The rows of lines from..to: a fold before a span goes with the part
+ * that holds the span's start, the fold after the last span with the
+ * last part.
+ */
+static void file_rows(struct gen *g, FILE *f, const struct part *pt)
 {
+	const struct group *gr = pt->gr;
+	const struct mp_source *s = &g->src.src[gr->src];
+	const struct lines *L = pt->L;
 	int nfig = nfigures(g->columns), cols = nfig + 2;
-	int32_t line, prev = 0, end;
+	int32_t line, prev = 0, a, b;
 	size_t i;
 
-	end = L->max;
-	if (s->text && (size_t)end < s->nlines)
-		end = (int32_t)s->nlines;
-	for (i = 0; i < nsp; i++) {
-		gap_row(f, cols, prev + 1, sp[i].lo - 1);
-		for (line = sp[i].lo; line <= sp[i].hi; line++) {
-			const struct mp_row *r = line <= L->max ? &L->at[line] : NULL;
+	for (i = 0; i < gr->nspans; i++) {
+		const struct span *sp = &gr->spans[i];
 
-			if (line <= L->max && L->head[line])
+		if (sp->lo >= pt->from && sp->lo <= pt->to)
+			gap_row(f, cols, prev + 1, sp->lo - 1);
+		prev = sp->hi;
+		a = sp->lo > pt->from ? sp->lo : pt->from;
+		b = sp->hi < pt->to ? sp->hi : pt->to;
+		for (line = a; line <= b; line++) {
+			const struct mp_row *r = &L->at[line];
+
+			if (L->head[line])
 				func_row(g, f, cols, L->head[line] - 1);
-			if (r && r->count) {
+			if (r->count) {
 				fprintf(f, "<tr id=\"L%" PRId32 "\"><td class=\"ln\">"
 					"<a href=\"#L%" PRId32 "\">%" PRId32 "</a></td>",
 					line, line, line);
@@ -686,101 +878,35 @@ static void file_rows(struct gen *g, FILE *f, const struct mp_source *s,
 			source_text(f, s, line, 0);
 			fputs("</td></tr>\n", f);
 		}
-		prev = sp[i].hi;
 	}
-	gap_row(f, cols, prev + 1, end);
+	if (pt->part + 1 == gr->nparts && s->text && (int32_t)s->nlines > prev)
+		gap_row(f, cols, prev + 1, (int32_t)s->nlines);
 }
 
-/* Fold the group's rows per line; spans of lines to show, merged. */
-static int file_layout(struct gen *g, const struct group *gr,
-		       const struct mp_source *s, struct lines *L,
-		       struct span **spans, size_t *nspans)
+/* "lines a-b, page i of n", with the previous and next pages. */
+static void part_nav(FILE *f, const struct part *pt)
 {
-	const int32_t ctx = s->text ? MP_HTML_CONTEXT : 0;
-	struct span *sp;
-	size_t i, j, n = 0;
-	int32_t lo, hi;
+	char name[PATH_MAX_NAME];
 
-	L->max = 0;
-	for (i = 0; i < gr->nfuncs; i++) {
-		func_range(&g->p->funcs[gr->funcs[i]], &lo, &hi);
-		if (hi > L->max)
-			L->max = hi;
-	}
-	L->at = calloc((size_t)L->max + 1, sizeof *L->at);
-	L->head = calloc((size_t)L->max + 1, sizeof *L->head);
-	L->sig = calloc((size_t)L->max + 1, 1);
-	sp = malloc(gr->nfuncs * sizeof *sp);
-	if (!L->at || !L->head || !L->sig || !sp) {
-		free(sp);
-		return nomem(g);
-	}
-	for (i = 0; i < gr->nfuncs; i++) {
-		const struct mp_func *fn = &g->p->funcs[gr->funcs[i]];
-
-		func_range(fn, &lo, &hi);
-		if (!L->head[lo])
-			L->head[lo] = gr->funcs[i] + 1;
-		for (j = 0; j < fn->nrows; j++) {
-			const struct mp_row *r = &fn->rows[j];
-			struct mp_row *a = &L->at[r->line];
-
-			if (is_sig(fn, r))
-				L->sig[r->line] = 1;
-			if (!a->count) {
-				*a = *r;
-				continue;
-			}
-			/* two functions on one line (rare): add up */
-			a->count += r->count;
-			a->incr += r->incr;
-			a->peak = r->peak > a->peak ? r->peak : a->peak;
-			a->time_ns += r->time_ns;
-			a->allocs += r->allocs;
-			a->allocated += r->allocated;
-			a->rise = r->rise > a->rise ? r->rise : a->rise;
-			a->leaked += r->leaked;
-		}
-		lo = lo - ctx < 1 ? 1 : lo - ctx;
-		if (s->text && (int64_t)hi + ctx <= (int64_t)s->nlines)
-			hi += ctx;
-		else if (s->text && hi < (int32_t)s->nlines)
-			hi = (int32_t)s->nlines;
-		sp[i].lo = lo;
-		sp[i].hi = hi;
-	}
-	qsort(sp, gr->nfuncs, sizeof *sp, cmp_span);
-	/* merge spans that overlap or leave a gap too small to fold */
-	for (i = 0; i < gr->nfuncs; i++) {
-		if (n && sp[i].lo <= sp[n - 1].hi + MP_HTML_FOLD + 1) {
-			if (sp[i].hi > sp[n - 1].hi)
-				sp[n - 1].hi = sp[i].hi;
-		} else {
-			sp[n++] = sp[i];
-		}
-	}
-	if (n && s->text && sp[0].lo <= MP_HTML_FOLD + 1)
-		sp[0].lo = 1;
-	if (n && s->text && (int32_t)s->nlines - sp[n - 1].hi <= MP_HTML_FOLD &&
-	    (int32_t)s->nlines > sp[n - 1].hi)
-		sp[n - 1].hi = (int32_t)s->nlines;
-	*spans = sp;
-	*nspans = n;
-	return 0;
+	if (pt->gr->nparts < 2)
+		return;
+	fprintf(f, "<p class=\"meta\">lines %" PRId32 "\xe2\x80\x93%" PRId32
+		", page %zu of %zu", pt->from, pt->to, pt->part + 1,
+		pt->gr->nparts);
+	if (pt->part > 0)
+		fprintf(f, " \xc2\xb7 <a href=\"%s\">previous</a>",
+			part_name(pt->gr, pt->part - 1, name, sizeof name));
+	if (pt->part + 1 < pt->gr->nparts)
+		fprintf(f, " \xc2\xb7 <a href=\"%s\">next</a>",
+			part_name(pt->gr, pt->part + 1, name, sizeof name));
+	fputs("</p>\n", f);
 }
 
-static void file_body(struct gen *g, FILE *f, size_t k)
+static void file_body(struct gen *g, FILE *f, const void *arg)
 {
-	const struct group *gr = &g->groups[k];
-	const struct mp_source *s = &g->src.src[gr->src];
-	struct lines L = { NULL, NULL, NULL, 0 };
-	struct span *sp = NULL;
-	size_t nsp = 0;
+	const struct part *pt = arg;
+	const struct mp_source *s = &g->src.src[pt->gr->src];
 
-	if (file_layout(g, gr, s, &L, &sp, &nsp)) {
-		g->failed = 1;
-		goto out;
-	}
 	page_head(f, s->file);
 	fputs("<header>\n<nav class=\"top\"><a href=\"index.html\">\xe2\x86\x90 index</a>"
 	      "<a href=\"index.html#top\">Top lines</a>"
@@ -792,6 +918,7 @@ static void file_body(struct gen *g, FILE *f, size_t k)
 		esc(f, s->dir);
 		fputs("</code></p>\n", f);
 	}
+	part_nav(f, pt);
 	if (!s->text) {
 		fputs("<p class=\"note\">mprof: source file '", f);
 		esc(f, s->file);
@@ -806,13 +933,38 @@ static void file_body(struct gen *g, FILE *f, size_t k)
 	fputs("</header>\n<table class=\"src\">\n<thead><tr><th>Line #</th>", f);
 	figure_heads(f, g->columns);
 	fputs("<th class=\"t\">Line Contents</th></tr></thead>\n<tbody>\n", f);
-	file_rows(g, f, s, &L, sp, nsp);
-	fputs("</tbody></table>\n</body>\n</html>\n", f);
+	file_rows(g, f, pt);
+	fputs("</tbody></table>\n", f);
+	part_nav(f, pt);
+	fputs("</body>\n</html>\n", f);
+}
+
+/* Every page of one file. */
+static int write_file(struct gen *g, const struct group *gr)
+{
+	struct lines L = { NULL, NULL, NULL, 0 };
+	char name[PATH_MAX_NAME];
+	struct part pt;
+	int rc = -1;
+
+	if (fold_lines(g, gr, &L))
+		goto out;
+	pt.gr = gr;
+	pt.L = &L;
+	for (pt.part = 0; pt.part < gr->nparts; pt.part++) {
+		pt.from = gr->cuts[pt.part];
+		pt.to = pt.part + 1 < gr->nparts ? gr->cuts[pt.part + 1] - 1 :
+						   L.max;
+		if (write_page(g, part_name(gr, pt.part, name, sizeof name),
+			       file_body, &pt))
+			goto out;
+	}
+	rc = 0;
 out:
 	free(L.at);
 	free(L.head);
 	free(L.sig);
-	free(sp);
+	return rc;
 }
 
 /* ---- the report ------------------------------------------------------- */
@@ -842,22 +994,22 @@ int mp_html_write(struct mp_html_dir *d, const struct mp_profile *p,
 	}
 	if (group_functions(&g))
 		goto out;
+	for (k = 0; k < g.ngroups; k++)
+		if (group_layout(&g, &g.groups[k]))
+			goto out;
 	rank_functions(&g);
-	if (write_page(&g, "index.html", index_body, 0))
+	if (write_page(&g, "index.html", index_body, NULL))
 		goto out;
-	for (k = 0; k < g.ngroups; k++) {
-		if (write_page(&g, g.groups[k].page, file_body, k))
+	for (k = 0; k < g.ngroups; k++)
+		if (write_file(&g, &g.groups[k]))
 			goto out;
-		if (g.failed) {
-			nomem(&g);
-			goto out;
-		}
-	}
 	rc = 0;
 out:
 	for (k = 0; k < g.ngroups; k++) {
-		free(g.groups[k].page);
+		free(g.groups[k].stem);
 		free(g.groups[k].funcs);
+		free(g.groups[k].spans);
+		free(g.groups[k].cuts);
 	}
 	free(g.groups);
 	free(g.group_of);

@@ -3,8 +3,9 @@
  * html.h - the HTML report of a profile (`mprof report --html DIR`,
  * docs/html.md): a static, self-contained set of pages written into a
  * directory.  index.html ranks the lines with the largest Increment and
- * every function that ran, and links to one page per source file, where
- * the source is annotated with each line's figures (anchors #L<line>).
+ * every function that ran, and links to the pages of each source file
+ * (one, or several for a long file: MP_HTML_PAGE_LINES), where the source
+ * is annotated with each line's figures (anchors #L<line>).
  *
  * Nothing is left half-written: every file is written under a temporary
  * name in DIR and renamed into place by mp_html_commit(), or removed by
@@ -32,6 +33,12 @@
  */
 #define MP_HTML_CONTEXT 5
 #define MP_HTML_FOLD 20
+/*
+ * A file's page holds about this many lines at most (more when one
+ * function is longer): past it, pages of one file are cut where a
+ * function starts, so a browser opens any page in well under a second.
+ */
+#define MP_HTML_PAGE_LINES 4000
 
 struct mp_html_opts {
 	int precision;		/* decimals of the MiB figures (0..10) */

@@ -69,6 +69,22 @@ static void put_source(const char *name, int n)
 	assert_int_equal(fclose(f), 0);
 }
 
+/* A whole page, NUL-terminated, in a static buffer; NULL if unreadable. */
+static const char *page(const char *path)
+{
+	static char buf[1 << 22];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	assert_true(n < sizeof buf - 1);
+	buf[n] = '\0';
+	return buf;
+}
+
 /* The escaped form of s, in a static buffer. */
 static const char *escaped(const char *s, size_t len)
 {
@@ -176,7 +192,7 @@ static void test_index(void **state)
 	put_source("main.c", 100);
 	make_profile(&p, main_c);
 	assert_int_equal(report(&p, "memory.svg"), 0);
-	html = slurp(path_of("out/index.html"));
+	html = page(path_of("out/index.html"));
 	assert_non_null(html);
 	assert_non_null(strstr(html, "<!DOCTYPE html>"));
 	/* self-contained: no script, nothing fetched but the curve */
@@ -230,7 +246,7 @@ static void test_file_page(void **state)
 	make_profile(&p, main_c);
 	assert_int_equal(report(&p, NULL), 0);
 	assert_int_equal(access(path_of("out/memory.svg"), F_OK), -1);
-	html = slurp(path_of("out/main.c.html"));
+	html = page(path_of("out/main.c.html"));
 	assert_non_null(html);
 	/* every shown line has its anchor: 15..35 and 75..90 with context;
 	 * the 39 lines between are folded, the 14 before and 10 after not */
@@ -252,7 +268,7 @@ static void test_file_page(void **state)
 	mp_profile_free(&p);
 
 	/* the missing source: rows shown, the note, no context lines */
-	html = slurp(path_of("out/gone__x_.c.html"));
+	html = page(path_of("out/gone__x_.c.html"));
 	assert_non_null(html);
 	assert_non_null(strstr(html, "mprof: source file 'gone&amp;&lt;x&gt;.c' not found (also looked in '"));
 	assert_non_null(strstr(html, "<tr id=\"L6\"><td class=\"ln\"><a href=\"#L6\">6</a></td><td>11.0 MiB</td>"));
@@ -272,12 +288,50 @@ static void test_columns(void **state)
 	make_profile(&p, main_c);
 	p.columns = MP_COL_TIME | MP_COL_ALLOCS;
 	assert_int_equal(report(&p, NULL), 0);
-	html = slurp(path_of("out/main.c.html"));
+	html = page(path_of("out/main.c.html"));
 	assert_non_null(html);
 	assert_non_null(strstr(html, "<th>Occurrences</th><th>Time</th><th>Allocs</th><th>Allocated</th><th class=\"t\">Line Contents</th>"));
 	assert_null(strstr(html, "<th>Leaked</th>"));
 	assert_non_null(strstr(html, "<td>2</td><td>1.5 ms</td><td>3</td><td>5.0 MiB</td>"));
 	assert_non_null(strstr(html, "<td colspan=\"6\"></td>"));
+	mp_profile_free(&p);
+	dir_remove(path_of("out"));
+}
+
+/* A long file is cut into pages where a function starts. */
+static void test_parts(void **state)
+{
+	const struct mp_row a[] = { { .line = 1, .count = 1 },
+				    { .line = 2000, .count = 1, .incr = MIB } };
+	const struct mp_row b[] = { { .line = 3001, .count = 1 },
+				    { .line = 3002, .count = 1, .incr = 2 * MIB } };
+	const struct mp_row c[] = { { .line = 6001, .count = 1 },
+				    { .line = 8000, .count = 1, .incr = 3 * MIB } };
+	struct mp_profile p;
+	const char *html;
+	char main_c[512];
+
+	(void)state;
+	snprintf(main_c, sizeof main_c, "%s", path_of("long.c"));
+	put_source("long.c", 9000);
+	mp_profile_init(&p);
+	assert_int_equal(mp_profile_add_func(&p, main_c, "", "a", 1, 3000, a, 2), 0);
+	assert_int_equal(mp_profile_add_func(&p, main_c, "", "b", 3001, 6000, b, 2), 0);
+	assert_int_equal(mp_profile_add_func(&p, main_c, "", "c", 6001, 9000, c, 2), 0);
+	assert_int_equal(report(&p, NULL), 0);
+	html = page(path_of("out/index.html"));
+	assert_non_null(html);
+	/* lines 1-6000 on the first page, c's on the second */
+	assert_non_null(strstr(html, "<a href=\"long.c~p2.html#L8000\">long.c:8000<"));
+	assert_non_null(strstr(html, "<a href=\"long.c.html#L3002\">long.c:3002<"));
+	assert_non_null(strstr(html, "long.c</code></a> \xe2\x80\x94 3 functions, 2 pages"));
+	html = page(path_of("out/long.c~p2.html"));
+	assert_non_null(html);
+	assert_non_null(strstr(html, "lines 6001\xe2\x80\x93" "9000, page 2 of 2 \xc2\xb7 <a href=\"long.c.html\">previous</a>"));
+	assert_non_null(strstr(html, "<tr id=\"L6001\">"));
+	assert_non_null(strstr(html, "<tr id=\"L9000\" class=\"d\">"));
+	assert_null(strstr(html, "id=\"L6000\""));
+	assert_int_equal(access(path_of("out/long.c~p3.html"), F_OK), -1);
 	mp_profile_free(&p);
 	dir_remove(path_of("out"));
 }
@@ -351,6 +405,7 @@ int main(void)
 		cmocka_unit_test(test_index),
 		cmocka_unit_test(test_file_page),
 		cmocka_unit_test(test_columns),
+		cmocka_unit_test(test_parts),
 		cmocka_unit_test(test_abort),
 		cmocka_unit_test(test_out_of_memory),
 	};
