@@ -148,6 +148,16 @@ static void make_profile(struct mp_profile *p, const char *main_c)
 	assert_int_equal(mp_profile_merge(p), 0);
 }
 
+/* make_profile() over a fresh tmpdir/main.c of 100 lines. */
+static void main_profile(struct mp_profile *p)
+{
+	char main_c[512];
+
+	snprintf(main_c, sizeof main_c, "%s", path_of("main.c"));
+	put_source("main.c", 100);
+	make_profile(p, main_c);
+}
+
 /* Write the report of `p` into tmpdir/out; 0 or -1 as the API says. */
 static int report(const struct mp_profile *p, const char *curve)
 {
@@ -185,12 +195,9 @@ static void test_index(void **state)
 {
 	struct mp_profile p;
 	const char *html, *top, *funcs;
-	char main_c[512];
 
 	(void)state;
-	snprintf(main_c, sizeof main_c, "%s", path_of("main.c"));
-	put_source("main.c", 100);
-	make_profile(&p, main_c);
+	main_profile(&p);
 	assert_int_equal(report(&p, "memory.svg"), 0);
 	html = page(path_of("out/index.html"));
 	assert_non_null(html);
@@ -238,12 +245,9 @@ static void test_file_page(void **state)
 {
 	struct mp_profile p;
 	const char *html;
-	char main_c[512];
 
 	(void)state;
-	snprintf(main_c, sizeof main_c, "%s", path_of("main.c"));
-	put_source("main.c", 100);
-	make_profile(&p, main_c);
+	main_profile(&p);
 	assert_int_equal(report(&p, NULL), 0);
 	assert_int_equal(access(path_of("out/memory.svg"), F_OK), -1);
 	html = page(path_of("out/main.c.html"));
@@ -280,12 +284,9 @@ static void test_columns(void **state)
 {
 	struct mp_profile p;
 	const char *html;
-	char main_c[512];
 
 	(void)state;
-	snprintf(main_c, sizeof main_c, "%s", path_of("main.c"));
-	put_source("main.c", 100);
-	make_profile(&p, main_c);
+	main_profile(&p);
 	p.columns = MP_COL_TIME | MP_COL_ALLOCS;
 	assert_int_equal(report(&p, NULL), 0);
 	html = page(path_of("out/main.c.html"));
@@ -372,15 +373,12 @@ static void test_out_of_memory(void **state)
 {
 	struct mp_profile p;
 	struct stat st;
-	char main_c[512];
 	int rc, failures = 0;
 
 	(void)state;
 	if (!faults_work())
 		skip();
-	snprintf(main_c, sizeof main_c, "%s", path_of("main.c"));
-	put_source("main.c", 100);
-	make_profile(&p, main_c);
+	main_profile(&p);
 	for (long n = 0; n < 400; n++) {
 		fail_after = n;
 		rc = report(&p, NULL);
