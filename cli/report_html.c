@@ -40,9 +40,12 @@ int report_html(const char *dir, const char *json, const char *dat,
 	struct mp_json_meta m;
 	struct mp_profile p;
 	struct mp_html_dir *d = NULL;
+	size_t n = strlen(dir);
 	char err[1024];
 	int rc = EXIT_FAIL;
 
+	if (!strcmp(json, "-"))
+		json = "/dev/stdin";
 	memset(&pf, 0, sizeof pf);
 	memset(&pl, 0, sizeof pl);
 	mp_profile_init(&p);
@@ -84,7 +87,9 @@ int report_html(const char *dir, const char *json, const char *dat,
 	}
 	if (p.nfuncs == 0)
 		warning("no profiled function ran in '%s'", json);
-	printf("report written to '%s/index.html'\n", dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	printf("report written to '%.*s/index.html'\n", (int)n, dir);
 	rc = EXIT_OK;
 out:
 	mp_html_abort(d);

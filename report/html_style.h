@@ -42,7 +42,7 @@ static const char html_css[] =
 "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
 "@media print{body{font-size:9pt;max-width:none;padding:0}nav.top,.nonprint{display:none}"
 "a{color:inherit}th{position:static}thead{display:table-header-group}"
-"tr{break-inside:avoid}td.s,code,td.ln,td.w{font-size:8pt}"
+"tr{break-inside:avoid}td.s,code,td.ln,td.w{font-size:8pt}td.s{white-space:pre-wrap;overflow-wrap:anywhere}"
 "h2{break-after:avoid}img.curve{border:0}}\n";
 
 #endif /* MP_HTML_STYLE_H */

@@ -95,6 +95,14 @@ EOF
 run "$py" dom.py
 check "top lines, figures and anchors in the browser's DOM" status_is 0
 
+# Standard input, a directory named with a slash, a profile where
+# nothing ran (a warning, and an index that says so).
+run sh -c "\"\$MPROF\" report --html stdin/ - <basic.json"
+check "- reads standard input" eval "status_is 0 && out_is \"report written to 'stdin/index.html'\" && [ -s stdin/basic.c.html ]"
+echo '{"mprof": 1, "functions": []}' >empty.json
+run "$MPROF" report --html empty empty.json
+check "nothing ran: a warning, an index" eval "status_is 0 && err_has \"no profiled function ran in 'empty.json'\" && grep -q 'No line increased memory' empty/index.html"
+
 # Markup in a source file and in its name stays text.
 mkdir src
 printf 'int f(void)\n{\n    char *p = "</td><script>alert(1)</script>";\n    return 0;\n}\n' >'src/a<b>&c.c'
