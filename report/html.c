@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * html.c - the pages of the HTML report (html.h, docs/html.md): index.html
- * with the top lines, the functions ranked and the files, and the pages
- * of each source file with its annotated source.  html_out.c owns the directory
- * and escaping; source.c reads the source as the line table does.
+ * html.c - the HTML report (html.h, docs/html.md): its figures and
+ * pages, the rankings, the grouping of functions by file, and index.html
+ * with the top lines, the functions ranked and the files.  html_file.c
+ * writes the pages of each source file, html_out.c owns the directory and
+ * escaping, source.c reads the source as the line table does.
  *
  * Figures are the line table's (mp_report_format_mib), so a line reads
  * the same in a browser as in `mprof report`.  A function's signature row
@@ -13,9 +14,8 @@
  * same scale on every page.
  */
 #define _GNU_SOURCE
-#include "html.h"
+#include "html_int.h"
 #include "html_style.h"
-#include "source.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -23,71 +23,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Room for a page's file name: a stem (a basename) and a suffix. */
-#define PATH_MAX_NAME 4200
-
-/* Lines shown of a file: a function's, widened to its rows, in context. */
-struct span {
-	int32_t lo, hi;
-};
-
-/*
- * One source file (file, dir) and the functions of it that ran: shown as
- * spans of lines, on one page or, past MP_HTML_PAGE_LINES lines, on
- * several ("parts"), cut where a span or a function starts.
- */
-struct group {
-	size_t src;		/* index in gen.src */
-	char *stem;		/* its pages' name: stem.html, stem~p2.html... */
-	size_t *funcs;		/* functions with rows, profile order */
-	size_t nfuncs, cap;
-	struct span *spans;	/* merged, in order */
-	size_t nspans;
-	int32_t *cuts;		/* cuts[i]: first line of part i */
-	size_t nparts;
-};
-
-/* What the index says of a function that ran. */
-struct fstat {
-	size_t func;
-	const struct mp_row *top;	/* its body row of largest Increment */
-	int64_t net;		/* sum of its body rows' Increments */
-	uint64_t calls;		/* Occurrences of its signature row */
-	int64_t peak;		/* largest Mem usage */
-};
-
-/* A ranked line: a row of a function. */
-struct hot {
-	size_t func;
-	const struct mp_row *row;
-};
-
-struct gen {
-	const struct mp_profile *p;
-	const struct mp_html_opts *o;
-	struct mp_html_dir *d;
-	struct mp_sources src;
-	struct group *groups;
-	size_t ngroups;
-	size_t *group_of;	/* per function; SIZE_MAX: no rows */
-	struct fstat *fs;	/* functions that ran, ranked */
-	size_t nfs;
-	size_t *rank_of;	/* per function: its place in fs */
-	int64_t scale;		/* largest |Increment| of a body row */
-	int precision;
-	unsigned columns;
-	char *err;
-	size_t errlen;
-};
-
-static int nomem(struct gen *g)
+int mp_html_nomem(struct gen *g)
 {
 	if (g->errlen)
 		snprintf(g->err, g->errlen, "%s", strerror(ENOMEM));
 	return -1;
 }
 
-static int is_sig(const struct mp_func *f, const struct mp_row *r)
+int mp_html_is_sig(const struct mp_func *f, const struct mp_row *r)
 {
 	return r->line == f->first_line;
 }
@@ -99,13 +42,13 @@ static int64_t mag(int64_t v)
 
 /* ---- writing ---------------------------------------------------------- */
 
-static void esc(FILE *f, const char *s)
+void mp_html_esc(FILE *f, const char *s)
 {
 	mp_html_escape(f, s, strlen(s));
 }
 
 /* A MiB figure without the table's padding. */
-static void mib(FILE *f, int64_t bytes, int precision)
+void mp_html_mib(FILE *f, int64_t bytes, int precision)
 {
 	char buf[64], *s = buf;
 
@@ -128,7 +71,7 @@ static void duration(FILE *f, uint64_t ns)
 }
 
 /* Header cells of the figures, in the table's order. */
-static void figure_heads(FILE *f, unsigned columns)
+void mp_html_figure_heads(FILE *f, unsigned columns)
 {
 	fputs("<th>Mem usage</th><th>Increment</th><th>Occurrences</th>", f);
 	if (columns & MP_COL_TIME)
@@ -141,7 +84,7 @@ static void figure_heads(FILE *f, unsigned columns)
 		fputs("<th>Leaked</th>", f);
 }
 
-static int nfigures(unsigned columns)
+int mp_html_nfigures(unsigned columns)
 {
 	return 3 + !!(columns & MP_COL_TIME) + 2 * !!(columns & MP_COL_ALLOCS) +
 	       !!(columns & MP_COL_PEAK) + !!(columns & MP_COL_LEAKED);
@@ -161,16 +104,16 @@ static void incr_cell(FILE *f, const struct gen *g, int64_t incr, int sig)
 			incr > 0 ? 'p' : 'n', pct >= 1 ? " h" : "",
 			pct > 100 ? 100 : pct);
 	}
-	mib(f, incr, g->precision);
+	mp_html_mib(f, incr, g->precision);
 	fputs("</td>", f);
 }
 
 /* A row's figure cells: Mem usage, Increment, Occurrences, options. */
-static void figure_cells(FILE *f, const struct gen *g, const struct mp_row *r,
+void mp_html_figure_cells(FILE *f, const struct gen *g, const struct mp_row *r,
 			 int sig)
 {
 	fputs("<td>", f);
-	mib(f, r->peak, g->precision);
+	mp_html_mib(f, r->peak, g->precision);
 	fputs("</td>", f);
 	incr_cell(f, g, r->incr, sig);
 	fprintf(f, "<td>%" PRIu64 "</td>", r->count);
@@ -181,18 +124,18 @@ static void figure_cells(FILE *f, const struct gen *g, const struct mp_row *r,
 	}
 	if (g->columns & MP_COL_ALLOCS) {
 		fprintf(f, "<td>%" PRIu64 "</td><td>", r->allocs);
-		mib(f, (int64_t)(r->allocated > INT64_MAX ? INT64_MAX :
+		mp_html_mib(f, (int64_t)(r->allocated > INT64_MAX ? INT64_MAX :
 				 r->allocated), g->precision);
 		fputs("</td>", f);
 	}
 	if (g->columns & MP_COL_PEAK) {
 		fputs("<td>", f);
-		mib(f, r->rise, g->precision);
+		mp_html_mib(f, r->rise, g->precision);
 		fputs("</td>", f);
 	}
 	if (g->columns & MP_COL_LEAKED) {
 		fputs("<td>", f);
-		mib(f, r->leaked, g->precision);
+		mp_html_mib(f, r->leaked, g->precision);
 		fputs("</td>", f);
 	}
 }
@@ -201,7 +144,7 @@ static void figure_cells(FILE *f, const struct gen *g, const struct mp_row *r,
  * A line of source without its '\n', escaped; nothing if unknown.  trim:
  * without its indentation (a ranking lists lines out of context).
  */
-static void source_text(FILE *f, const struct mp_source *s, int32_t line,
+void mp_html_source_text(FILE *f, const struct mp_source *s, int32_t line,
 			int trim)
 {
 	const char *t;
@@ -226,14 +169,14 @@ static const char *base(const char *path)
 	return b && b[1] ? b + 1 : path;
 }
 
-static void page_head(FILE *f, const char *title)
+void mp_html_page_head(FILE *f, const char *title)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	      "<meta charset=\"utf-8\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	      "<meta name=\"generator\" content=\"mprof report --html\">\n"
 	      "<title>", f);
-	esc(f, title);
+	mp_html_esc(f, title);
 	fputs("</title>\n<style>\n", f);
 	fputs(html_css, f);
 	fputs("</style>\n</head>\n<body>\n", f);
@@ -243,7 +186,7 @@ static void page_head(FILE *f, const char *title)
  * Open DIR/name (staged), let `body` write it, close it.  A write error
  * (a full disk) is caught by ferror() and fclose().
  */
-static int write_page(struct gen *g, const char *name,
+int mp_html_write_page(struct gen *g, const char *name,
 		      void (*body)(struct gen *g, FILE *f, const void *arg),
 		      const void *arg)
 {
@@ -301,7 +244,7 @@ static size_t top_lines(const struct mp_profile *p, struct hot *out,
 			struct hot h = { i, &f->rows[j] };
 			size_t k;
 
-			if (h.row->incr <= 0 || is_sig(f, h.row))
+			if (h.row->incr <= 0 || mp_html_is_sig(f, h.row))
 				continue;
 			if (n == max && cmp_hot(&h, &out[n - 1]) >= 0)
 				continue;
@@ -350,7 +293,7 @@ static void rank_functions(struct gen *g)
 
 			if (r->peak > s->peak)
 				s->peak = r->peak;
-			if (is_sig(f, r)) {
+			if (mp_html_is_sig(f, r)) {
 				s->calls = r->count;
 				continue;
 			}
@@ -422,7 +365,7 @@ static size_t part_of(const struct group *gr, int32_t line)
 }
 
 /* The file name of part `part` of a group's pages, into buf. */
-static const char *part_name(const struct group *gr, size_t part, char *buf,
+const char *mp_html_part_name(const struct group *gr, size_t part, char *buf,
 			     size_t size)
 {
 	if (part == 0)
@@ -433,13 +376,11 @@ static const char *part_name(const struct group *gr, size_t part, char *buf,
 }
 
 /* An href to `line` of a group's pages. */
-static void func_range(const struct mp_func *f, int32_t *lo, int32_t *hi);
-
 static void line_href(FILE *f, const struct group *gr, int32_t line)
 {
 	char name[PATH_MAX_NAME];
 
-	fprintf(f, "%s#L%" PRId32, part_name(gr, part_of(gr, line), name,
+	fprintf(f, "%s#L%" PRId32, mp_html_part_name(gr, part_of(gr, line), name,
 					      sizeof name), line);
 }
 
@@ -459,7 +400,7 @@ static int group_functions(struct gen *g)
 			continue;
 		s = mp_source_get(&g->src, f->file, f->dir);
 		if (!s)
-			return nomem(g);
+			return mp_html_nomem(g);
 		si = (size_t)(s - g->src.src);
 		for (k = 0; k < g->ngroups && g->groups[k].src != si; k++)
 			;
@@ -469,7 +410,7 @@ static int group_functions(struct gen *g)
 			gr->src = si;
 			gr->stem = page_stem(g, f->file, k);
 			if (!gr->stem)
-				return nomem(g);
+				return mp_html_nomem(g);
 			g->ngroups++;
 		}
 		if (gr->nfuncs == gr->cap) {
@@ -477,7 +418,7 @@ static int group_functions(struct gen *g)
 			size_t *nf = realloc(gr->funcs, cap * sizeof *nf);
 
 			if (!nf)
-				return nomem(g);
+				return mp_html_nomem(g);
 			gr->funcs = nf;
 			gr->cap = cap;
 		}
@@ -510,7 +451,7 @@ static void index_top(struct gen *g, FILE *f, struct hot *hot, size_t n)
 		"call, are left out). A line's figures include what the calls "
 		"it makes did.</p>\n", n);
 	fputs("<table class=\"rank\" id=\"top-lines\">\n<thead><tr><th>#</th>", f);
-	figure_heads(f, g->columns);
+	mp_html_figure_heads(f, g->columns);
 	fputs("<th class=\"t\">Function</th><th class=\"t\">Line</th>"
 	      "<th class=\"t\">Line Contents</th></tr></thead>\n<tbody>\n", f);
 	for (i = 0; i < n; i++) {
@@ -519,17 +460,17 @@ static void index_top(struct gen *g, FILE *f, struct hot *hot, size_t n)
 			&g->src.src[g->groups[g->group_of[hot[i].func]].src];
 
 		fprintf(f, "<tr><td>%zu</td>", i + 1);
-		figure_cells(f, g, hot[i].row, 0);
+		mp_html_figure_cells(f, g, hot[i].row, 0);
 		fputs("<td class=\"t\">", f);
-		esc(f, fn->name);
+		mp_html_esc(f, fn->name);
 		fputs("</td><td class=\"t w\" title=\"", f);
-		esc(f, fn->file);
+		mp_html_esc(f, fn->file);
 		fputs("\">", f);
 		func_link(f, g, hot[i].func, hot[i].row->line);
-		esc(f, base(fn->file));
+		mp_html_esc(f, base(fn->file));
 		fprintf(f, ":%" PRId32 "</a></td><td class=\"s\">",
 			hot[i].row->line);
-		source_text(f, s, hot[i].row->line, 1);
+		mp_html_source_text(f, s, hot[i].row->line, 1);
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</tbody></table>\n</section>\n", f);
@@ -556,11 +497,11 @@ static void index_functions(struct gen *g, FILE *f)
 		fprintf(f, "<tr id=\"fn-%zu\"><td>%zu</td><td class=\"t\">", s->func,
 			i + 1);
 		func_link(f, g, s->func, fn->first_line);
-		esc(f, fn->name);
+		mp_html_esc(f, fn->name);
 		fputs("</a></td><td class=\"t w\" title=\"", f);
-		esc(f, fn->file);
+		mp_html_esc(f, fn->file);
 		fputs("\">", f);
-		esc(f, base(fn->file));
+		mp_html_esc(f, base(fn->file));
 		fprintf(f, ":%" PRId32 "</td><td>%" PRIu64 "</td>", fn->first_line,
 			s->calls);
 		if (s->top) {
@@ -572,9 +513,9 @@ static void index_functions(struct gen *g, FILE *f)
 			fputs("<td></td><td></td>", f);
 		}
 		fputs("<td>", f);
-		mib(f, s->net, g->precision);
+		mp_html_mib(f, s->net, g->precision);
 		fputs("</td><td>", f);
-		mib(f, s->peak, g->precision);
+		mp_html_mib(f, s->peak, g->precision);
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</tbody></table>\n</section>\n", f);
@@ -590,7 +531,7 @@ static void index_files(struct gen *g, FILE *f)
 		const struct mp_source *s = &g->src.src[gr->src];
 
 		fprintf(f, "<li><a href=\"%s.html\"><code>", gr->stem);
-		esc(f, s->file);
+		mp_html_esc(f, s->file);
 		fprintf(f, "</code></a> \xe2\x80\x94 %zu function%s", gr->nfuncs,
 			gr->nfuncs == 1 ? "" : "s");
 		if (gr->nparts > 1)
@@ -615,11 +556,11 @@ static void index_body(struct gen *g, FILE *f, const void *unused)
 		if (g->fs[i].peak > peak)
 			peak = g->fs[i].peak;
 	}
-	page_head(f, o->title && *o->title ? o->title : "mprof report");
+	mp_html_page_head(f, o->title && *o->title ? o->title : "mprof report");
 	fputs("<header>\n<h1>mprof report", f);
 	if (o->title && *o->title) {
 		fputs(": <code>", f);
-		esc(f, o->title);
+		mp_html_esc(f, o->title);
 		fputs("</code>", f);
 	}
 	fputs("</h1>\n<p class=\"meta\">", f);
@@ -631,14 +572,14 @@ static void index_body(struct gen *g, FILE *f, const void *unused)
 	}
 	if (o->backend && *o->backend) {
 		fputs("backend ", f);
-		esc(f, o->backend);
+		mp_html_esc(f, o->backend);
 		fputs(" \xc2\xb7 ", f);
 	}
 	fprintf(f, "%zu function%s ran (%zu profiled), %zu lines with figures, "
 		"in %zu file%s \xc2\xb7 largest Mem usage ", g->nfs,
 		g->nfs == 1 ? "" : "s", g->p->nfuncs, rows, g->ngroups,
 		g->ngroups == 1 ? "" : "s");
-	mib(f, peak, g->precision);
+	mp_html_mib(f, peak, g->precision);
 	fputs("</p>\n<nav class=\"top\">", f);
 	if (o->curve)
 		fputs("<a href=\"#curve\">Memory over time</a>", f);
@@ -647,7 +588,7 @@ static void index_body(struct gen *g, FILE *f, const void *unused)
 	if (o->curve) {
 		fputs("<section id=\"curve\">\n<h2>Memory over time</h2>\n"
 		      "<img class=\"curve\" src=\"", f);
-		esc(f, o->curve);
+		mp_html_esc(f, o->curve);
 		fputs("\" alt=\"memory over time, the profiled functions' calls "
 		      "bracketed\">\n</section>\n", f);
 	}
@@ -655,316 +596,6 @@ static void index_body(struct gen *g, FILE *f, const void *unused)
 	index_functions(g, f);
 	index_files(g, f);
 	fputs("</body>\n</html>\n", f);
-}
-
-/* ---- file pages ------------------------------------------------------- */
-
-static void func_range(const struct mp_func *f, int32_t *lo, int32_t *hi)
-{
-	/* as the line table: first_line..last_line, widened to any row */
-	*lo = f->first_line >= 1 && f->first_line < f->rows[0].line ?
-		f->first_line : f->rows[0].line;
-	*hi = f->last_line > f->rows[f->nrows - 1].line ?
-		f->last_line : f->rows[f->nrows - 1].line;
-}
-
-static int cmp_span(const void *a, const void *b)
-{
-	const struct span *x = a, *y = b;
-
-	return (x->lo > y->lo) - (x->lo < y->lo);
-}
-
-/*
- * The spans a group shows, merged where they overlap or leave a gap of
- * MP_HTML_FOLD lines or less, and the parts they are cut into: a part
- * ends once it has MP_HTML_PAGE_LINES lines, before the next span or
- * function start.
- */
-static int group_layout(struct gen *g, struct group *gr)
-{
-	const struct mp_source *s = &g->src.src[gr->src];
-	const int32_t ctx = s->text ? MP_HTML_CONTEXT : 0;
-	const int32_t nl = s->text ? (int32_t)s->nlines : 0;
-	unsigned char *starts;
-	struct span *sp;
-	size_t i, n = 0, count = 0;
-	int32_t lo, hi, max = 0, line;
-
-	sp = malloc(gr->nfuncs * sizeof *sp);
-	if (!sp)
-		return nomem(g);
-	gr->spans = sp;
-	for (i = 0; i < gr->nfuncs; i++) {
-		func_range(&g->p->funcs[gr->funcs[i]], &lo, &hi);
-		sp[i].lo = lo - ctx < 1 ? 1 : lo - ctx;
-		sp[i].hi = (int64_t)hi + ctx <= nl ? hi + ctx : hi < nl ? nl : hi;
-		if (hi > max)
-			max = hi;
-	}
-	qsort(sp, gr->nfuncs, sizeof *sp, cmp_span);
-	for (i = 0; i < gr->nfuncs; i++) {
-		if (n && sp[i].lo <= sp[n - 1].hi + MP_HTML_FOLD + 1) {
-			if (sp[i].hi > sp[n - 1].hi)
-				sp[n - 1].hi = sp[i].hi;
-		} else {
-			sp[n++] = sp[i];
-		}
-	}
-	if (s->text && sp[0].lo <= MP_HTML_FOLD + 1)
-		sp[0].lo = 1;
-	if (nl > sp[n - 1].hi && nl - sp[n - 1].hi <= MP_HTML_FOLD)
-		sp[n - 1].hi = nl;
-	gr->nspans = n;
-	if (sp[n - 1].hi > max)
-		max = sp[n - 1].hi;
-
-	/* where a part may start: a span's or a function's first line */
-	starts = calloc((size_t)max + 2, 1);
-	gr->cuts = malloc(sizeof *gr->cuts);
-	if (!starts || !gr->cuts) {
-		free(starts);
-		return nomem(g);
-	}
-	for (i = 0; i < gr->nfuncs; i++) {
-		func_range(&g->p->funcs[gr->funcs[i]], &lo, &hi);
-		starts[lo] = 1;
-	}
-	gr->cuts[0] = sp[0].lo;
-	gr->nparts = 1;
-	for (i = 0; i < n; i++) {
-		for (line = sp[i].lo; line <= sp[i].hi; line++, count++) {
-			int32_t *nc;
-
-			if (count < MP_HTML_PAGE_LINES ||
-			    (line != sp[i].lo && !starts[line]))
-				continue;
-			nc = realloc(gr->cuts, (gr->nparts + 1) * sizeof *nc);
-			if (!nc) {
-				free(starts);
-				return nomem(g);
-			}
-			gr->cuts = nc;
-			gr->cuts[gr->nparts++] = line;
-			count = 0;
-		}
-	}
-	free(starts);
-	return 0;
-}
-
-/* A fold of every row of the file at each line, and who starts where. */
-struct lines {
-	struct mp_row *at;	/* [line]: count == 0 when none */
-	size_t *head;		/* [line]: function starting here + 1, or 0 */
-	unsigned char *sig;	/* [line]: a signature line */
-	int32_t max;
-};
-
-static int fold_lines(struct gen *g, const struct group *gr, struct lines *L)
-{
-	size_t i, j;
-	int32_t lo, hi;
-
-	L->max = gr->spans[gr->nspans - 1].hi;
-	L->at = calloc((size_t)L->max + 1, sizeof *L->at);
-	L->head = calloc((size_t)L->max + 1, sizeof *L->head);
-	L->sig = calloc((size_t)L->max + 1, 1);
-	if (!L->at || !L->head || !L->sig)
-		return nomem(g);
-	for (i = 0; i < gr->nfuncs; i++) {
-		const struct mp_func *fn = &g->p->funcs[gr->funcs[i]];
-
-		func_range(fn, &lo, &hi);
-		if (!L->head[lo])
-			L->head[lo] = gr->funcs[i] + 1;
-		for (j = 0; j < fn->nrows; j++) {
-			const struct mp_row *r = &fn->rows[j];
-			struct mp_row *a = &L->at[r->line];
-
-			if (is_sig(fn, r))
-				L->sig[r->line] = 1;
-			if (!a->count) {
-				*a = *r;
-				continue;
-			}
-			/* two functions on one line (rare): add up */
-			a->count += r->count;
-			a->incr += r->incr;
-			a->peak = r->peak > a->peak ? r->peak : a->peak;
-			a->time_ns += r->time_ns;
-			a->allocs += r->allocs;
-			a->allocated += r->allocated;
-			a->rise = r->rise > a->rise ? r->rise : a->rise;
-			a->leaked += r->leaked;
-		}
-	}
-	return 0;
-}
-
-static void gap_row(FILE *f, int cols, int32_t a, int32_t b)
-{
-	if (a > b)
-		return;
-	if (a == b)
-		fprintf(f, "<tr class=\"gap\"><td colspan=\"%d\">\xe2\x8b\xaf line %"
-			PRId32 " not shown</td></tr>\n", cols, a);
-	else
-		fprintf(f, "<tr class=\"gap\"><td colspan=\"%d\">\xe2\x8b\xaf lines %"
-			PRId32 "\xe2\x80\x93%" PRId32 " not shown</td></tr>\n",
-			cols, a, b);
-}
-
-static void func_row(struct gen *g, FILE *f, int cols, size_t fi)
-{
-	const struct mp_func *fn = &g->p->funcs[fi];
-	const struct fstat *s = &g->fs[g->rank_of[fi]];
-
-	fprintf(f, "<tr class=\"fn\"><td colspan=\"%d\"><a href=\"index.html#fn-%zu\">",
-		cols, fi);
-	esc(f, fn->name);
-	fprintf(f, "</a> \xe2\x80\x94 %" PRIu64 " call%s, net ", s->calls,
-		s->calls == 1 ? "" : "s");
-	mib(f, s->net, g->precision);
-	fputs("</td></tr>\n", f);
-}
-
-/* What one part's page shows. */
-struct part {
-	const struct group *gr;
-	const struct lines *L;
-	size_t part;
-	int32_t from, to;	/* its lines */
-};
-
-/*
- * The rows of lines from..to: a fold before a span goes with the part
- * that holds the span's start, the fold after the last span with the
- * last part.
- */
-static void file_rows(struct gen *g, FILE *f, const struct part *pt)
-{
-	const struct group *gr = pt->gr;
-	const struct mp_source *s = &g->src.src[gr->src];
-	const struct lines *L = pt->L;
-	int nfig = nfigures(g->columns), cols = nfig + 2;
-	int32_t line, prev = 0, a, b;
-	size_t i;
-
-	for (i = 0; i < gr->nspans; i++) {
-		const struct span *sp = &gr->spans[i];
-
-		if (sp->lo >= pt->from && sp->lo <= pt->to)
-			gap_row(f, cols, prev + 1, sp->lo - 1);
-		prev = sp->hi;
-		a = sp->lo > pt->from ? sp->lo : pt->from;
-		b = sp->hi < pt->to ? sp->hi : pt->to;
-		for (line = a; line <= b; line++) {
-			const struct mp_row *r = &L->at[line];
-
-			if (L->head[line])
-				func_row(g, f, cols, L->head[line] - 1);
-			if (r->count) {
-				fprintf(f, "<tr id=\"L%" PRId32 "\"><td class=\"ln\">"
-					"<a href=\"#L%" PRId32 "\">%" PRId32 "</a></td>",
-					line, line, line);
-				figure_cells(f, g, r, L->sig[line]);
-			} else {
-				fprintf(f, "<tr id=\"L%" PRId32 "\" class=\"d\"><td class=\"ln\">"
-					"<a href=\"#L%" PRId32 "\">%" PRId32 "</a></td>"
-					"<td colspan=\"%d\"></td>", line, line, line, nfig);
-			}
-			fputs("<td class=\"s\">", f);
-			source_text(f, s, line, 0);
-			fputs("</td></tr>\n", f);
-		}
-	}
-	if (pt->part + 1 == gr->nparts && s->text && (int32_t)s->nlines > prev)
-		gap_row(f, cols, prev + 1, (int32_t)s->nlines);
-}
-
-/* "lines a-b, page i of n", with the previous and next pages. */
-static void part_nav(FILE *f, const struct part *pt)
-{
-	char name[PATH_MAX_NAME];
-
-	if (pt->gr->nparts < 2)
-		return;
-	fprintf(f, "<p class=\"meta\">lines %" PRId32 "\xe2\x80\x93%" PRId32
-		", page %zu of %zu", pt->from, pt->to, pt->part + 1,
-		pt->gr->nparts);
-	if (pt->part > 0)
-		fprintf(f, " \xc2\xb7 <a href=\"%s\">previous</a>",
-			part_name(pt->gr, pt->part - 1, name, sizeof name));
-	if (pt->part + 1 < pt->gr->nparts)
-		fprintf(f, " \xc2\xb7 <a href=\"%s\">next</a>",
-			part_name(pt->gr, pt->part + 1, name, sizeof name));
-	fputs("</p>\n", f);
-}
-
-static void file_body(struct gen *g, FILE *f, const void *arg)
-{
-	const struct part *pt = arg;
-	const struct mp_source *s = &g->src.src[pt->gr->src];
-
-	page_head(f, s->file);
-	fputs("<header>\n<nav class=\"top\"><a href=\"index.html\">\xe2\x86\x90 index</a>"
-	      "<a href=\"index.html#top\">Top lines</a>"
-	      "<a href=\"index.html#functions\">Functions</a></nav>\n<h1><code>", f);
-	esc(f, s->file);
-	fputs("</code></h1>\n", f);
-	if (s->dir[0] && s->file[0] != '/') {
-		fputs("<p class=\"meta\">compiled in <code>", f);
-		esc(f, s->dir);
-		fputs("</code></p>\n", f);
-	}
-	part_nav(f, pt);
-	if (!s->text) {
-		fputs("<p class=\"note\">mprof: source file '", f);
-		esc(f, s->file);
-		fputs("' not found", f);
-		if (s->file[0] != '/' && s->dir[0]) {
-			fputs(" (also looked in '", f);
-			esc(f, s->dir);
-			fputs("')", f);
-		}
-		fputs(": the lines' figures are shown without their text.</p>\n", f);
-	}
-	fputs("</header>\n<table class=\"src\">\n<thead><tr><th>Line #</th>", f);
-	figure_heads(f, g->columns);
-	fputs("<th class=\"t\">Line Contents</th></tr></thead>\n<tbody>\n", f);
-	file_rows(g, f, pt);
-	fputs("</tbody></table>\n", f);
-	part_nav(f, pt);
-	fputs("</body>\n</html>\n", f);
-}
-
-/* Every page of one file. */
-static int write_file(struct gen *g, const struct group *gr)
-{
-	struct lines L = { NULL, NULL, NULL, 0 };
-	char name[PATH_MAX_NAME];
-	struct part pt;
-	int rc = -1;
-
-	if (fold_lines(g, gr, &L))
-		goto out;
-	pt.gr = gr;
-	pt.L = &L;
-	for (pt.part = 0; pt.part < gr->nparts; pt.part++) {
-		pt.from = gr->cuts[pt.part];
-		pt.to = pt.part + 1 < gr->nparts ? gr->cuts[pt.part + 1] - 1 :
-						   L.max;
-		if (write_page(g, part_name(gr, pt.part, name, sizeof name),
-			       file_body, &pt))
-			goto out;
-	}
-	rc = 0;
-out:
-	free(L.at);
-	free(L.head);
-	free(L.sig);
-	return rc;
 }
 
 /* ---- the report ------------------------------------------------------- */
@@ -989,19 +620,19 @@ int mp_html_write(struct mp_html_dir *d, const struct mp_profile *p,
 	g.fs = calloc(p->nfuncs + 1, sizeof *g.fs);
 	g.rank_of = calloc(p->nfuncs + 1, sizeof *g.rank_of);
 	if (!g.groups || !g.group_of || !g.fs || !g.rank_of) {
-		nomem(&g);
+		mp_html_nomem(&g);
 		goto out;
 	}
 	if (group_functions(&g))
 		goto out;
 	for (k = 0; k < g.ngroups; k++)
-		if (group_layout(&g, &g.groups[k]))
+		if (mp_html_group_layout(&g, &g.groups[k]))
 			goto out;
 	rank_functions(&g);
-	if (write_page(&g, "index.html", index_body, NULL))
+	if (mp_html_write_page(&g, "index.html", index_body, NULL))
 		goto out;
 	for (k = 0; k < g.ngroups; k++)
-		if (write_file(&g, &g.groups[k]))
+		if (mp_html_write_file(&g, &g.groups[k]))
 			goto out;
 	rc = 0;
 out:
