@@ -18,7 +18,7 @@ py=/usr/bin/python3
 chrome() {
 	local url=$1 shot=$2 mode=(--dump-dom)
 	[ "$shot" = - ] || mode=(--screenshot="$shot" --hide-scrollbars --window-size=1280,900)
-	HOME=$tmp timeout 60 "$browser" --headless --no-sandbox --disable-gpu \
+	HOME=$tmp timeout 60 "$browser" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
 		--no-first-run --user-data-dir="$tmp/chrome" "${mode[@]}" "$url" 2>/dev/null
 }
 
