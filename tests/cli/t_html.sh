@@ -56,8 +56,11 @@ class Dom(HTMLParser):
         if tag == 'img': self.imgs.append(a.get('src'))
         if tag == 'script': self.scripts += 1
         if tag == 'table': self.table = a.get('id')
+        if tag == 'table' and a.get('class') == 'src': self.table = 'src'
         if tag == 'tr' and self.table == 'top-lines': self.rows.append([])
-        if tag == 'td' and self.table == 'top-lines': self.cell = ''
+        if tag == 'tr' and self.table == 'src':
+            self.rows.append([a.get('id', '')])
+        if tag == 'td' and self.table in ('top-lines', 'src'): self.cell = ''
     def handle_endtag(self, tag):
         if tag == 'td' and self.cell is not None:
             self.rows[-1].append(self.cell.strip()); self.cell = None
@@ -88,12 +91,17 @@ for h in links:
     want(h.split('#')[1] in page.ids, 'anchor %s missing' % h)
 want(index.imgs == ['memory.svg'], 'curve: %r' % index.imgs)
 want('index.html' in page.hrefs, 'no way back to the index')
+# every row of the table is on the file page with the same figures
+src = {r[0]: r[2:5] for r in page.rows if len(r) >= 5 and r[0]}
+for line, figs in table.items():
+    want(tuple(src.get('L%d' % line, ())) == figs,
+         'line %d on the page: %r, table: %r' % (line, src.get('L%d' % line), figs))
 want(index.scripts == 0 and page.scripts == 0, 'a script')
 print('\n'.join(fails))
 sys.exit(1 if fails else 0)
 EOF
 run "$py" dom.py
-check "top lines, figures and anchors in the browser's DOM" status_is 0
+check "top lines, every row's figures and the anchors in the browser's DOM" status_is 0
 
 # Standard input, a directory named with a slash, a profile where
 # nothing ran (a warning, and an index that says so).
