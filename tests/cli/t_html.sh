@@ -103,6 +103,9 @@ EOF
 run "$py" dom.py
 check "top lines, every row's figures and the anchors in the browser's DOM" status_is 0
 
+run "$MPROF" report --html prec --precision 3 basic.json
+check "--precision 3: the figures of MPROF_PRECISION=3" eval 'status_is 0 && grep -q ">7.629 MiB</td>" prec/basic.c.html'
+
 # Standard input, a directory named with a slash, a profile where
 # nothing ran (a warning, and an index that says so).
 run sh -c "\"\$MPROF\" report --html stdin/ - <basic.json"
