@@ -18,6 +18,9 @@
  * file, so an error leaves nothing behind.  --by names the column both
  * rank by (Increment by default), --signatures keeps signature rows.
  *
+ * --html DIR writes the HTML report instead (report_html.c); then a
+ * second argument ending in ".dat" is the run whose memory curve it shows.
+ *
  * Without FILE the newest mprofile_*.json of the current directory is
  * read (by modification time: names made with %p sort by pid, not age),
  * so `MPROF_JSON=mprofile_%p.json ./prog; mprof report` works as
@@ -175,9 +178,18 @@ static int report(const char *file, const struct report_args *a)
 	return rc ? EXIT_FAIL : EXIT_OK;
 }
 
+/* A name ending in ".dat": the run given with --html. */
+static int is_dat(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 4 && !strcmp(s + n - 4, ".dat");
+}
+
 int cmd_report(int argc, char **argv)
 {
 	const char *precision_arg = NULL, *top_arg = NULL, *by_arg = NULL;
+	const char *html = NULL, *dat = NULL;
 	struct report_args a = { .precision = -1, .by = MP_BY_INCREMENT };
 	const struct option opts[] = {
 		{ 0, "precision", OPT_STRING, &precision_arg },
@@ -186,6 +198,7 @@ int cmd_report(int argc, char **argv)
 		{ 0, "by", OPT_STRING, &by_arg },
 		{ 0, "signatures", OPT_FLAG, &a.signatures },
 		{ 0, "pprof", OPT_STRING, &a.pprof },
+		{ 0, "html", OPT_STRING, &html },
 		{ 0, NULL, 0, NULL },
 	};
 	char *latest;
@@ -194,6 +207,8 @@ int cmd_report(int argc, char **argv)
 	n = parse_options(argc, argv, opts, 0);
 	if (n < 0)
 		return parse_exit(n);
+	if (html && n > 0 && is_dat(argv[n - 1]))
+		dat = argv[--n];
 	if (n > 1)
 		return usage_error("report", "one profile at a time, not %d", n);
 	if (precision_arg && (a.precision = parse_precision(precision_arg)) < 0)
@@ -214,11 +229,17 @@ int cmd_report(int argc, char **argv)
 		return usage_error("report", "option '--json' does not go with '--top' or '--pprof'");
 	if (a.pprof && !*a.pprof)
 		return usage_error("report", "option '--pprof' needs a file name");
+	if (html && (a.json || a.top || a.pprof))
+		return usage_error("report", "option '--html' does not go with '--json', '--top' or '--pprof'");
+	if (html && !*html)
+		return usage_error("report", "option '--html' takes a directory");
 	if (n == 1)
-		return report(argv[0], &a);
+		return html ? report_html(html, argv[0], dat, a.precision) :
+			      report(argv[0], &a);
 	if (latest_json(&latest))
 		return EXIT_FAIL;
-	rc = report(latest, &a);
+	rc = html ? report_html(html, latest, dat, a.precision) :
+		    report(latest, &a);
 	free(latest);
 	return rc;
 }

@@ -148,6 +148,7 @@ static const struct {
 	  "    -h, --help               show this text\n" },
 	{ "report",
 	  "usage: mprof report [<options>] [FILE]\n"
+	  "   or: mprof report --html DIR [<options>] [FILE] [RUN.dat]\n"
 	  "\n"
 	  "Print the line tables of a profile the program saved as JSON\n"
 	  "(MPROF_JSON=FILE), exactly as it printed them at exit; the source\n"
@@ -167,6 +168,9 @@ static const struct {
 	  "        --pprof OUT          write the profile for pprof (gzipped\n"
 	  "                             profile.proto; --by: its default\n"
 	  "                             sample type)\n"
+	  "        --html DIR           write an HTML report into DIR: top lines,\n"
+	  "                             functions, annotated source, and RUN.dat's\n"
+	  "                             memory curve when given\n"
 	  "    -h, --help               show this text\n" },
 	{ "check",
 	  "usage: mprof check [<options>] PROFILE.json\n"

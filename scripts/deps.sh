@@ -24,7 +24,7 @@ mp_packages() {
 	echo gcc g++ cmake make pkg-config "gcc-$(mp_gcc_major)-plugin-dev" \
 		libcmocka-dev libcairo2-dev libdwarf-dev zlib1g-dev csmith libcsmith-dev \
 		git man-db python3 python3-memory-profiler python3-matplotlib \
-		valgrind libjemalloc2 golang-go
+		valgrind libjemalloc2 golang-go chromium
 }
 
 # The packages of mp_packages that dpkg does not list as installed.
