@@ -49,6 +49,25 @@ MP_TEST_UNUSED static int dir_remove(const char *dir)
 	return rmdir(dir);
 }
 
+/*
+ * A test file's scratch directory, for cmocka's group fixtures:
+ * cmocka_run_group_tests(tests, scratch_setup, scratch_teardown) makes it
+ * before the first test, and removes it and its files after the last.
+ */
+MP_TEST_UNUSED static char scratch[] = "/tmp/mprof-test.XXXXXX";
+
+MP_TEST_UNUSED static int scratch_setup(void **state)
+{
+	(void)state;
+	return mkdtemp(scratch) ? 0 : -1;
+}
+
+MP_TEST_UNUSED static int scratch_teardown(void **state)
+{
+	(void)state;
+	return dir_remove(scratch);
+}
+
 /* The whole of a small file, NUL-terminated, in a static buffer (the
  * next call overwrites it); NULL if it cannot be read. */
 MP_TEST_UNUSED static const char *slurp(const char *path)

@@ -31,27 +31,13 @@
 
 #define MIB 1048576LL
 
-static char tmpdir[] = "/tmp/mprof-test-html-XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return dir_remove(tmpdir);
-}
-
 static const char *path_of(const char *name)
 {
 	static char path[4][512];
 	static int k;
 
 	k = (k + 1) % 4;
-	snprintf(path[k], sizeof path[k], "%s/%s", tmpdir, name);
+	snprintf(path[k], sizeof path[k], "%s/%s", scratch, name);
 	return path[k];
 }
 
@@ -143,12 +129,12 @@ static void make_profile(struct mp_profile *p, const char *main_c)
 					     grow, 4), 0);
 	assert_int_equal(mp_profile_add_func(p, main_c, "", "small", 80, 85,
 					     small, 2), 0);
-	assert_int_equal(mp_profile_add_func(p, "gone&<x>.c", tmpdir,
+	assert_int_equal(mp_profile_add_func(p, "gone&<x>.c", scratch,
 					     "lost", 5, 7, gone, 2), 0);
 	assert_int_equal(mp_profile_merge(p), 0);
 }
 
-/* make_profile() over a fresh tmpdir/main.c of 100 lines. */
+/* make_profile() over a fresh scratch/main.c of 100 lines. */
 static void main_profile(struct mp_profile *p)
 {
 	char main_c[512];
@@ -158,7 +144,7 @@ static void main_profile(struct mp_profile *p)
 	make_profile(p, main_c);
 }
 
-/* Write the report of `p` into tmpdir/out; 0 or -1 as the API says. */
+/* Write the report of `p` into scratch/out; 0 or -1 as the API says. */
 static int report(const struct mp_profile *p, const char *curve)
 {
 	struct mp_html_opts o = { .precision = 1, .title = "t.json",
@@ -408,5 +394,5 @@ int main(void)
 		cmocka_unit_test(test_out_of_memory),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "pprof.h"
+#include "helpers.h"
 
 #define MIB (1024 * 1024)
 
@@ -476,12 +477,10 @@ static void test_empty(void **state)
 	dfree(&d);
 }
 
-static char tmpdir[] = "/tmp/mprof-test-pprof.XXXXXX";
-
-/* Files in tmpdir. */
+/* Files in scratch. */
 static int count_files(void)
 {
-	DIR *dir = opendir(tmpdir);
+	DIR *dir = opendir(scratch);
 	struct dirent *e;
 	int n = 0;
 
@@ -507,7 +506,7 @@ static void test_write(void **state)
 
 	(void)state;
 	sample_profile(&p);
-	snprintf(path, sizeof path, "%s/out.pb.gz", tmpdir);
+	snprintf(path, sizeof path, "%s/out.pb.gz", scratch);
 	assert_int_equal(mp_pprof_write(path, &p, NULL, &o, err, sizeof err),
 			 0);
 	assert_int_equal(count_files(), 1);
@@ -539,7 +538,7 @@ static void test_write_error(void **state)
 
 	(void)state;
 	sample_profile(&p);
-	snprintf(path, sizeof path, "%s/nodir/out.pb.gz", tmpdir);
+	snprintf(path, sizeof path, "%s/nodir/out.pb.gz", scratch);
 	assert_int_equal(mp_pprof_write(path, &p, NULL, &o, err, sizeof err),
 			 -1);
 	snprintf(want, sizeof want, "cannot write '%s': %s", path,
@@ -547,7 +546,7 @@ static void test_write_error(void **state)
 	assert_string_equal(err, want);
 	assert_int_equal(count_files(), 0);
 	/* a directory in the way: the temporary file is removed */
-	snprintf(path, sizeof path, "%s/adir", tmpdir);
+	snprintf(path, sizeof path, "%s/adir", scratch);
 	assert_int_equal(mkdir(path, 0700), 0);
 	assert_int_equal(mp_pprof_write(path, &p, NULL, &o, err, sizeof err),
 			 -1);
@@ -555,18 +554,6 @@ static void test_write_error(void **state)
 	assert_int_equal(count_files(), 1);
 	rmdir(path);
 	mp_profile_free(&p);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return rmdir(tmpdir);
 }
 
 int main(void)
@@ -581,5 +568,5 @@ int main(void)
 		cmocka_unit_test(test_write_error),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "top.h"
+#include "helpers.h"
 
 #define MIB (1024 * 1024)
 
@@ -337,8 +338,6 @@ static char *render(const struct mp_profile *p, enum mp_top_by by, size_t n,
 	return buf;
 }
 
-static char tmpdir[] = "/tmp/mprof-test-top.XXXXXX";
-
 /* The source text, indentation dropped; widths from the longest
  * location and name; the heading counts lines and functions. */
 static void test_print(void **state)
@@ -355,7 +354,7 @@ static void test_print(void **state)
 	char *s;
 
 	(void)state;
-	snprintf(path, sizeof path, "%s/f.c", tmpdir);
+	snprintf(path, sizeof path, "%s/f.c", scratch);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs(src, f);
@@ -432,18 +431,6 @@ static void test_print_optional_columns(void **state)
 	mp_profile_free(&p);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return rmdir(tmpdir);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -462,5 +449,5 @@ int main(void)
 		cmocka_unit_test(test_print_optional_columns),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
