@@ -47,6 +47,7 @@ int cmd_rm(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_lines(int argc, char **argv);
 
 /* util.c */
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * heap.c - the heap recorder of `mprof lines` (record.h): reads the
+ * preload library's events from its pipe and charges exact bytes: an
+ * allocation +size to the line that called malloc & co., a free -size
+ * (the size the block was allocated with) to the line that called free,
+ * a realloc both on its own line.  A process new to the recorder gets the
+ * mappings of its parent (a fork) and then its own from /proc (its exec,
+ * a dlopen: the library reports the first call from code it did not know).
+ */
+#define _GNU_SOURCE
+#include "record.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "acct.h"
+#include "code.h"
+#include "hmap.h"
+#include "symbolize.h"
+#include "unwind.h"
+
+struct mp_heap {
+	int fd;
+	size_t have;		/* bytes of a partial event in buf */
+	struct mp_hmap seen;	/* pid + 1 -> 1 */
+	struct mp_rec_stats st;
+	unsigned char buf[64 * sizeof(struct mp_heap_event)];
+};
+
+struct mp_heap *mp_heap_new(int fd)
+{
+	struct mp_heap *h = calloc(1, sizeof *h);
+
+	if (h)
+		h->fd = fd;
+	return h;
+}
+
+static uint64_t charge_addr(struct mp_heap *h, struct mp_sym *s,
+			    struct mp_code *c,
+			    const struct mp_heap_event *e)
+{
+	enum mp_unwind_how how;
+	uint64_t ip;
+
+	/* e->ip is a return address: its call is the instruction before */
+	ip = mp_unwind_pick(c, s, e->pid, e->ip - 1, e->frames,
+			    e->nframes < MP_HEAP_FRAMES ? e->nframes :
+			    MP_HEAP_FRAMES, NULL, NULL, &how);
+	if (how == MP_UNWIND_IP)
+		h->st.at_ip++;
+	else if (how == MP_UNWIND_STACK)
+		h->st.on_stack++;
+	else
+		h->st.no_line++;
+	return ip;
+}
+
+static void on_event(struct mp_heap *h, struct mp_sym *s, struct mp_code *c,
+		     struct mp_acct *a,
+		     const struct mp_heap_event *e)
+{
+	uint64_t *v;
+	int64_t size;
+	int added;
+
+	v = mp_hmap_put(&h->seen, (uint64_t)e->pid + 1, &added);
+	if (added || (v && *v == 2)) {
+		/* its first event, or the first from code it did not know */
+		if (added && e->ppid && mp_hmap_get(&h->seen, (uint64_t)e->ppid + 1)) {
+			mp_sym_fork(s, e->ppid, e->pid);
+			mp_code_fork(c, e->ppid, e->pid);
+			mp_acct_fork(a, e->ppid, e->pid);
+		} else if (added) {
+			mp_acct_fork(a, 0, e->pid);
+		}
+		mp_sym_read_maps(s, e->pid);
+		mp_code_exec(c, e->pid);
+		mp_code_read_maps(c, e->pid);
+		if (v)
+			*v = 1;
+	}
+	if (e->kind == 0) {	/* the library's "new code mapped" notice */
+		mp_sym_read_maps(s, e->pid);
+		mp_code_read_maps(c, e->pid);
+		return;
+	}
+	h->st.events++;
+	switch (e->kind) {
+	case MP_HEAP_ALLOC:
+		if (!e->ptr)
+			return;
+		mp_acct_block_new(a, e->pid, e->ptr, e->size);
+		mp_acct_charge(a, e->pid, charge_addr(h, s, c, e),
+			       (int64_t)e->size, 1);
+		return;
+	case MP_HEAP_FREE:
+		size = mp_acct_block_free(a, e->pid, e->ptr);
+		if (size >= 0)
+			mp_acct_charge(a, e->pid, charge_addr(h, s, c, e), -size,
+				       1);
+		return;
+	case MP_HEAP_REALLOC:
+		size = e->old ? mp_acct_block_free(a, e->pid, e->old) : 0;
+		if (size < 0)
+			size = 0;
+		if (e->ptr)
+			mp_acct_block_new(a, e->pid, e->ptr, e->size);
+		else if (e->size && e->old)	/* failed: the old block stays */
+			mp_acct_block_new(a, e->pid, e->old, (uint64_t)size);
+		mp_acct_charge(a, e->pid, charge_addr(h, s, c, e),
+			       (e->ptr ? (int64_t)e->size : (e->size ? size : 0)) - size, 1);
+		return;
+	default:
+		return;
+	}
+}
+
+void mp_heap_drain(struct mp_heap *h, struct mp_sym *s, struct mp_code *c,
+		   struct mp_acct *a)
+{
+	const size_t esz = sizeof(struct mp_heap_event);
+
+	for (;;) {
+		ssize_t n = read(h->fd, h->buf + h->have, sizeof h->buf - h->have);
+		size_t off = 0;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		h->have += (size_t)n;
+		for (; h->have - off >= esz; off += esz) {
+			struct mp_heap_event e;
+
+			memcpy(&e, h->buf + off, esz);
+			on_event(h, s, c, a, &e);
+		}
+		memmove(h->buf, h->buf + off, h->have - off);
+		h->have -= off;
+	}
+}
+
+void mp_heap_close(struct mp_heap *h, struct mp_rec_stats *st)
+{
+	if (!h)
+		return;
+	if (st)
+		*st = h->st;
+	mp_hmap_free(&h->seen);
+	free(h);
+}

@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * preload.c - libmprof_lines.so, the heap backend of `mprof lines`: the
+ * command puts it in LD_PRELOAD and gives it a pipe (MPROF_LINES_FD); it
+ * wraps malloc, calloc, realloc, reallocarray, free, posix_memalign,
+ * aligned_alloc, memalign, valloc and pvalloc, forwards each call to
+ * glibc's own (__libc_malloc & co.: no dlsym, which may allocate), and
+ * writes one fixed-size event per call into the pipe (record.h): the
+ * block, its size, the address that called, and the return addresses
+ * above it on the stack that follow a call instruction, for the recorder
+ * to skip library code without line information (unwind.h).
+ *
+ * Rules: nothing here allocates (events are built on the stack, the text
+ * ranges and the thread's stack bounds live in static and thread-local
+ * storage, /proc/self/maps is read with raw system calls); no lock is
+ * taken, so fork, threads and signal handlers cannot deadlock on it; a
+ * call made while the thread is already inside a wrapper (a signal
+ * handler that mallocs, dl_iterate_phdr's own needs) is forwarded
+ * unrecorded; errno is what glibc's call left.  Each event is one write()
+ * of less than PIPE_BUF bytes, so events of threads and processes sharing
+ * the pipe never interleave.  When the pipe is gone (the recorder ended)
+ * the program runs on unrecorded.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "record.h"
+#include "unwind.h"
+
+#define EXPORT __attribute__((visibility("default")))
+#define TLS __thread __attribute__((tls_model("initial-exec")))
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+extern void *__libc_memalign(size_t, size_t);
+extern void *__libc_valloc(size_t);
+extern void *__libc_pvalloc(size_t);
+
+/* Stack words scanned above a wrapper's frame for return addresses. */
+#define SCAN_WORDS 512
+#define MAX_RANGES 512
+
+struct range {
+	uintptr_t lo, hi;
+	int system;		/* a system library's code (code.h) */
+};
+
+static int out_fd = -1;
+/* Executable ranges of the loaded objects, double-buffered: a rebuild
+   fills the other table and publishes it with one store. */
+static struct range ranges[2][MAX_RANGES];
+static int nranges[2];
+static int cur;
+static int rebuilding;
+static uint32_t last_pid, last_ppid;
+
+static TLS int busy;
+static TLS uintptr_t stack_lo, stack_hi;
+
+/* code.c's rule; "" is the program itself. */
+static int is_system(const char *path)
+{
+	static const char *const dirs[] = {
+		"/lib/", "/usr/lib/", "/lib64/", "/usr/lib64/", "/lib32/",
+		"/usr/lib32/", "/usr/libexec/",
+	};
+	size_t i;
+
+	if (!path || !path[0])
+		return 0;
+	if (path[0] != '/')
+		return 1;	/* linux-vdso.so.1 */
+	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+		if (!strncmp(path, dirs[i], strlen(dirs[i])))
+			return 1;
+	return 0;
+}
+
+static int add_range(struct dl_phdr_info *info, size_t size, void *data)
+{
+	int *n = data, t = !__atomic_load_n(&cur, __ATOMIC_ACQUIRE), i;
+
+	(void)size;
+	for (i = 0; i < info->dlpi_phnum && *n < MAX_RANGES; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		ranges[t][*n].lo = info->dlpi_addr + ph->p_vaddr;
+		ranges[t][*n].hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+		ranges[t][*n].system = is_system(info->dlpi_name);
+		(*n)++;
+	}
+	return 0;
+}
+
+/* Rebuild the ranges (one thread at a time; the others keep the old). */
+static void rebuild(void)
+{
+	int n = 0;
+
+	if (__atomic_exchange_n(&rebuilding, 1, __ATOMIC_ACQUIRE))
+		return;
+	dl_iterate_phdr(add_range, &n);
+	nranges[!cur] = n;
+	__atomic_store_n(&cur, !cur, __ATOMIC_RELEASE);
+	__atomic_store_n(&rebuilding, 0, __ATOMIC_RELEASE);
+}
+
+static const struct range *in_text(uintptr_t a)
+{
+	int t = __atomic_load_n(&cur, __ATOMIC_ACQUIRE), i;
+
+	for (i = 0; i < nranges[t]; i++)
+		if (a >= ranges[t][i].lo && a < ranges[t][i].hi)
+			return &ranges[t][i];
+	return NULL;
+}
+
+/* Parse a hex number of /proc/self/maps. */
+static const char *hex(const char *p, const char *end, uintptr_t *v)
+{
+	*v = 0;
+	for (; p < end; p++) {
+		unsigned c = (unsigned char)*p;
+
+		if (c >= '0' && c <= '9')
+			*v = *v * 16 + (c - '0');
+		else if (c >= 'a' && c <= 'f')
+			*v = *v * 16 + (c - 'a' + 10);
+		else
+			break;
+	}
+	return p;
+}
+
+/* The bounds of the mapping holding sp, from /proc/self/maps. */
+static void find_stack(uintptr_t sp)
+{
+	char buf[4096];
+	size_t have = 0;
+	long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/maps",
+			  O_RDONLY | O_CLOEXEC);
+
+	stack_lo = stack_hi = 0;
+	if (fd < 0)
+		return;
+	for (;;) {
+		long n = syscall(SYS_read, fd, buf + have, sizeof buf - have);
+		char *p = buf, *nl, *end;
+
+		if (n <= 0)
+			break;
+		end = buf + have + n;
+		while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
+			uintptr_t lo, hi;
+			const char *q = hex(p, nl, &lo);
+
+			if (q < nl && *q == '-') {
+				hex(q + 1, nl, &hi);
+				if (sp >= lo && sp < hi) {
+					stack_lo = lo;
+					stack_hi = hi;
+					syscall(SYS_close, fd);
+					return;
+				}
+			}
+			p = nl + 1;
+		}
+		have = (size_t)(end - p);
+		memmove(buf, p, have);
+		if (have == sizeof buf)
+			have = 0;	/* a line longer than the buffer */
+	}
+	syscall(SYS_close, fd);
+}
+
+
+static void send(struct mp_heap_event *e, uintptr_t ra, uintptr_t *frame)
+{
+	int saved = errno;
+	const struct range *r;
+	uintptr_t *w, *end;
+	size_t n = 0;
+	long rc;
+
+	e->pid = (uint32_t)syscall(SYS_getpid);
+	if (e->pid != last_pid) {	/* a fork: say whose child it is */
+		last_pid = e->pid;
+		last_ppid = (uint32_t)syscall(SYS_getppid);
+	}
+	e->ppid = last_ppid;
+	e->ip = ra;
+	if (!in_text(ra)) {
+		/* code mapped since the last look: tell the recorder */
+		struct mp_heap_event m;
+
+		memset(&m, 0, sizeof m);
+		m.pid = e->pid;
+		m.ppid = e->ppid;
+		rebuild();
+		do
+			rc = syscall(SYS_write, out_fd, &m, sizeof m);
+		while (rc < 0 && errno == EINTR);
+	}
+	if ((uintptr_t)frame < stack_lo || (uintptr_t)frame >= stack_hi)
+		find_stack((uintptr_t)frame);
+	/* frame[0]: the caller's frame pointer, frame[1]: ra */
+	w = frame + 2;
+	end = (uintptr_t *)stack_hi;
+	if (end > w + SCAN_WORDS)
+		end = w + SCAN_WORDS;
+	for (; w < end && n < MP_HEAP_FRAMES; w++) {
+		uintptr_t a = *w;
+
+		if (a == ra || !(r = in_text(a)) || r->system || a - 7 < r->lo)
+			continue;
+		if (mp_unwind_follows_call((const unsigned char *)a - 7))
+			e->frames[n++] = a;
+	}
+	e->nframes = (uint32_t)n;
+	do
+		rc = syscall(SYS_write, out_fd, e, sizeof *e);
+	while (rc < 0 && errno == EINTR);
+	if (rc < 0 && errno == EPIPE)
+		out_fd = -1;
+	errno = saved;
+}
+
+/* Record an event from a wrapper: its frame and return address. */
+#define RECORD(kind_, ptr_, size_, old_) do {				\
+	if (out_fd >= 0 && !busy) {					\
+		struct mp_heap_event e_;				\
+		busy = 1;						\
+		memset(&e_, 0, sizeof e_);				\
+		e_.kind = (kind_);					\
+		e_.ptr = (uintptr_t)(ptr_);				\
+		e_.size = (size_);					\
+		e_.old = (uintptr_t)(old_);				\
+		send(&e_, (uintptr_t)__builtin_return_address(0),	\
+		     __builtin_frame_address(0));			\
+		busy = 0;						\
+	}								\
+} while (0)
+
+EXPORT void *malloc(size_t n)
+{
+	void *p = __libc_malloc(n);
+
+	RECORD(MP_HEAP_ALLOC, p, n, 0);
+	return p;
+}
+
+EXPORT void *calloc(size_t k, size_t n)
+{
+	void *p = __libc_calloc(k, n);
+
+	RECORD(MP_HEAP_ALLOC, p, (uint64_t)k * n, 0);
+	return p;
+}
+
+EXPORT void *realloc(void *old, size_t n)
+{
+	void *p = __libc_realloc(old, n);
+
+	RECORD(MP_HEAP_REALLOC, p, n, old);
+	return p;
+}
+
+EXPORT void *reallocarray(void *old, size_t k, size_t n)
+{
+	size_t bytes;
+	void *p;
+
+	if (__builtin_mul_overflow(k, n, &bytes)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	p = __libc_realloc(old, bytes);
+	RECORD(MP_HEAP_REALLOC, p, bytes, old);
+	return p;
+}
+
+EXPORT void free(void *p)
+{
+	if (!p)
+		return;
+	RECORD(MP_HEAP_FREE, p, 0, 0);
+	__libc_free(p);
+}
+
+EXPORT void *memalign(size_t align, size_t n)
+{
+	void *p = __libc_memalign(align, n);
+
+	RECORD(MP_HEAP_ALLOC, p, n, 0);
+	return p;
+}
+
+EXPORT void *aligned_alloc(size_t align, size_t n)
+{
+	void *p;
+
+	if (!align || (align & (align - 1))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	p = __libc_memalign(align, n);
+	RECORD(MP_HEAP_ALLOC, p, n, 0);
+	return p;
+}
+
+EXPORT int posix_memalign(void **out, size_t align, size_t n)
+{
+	int saved = errno;
+	void *p;
+
+	if (!align || align % sizeof(void *) ||
+	    ((align / sizeof(void *)) & (align / sizeof(void *) - 1)))
+		return EINVAL;
+	p = __libc_memalign(align, n);
+	if (!p) {
+		errno = saved;
+		return ENOMEM;
+	}
+	*out = p;
+	RECORD(MP_HEAP_ALLOC, p, n, 0);
+	errno = saved;
+	return 0;
+}
+
+EXPORT void *valloc(size_t n)
+{
+	void *p = __libc_valloc(n);
+
+	RECORD(MP_HEAP_ALLOC, p, n, 0);
+	return p;
+}
+
+EXPORT void *pvalloc(size_t n)
+{
+	void *p = __libc_pvalloc(n);
+
+	RECORD(MP_HEAP_ALLOC, p, n, 0);
+	return p;
+}
+
+static void after_fork(void)
+{
+	__atomic_store_n(&rebuilding, 0, __ATOMIC_RELAXED);
+}
+
+/* Take the pipe from the environment; without it, record nothing. */
+__attribute__((constructor)) static void init(void)
+{
+	const char *s = getenv("MPROF_LINES_FD");
+	long fd = 0;
+
+	if (!s || !*s)
+		return;
+	for (; *s >= '0' && *s <= '9'; s++)
+		fd = fd * 10 + (*s - '0');
+	if (*s || fd < 3 || syscall(SYS_fcntl, fd, F_GETFD) < 0)
+		return;
+	busy = 1;
+	rebuild();
+	pthread_atfork(NULL, NULL, after_fork);
+	busy = 0;
+	out_fd = (int)fd;
+}
