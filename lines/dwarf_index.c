@@ -132,7 +132,7 @@ static bool fmap_put(struct funcmap *m, uint64_t key, uint32_t val)
 	return true;
 }
 
-/* An unsigned attribute of die, 0 if absent or not a constant. */
+/* An unsigned constant attribute of die, 0 if absent or not one. */
 static uint64_t udata(struct builder *b, Dwarf_Die die, Dwarf_Half at)
 {
 	Dwarf_Attribute attr;
@@ -144,8 +144,13 @@ static uint64_t udata(struct builder *b, Dwarf_Die die, Dwarf_Half at)
 		return 0;
 	}
 	if (dwarf_formudata(attr, &v, &b->err) != DW_DLV_OK) {
+		Dwarf_Signed sv;
+
+		/* This libdwarf reads DW_FORM_implicit_const (DWARF 5, gcc's
+		 * choice for decl_file) only as signed. */
 		clear(b);
-		v = 0;
+		v = dwarf_formsdata(attr, &sv, &b->err) == DW_DLV_OK && sv > 0 ? sv : 0;
+		clear(b);
 	}
 	dwarf_dealloc_attribute(attr);
 	return v;
