@@ -594,7 +594,8 @@ static void flatten(struct builder *b)
 	size_t sp = 0, cap = 0, rcap = 0;
 	uint64_t cursor = 0;
 
-	qsort(b->spans, b->nspans, sizeof(*b->spans), span_order);
+	if (b->nspans)
+		qsort(b->spans, b->nspans, sizeof(*b->spans), span_order);
 	for (size_t i = 0; i <= b->nspans && !b->failed; i++) {
 		const struct span *s = i < b->nspans ? &b->spans[i] : NULL;
 
@@ -674,7 +675,8 @@ struct mp_dwarf *mp_dwarf_load(const char *path, struct mp_strs *strs)
 	free(b.spans);
 	free(b.fmap.keys);
 	free(b.fmap.vals);
-	qsort(b.d->rows, b.d->nrows, sizeof(*b.d->rows), row_order);
+	if (b.d->nrows)
+		qsort(b.d->rows, b.d->nrows, sizeof(*b.d->rows), row_order);
 	last_lines(b.d);
 	dwarf_finish(b.dbg, &b.err);
 	if (!b.d->nrows && !b.d->nranges) {
