@@ -28,6 +28,9 @@ void sym_shared_probe(probe_fn *cb);
 void sym_stripped_probe(probe_fn *cb);
 void sym_split_probe(probe_fn *cb);
 void sym_buildid_probe(probe_fn *cb);
+void *sym_shared_mark(void);
+void *sym_split_mark(void);
+void *sym_buildid_mark(void);
 
 enum { MAX_HITS = 64, MAX_CHAIN = 8 };
 
@@ -144,11 +147,12 @@ static void libraries(void **state)
 {
 	static const struct {
 		void (*fn)(probe_fn *);
+		void *(*mark)(void);
 		const char *module;
 	} libs[] = {
-		{ sym_shared_probe, "/libsym_shared.so" },
-		{ sym_split_probe, "/libsym_split.so" },
-		{ sym_buildid_probe, "/libsym_buildid.so" },
+		{ sym_shared_probe, sym_shared_mark, "/libsym_shared.so" },
+		{ sym_split_probe, sym_split_mark, "/libsym_split.so" },
+		{ sym_buildid_probe, sym_buildid_mark, "/libsym_buildid.so" },
 	};
 	struct mp_sym *s = mp_sym_new();
 
@@ -166,6 +170,15 @@ static void libraries(void **state)
 			check_hit(s, &hits[i], libs[l].module);
 			mp_sym_lookup(s, getpid(), (uintptr_t)hits[i].ret - 1, f, 16);
 			assert_int_equal(f[0].offset, (uintptr_t)hits[i].ret - 1 - load_bias(hits[i].ret));
+		}
+		/* the first line of a sequence that never sets its file is in
+		 * file 1 (probe.h), even in DWARF 5 */
+		{
+			struct mp_sym_frame f[16];
+
+			assert_int_equal(mp_sym_lookup(s, getpid(), (uintptr_t)libs[l].mark(), f, 16), 1);
+			assert_string_equal(f[0].func, "mark");
+			assert_string_equal(base(f[0].file), "probe.h");
 		}
 	}
 	mp_sym_free(s);
