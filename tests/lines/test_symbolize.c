@@ -28,6 +28,10 @@ void sym_shared_probe(probe_fn *cb);
 void sym_stripped_probe(probe_fn *cb);
 void sym_split_probe(probe_fn *cb);
 void sym_buildid_probe(probe_fn *cb);
+void sym_splitsub_probe(probe_fn *cb);
+void sym_splitroot_probe(probe_fn *cb);
+void *sym_splitsub_mark(void);
+void *sym_splitroot_mark(void);
 void *sym_shared_mark(void);
 void *sym_split_mark(void);
 void *sym_buildid_mark(void);
@@ -140,9 +144,9 @@ static uintptr_t load_bias(void *p)
 	return (uintptr_t)info.dli_fbase;
 }
 
-/* A linked library with its own DWARF, and two whose DWARF is in a
- * separate file (.gnu_debuglink beside it, a build id under the debug
- * root). */
+/* A linked library with its own DWARF, and four whose DWARF is in a
+ * separate file (.gnu_debuglink beside it, in .debug/ beside it, under the
+ * debug root; a build id under the debug root). */
 static void libraries(void **state)
 {
 	static const struct {
@@ -153,6 +157,8 @@ static void libraries(void **state)
 		{ sym_shared_probe, sym_shared_mark, "/libsym_shared.so" },
 		{ sym_split_probe, sym_split_mark, "/libsym_split.so" },
 		{ sym_buildid_probe, sym_buildid_mark, "/libsym_buildid.so" },
+		{ sym_splitsub_probe, sym_splitsub_mark, "/libsym_splitsub.so" },
+		{ sym_splitroot_probe, sym_splitroot_mark, "/libsym_splitroot.so" },
 	};
 	struct mp_sym *s = mp_sym_new();
 
