@@ -132,7 +132,7 @@ static bool fmap_put(struct funcmap *m, uint64_t key, uint32_t val)
 	return true;
 }
 
-/* An unsigned attribute of die, 0 if absent or not a constant. */
+/* An unsigned constant attribute of die, 0 if absent or not one. */
 static uint64_t udata(struct builder *b, Dwarf_Die die, Dwarf_Half at)
 {
 	Dwarf_Attribute attr;
@@ -144,8 +144,13 @@ static uint64_t udata(struct builder *b, Dwarf_Die die, Dwarf_Half at)
 		return 0;
 	}
 	if (dwarf_formudata(attr, &v, &b->err) != DW_DLV_OK) {
+		Dwarf_Signed sv;
+
+		/* This libdwarf reads DW_FORM_implicit_const (DWARF 5, gcc's
+		 * choice for decl_file) only as signed. */
 		clear(b);
-		v = 0;
+		v = dwarf_formsdata(attr, &sv, &b->err) == DW_DLV_OK && sv > 0 ? sv : 0;
+		clear(b);
 	}
 	dwarf_dealloc_attribute(attr);
 	return v;
@@ -426,10 +431,10 @@ static void walk(struct builder *b, Dwarf_Die parent_die, int32_t parent, int de
 	}
 }
 
-/* The rows of the unit's line table, file names interned once per file
- * number.  Sequences starting at address 0 (code the linker dropped) are
- * left out; of rows at one address the last one counts. */
-static void line_table(struct builder *b, Dwarf_Die cu)
+/* The rows of the unit's line table.  Sequences starting at address 0
+ * (code the linker dropped) are left out; of rows at one address the last
+ * one counts. */
+static void line_table(struct builder *b, Dwarf_Die cu, bool gnu)
 {
 	struct mp_dwarf *d = b->d;
 	Dwarf_Unsigned version;
@@ -437,13 +442,17 @@ static void line_table(struct builder *b, Dwarf_Die cu)
 	Dwarf_Line_Context ctx;
 	Dwarf_Line *lines;
 	Dwarf_Signed n;
-	const char **names = NULL;
-	size_t nnames = 0, seq = d->nrows;
+	const char **names;
+	size_t seq = d->nrows;
 	bool drop = false, start = true;
 
 	if (dwarf_srclines_b(cu, &version, &count, &ctx, &b->err) != DW_DLV_OK)
 		return clear(b);
-	if (dwarf_srclines_from_linecontext(ctx, &lines, &n, &b->err) != DW_DLV_OK) {
+	/* decl_file, call_file and the rows number files from 1 up to
+	 * DWARF 4, from 0 in DWARF 5. */
+	b->file_base = version >= 5 ? 0 : 1;
+	names = calloc(b->nsrcfiles + 1, sizeof(*names));
+	if (!names || dwarf_srclines_from_linecontext(ctx, &lines, &n, &b->err) != DW_DLV_OK) {
 		clear(b);
 		n = 0;
 	}
@@ -460,6 +469,10 @@ static void line_table(struct builder *b, Dwarf_Die cu)
 			clear(b);
 			break;
 		}
+		/* This libdwarf starts DWARF 5 sequences with file 0 where the
+		 * standard says 1; GCC never selects file 0 itself. */
+		if (gnu && version >= 5 && fileno == 0)
+			fileno = 1;
 		if (start) {
 			drop = addr == 0;
 			seq = d->nrows;
@@ -469,26 +482,6 @@ static void line_table(struct builder *b, Dwarf_Die cu)
 			start = true;
 		if (drop)
 			continue;
-		if (fileno < MAX_FILES && fileno >= nnames) {
-			const char **more = realloc(names, (fileno + 1) * sizeof(*names));
-
-			if (!more) {
-				b->failed = true;
-				break;
-			}
-			memset(more + nnames, 0, (fileno + 1 - nnames) * sizeof(*names));
-			names = more;
-			nnames = fileno + 1;
-		}
-		if (fileno < nnames && !names[fileno]) {
-			char *src;
-
-			if (dwarf_linesrc(lines[i], &src, &b->err) == DW_DLV_OK) {
-				names[fileno] = mp_strs_intern(b->strs, src);
-				dwarf_dealloc(b->dbg, src, DW_DLA_STRING);
-			}
-			clear(b);
-		}
 		if (d->nrows > seq && d->rows[d->nrows - 1].addr == addr && !end)
 			row = &d->rows[d->nrows - 1];
 		else if (reserve(&d->rows, &b->caprows, d->nrows, sizeof(*d->rows)))
@@ -498,22 +491,27 @@ static void line_table(struct builder *b, Dwarf_Die cu)
 			break;
 		}
 		row->addr = addr;
-		row->file = fileno < nnames ? names[fileno] : NULL;
 		row->line = end ? -1 : (int)line;
+		row->file = NULL;
+		if (fileno >= (Dwarf_Unsigned)b->file_base && fileno - b->file_base < (Dwarf_Unsigned)b->nsrcfiles) {
+			size_t k = fileno - b->file_base;
+
+			if (!names[k])
+				names[k] = file_name(b, fileno);
+			row->file = names[k];
+		}
 	}
 	free(names);
 	dwarf_srclines_dealloc_b(ctx);
-	/* decl_file and call_file number files as the line table does:
-	 * from 1 up to DWARF 4, from 0 in DWARF 5. */
-	b->file_base = version >= 5 ? 0 : 1;
 }
 
 /* A compilation unit: its line table, then its functions. */
 static void unit(struct builder *b, Dwarf_Die cu)
 {
 	Dwarf_Attribute attr;
-	char *dir = NULL;
+	char *dir = NULL, *producer;
 	Dwarf_Addr base;
+	bool gnu;
 
 	b->comp_dir = "";
 	if (dwarf_attr(cu, DW_AT_comp_dir, &attr, &b->err) == DW_DLV_OK) {
@@ -527,12 +525,19 @@ static void unit(struct builder *b, Dwarf_Die cu)
 	b->base = dwarf_lowpc(cu, &base, &b->err) == DW_DLV_OK ? base : 0;
 	clear(b);
 	b->file_base = b->version >= 5 ? 0 : 1;
-	line_table(b, cu);
 	if (dwarf_srcfiles(cu, &b->srcfiles, &b->nsrcfiles, &b->err) != DW_DLV_OK) {
 		clear(b);
 		b->srcfiles = NULL;
 		b->nsrcfiles = 0;
 	}
+	gnu = dwarf_attr(cu, DW_AT_producer, &attr, &b->err) == DW_DLV_OK;
+	if (gnu) {
+		gnu = dwarf_formstring(attr, &producer, &b->err) == DW_DLV_OK &&
+		      !strncmp(producer, "GNU ", 4);
+		dwarf_dealloc_attribute(attr);
+	}
+	clear(b);
+	line_table(b, cu, gnu);
 	walk(b, cu, -1, 0);
 	for (Dwarf_Signed i = 0; i < b->nsrcfiles; i++)
 		dwarf_dealloc(b->dbg, b->srcfiles[i], DW_DLA_STRING);
@@ -589,7 +594,8 @@ static void flatten(struct builder *b)
 	size_t sp = 0, cap = 0, rcap = 0;
 	uint64_t cursor = 0;
 
-	qsort(b->spans, b->nspans, sizeof(*b->spans), span_order);
+	if (b->nspans)
+		qsort(b->spans, b->nspans, sizeof(*b->spans), span_order);
 	for (size_t i = 0; i <= b->nspans && !b->failed; i++) {
 		const struct span *s = i < b->nspans ? &b->spans[i] : NULL;
 
@@ -669,7 +675,8 @@ struct mp_dwarf *mp_dwarf_load(const char *path, struct mp_strs *strs)
 	free(b.spans);
 	free(b.fmap.keys);
 	free(b.fmap.vals);
-	qsort(b.d->rows, b.d->nrows, sizeof(*b.d->rows), row_order);
+	if (b.d->nrows)
+		qsort(b.d->rows, b.d->nrows, sizeof(*b.d->rows), row_order);
 	last_lines(b.d);
 	dwarf_finish(b.dbg, &b.err);
 	if (!b.d->nrows && !b.d->nranges) {

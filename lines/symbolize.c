@@ -145,9 +145,9 @@ static void load(struct mp_sym *s, struct object *o)
 	if (!o->elf_ok)
 		return;
 	if (o->elf.has_dwarf) {
-		o->dwarf = mp_dwarf_load(o->path, &s->strs);
+		o->dwarf = mp_dwarf_load_isolated(o->path, &s->strs);
 	} else if (find_debug_file(s, o, debug, sizeof(debug))) {
-		o->dwarf = mp_dwarf_load(debug, &s->strs);
+		o->dwarf = mp_dwarf_load_isolated(debug, &s->strs);
 		/* A stripped object's full symbol table is in its debug file. */
 		if (!o->elf.syms_from_symtab) {
 			struct mp_elf d;

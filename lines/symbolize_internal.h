@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * symbolize_internal.h - what the symbolizer's files share: interned
- * strings (symbolize_strs.c), one object's ELF facts (elf_obj.c) and its DWARF index
- * (dwarf_index.c).  symbolize.c puts them together behind symbolize.h.
+ * strings (symbolize_strs.c), one object's ELF facts (elf_obj.c) and its
+ * DWARF index (dwarf_index.c, read in a child process by dwarf_child.c).
+ * symbolize.c puts them together behind symbolize.h.
  *
  * Invariant: every string an index holds is interned in the mp_sym's
  * string table, so equal names are equal pointers and live until
@@ -105,6 +106,9 @@ struct mp_dwarf {
  * Returns NULL when the file has no usable DWARF; a partly corrupt file
  * gives what could be read. */
 struct mp_dwarf *mp_dwarf_load(const char *path, struct mp_strs *strs);
+/* mp_dwarf_load in a child process (dwarf_child.c), so that libdwarf
+ * crashing on a corrupt file costs that file's lines, nothing more. */
+struct mp_dwarf *mp_dwarf_load_isolated(const char *path, struct mp_strs *strs);
 void mp_dwarf_free(struct mp_dwarf *d);
 /* The row covering vaddr (NULL if none, or vaddr is past a sequence's
  * end), and the node of the innermost function there (-1 if none). */
