@@ -570,9 +570,15 @@ size_t mp_acct_print_nolines(const struct mp_acct *a, size_t i, size_t max,
 		if (!refs[j].r->incr)
 			continue;
 		base = base ? base + 1 : k->module;
-		fprintf(out, "%12.1f MiB  %10" PRIu64 "   %s [%s+0x%" PRIx64 "]\n",
-			(double)refs[j].r->incr / 1048576.0, refs[j].r->count,
-			k->func[0] ? k->func : "??", base, k->off);
+		if (base[0] == '[')	/* [unknown], [vdso] */
+			fprintf(out, "%12.1f MiB  %10" PRIu64 "   %s+0x%" PRIx64 "\n",
+				(double)refs[j].r->incr / 1048576.0,
+				refs[j].r->count, base, k->off);
+		else
+			fprintf(out, "%12.1f MiB  %10" PRIu64 "   %s [%s+0x%" PRIx64 "]\n",
+				(double)refs[j].r->incr / 1048576.0,
+				refs[j].r->count, k->func[0] ? k->func : "??",
+				base, k->off);
 		shown++;
 	}
 	free(refs);

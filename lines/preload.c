@@ -6,14 +6,14 @@
  * aligned_alloc, memalign, valloc and pvalloc, forwards each call to
  * glibc's own (__libc_malloc & co.: no dlsym, which may allocate), and
  * writes one fixed-size event per call into the pipe (record.h): the
- * block, its size, the address that called, and the return addresses
- * above it on the stack that follow a call instruction, for the recorder
- * to skip library code without line information (unwind.h).
+ * block, its size, the address that called and, when that is a system
+ * library (strdup, printf), the return addresses of the program's own
+ * code above it, for the recorder to charge the program's line (unwind.h).
  *
  * Rules: nothing here allocates (events are built on the stack, the text
- * ranges and the thread's stack bounds live in static and thread-local
- * storage, /proc/self/maps is read with raw system calls); no lock is
- * taken, so fork, threads and signal handlers cannot deadlock on it; a
+ * ranges live in static storage; backtrace() is loaded at start); no lock
+ * is taken but dl_iterate_phdr's, when new code appears, so fork, threads
+ * and signal handlers cannot deadlock on it; a
  * call made while the thread is already inside a wrapper (a signal
  * handler that mallocs, dl_iterate_phdr's own needs) is forwarded
  * unrecorded; errno is what glibc's call left.  Each event is one write()
@@ -23,6 +23,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <execinfo.h>
 #include <fcntl.h>
 #include <link.h>
 #include <pthread.h>
@@ -33,7 +34,6 @@
 #include <unistd.h>
 
 #include "record.h"
-#include "unwind.h"
 
 #define EXPORT __attribute__((visibility("default")))
 #define TLS __thread __attribute__((tls_model("initial-exec")))
@@ -46,8 +46,8 @@ extern void *__libc_memalign(size_t, size_t);
 extern void *__libc_valloc(size_t);
 extern void *__libc_pvalloc(size_t);
 
-/* Stack words scanned above a wrapper's frame for return addresses. */
-#define SCAN_WORDS 512
+/* Frames backtrace() may give, the wrappers' own included. */
+#define BACKTRACE_MAX 48
 #define MAX_RANGES 512
 
 struct range {
@@ -65,7 +65,6 @@ static int rebuilding;
 static uint32_t last_pid, last_ppid;
 
 static TLS int busy;
-static TLS uintptr_t stack_lo, stack_hi;
 
 /* code.c's rule; "" is the program itself. */
 static int is_system(const char *path)
@@ -98,7 +97,10 @@ static int add_range(struct dl_phdr_info *info, size_t size, void *data)
 			continue;
 		ranges[t][*n].lo = info->dlpi_addr + ph->p_vaddr;
 		ranges[t][*n].hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
-		ranges[t][*n].system = is_system(info->dlpi_name);
+		/* this library's own code is never the program's */
+		ranges[t][*n].system = is_system(info->dlpi_name) ||
+			((uintptr_t)add_range >= ranges[t][*n].lo &&
+			 (uintptr_t)add_range < ranges[t][*n].hi);
 		(*n)++;
 	}
 	return 0;
@@ -127,70 +129,18 @@ static const struct range *in_text(uintptr_t a)
 	return NULL;
 }
 
-/* Parse a hex number of /proc/self/maps. */
-static const char *hex(const char *p, const char *end, uintptr_t *v)
-{
-	*v = 0;
-	for (; p < end; p++) {
-		unsigned c = (unsigned char)*p;
-
-		if (c >= '0' && c <= '9')
-			*v = *v * 16 + (c - '0');
-		else if (c >= 'a' && c <= 'f')
-			*v = *v * 16 + (c - 'a' + 10);
-		else
-			break;
-	}
-	return p;
-}
-
-/* The bounds of the mapping holding sp, from /proc/self/maps. */
-static void find_stack(uintptr_t sp)
-{
-	char buf[4096];
-	size_t have = 0;
-	long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/maps",
-			  O_RDONLY | O_CLOEXEC);
-
-	stack_lo = stack_hi = 0;
-	if (fd < 0)
-		return;
-	for (;;) {
-		long n = syscall(SYS_read, fd, buf + have, sizeof buf - have);
-		char *p = buf, *nl, *end;
-
-		if (n <= 0)
-			break;
-		end = buf + have + n;
-		while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
-			uintptr_t lo, hi;
-			const char *q = hex(p, nl, &lo);
-
-			if (q < nl && *q == '-') {
-				hex(q + 1, nl, &hi);
-				if (sp >= lo && sp < hi) {
-					stack_lo = lo;
-					stack_hi = hi;
-					syscall(SYS_close, fd);
-					return;
-				}
-			}
-			p = nl + 1;
-		}
-		have = (size_t)(end - p);
-		memmove(buf, p, have);
-		if (have == sizeof buf)
-			have = 0;	/* a line longer than the buffer */
-	}
-	syscall(SYS_close, fd);
-}
-
-
-static void send(struct mp_heap_event *e, uintptr_t ra, uintptr_t *frame)
+/*
+ * Fill the event's pid and frames and write it.  A call from the
+ * program's own code needs no frames (ra is the line); a call from a
+ * system library (strdup, fopen, printf's buffer) gets the return
+ * addresses of the program's own code above it, found by glibc's
+ * backtrace() from the CFI, so a stale value on the stack never passes
+ * for a caller.
+ */
+static void send(struct mp_heap_event *e, uintptr_t ra)
 {
 	int saved = errno;
 	const struct range *r;
-	uintptr_t *w, *end;
 	size_t n = 0;
 	long rc;
 
@@ -213,20 +163,18 @@ static void send(struct mp_heap_event *e, uintptr_t ra, uintptr_t *frame)
 			rc = syscall(SYS_write, out_fd, &m, sizeof m);
 		while (rc < 0 && errno == EINTR);
 	}
-	if ((uintptr_t)frame < stack_lo || (uintptr_t)frame >= stack_hi)
-		find_stack((uintptr_t)frame);
-	/* frame[0]: the caller's frame pointer, frame[1]: ra */
-	w = frame + 2;
-	end = (uintptr_t *)stack_hi;
-	if (end > w + SCAN_WORDS)
-		end = w + SCAN_WORDS;
-	for (; w < end && n < MP_HEAP_FRAMES; w++) {
-		uintptr_t a = *w;
+	r = in_text(ra);
+	if (r && r->system) {
+		void *bt[BACKTRACE_MAX];
+		int k, nb = backtrace(bt, BACKTRACE_MAX);
 
-		if (a == ra || !(r = in_text(a)) || r->system || a - 7 < r->lo)
-			continue;
-		if (mp_unwind_follows_call((const unsigned char *)a - 7))
-			e->frames[n++] = a;
+		for (k = 0; k < nb && n < MP_HEAP_FRAMES; k++) {
+			uintptr_t a = (uintptr_t)bt[k];
+
+			r = in_text(a);
+			if (r && !r->system)
+				e->frames[n++] = a;
+		}
 	}
 	e->nframes = (uint32_t)n;
 	do
@@ -247,8 +195,7 @@ static void send(struct mp_heap_event *e, uintptr_t ra, uintptr_t *frame)
 		e_.ptr = (uintptr_t)(ptr_);				\
 		e_.size = (size_);					\
 		e_.old = (uintptr_t)(old_);				\
-		send(&e_, (uintptr_t)__builtin_return_address(0),	\
-		     __builtin_frame_address(0));			\
+		send(&e_, (uintptr_t)__builtin_return_address(0));	\
 		busy = 0;						\
 	}								\
 } while (0)
@@ -374,6 +321,11 @@ __attribute__((constructor)) static void init(void)
 		return;
 	busy = 1;
 	rebuild();
+	{	/* backtrace() loads libgcc_s on its first call: now */
+		void *bt[2];
+
+		backtrace(bt, 2);
+	}
 	pthread_atfork(NULL, NULL, after_fork);
 	busy = 0;
 	out_fd = (int)fd;

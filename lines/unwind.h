@@ -11,7 +11,11 @@
  * functions are leaves, so their caller's return address is the first
  * word of the stack; a word that merely looks like a code address is
  * ruled out by the call-instruction test.  No CFI is needed, so it works
- * on -O2 code without frame pointers.
+ * on -O2 code without frame pointers.  Code of system libraries (code.h)
+ * is never charged, even with its debug information installed.  When no
+ * line is found, the event goes to the program's own code nearest to it
+ * (by function and address: a program built without -g), else to its
+ * own address.
  */
 #ifndef MP_UNWIND_H
 #define MP_UNWIND_H
@@ -26,7 +30,7 @@ struct mp_code;
 enum mp_unwind_how {
 	MP_UNWIND_IP,		/* the event's own address has lines */
 	MP_UNWIND_STACK,	/* a caller's, found on the stack */
-	MP_UNWIND_NONE		/* no line anywhere: the event's address */
+	MP_UNWIND_NONE		/* no line anywhere: by address */
 };
 
 /*
@@ -40,8 +44,7 @@ int mp_unwind_follows_call(const unsigned char before[7]);
  * is turned into ret - 1) for an event at ip with the stack words
  * words[0..n) (words[0] at the stack pointer).  is_call(ctx, pid, ra)
  * checks a candidate return address; NULL means every word given already
- * passed that test.  Code of system libraries never has lines here
- * (code.h).
+ * passed that test.
  */
 uint64_t mp_unwind_pick(struct mp_code *c, struct mp_sym *s, uint32_t pid, uint64_t ip,
 			const uint64_t *words, size_t n,
