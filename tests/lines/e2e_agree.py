@@ -6,6 +6,7 @@
 
     e2e_agree.py MPROF PLUGIN SRCDIR CC [--top N] SOURCE [ARGS...]
     e2e_agree.py MPROF PLUGIN SRCDIR CC --samples
+    e2e_agree.py --json LINES.json PLUGIN.json [--top N]
 
 SOURCE is built twice with -O2 -g: plainly, run under `mprof lines
 --backend heap`, and with the plugin (-all), run with MPROF_BACKEND=heap
@@ -15,7 +16,8 @@ it ran, calls included; so every line mprof lines charges must show the
 same Increment in the plugin's profile, and the N lines it ranks highest
 by Increment must be among the plugin's lines, with equal figures.
 Lines are matched by file name (without directories) and number.
---samples checks the samples listed below.
+--samples checks the samples listed below; --json compares two profiles
+already written (tests/realworld/projects/sqlite.sh, speedtest1).
 Prints what it compared; exit status 1 on a disagreement.
 """
 import json
@@ -41,6 +43,22 @@ def rows_of(path):
     return out
 
 
+def judge(name, ours, theirs, top):
+    bad = []
+    for key, incr in sorted(ours.items()):
+        if incr and theirs.get(key) != incr:
+            bad.append(f"{key[0]}:{key[1]}: mprof lines {incr}, plugin {theirs.get(key)}")
+    ranked = sorted((k for k in ours if ours[k]), key=lambda k: -abs(ours[k]))[:top]
+    for k in ranked:
+        if k not in theirs:
+            bad.append(f"{k[0]}:{k[1]} (top {top}) missing from the plugin's profile")
+    print(f"{name}: {len(ours)} lines charged, top {len(ranked)}: " +
+          ", ".join(f"{k[0]}:{k[1]}:{ours[k] / 1048576:+.1f}" for k in ranked))
+    for b in bad:
+        print("  DISAGREE " + b)
+    return not bad
+
+
 def compare(mprof, plugin, srcdir, cc, source, args, top, work):
     name = os.path.splitext(os.path.basename(source))[0]
     plain = os.path.join(work, name + ".plain")
@@ -58,24 +76,14 @@ def compare(mprof, plugin, srcdir, cc, source, args, top, work):
                    check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     env2 = dict(env, MPROF_BACKEND="heap", MPROF_JSON=theirs_json, MPROF_OUTPUT="/dev/null")
     subprocess.run([inst] + args, check=True, env=env2, stdout=subprocess.DEVNULL)
-    ours, theirs = rows_of(ours_json), rows_of(theirs_json)
-    bad = []
-    for key, incr in sorted(ours.items()):
-        if incr and theirs.get(key) != incr:
-            bad.append(f"{key[0]}:{key[1]}: mprof lines {incr}, plugin {theirs.get(key)}")
-    ranked = sorted((k for k in ours if ours[k]), key=lambda k: -abs(ours[k]))[:top]
-    for k in ranked:
-        if k not in theirs:
-            bad.append(f"{k[0]}:{k[1]} (top {top}) missing from the plugin's profile")
-    print(f"{name}: {len(ours)} lines charged, top {len(ranked)}: " +
-          ", ".join(f"{k[1]}:{ours[k] / 1048576:+.1f}" for k in ranked))
-    for b in bad:
-        print("  DISAGREE " + b)
-    return not bad
+    return judge(name, rows_of(ours_json), rows_of(theirs_json), top)
 
 
 def main():
     argv = sys.argv[1:]
+    if argv[:1] == ["--json"]:
+        top = int(argv[4]) if argv[3:4] == ["--top"] else 10
+        sys.exit(0 if judge(os.path.basename(argv[1]), rows_of(argv[1]), rows_of(argv[2]), top) else 1)
     mprof, plugin, srcdir, cc = argv[:4]
     mprof, plugin, srcdir = (os.path.abspath(p) for p in (mprof, plugin, srcdir))
     rest = argv[4:]
