@@ -16,6 +16,8 @@
 #include "symbolize.h"
 
 #define PAGE_SHIFT 12
+/* The most lines a table runs past its last charged row. */
+#define LAST_LINE_SLACK 10000
 
 /* A line of a function, or a code address without line information
    (file == NULL: then off is the address's offset in module). */
@@ -532,6 +534,10 @@ int mp_acct_profile(const struct mp_acct *a, size_t i, size_t nfuncs,
 				last = refs[j].k->last;
 			nr++;
 		}
+		/* a last line far past every row comes from code inlined from
+		   elsewhere in the file: end the table at the last row */
+		if (last > rows[nr - 1].line + LAST_LINE_SLACK)
+			last = rows[nr - 1].line;
 		if (mp_profile_add_func(p, k->file, k->dir, k->func, k->first,
 					last, rows, nr))
 			goto out;
