@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sysdirs.h"
+
 struct range {
 	uint64_t start, end, pgoff;
 	int system;		/* a system library */
@@ -84,18 +86,8 @@ static struct proc *get(struct mp_code *c, uint32_t pid)
 
 static int is_system(const char *path)
 {
-	static const char *const dirs[] = {
-		"/lib/", "/usr/lib/", "/lib64/", "/usr/lib64/", "/lib32/",
-		"/usr/lib32/", "/usr/libexec/",
-	};
-	size_t i;
-
-	if (!path || path[0] != '/')
-		return 1;	/* [vdso], anonymous code: not the program's */
-	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
-		if (!strncmp(path, dirs[i], strlen(dirs[i])))
-			return 1;
-	return 0;
+	/* [vdso], anonymous code: not the program's either */
+	return !path || path[0] != '/' || mp_sysdirs_has(path);
 }
 
 /* path, interned ("" when NULL or out of memory). */

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "record.h"
+#include "sysdirs.h"
 
 #define EXPORT __attribute__((visibility("default")))
 #define TLS __thread __attribute__((tls_model("initial-exec")))
@@ -69,20 +70,9 @@ static TLS int busy;
 /* code.c's rule; "" is the program itself. */
 static int is_system(const char *path)
 {
-	static const char *const dirs[] = {
-		"/lib/", "/usr/lib/", "/lib64/", "/usr/lib64/", "/lib32/",
-		"/usr/lib32/", "/usr/libexec/",
-	};
-	size_t i;
-
 	if (!path || !path[0])
 		return 0;
-	if (path[0] != '/')
-		return 1;	/* linux-vdso.so.1 */
-	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
-		if (!strncmp(path, dirs[i], strlen(dirs[i])))
-			return 1;
-	return 0;
+	return path[0] != '/' || mp_sysdirs_has(path);	/* linux-vdso.so.1 */
 }
 
 static int add_range(struct dl_phdr_info *info, size_t size, void *data)
