@@ -5,8 +5,10 @@
  * allocation +size to the line that called malloc & co., a free -size
  * (the size the block was allocated with) to the line that called free,
  * a realloc both on its own line.  A process new to the recorder gets the
- * mappings of its parent (a fork) and then its own from /proc (its exec,
- * a dlopen: the library reports the first call from code it did not know).
+ * mappings of its parent (a fork), then its own from /proc; the library
+ * says when a process starts (its exec: the old mappings are dropped) and
+ * when a call comes from code it did not know (a dlopen), and the
+ * mappings are read again.
  */
 #define _GNU_SOURCE
 #include "record.h"
@@ -68,26 +70,31 @@ static void on_event(struct mp_heap *h, struct mp_sym *s, struct mp_code *c,
 	int added;
 
 	v = mp_hmap_put(&h->seen, (uint64_t)e->pid + 1, &added);
-	if (added || (v && *v == 2)) {
-		/* its first event, or the first from code it did not know */
-		if (added && e->ppid && mp_hmap_get(&h->seen, (uint64_t)e->ppid + 1)) {
+	if (v)
+		*v = 1;
+	if (added) {
+		/* a fork of a process seen (its mappings to start from), or
+		   the program */
+		if (e->ppid && mp_hmap_get(&h->seen, (uint64_t)e->ppid + 1)) {
 			mp_sym_fork(s, e->ppid, e->pid);
 			mp_code_fork(c, e->ppid, e->pid);
 			mp_acct_fork(a, e->ppid, e->pid);
-		} else if (added) {
+		} else {
 			mp_acct_fork(a, 0, e->pid);
 		}
-		mp_sym_read_maps(s, e->pid);
+	}
+	if (e->kind == 0 && e->size == MP_HEAP_NOTE_EXEC) {
+		mp_sym_exec(s, e->pid);
 		mp_code_exec(c, e->pid);
-		mp_code_read_maps(c, e->pid);
-		if (v)
-			*v = 1;
+		mp_acct_exec(a, e->pid);
 	}
-	if (e->kind == 0) {	/* the library's "new code mapped" notice */
+	if (added || e->kind == 0) {
+		/* what it maps now; a process already gone keeps what it had */
 		mp_sym_read_maps(s, e->pid);
 		mp_code_read_maps(c, e->pid);
-		return;
 	}
+	if (e->kind == 0)
+		return;
 	h->st.events++;
 	switch (e->kind) {
 	case MP_HEAP_ALLOC:

@@ -119,6 +119,21 @@ static const struct range *in_text(uintptr_t a)
 	return NULL;
 }
 
+/* Write a note (record.h) for this process. */
+static void note(uint64_t which)
+{
+	struct mp_heap_event m;
+	long rc;
+
+	memset(&m, 0, sizeof m);
+	m.pid = (uint32_t)syscall(SYS_getpid);
+	m.ppid = (uint32_t)syscall(SYS_getppid);
+	m.size = which;
+	do
+		rc = syscall(SYS_write, out_fd, &m, sizeof m);
+	while (rc < 0 && errno == EINTR);
+}
+
 /*
  * Fill the event's pid and frames and write it.  A call from the
  * program's own code needs no frames (ra is the line); a call from a
@@ -143,15 +158,8 @@ static void send(struct mp_heap_event *e, uintptr_t ra)
 	e->ip = ra;
 	if (!in_text(ra)) {
 		/* code mapped since the last look: tell the recorder */
-		struct mp_heap_event m;
-
-		memset(&m, 0, sizeof m);
-		m.pid = e->pid;
-		m.ppid = e->ppid;
 		rebuild();
-		do
-			rc = syscall(SYS_write, out_fd, &m, sizeof m);
-		while (rc < 0 && errno == EINTR);
+		note(MP_HEAP_NOTE_MAPPED);
 	}
 	r = in_text(ra);
 	if (r && r->system) {
@@ -319,4 +327,5 @@ __attribute__((constructor)) static void init(void)
 	pthread_atfork(NULL, NULL, after_fork);
 	busy = 0;
 	out_fd = (int)fd;
+	note(MP_HEAP_NOTE_EXEC);
 }

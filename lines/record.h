@@ -52,8 +52,11 @@ void mp_perf_drain(struct mp_perf *p, struct mp_sym *s, struct mp_code *c,
 void mp_perf_stop(struct mp_perf *p);
 void mp_perf_close(struct mp_perf *p, struct mp_rec_stats *st);
 
-/* Events of the preload library, fixed size, one write() each. */
+/* Events of the preload library, fixed size, one write() each; kind 0 is
+   a note, size saying which: the process starts (its exec), or calls
+   come from code mapped since the last note. */
 enum mp_heap_kind { MP_HEAP_ALLOC = 1, MP_HEAP_FREE, MP_HEAP_REALLOC };
+enum { MP_HEAP_NOTE_MAPPED = 0, MP_HEAP_NOTE_EXEC = 1 };
 
 #define MP_HEAP_FRAMES 8
 

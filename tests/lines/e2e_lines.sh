@@ -5,9 +5,10 @@
 # 0.3 MiB) and its mallocs (heap, exact), a fault inside memset and a
 # malloc inside strdup charged to the calling line, an inlined helper,
 # PIE and non-PIE, a linked, a dlopened and a stripped library, a thread,
-# a forked child (own tables, or merged with -C), a crash (the profile is
-# still written), and bad input: a program that does not exist, one
-# without debug information, perf refused (MPROF_LINES_PERF_REFUSE=1).
+# a forked child (own tables, or merged with -C), a child's exec, a crash
+# (the profile is still written), and bad input: a program that does not
+# exist, one without debug information, perf refused
+# (MPROF_LINES_PERF_REFUSE=1).
 # The rss checks are skipped where perf events are not allowed.
 #
 # Environment: MPROF, SRCDIR, CC (tests/lines/CMakeLists.txt).
@@ -50,6 +51,14 @@ run "$MPROF" report heap.json
 check "heap: mprof report reads the profile" out_has "^    26     11.4 MiB      7.6 MiB           1 "
 run "$MPROF" lines --backend heap ./memset
 check "heap: malloc inside strdup charged to the strdup line" [ "$(incr 20)" = "2.0" ]
+
+run "$MPROF" lines --backend heap ./procs
+check "heap: the thread's malloc +3.0 MiB" [ "$(incr 16)" = "3.0" ]
+sed -n '/^Process /,$p' err >child
+check "heap: the forked child's malloc +6.0 MiB, in its own table" [ "$(incr 30 child)" = "6.0" ]
+run "$MPROF" lines --backend heap sh -c './basic; true'
+sed -n '/^Process /,$p' err >child
+check "heap: a child's exec followed" [ "$(incr 26 child)" = "7.6" ]
 
 run env MPROF_LINES_PERF_REFUSE=1 "$MPROF" lines ./basic
 check "perf refused: status 1" status_is 1
@@ -107,6 +116,9 @@ check "rss: the child has its own table" err_has "^Process [0-9]+ \(child of [0-
 sed -n '/^Process /,$p' err >child
 check "rss: the child's fill +6.0 MiB" near_row 31 6.0 child
 check "rss: the child's profile beside the parent's" grep -q '"parent"' procs.[0-9]*.json
+run "$MPROF" lines sh -c './basic; true'
+sed -n '/^Process /,$p' err >child
+check "rss: a child's exec followed" near_row 27 7.6 child
 run "$MPROF" lines -C -o merged.json ./procs
 check "rss -C: one table set, no child label" no_err "^Process "
 check "rss -C: the child's fill merged in" near_row 31 6.0
