@@ -8,7 +8,10 @@
  * separate debug file found by build id or .gnu_debuglink) are read once,
  * on first use, into sorted arrays; lookups are binary searches after that.
  * Nothing here prints or aborts: missing or corrupt debug information gives
- * frames with less in them (module only, or function only).
+ * frames with less in them (module only, or function only).  Each object's
+ * DWARF is read in a short-lived child process (fork, then waitpid on its
+ * pid), so that a libdwarf crash on a corrupt file costs only that file's
+ * lines.  Not thread-safe: one thread calls these functions.
  */
 #ifndef MPROF_LINES_SYMBOLIZE_H
 #define MPROF_LINES_SYMBOLIZE_H
