@@ -311,7 +311,7 @@ struct mp_dwarf *mp_dwarf_load_isolated(const char *path, struct mp_strs *strs)
 {
 	struct buf b = { 0 };
 	struct mp_dwarf *d = NULL;
-	int fds[2], status = 0;
+	int fds[2], status = -1;
 	pid_t pid, res;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
