@@ -192,18 +192,20 @@ static void child(const char *path, int fd)
 	if (!d)
 		_exit(1);
 	encode(d, &strs, &b);
-	if (b.failed)
-		_exit(1);
-	for (size_t off = 0; off < b.len;) {
+	mp_dwarf_free(d);
+	mp_strs_free(&strs);
+	for (size_t off = 0; off < b.len && !b.failed;) {
 		ssize_t n = write(fd, b.p + off, b.len - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			_exit(1);
-		off += n;
+			b.failed = true;
+		else
+			off += n;
 	}
-	_exit(0);
+	free(b.p);
+	_exit(b.failed);
 }
 
 /* Take len bytes at *at of b into dst; false past the end. */
