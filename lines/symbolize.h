@@ -37,7 +37,8 @@ void mp_sym_map(struct mp_sym *s, uint32_t pid, uint64_t start, uint64_t end,
 		uint64_t pgoff, const char *path);
 /* All file mappings of /proc/PID/maps; -1 if it cannot be read. */
 int mp_sym_read_maps(struct mp_sym *s, uint32_t pid);
-/* The child gets a copy of the parent's mappings (its own are dropped). */
+/* The child gets a copy of the parent's mappings (its own are dropped;
+ * nothing happens when child is parent). */
 void mp_sym_fork(struct mp_sym *s, uint32_t parent, uint32_t child);
 /* Forget pid's mappings (exec, exit). */
 void mp_sym_exec(struct mp_sym *s, uint32_t pid);
@@ -61,7 +62,8 @@ struct mp_sym_frame {
 
 /* Resolve addr of pid into out[0..n), innermost first: code inlined from
  * helper() into caller() gives out[0] = helper at its line, out[1] = caller
- * at the line of the call, and so on up to the out-of-line function.
+ * at the line of the call, and so on up to the out-of-line function (a
+ * chain longer than max is cut: the innermost max frames).
  * Returns n >= 1 when a mapping covers addr (n == 1, file NULL, line 0 when
  * the object has no line info for it: func then comes from .symtab or
  * .dynsym if any), 0 when no mapping covers addr.  Strings live as long as

@@ -88,6 +88,8 @@ static void fork_exec(void **state)
 		expect(s, pid, 0x3800, "/nonexistent/b.so", 0x1800);
 	}
 	expect(s, 15, 0x1800, NULL, 0);
+	mp_sym_fork(s, 10, 10);
+	expect(s, 10, 0x1800, "/nonexistent/a.so", 0x800);
 	mp_sym_exec(s, 10);
 	expect(s, 10, 0x1800, NULL, 0);
 	expect(s, 5, 0x1800, "/nonexistent/a.so", 0x800);
