@@ -7,11 +7,14 @@
  * (dwarf_index.c) and sends it through a pipe as flat records with a table
  * of strings; the parent interns the strings and rebuilds the arrays.  A
  * child that dies, or sends something that does not add up, means no line
- * information for that object, as if it had none.
+ * information for that object, as if it had none; so does one still
+ * running after CHILD_SECONDS.  The caller sees a child process come and
+ * go per object read (waitpid(-1) would see its pid).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -23,6 +26,9 @@
 #include "symbolize_internal.h"
 
 enum { MAGIC = 0x6d706477u, NONE = UINT32_MAX };
+
+/* The most a child may take: 500 times what 10 MB of DWARF takes. */
+enum { CHILD_SECONDS = 120 };
 
 /* The records, all of 32-bit or 64-bit fields, native byte order. */
 struct head {
@@ -163,6 +169,7 @@ static void child(const char *path, int fd)
 {
 	struct rlimit none = { 0, 0 };
 	struct mp_strs strs = { 0 };
+	sigset_t alrm;
 	struct buf b = { 0 };
 	struct mp_dwarf *d;
 	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -171,6 +178,13 @@ static void child(const char *path, int fd)
 	if (null >= 0)
 		dup2(null, STDERR_FILENO);
 	setrlimit(RLIMIT_CORE, &none);
+	/* nor a hang: libdwarf looping on a corrupt file ends here, whatever
+	 * the parent did with SIGALRM */
+	signal(SIGALRM, SIG_DFL);
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigprocmask(SIG_UNBLOCK, &alrm, NULL);
+	alarm(CHILD_SECONDS);
 	/* Without libdwarf's record of every allocation (freed at exit
 	 * anyway), line tables read three times faster. */
 	dwarf_set_de_alloc_flag(0);
@@ -178,18 +192,20 @@ static void child(const char *path, int fd)
 	if (!d)
 		_exit(1);
 	encode(d, &strs, &b);
-	if (b.failed)
-		_exit(1);
-	for (size_t off = 0; off < b.len;) {
+	mp_dwarf_free(d);
+	mp_strs_free(&strs);
+	for (size_t off = 0; off < b.len && !b.failed;) {
 		ssize_t n = write(fd, b.p + off, b.len - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			_exit(1);
-		off += n;
+			b.failed = true;
+		else
+			off += n;
 	}
-	_exit(0);
+	free(b.p);
+	_exit(b.failed);
 }
 
 /* Take len bytes at *at of b into dst; false past the end. */
@@ -297,7 +313,7 @@ struct mp_dwarf *mp_dwarf_load_isolated(const char *path, struct mp_strs *strs)
 {
 	struct buf b = { 0 };
 	struct mp_dwarf *d = NULL;
-	int fds[2], status = 0;
+	int fds[2], status = -1;
 	pid_t pid, res;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)

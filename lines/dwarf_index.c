@@ -699,16 +699,8 @@ void mp_dwarf_free(struct mp_dwarf *d)
 
 const struct mp_dw_row *mp_dwarf_row_at(const struct mp_dwarf *d, uint64_t vaddr)
 {
-	size_t lo = 0, hi = d->nrows;
+	size_t lo = mp_sym_count_le(d->rows, d->nrows, sizeof(*d->rows), vaddr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (d->rows[mid].addr <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (!lo || d->rows[lo - 1].line < 0)
 		return NULL;
 	return &d->rows[lo - 1];
@@ -716,16 +708,8 @@ const struct mp_dw_row *mp_dwarf_row_at(const struct mp_dwarf *d, uint64_t vaddr
 
 int32_t mp_dwarf_node_at(const struct mp_dwarf *d, uint64_t vaddr)
 {
-	size_t lo = 0, hi = d->nranges;
+	size_t lo = mp_sym_count_le(d->ranges, d->nranges, sizeof(*d->ranges), vaddr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (d->ranges[mid].lo <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (!lo || vaddr >= d->ranges[lo - 1].hi)
 		return -1;
 	return d->ranges[lo - 1].node;

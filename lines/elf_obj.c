@@ -228,19 +228,11 @@ void mp_elf_free(struct mp_elf *e)
 
 const struct mp_elf_sym *mp_elf_sym_at(const struct mp_elf *e, uint64_t vaddr)
 {
-	size_t lo = 0, hi = e->nsyms;
-
 	/* The last symbol starting at or before vaddr (taken as reaching up to
 	 * the next one when its size is 0, like _init), else the few before it
 	 * in case vaddr is in a symbol that other symbols start inside. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+	size_t lo = mp_sym_count_le(e->syms, e->nsyms, sizeof(*e->syms), vaddr);
 
-		if (e->syms[mid].lo <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (size_t i = lo, tries = 0; i-- > 0 && tries < 8; tries++) {
 		const struct mp_elf_sym *sym = &e->syms[i];
 

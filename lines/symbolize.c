@@ -278,6 +278,8 @@ void mp_sym_fork(struct mp_sym *s, uint32_t parent, uint32_t child)
 {
 	size_t i;
 
+	if (parent == child)
+		return;
 	mp_sym_exec(s, child);
 	for (i = lower_bound(s, parent, 0); i < s->nmaps && s->maps[i].pid == parent; i++) {
 		struct mapping m = s->maps[i];

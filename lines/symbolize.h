@@ -8,7 +8,10 @@
  * separate debug file found by build id or .gnu_debuglink) are read once,
  * on first use, into sorted arrays; lookups are binary searches after that.
  * Nothing here prints or aborts: missing or corrupt debug information gives
- * frames with less in them (module only, or function only).
+ * frames with less in them (module only, or function only).  Each object's
+ * DWARF is read in a short-lived child process (fork, then waitpid on its
+ * pid), so that a libdwarf crash on a corrupt file costs only that file's
+ * lines.  Not thread-safe: one thread calls these functions.
  */
 #ifndef MPROF_LINES_SYMBOLIZE_H
 #define MPROF_LINES_SYMBOLIZE_H
@@ -34,7 +37,8 @@ void mp_sym_map(struct mp_sym *s, uint32_t pid, uint64_t start, uint64_t end,
 		uint64_t pgoff, const char *path);
 /* All file mappings of /proc/PID/maps; -1 if it cannot be read. */
 int mp_sym_read_maps(struct mp_sym *s, uint32_t pid);
-/* The child gets a copy of the parent's mappings (its own are dropped). */
+/* The child gets a copy of the parent's mappings (its own are dropped;
+ * nothing happens when child is parent). */
 void mp_sym_fork(struct mp_sym *s, uint32_t parent, uint32_t child);
 /* Forget pid's mappings (exec, exit). */
 void mp_sym_exec(struct mp_sym *s, uint32_t pid);
@@ -58,7 +62,8 @@ struct mp_sym_frame {
 
 /* Resolve addr of pid into out[0..n), innermost first: code inlined from
  * helper() into caller() gives out[0] = helper at its line, out[1] = caller
- * at the line of the call, and so on up to the out-of-line function.
+ * at the line of the call, and so on up to the out-of-line function (a
+ * chain longer than max is cut: the innermost max frames).
  * Returns n >= 1 when a mapping covers addr (n == 1, file NULL, line 0 when
  * the object has no line info for it: func then comes from .symtab or
  * .dynsym if any), 0 when no mapping covers addr.  Strings live as long as

@@ -28,12 +28,30 @@ struct mp_strs {
 const char *mp_strs_intern(struct mp_strs *t, const char *str);
 void mp_strs_free(struct mp_strs *t);
 
+/* How many elements of the array base[0..n), each size bytes and sorted by
+ * the uint64_t each starts with, have that key <= v: the element covering
+ * v, if any, is the one before. */
+static inline size_t mp_sym_count_le(const void *base, size_t n, size_t size, uint64_t v)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (*(const uint64_t *)((const char *)base + mid * size) <= v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* A PT_LOAD segment: file [off, off + filesz) is at [vaddr, ...). */
 struct mp_elf_seg {
 	uint64_t off, filesz, vaddr;
 };
 
-/* An ELF function symbol. */
+/* An ELF function symbol (lo first: searched with mp_sym_count_le). */
 struct mp_elf_sym {
 	uint64_t lo, size;
 	const char *name;	/* interned */
@@ -62,7 +80,8 @@ const struct mp_elf_sym *mp_elf_sym_at(const struct mp_elf *e, uint64_t vaddr);
 bool mp_elf_off_to_vaddr(const struct mp_elf *e, uint64_t off, uint64_t *vaddr);
 
 /* A row of the line tables: from addr up to the next row's addr is line of
- * file; an end row (line < 0) ends a sequence. */
+ * file; an end row (line < 0) ends a sequence.  addr comes first, for
+ * mp_sym_count_le. */
 struct mp_dw_row {
 	uint64_t addr;
 	const char *file;
@@ -86,7 +105,8 @@ struct mp_dw_node {
 	const char *comp_dir;	/* the CU's DW_AT_comp_dir, "" if none */
 };
 
-/* Disjoint address ranges, each with its innermost node. */
+/* Disjoint address ranges, each with its innermost node (lo first, for
+ * mp_sym_count_le). */
 struct mp_dw_range {
 	uint64_t lo, hi;
 	int32_t node;

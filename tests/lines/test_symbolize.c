@@ -32,6 +32,8 @@ void sym_splitsub_probe(probe_fn *cb);
 void sym_splitroot_probe(probe_fn *cb);
 void *sym_splitsub_mark(void);
 void *sym_splitroot_mark(void);
+void sym_gz_probe(probe_fn *cb);
+void *sym_gz_mark(void);
 void *sym_shared_mark(void);
 void *sym_split_mark(void);
 void *sym_buildid_mark(void);
@@ -144,9 +146,9 @@ static uintptr_t load_bias(void *p)
 	return (uintptr_t)info.dli_fbase;
 }
 
-/* A linked library with its own DWARF, and four whose DWARF is in a
- * separate file (.gnu_debuglink beside it, in .debug/ beside it, under the
- * debug root; a build id under the debug root). */
+/* Linked libraries with their own DWARF (plain, compressed), and four
+ * whose DWARF is in a separate file (.gnu_debuglink beside it, in .debug/
+ * beside it, under the debug root; a build id under the debug root). */
 static void libraries(void **state)
 {
 	static const struct {
@@ -159,6 +161,7 @@ static void libraries(void **state)
 		{ sym_buildid_probe, sym_buildid_mark, "/libsym_buildid.so" },
 		{ sym_splitsub_probe, sym_splitsub_mark, "/libsym_splitsub.so" },
 		{ sym_splitroot_probe, sym_splitroot_mark, "/libsym_splitroot.so" },
+		{ sym_gz_probe, sym_gz_mark, "/libsym_gz.so" },
 	};
 	struct mp_sym *s = mp_sym_new();
 

@@ -3,10 +3,12 @@
  * test_symrobust.c - the symbolizer with bad or missing input: mappings
  * replaced, split, forked and forgotten (module-only frames of files that
  * do not exist show which mapping answered); objects that cannot be read;
- * and a library whose DWARF sections are truncated or have bytes changed
- * at random, which must give frames with less in them, never a crash.
+ * and libraries truncated, or with bytes changed at random in their DWARF
+ * or ELF headers, symbols and notes, which must give frames with less in
+ * them, never a crash.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -86,6 +88,8 @@ static void fork_exec(void **state)
 		expect(s, pid, 0x3800, "/nonexistent/b.so", 0x1800);
 	}
 	expect(s, 15, 0x1800, NULL, 0);
+	mp_sym_fork(s, 10, 10);
+	expect(s, 10, 0x1800, "/nonexistent/a.so", 0x800);
 	mp_sym_exec(s, 10);
 	expect(s, 10, 0x1800, NULL, 0);
 	expect(s, 5, 0x1800, "/nonexistent/a.so", 0x800);
@@ -111,6 +115,29 @@ static void not_elf(void **state)
 	expect(s, 1, 0x5010, "/tmp", 0x10);
 	close(fd);
 	unlink(path);
+	mp_sym_free(s);
+}
+
+/* With SIGCHLD ignored the DWARF reader's exit status is gone: its
+ * records alone count.  A chain longer than max is cut at max frames,
+ * innermost first. */
+static void sigchld_ignored(void **state)
+{
+	const char *lib = LIBDIR "/libsym_shared.so";
+	struct mp_sym *s = mp_sym_new();
+	struct mp_sym_frame f[16], one;
+	void (*old)(int) = signal(SIGCHLD, SIG_IGN);
+	uint64_t a;
+	int n = 0;
+
+	(void)state;
+	for (a = 0x1000; a < 0x3000 && n < 3; a++)
+		n = mp_sym_lookup_file(s, lib, a, f, 16);
+	signal(SIGCHLD, old);
+	assert_int_equal(n, 3);
+	assert_int_equal(mp_sym_lookup_file(s, lib, a - 1, &one, 1), 1);
+	assert_string_equal(one.func, f[0].func);
+	assert_int_equal(one.line, f[0].line);
 	mp_sym_free(s);
 }
 
@@ -150,14 +177,43 @@ static void write_file(const char *path, const unsigned char *bytes, size_t size
 	fclose(f);
 }
 
-/* Truncated files and sections with random bytes changed: lookups of the
- * function's addresses give one frame or more, naming the module. */
+/* Where in the file a round damages: a section by name, or one of the
+ * ELF header tables. */
+static void region(const struct lib *l, const char *name, uint64_t *off, uint64_t *size)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)l->bytes;
+
+	*off = *size = 0;
+	if (!strcmp(name, "elf header")) {
+		*size = sizeof(*eh);
+	} else if (!strcmp(name, "program headers")) {
+		*off = eh->e_phoff;
+		*size = (uint64_t)eh->e_phnum * eh->e_phentsize;
+	} else if (!strcmp(name, "section headers")) {
+		*off = eh->e_shoff;
+		*size = (uint64_t)eh->e_shnum * eh->e_shentsize;
+	} else {
+		for (size_t i = 0; i < l->nsh; i++)
+			if (!strcmp(l->names + l->sh[i].sh_name, name) && l->sh[i].sh_type != SHT_NOBITS) {
+				*off = l->sh[i].sh_offset;
+				*size = l->sh[i].sh_size;
+			}
+	}
+}
+
+/* Truncated files and files with random bytes changed in their DWARF or
+ * their ELF headers, symbols and notes: lookups of the function's
+ * addresses, through a mapping or in the file, give one frame or more,
+ * naming the module. */
 static void corrupt(void **state)
 {
-	static const char *const sections[] = {
+	static const char *const regions[] = {
 		".debug_info", ".debug_abbrev", ".debug_line", ".debug_str",
 		".debug_rnglists", ".debug_ranges", ".debug_line_str",
+		"elf header", "program headers", "section headers", ".dynsym",
+		".dynstr", ".symtab", ".strtab", ".shstrtab", ".note.gnu.build-id",
 	};
+	enum { NREGIONS = sizeof(regions) / sizeof(regions[0]), BASE = 0x7f0000000000 };
 	const char *libs[] = { LIBDIR "/libsym_shared.so", LIBDIR "/libsym_plug.so" };
 	char path[] = "/tmp/mprof-symrobust-XXXXXX";
 	int fd = mkstemp(path);
@@ -181,35 +237,33 @@ static void corrupt(void **state)
 		for (int i = 0; i < 8; i++)
 			addrs[i] = lo + i * 16;
 		mp_sym_free(good);
-		for (int round = 0; round < 150; round++) {
+		for (int round = 0; round < 20 * NREGIONS; round++) {
 			unsigned char *bytes = malloc(l.size);
-			const Elf64_Shdr *sh = NULL;
-			const char *want = sections[round % 7];
 			struct mp_sym *s = mp_sym_new();
 			size_t size = l.size;
+			uint64_t off, len;
 
-			memcpy(bytes, l.bytes, l.size);
-			for (size_t i = 0; i < l.nsh; i++)
-				if (!strcmp(l.names + l.sh[i].sh_name, want))
-					sh = &l.sh[i];
-			if (!sh || !sh->sh_size) {
+			region(&l, regions[round % NREGIONS], &off, &len);
+			if (!len || off + len > l.size) {
 				free(bytes);
 				mp_sym_free(s);
 				continue;
 			}
+			memcpy(bytes, l.bytes, l.size);
 			if (round % 3 == 0) {
-				size = sh->sh_offset + rand_r(&seed) % sh->sh_size;
+				size = off + rand_r(&seed) % len;
 			} else {
 				for (int k = 0; k < 1 + round % 16; k++)
-					bytes[sh->sh_offset + rand_r(&seed) % sh->sh_size] = rand_r(&seed);
+					bytes[off + rand_r(&seed) % len] = rand_r(&seed);
 			}
 			write_file(path, bytes, size);
+			mp_sym_map(s, 1, BASE, BASE + l.size, 0, path);
 			for (int i = 0; i < 8; i++) {
-				int n = mp_sym_lookup_file(s, path, addrs[i], f, 16);
-
-				assert_true(n >= 1);
+				assert_true(mp_sym_lookup(s, 1, BASE + addrs[i], f, 16) >= 1);
 				assert_string_equal(f[0].module, path);
-				mp_sym_has_lines(s, 0, addrs[i]);
+				assert_true(mp_sym_lookup_file(s, path, addrs[i], f, 16) >= 1);
+				assert_string_equal(f[0].module, path);
+				mp_sym_has_lines(s, 1, BASE + addrs[i]);
 			}
 			mp_sym_free(s);
 			free(bytes);
@@ -225,6 +279,7 @@ int main(void)
 		cmocka_unit_test(mappings),
 		cmocka_unit_test(fork_exec),
 		cmocka_unit_test(not_elf),
+		cmocka_unit_test(sigchld_ignored),
 		cmocka_unit_test(corrupt),
 	};
 
