@@ -243,6 +243,9 @@ static int output(struct mp_acct *a, const struct lines_opts *o,
 	if (r->st.lost)
 		fprintf(stderr, "mprof: %llu events were lost: the program faulted faster than mprof could read\n",
 			(unsigned long long)r->st.lost);
+	if (r->st.throttled)
+		fprintf(stderr, "mprof: the kernel throttled the page-fault sampling %llu times (kernel.perf_event_max_sample_rate): faults are missing\n",
+			(unsigned long long)r->st.throttled);
 	if (n == 0) {
 		fprintf(stderr, "mprof: nothing was recorded\n");
 		mp_acct_fork(a, 0, 0);

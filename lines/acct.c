@@ -44,6 +44,8 @@ struct proc {
 	struct mp_hmap rowix;	/* key + 1 -> row index + 1 */
 	struct mp_hmap pages;	/* rss: page number -> 1 */
 	struct mp_hmap blocks;	/* heap: pointer -> size */
+	struct mp_hmap chains;	/* code address -> keys + 1 of the lines it is
+				   inlined at (two, 32 bits each) */
 	struct row *rows;
 	size_t nrows, caprows;
 };
@@ -77,6 +79,7 @@ static void free_proc(struct proc *p)
 	mp_hmap_free(&p->rowix);
 	mp_hmap_free(&p->pages);
 	mp_hmap_free(&p->blocks);
+	mp_hmap_free(&p->chains);
 	free(p->rows);
 }
 
@@ -152,8 +155,10 @@ void mp_acct_exec(struct mp_acct *a, uint32_t pid)
 {
 	struct proc *p = get_proc(a, pid);
 
-	if (p)
+	if (p) {
 		mp_hmap_free(&p->addrs);
+		mp_hmap_free(&p->chains);
+	}
 }
 
 static uint64_t hash_str(uint64_t h, const char *s)
@@ -606,4 +611,131 @@ void mp_acct_totals(const struct mp_acct *a, int64_t *with_lines,
 			else
 				*without += row->incr;
 		}
+}
+
+/* The keys of the inline chain at addr (outer frames of inlined code,
+   innermost excluded), at most max; cached per process. */
+static size_t inline_chain(struct mp_acct *a, struct proc *p, uint64_t addr,
+			   uint32_t *out, size_t max)
+{
+	struct mp_sym_frame f[8];
+	uint64_t *v, packed = 0;
+	size_t n = 0;
+	int i, nf, added;
+
+	v = mp_hmap_get(&p->chains, addr);
+	if (v) {
+		for (; n < max && n < 2 && (*v >> (32 * n)) & 0xffffffffu; n++)
+			out[n] = (uint32_t)((*v >> (32 * n)) & 0xffffffffu) - 1;
+		return n;
+	}
+	if (mp_code_kind(a->code, p->pid, addr) == MP_CODE_USER) {
+		nf = mp_sym_lookup(a->sym, p->pid, addr, f, 8);
+		for (i = 1; i < nf && n < 2; i++) {
+			struct key k;
+			long ki;
+
+			if (!f[i].file || f[i].line <= 0)
+				continue;
+			memset(&k, 0, sizeof k);
+			k.module = (char *)f[i].module;
+			k.func = (char *)f[i].func;
+			k.file = (char *)f[i].file;
+			k.dir = (char *)f[i].dir;
+			k.line = f[i].line;
+			k.first = f[i].func_line;
+			k.last = f[i].func_last_line;
+			ki = intern(a, &k);
+			if (ki < 0)
+				break;
+			packed |= ((uint64_t)ki + 1) << (32 * n);
+			n++;
+		}
+	}
+	v = mp_hmap_put(&p->chains, addr, &added);
+	if (v)
+		*v = packed;
+	for (i = 0; (size_t)i < n && (size_t)i < max; i++)
+		out[i] = (uint32_t)((packed >> (32 * i)) & 0xffffffffu) - 1;
+	return n < max ? n : max;
+}
+
+/* Charge the row of key k (one more event, bytes) in p. */
+static void charge_key(struct mp_acct *a, struct proc *p, uint32_t k,
+		       int64_t bytes, unsigned count)
+{
+	uint64_t *v;
+	int added;
+	struct row *r;
+
+	v = mp_hmap_put(&p->rowix, (uint64_t)k + 1, &added);
+	if (!v) {
+		a->nomem = 1;
+		return;
+	}
+	if (added) {
+		if (p->nrows == p->caprows) {
+			size_t cap = p->caprows ? p->caprows * 2 : 64;
+			struct row *nr = realloc(p->rows, cap * sizeof *nr);
+
+			if (!nr) {
+				mp_hmap_del(&p->rowix, (uint64_t)k + 1, NULL);
+				a->nomem = 1;
+				return;
+			}
+			p->rows = nr;
+			p->caprows = cap;
+		}
+		memset(&p->rows[p->nrows], 0, sizeof p->rows[0]);
+		p->rows[p->nrows].key = k;
+		*v = ++p->nrows;
+	}
+	r = &p->rows[*v - 1];
+	r->count += count;
+	r->incr += bytes;
+	if (r->peak < p->current)
+		r->peak = p->current;
+}
+
+void mp_acct_charge_stack(struct mp_acct *a, uint32_t pid, uint64_t addr,
+			  const uint64_t *callers, size_t n, int64_t bytes,
+			  unsigned count)
+{
+	struct proc *p;
+	uint32_t chain[2];
+	size_t i, j, m;
+
+	mp_acct_charge(a, pid, addr, bytes, count);
+	p = get_proc(a, pid);
+	if (!p)
+		return;
+	m = inline_chain(a, p, addr, chain, 2);
+	for (j = 0; j < m; j++)
+		charge_key(a, p, chain[j], bytes, count);
+	for (i = 0; i < n; i++) {
+		uint64_t ra = callers[i] - 1, *v;
+		long k;
+		int added;
+
+		if (callers[i] < 4096 ||
+		    mp_code_kind(a->code, pid, ra) != MP_CODE_USER)
+			continue;
+		v = mp_hmap_get(&p->addrs, ra);
+		if (v) {
+			k = (long)*v - 1;
+		} else {
+			k = key_of(a, pid, ra);
+			if (k < 0)
+				continue;
+			v = mp_hmap_put(&p->addrs, ra, &added);
+			if (v)
+				*v = (uint64_t)k + 1;
+		}
+		if (!a->keys[k].file)
+			continue;	/* a caller without lines: nothing to show */
+		charge_key(a, p, (uint32_t)k, bytes, count);
+		m = inline_chain(a, p, ra, chain, 2);
+		for (j = 0; j < m; j++)
+			charge_key(a, p, chain[j], bytes, count);
+	}
 }

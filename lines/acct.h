@@ -49,6 +49,18 @@ void mp_acct_exec(struct mp_acct *a, uint32_t pid);
 void mp_acct_charge(struct mp_acct *a, uint32_t pid, uint64_t addr,
 		    int64_t bytes, unsigned count);
 
+/*
+ * The same, and also to the line of each caller: callers[0..n) are the
+ * return addresses of the calls that led to addr, innermost first (each
+ * charged as the instruction before it).  Code inlined into a line is
+ * charged to the helper's line and to each line it was inlined at, from
+ * the debug information: a line is charged what happened while it ran,
+ * calls included, as the plugin charges it.
+ */
+void mp_acct_charge_stack(struct mp_acct *a, uint32_t pid, uint64_t addr,
+			  const uint64_t *callers, size_t n, int64_t bytes,
+			  unsigned count);
+
 /* rss: the page holding addr faulted; 1 if it is new to pid. */
 int mp_acct_page_in(struct mp_acct *a, uint32_t pid, uint64_t addr);
 /* rss: [start, start+len) given back; the pages that were counted. */

@@ -41,24 +41,31 @@ struct mp_heap *mp_heap_new(int fd)
 	return h;
 }
 
-static uint64_t charge_addr(struct mp_heap *h, struct mp_sym *s,
-			    struct mp_code *c,
-			    const struct mp_heap_event *e)
+/* Charge bytes to the line of the event and to its callers' lines. */
+static void charge(struct mp_heap *h, struct mp_sym *s, struct mp_code *c,
+		   struct mp_acct *a, const struct mp_heap_event *e,
+		   int64_t bytes)
 {
+	size_t n = e->nframes < MP_HEAP_FRAMES ? e->nframes : MP_HEAP_FRAMES;
 	enum mp_unwind_how how;
+	size_t next;
 	uint64_t ip;
 
 	/* e->ip is a return address: its call is the instruction before */
-	ip = mp_unwind_pick(c, s, e->pid, e->ip - 1, e->frames,
-			    e->nframes < MP_HEAP_FRAMES ? e->nframes :
-			    MP_HEAP_FRAMES, NULL, NULL, &how);
-	if (how == MP_UNWIND_IP)
+	ip = mp_unwind_pick(c, s, e->pid, e->ip - 1, e->frames, n, NULL,
+			    NULL, &how, &next);
+	if (how == MP_UNWIND_IP) {
 		h->st.at_ip++;
-	else if (how == MP_UNWIND_STACK)
+		/* the frames start with ip's own return address */
+		next = n && e->frames[0] == e->ip ? 1 : 0;
+	} else if (how == MP_UNWIND_STACK) {
 		h->st.on_stack++;
-	else
+	} else {
 		h->st.no_line++;
-	return ip;
+		next = n;
+	}
+	mp_acct_charge_stack(a, e->pid, ip, e->frames + next, n - next, bytes,
+			     1);
 }
 
 static void on_event(struct mp_heap *h, struct mp_sym *s, struct mp_code *c,
@@ -101,14 +108,12 @@ static void on_event(struct mp_heap *h, struct mp_sym *s, struct mp_code *c,
 		if (!e->ptr)
 			return;
 		mp_acct_block_new(a, e->pid, e->ptr, e->size);
-		mp_acct_charge(a, e->pid, charge_addr(h, s, c, e),
-			       (int64_t)e->size, 1);
+		charge(h, s, c, a, e, (int64_t)e->size);
 		return;
 	case MP_HEAP_FREE:
 		size = mp_acct_block_free(a, e->pid, e->ptr);
 		if (size >= 0)
-			mp_acct_charge(a, e->pid, charge_addr(h, s, c, e), -size,
-				       1);
+			charge(h, s, c, a, e, -size);
 		return;
 	case MP_HEAP_REALLOC:
 		size = e->old ? mp_acct_block_free(a, e->pid, e->old) : 0;
@@ -118,8 +123,8 @@ static void on_event(struct mp_heap *h, struct mp_sym *s, struct mp_code *c,
 			mp_acct_block_new(a, e->pid, e->ptr, e->size);
 		else if (e->size && e->old)	/* failed: the old block stays */
 			mp_acct_block_new(a, e->pid, e->old, (uint64_t)size);
-		mp_acct_charge(a, e->pid, charge_addr(h, s, c, e),
-			       (e->ptr ? (int64_t)e->size : (e->size ? size : 0)) - size, 1);
+		charge(h, s, c, a, e,
+		       (e->ptr ? (int64_t)e->size : (e->size ? size : 0)) - size);
 		return;
 	default:
 		return;

@@ -47,12 +47,14 @@
 #include "symbolize.h"
 #include "unwind.h"
 
-/* Bytes of user stack copied per sample: enough for the caller of a libc
-   leaf or of malloc's internals, small enough for the ring to keep up. */
-#define STACK_DUMP 1024
+/* Bytes of user stack copied per sample: the callers of a few frames up
+   (deeper ones are not charged), small enough for the ring to keep up. */
+#define STACK_DUMP 2048
+/* The most callers charged with an event. */
+#define MAX_CALLERS 32
 /* Data pages per ring (a power of two), and the fewest tried when the
    locked-memory limit refuses that many. */
-#define RING_PAGES 1024
+#define RING_PAGES 4096
 #define RING_PAGES_MIN 64
 
 #define REG_SP 7	/* PERF_REG_X86_SP */
@@ -388,26 +390,54 @@ static int cmp_rec(const void *x, const void *y)
 	return a->off < b->off ? -1 : a->off > b->off;
 }
 
-/* unwind.c's call test, on the live process's code; cached. */
-static int is_call(void *ctx, uint32_t pid, uint64_t ra)
+/*
+ * What precedes return address ra in the live process's code: 0 no call,
+ * 1 an indirect call (or code that cannot be read any more: the process
+ * is gone, and the line information is trusted), 2 a direct call, whose
+ * target goes to *target.  Cached per process and address.
+ */
+static int call_kind(struct mp_perf *p, uint32_t pid, uint64_t ra,
+		     uint64_t *target)
 {
-	struct mp_perf *p = ctx;
-	uint64_t key = (ra ^ ((uint64_t)pid << 48)) | 1, *v;
+	uint64_t key = ra ^ ((uint64_t)pid << 48), *v;
 	unsigned char b[7];
 	struct iovec l = { b, sizeof b }, rm = { (void *)(ra - 7), sizeof b };
+	int32_t rel;
 	int added;
 
-	v = mp_hmap_get(&p->calls, key);
-	if (v)
-		return *v == 1;
-	/* unreadable (the process is gone): trust the line information */
-	if (process_vm_readv((pid_t)pid, &l, 1, &rm, 1, 0) != (ssize_t)sizeof b)
+	v = key ? mp_hmap_get(&p->calls, key) : NULL;
+	if (!v) {
+		if (process_vm_readv((pid_t)pid, &l, 1, &rm, 1, 0) !=
+		    (ssize_t)sizeof b)
+			return 1;
+		v = key ? mp_hmap_put(&p->calls, key, &added) : NULL;
+		if (!v)
+			return mp_unwind_follows_call(b);
+		if (!mp_unwind_follows_call(b)) {
+			*v = 1;
+		} else if (b[2] == 0xe8) {
+			memcpy(&rel, b + 3, 4);
+			*v = ra + (uint64_t)(int64_t)rel;
+			if (*v < 4096)
+				*v = 2;
+		} else {
+			*v = 2;
+		}
+	}
+	if (*v == 1)
+		return 0;
+	if (*v == 2)
 		return 1;
-	v = mp_hmap_put(&p->calls, key, &added);
-	if (!v)
-		return mp_unwind_follows_call(b);
-	*v = mp_unwind_follows_call(b) ? 1 : 2;
-	return *v == 1;
+	*target = *v;
+	return 2;
+}
+
+/* unwind.c's call test. */
+static int is_call(void *ctx, uint32_t pid, uint64_t ra)
+{
+	uint64_t target;
+
+	return call_kind(ctx, pid, ra, &target) != 0;
 }
 
 /* The fields of a sample, as far as this recorder asks for them. */
@@ -466,22 +496,73 @@ static int parse_sample(const unsigned char *b, size_t len, uint64_t type,
 	return 0;
 }
 
-/* The code address an event of this sample is charged to. */
-static uint64_t charge_addr(struct mp_perf *p, struct mp_sym *sym,
-			    const struct sample *s)
+/* The function holding addr, inlined code aside (the out-of-line one). */
+static const char *outer_func(struct mp_sym *sym, uint32_t pid, uint64_t addr)
 {
-	enum mp_unwind_how how;
-	uint64_t addr;
+	struct mp_sym_frame f[8];
+	int n = mp_sym_lookup(sym, pid, addr, f, 8);
 
-	addr = mp_unwind_pick(p->code, sym, s->pid, s->uip ? s->uip : s->ip, s->stack,
-			      s->nstack, is_call, p, &how);
+	return n > 0 ? f[n - 1].func : NULL;
+}
+
+/*
+ * The return addresses of the calls that led to the frame at addr, from
+ * the stack words after the one that gave addr: each in the program's own
+ * code with lines, after a call instruction and, for a direct call, a
+ * call of the function the frame below it is in (a stale return address
+ * left in a stack slot rarely calls the right function).  The chain ends
+ * at the first frame that cannot be told (the copied stack ends, a tail
+ * call, code without lines).
+ */
+static size_t callers(struct mp_perf *p, struct mp_sym *sym,
+		      const struct sample *s, uint64_t addr, size_t next,
+		      uint64_t *out, size_t max)
+{
+	const char *fn = outer_func(sym, s->pid, addr), *tf;
+	uint64_t target;
+	size_t i, n = 0;
+	int kind;
+
+	for (i = next; i < s->nstack && n < max && fn; i++) {
+		uint64_t ra = s->stack[i];
+
+		if (ra < 4096 ||
+		    mp_code_kind(p->code, s->pid, ra - 1) != MP_CODE_USER ||
+		    !mp_sym_has_lines(sym, s->pid, ra - 1))
+			continue;
+		kind = call_kind(p, s->pid, ra, &target);
+		if (!kind)
+			continue;
+		if (kind == 2) {
+			tf = outer_func(sym, s->pid, target);
+			if (tf && strcmp(tf, fn))
+				continue;
+		}
+		out[n++] = ra;
+		fn = outer_func(sym, s->pid, ra - 1);
+	}
+	return n;
+}
+
+/* Charge bytes to the line of this sample's event and its callers'. */
+static void charge(struct mp_perf *p, struct mp_sym *sym, struct mp_acct *a,
+		   const struct sample *s, int64_t bytes)
+{
+	uint64_t addr, up[MAX_CALLERS];
+	enum mp_unwind_how how;
+	size_t next, n = 0;
+
+	addr = mp_unwind_pick(p->code, sym, s->pid, s->uip ? s->uip : s->ip,
+			      s->stack, s->nstack, is_call, p, &how, &next);
 	if (how == MP_UNWIND_IP)
 		p->st.at_ip++;
 	else if (how == MP_UNWIND_STACK)
 		p->st.on_stack++;
 	else
 		p->st.no_line++;
-	return addr;
+	if (how != MP_UNWIND_NONE)
+		n = callers(p, sym, s, addr, next, up, MAX_CALLERS);
+	mp_acct_charge_stack(a, s->pid, addr, up, n, bytes, 1);
 }
 
 static uint64_t raw_u64(const struct sample *s, size_t off)
@@ -520,7 +601,7 @@ static void on_sample(struct mp_perf *p, struct mp_sym *sym,
 		p->st.events++;
 		if (!mp_acct_page_in(a, s.pid, s.addr))
 			return;
-		mp_acct_charge(a, s.pid, charge_addr(p, sym, &s), 4096, 1);
+		charge(p, sym, a, &s, 4096);
 		return;
 	case EV_MUNMAP:
 	case EV_MADVISE:
@@ -551,8 +632,7 @@ static void on_sample(struct mp_perf *p, struct mp_sym *sym,
 	}
 	n = mp_acct_release(a, s.pid, start, len2);
 	if (n)
-		mp_acct_charge(a, s.pid, charge_addr(p, sym, &s),
-			       -(int64_t)(n * 4096), 1);
+		charge(p, sym, a, &s, -(int64_t)(n * 4096));
 }
 
 static void on_record(struct mp_perf *p, struct mp_sym *sym,
@@ -608,6 +688,9 @@ static void on_record(struct mp_perf *p, struct mp_sym *sym,
 			mp_code_fork(p->code, ppid, pid);
 			mp_acct_fork(a, ppid, pid);
 		}
+		break;
+	case PERF_RECORD_THROTTLE:
+		p->st.throttled++;
 		break;
 	case PERF_RECORD_LOST:
 		memcpy(&lost, body + 8, 8);

@@ -6,9 +6,9 @@
  * aligned_alloc, memalign, valloc and pvalloc, forwards each call to
  * glibc's own (__libc_malloc & co.: no dlsym, which may allocate), and
  * writes one fixed-size event per call into the pipe (record.h): the
- * block, its size, the address that called and, when that is a system
- * library (strdup, printf), the return addresses of the program's own
- * code above it, for the recorder to charge the program's line (unwind.h).
+ * block, its size, the address that called and the return addresses of
+ * the program's own code on the stack, for the recorder to charge the
+ * program's line and its callers' lines (unwind.h).
  *
  * Rules: nothing here allocates (events are built on the stack, the text
  * ranges live in static storage; backtrace() is loaded at start); no lock
@@ -135,12 +135,12 @@ static void note(uint64_t which)
 }
 
 /*
- * Fill the event's pid and frames and write it.  A call from the
- * program's own code needs no frames (ra is the line); a call from a
- * system library (strdup, fopen, printf's buffer) gets the return
- * addresses of the program's own code above it, found by glibc's
- * backtrace() from the CFI, so a stale value on the stack never passes
- * for a caller.
+ * Fill the event's pid and frames and write it.  The frames are the
+ * return addresses of the program's own code on the stack, found by
+ * glibc's backtrace() from the CFI (exact: a stale value on the stack
+ * never passes for a caller): the line that called, even from inside a
+ * system library (strdup, printf's buffer), and the lines that called
+ * it, each charged the call as the plugin charges a call line.
  */
 static void send(struct mp_heap_event *e, uintptr_t ra)
 {
@@ -161,8 +161,7 @@ static void send(struct mp_heap_event *e, uintptr_t ra)
 		rebuild();
 		note(MP_HEAP_NOTE_MAPPED);
 	}
-	r = in_text(ra);
-	if (r && r->system) {
+	{
 		void *bt[BACKTRACE_MAX];
 		int k, nb = backtrace(bt, BACKTRACE_MAX);
 

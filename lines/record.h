@@ -31,6 +31,7 @@ struct mp_rec_stats {
 	uint64_t on_stack;	/* charged to a caller found on the stack */
 	uint64_t no_line;	/* no line found: charged by address */
 	uint64_t lost;		/* lost by the kernel (ring full) */
+	uint64_t throttled;	/* times the kernel throttled the sampling */
 	int releases;		/* rss: munmap & co. are seen */
 	int in_kernel;		/* rss: faults inside system calls are seen */
 };
@@ -58,7 +59,7 @@ void mp_perf_close(struct mp_perf *p, struct mp_rec_stats *st);
 enum mp_heap_kind { MP_HEAP_ALLOC = 1, MP_HEAP_FREE, MP_HEAP_REALLOC };
 enum { MP_HEAP_NOTE_MAPPED = 0, MP_HEAP_NOTE_EXEC = 1 };
 
-#define MP_HEAP_FRAMES 8
+#define MP_HEAP_FRAMES 32
 
 struct mp_heap_event {
 	uint32_t kind;		/* enum mp_heap_kind */
@@ -69,8 +70,9 @@ struct mp_heap_event {
 	uint64_t size;		/* bytes asked */
 	uint64_t old;		/* REALLOC: the block given */
 	uint64_t ip;		/* the address that called malloc & co. */
-	/* return addresses above it on the stack that follow a call and lie
-	   in code, nearest first */
+	/* the return addresses of the program's own code on the stack,
+	   innermost first (backtrace(): the first is ip itself when the
+	   program called malloc & co.) */
 	uint64_t frames[MP_HEAP_FRAMES];
 };
 

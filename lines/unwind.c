@@ -12,11 +12,12 @@
 uint64_t mp_unwind_pick(struct mp_code *c, struct mp_sym *s, uint32_t pid,
 			uint64_t ip, const uint64_t *words, size_t n,
 			int (*is_call)(void *ctx, uint32_t pid, uint64_t ra),
-			void *ctx, enum mp_unwind_how *how)
+			void *ctx, enum mp_unwind_how *how, size_t *next)
 {
 	uint64_t fallback = 0;
 	size_t i;
 
+	*next = 0;
 	if (mp_code_kind(c, pid, ip) == MP_CODE_USER) {
 		if (mp_sym_has_lines(s, pid, ip)) {
 			*how = MP_UNWIND_IP;
@@ -38,6 +39,7 @@ uint64_t mp_unwind_pick(struct mp_code *c, struct mp_sym *s, uint32_t pid,
 		if (is_call && !is_call(ctx, pid, ra))
 			continue;
 		*how = MP_UNWIND_STACK;
+		*next = i + 1;
 		return ra - 1;
 	}
 	*how = MP_UNWIND_NONE;

@@ -44,11 +44,13 @@ int mp_unwind_follows_call(const unsigned char before[7]);
  * is turned into ret - 1) for an event at ip with the stack words
  * words[0..n) (words[0] at the stack pointer).  is_call(ctx, pid, ra)
  * checks a candidate return address; NULL means every word given already
- * passed that test.
+ * passed that test.  *next is the index of the first word above the
+ * one picked (0 when the event's own address was), where its callers'
+ * return addresses are.
  */
 uint64_t mp_unwind_pick(struct mp_code *c, struct mp_sym *s, uint32_t pid, uint64_t ip,
 			const uint64_t *words, size_t n,
 			int (*is_call)(void *ctx, uint32_t pid, uint64_t ra),
-			void *ctx, enum mp_unwind_how *how);
+			void *ctx, enum mp_unwind_how *how, size_t *next);
 
 #endif /* MP_UNWIND_H */
