@@ -134,8 +134,6 @@ static void on_event(struct mp_heap *h, struct mp_sym *s, struct mp_code *c,
 void mp_heap_drain(struct mp_heap *h, struct mp_sym *s, struct mp_code *c,
 		   struct mp_acct *a)
 {
-	const size_t esz = sizeof(struct mp_heap_event);
-
 	for (;;) {
 		ssize_t n = read(h->fd, h->buf + h->have, sizeof h->buf - h->have);
 		size_t off = 0;
@@ -145,11 +143,19 @@ void mp_heap_drain(struct mp_heap *h, struct mp_sym *s, struct mp_code *c,
 		if (n <= 0)
 			return;
 		h->have += (size_t)n;
-		for (; h->have - off >= esz; off += esz) {
+		while (h->have - off >= MP_HEAP_EVENT_SIZE(0)) {
 			struct mp_heap_event e;
+			size_t len;
 
-			memcpy(&e, h->buf + off, esz);
+			memcpy(&e, h->buf + off, MP_HEAP_EVENT_SIZE(0));
+			if (e.nframes > MP_HEAP_FRAMES)
+				e.nframes = MP_HEAP_FRAMES;
+			len = MP_HEAP_EVENT_SIZE(e.nframes);
+			if (h->have - off < len)
+				break;
+			memcpy(&e, h->buf + off, len);
 			on_event(h, s, c, a, &e);
+			off += len;
 		}
 		memmove(h->buf, h->buf + off, h->have - off);
 		h->have -= off;

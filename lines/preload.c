@@ -130,7 +130,7 @@ static void note(uint64_t which)
 	m.ppid = (uint32_t)syscall(SYS_getppid);
 	m.size = which;
 	do
-		rc = syscall(SYS_write, out_fd, &m, sizeof m);
+		rc = syscall(SYS_write, out_fd, &m, MP_HEAP_EVENT_SIZE(0));
 	while (rc < 0 && errno == EINTR);
 }
 
@@ -174,8 +174,8 @@ static void send(struct mp_heap_event *e, uintptr_t ra)
 		}
 	}
 	e->nframes = (uint32_t)n;
-	do
-		rc = syscall(SYS_write, out_fd, e, sizeof *e);
+	do	/* the frames used only */
+		rc = syscall(SYS_write, out_fd, e, MP_HEAP_EVENT_SIZE(n));
 	while (rc < 0 && errno == EINTR);
 	if (rc < 0 && errno == EPIPE)
 		out_fd = -1;

@@ -17,6 +17,7 @@
 #define MP_LINES_RECORD_H
 
 #include <poll.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -53,7 +54,8 @@ void mp_perf_drain(struct mp_perf *p, struct mp_sym *s, struct mp_code *c,
 void mp_perf_stop(struct mp_perf *p);
 void mp_perf_close(struct mp_perf *p, struct mp_rec_stats *st);
 
-/* Events of the preload library, fixed size, one write() each; kind 0 is
+/* Events of the preload library, one write() each, of the frames it has
+   (MP_HEAP_EVENT_SIZE); kind 0 is
    a note, size saying which: the process starts (its exec), or calls
    come from code mapped since the last note. */
 enum mp_heap_kind { MP_HEAP_ALLOC = 1, MP_HEAP_FREE, MP_HEAP_REALLOC };
@@ -75,6 +77,10 @@ struct mp_heap_event {
 	   program called malloc & co.) */
 	uint64_t frames[MP_HEAP_FRAMES];
 };
+
+/* Bytes of an event with n frames: only those are written. */
+#define MP_HEAP_EVENT_SIZE(n) \
+	(offsetof(struct mp_heap_event, frames) + (size_t)(n) * sizeof(uint64_t))
 
 /* heap.c: read events from fd (non-blocking) and account them. */
 struct mp_heap;
