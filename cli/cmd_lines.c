@@ -8,7 +8,9 @@
  * it, enabled by its exec (lines/perf.c); with --backend heap it gets
  * libmprof_lines.so in LD_PRELOAD and a pipe (lines/preload.c,
  * lines/heap.c).  The exec's failure comes back through a close-on-exec
- * pipe, as in `mprof run`.  Events are drained while it runs; when it has
+ * pipe, as in `mprof run`; while it runs, SIGINT and SIGQUIT are ignored
+ * (the terminal sends them to the program too) and SIGTERM and SIGHUP are
+ * passed on to it.  Events are drained while it runs; when it has
  * exited (or died: what was recorded until then is kept), lines/acct.c
  * turns them into one profile per process, or one for all with -C, whose
  * --functions N functions that grew memory most are printed by
@@ -277,6 +279,16 @@ static int output(struct mp_acct *a, const struct lines_opts *o,
 	return rc;
 }
 
+/* The program, for on_term. */
+static volatile pid_t program;
+
+/* SIGTERM and SIGHUP go on to the program, whose end ends the recording. */
+static void on_term(int sig)
+{
+	if (program > 0)
+		kill(program, sig);
+}
+
 /* Drain until the program has exited; its wait status in r. */
 static void record(pid_t pid, struct mp_perf *perf, struct mp_heap *heap,
 		   int heap_fd, struct mp_sym *s, struct mp_code *c,
@@ -305,7 +317,7 @@ static void record(pid_t pid, struct mp_perf *perf, struct mp_heap *heap,
 
 static int run(char **argv, const struct lines_opts *o)
 {
-	struct sigaction ign, old_int, old_quit;
+	struct sigaction ign, term, old_int, old_quit, old_term, old_hup;
 	int go[2], err[2], hp[2] = { -1, -1 }, e = 0, rc;
 	struct mp_perf *perf = NULL;
 	struct mp_heap *heap = NULL;
@@ -392,7 +404,15 @@ static int run(char **argv, const struct lines_opts *o)
 		sigaction(SIGQUIT, &old_quit, NULL);
 		return fail("cannot run '%s': %s", argv[0], strerror(e));
 	}
+	program = pid;
+	term = ign;
+	term.sa_handler = on_term;
+	sigaction(SIGTERM, &term, &old_term);
+	sigaction(SIGHUP, &term, &old_hup);
 	record(pid, perf, heap, hp[0], s, c, a, &r);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	program = 0;
 	mp_perf_close(perf, &r.st);
 	mp_heap_close(heap, &r.st);
 	if (hp[0] >= 0)

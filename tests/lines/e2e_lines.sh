@@ -6,7 +6,7 @@
 # malloc inside strdup charged to the calling line, an inlined helper,
 # PIE and non-PIE, a linked, a dlopened and a stripped library, a thread,
 # a forked child (own tables, or merged with -C), a child's exec, a crash
-# (the profile is still written), and bad input: a program that does not
+# (the profile is still written), SIGTERM passed on, and bad input: a program that does not
 # exist, one without debug information, perf refused
 # (MPROF_LINES_PERF_REFUSE=1).
 # The rss checks are skipped where perf events are not allowed.
@@ -123,6 +123,29 @@ run "$MPROF" lines -C -o merged.json ./procs
 check "rss -C: one table set, no child label" no_err "^Process "
 check "rss -C: the child's fill merged in" near_row 31 6.0
 check "rss -C: one profile" [ "$(ls merged*.json | wc -l)" -eq 1 ]
+
+cat >sleeper.c <<'C'
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+int main(void)
+{
+	char *p = malloc(4u << 20);
+	memset(p, 1, 4u << 20);
+	sleep(60);
+	return p[5];
+}
+C
+cc -O2 -g sleeper.c -o sleeper
+"$MPROF" lines -E -o term.json ./sleeper >out 2>err &
+mpid=$!
+for _ in $(seq 100); do pgrep -x sleeper >/dev/null && break; sleep 0.1; done
+sleep 0.5	# its memset done, it sleeps
+kill -TERM "$mpid"
+wait "$mpid"
+status=$?
+check "SIGTERM: passed on to the program, -E gives 128+15" status_is 143
+check "SIGTERM: the table up to then" near_row 7 4.0
 
 run "$MPROF" lines -E -o crash.json ./procs crash
 check "crash: -E passes on 128+SIGABRT" status_is 134
