@@ -508,11 +508,10 @@ static const char *outer_func(struct mp_sym *sym, uint32_t pid, uint64_t addr)
 /*
  * The return addresses of the calls that led to the frame at addr, from
  * the stack words after the one that gave addr: each in the program's own
- * code with lines, after a call instruction and, for a direct call, a
- * call of the function the frame below it is in (a stale return address
- * left in a stack slot rarely calls the right function).  The chain ends
- * at the first frame that cannot be told (the copied stack ends, a tail
- * call, code without lines).
+ * code with lines, after a direct call of the function the frame below it
+ * is in (a stale return address left in a stack slot rarely calls the
+ * right function).  The chain ends at an indirect call (its target cannot
+ * be checked) and where the copied stack ends.
  */
 static size_t callers(struct mp_perf *p, struct mp_sym *sym,
 		      const struct sample *s, uint64_t addr, size_t next,
@@ -533,11 +532,13 @@ static size_t callers(struct mp_perf *p, struct mp_sym *sym,
 		kind = call_kind(p, s->pid, ra, &target);
 		if (!kind)
 			continue;
-		if (kind == 2) {
-			tf = outer_func(sym, s->pid, target);
-			if (tf && strcmp(tf, fn))
-				continue;
-		}
+		/* an indirect call cannot be checked: a stale return address
+		   of one would charge a line that is not running */
+		if (kind == 1)
+			break;
+		tf = outer_func(sym, s->pid, target);
+		if (tf && strcmp(tf, fn))
+			continue;
 		out[n++] = ra;
 		fn = outer_func(sym, s->pid, ra - 1);
 	}
