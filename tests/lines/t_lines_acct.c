@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * t_lines_acct.c - cmocka tests of the recorder parts of `mprof lines`
- * that need no process: the integer map (lines/hmap.c), the call
- * instruction test (lines/callinsn.c), and the accounting of pages and
+ * that need no other process: the integer map (lines/hmap.c), the call
+ * instruction test (lines/callinsn.c), the accounting of pages and
  * blocks (lines/acct.c) with no symbolizer mapping (addresses charged by
- * address).
+ * address), and a charge with its caller, on this program's own code.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -165,6 +166,54 @@ static void test_nolines(void **state)
 	mp_sym_free(s);
 }
 
+/* Two functions of this program, with line information. */
+__attribute__((noinline)) int t_lines_callee(int x)
+{
+	return x * 3 + 1;
+}
+
+__attribute__((noinline)) int t_lines_caller(int x)
+{
+	return t_lines_callee(x) + 2;
+}
+
+/* A charge with a caller goes to both functions' lines, in this
+   process's own code (mapped from /proc, as the heap recorder does). */
+static void test_stack(void **state)
+{
+	struct mp_sym *s = mp_sym_new();
+	struct mp_code *c = mp_code_new();
+	struct mp_acct *a = mp_acct_new(s, c);
+	uint32_t pid = (uint32_t)getpid();
+	uint64_t callee = (uint64_t)(uintptr_t)t_lines_callee;
+	uint64_t caller = (uint64_t)(uintptr_t)t_lines_caller + 2;
+	struct mp_profile p;
+	size_t i, found = 0;
+
+	(void)state;
+	assert_int_equal(mp_sym_read_maps(s, pid), 0);
+	assert_int_equal(mp_code_read_maps(c, pid), 0);
+	assert_int_equal(mp_code_kind(c, pid, callee), MP_CODE_USER);
+	mp_acct_fork(a, 0, pid);
+	/* callers are return addresses: the charge goes to caller - 1 */
+	mp_acct_charge_stack(a, pid, callee, &caller, 1, 1 << 20, 1);
+	mp_profile_init(&p);
+	assert_int_equal(mp_acct_profile(a, 0, 0, &p), 0);
+	for (i = 0; i < p.nfuncs; i++) {
+		if (!strcmp(p.funcs[i].name, "t_lines_callee") ||
+		    !strcmp(p.funcs[i].name, "t_lines_caller")) {
+			assert_int_equal(p.funcs[i].nrows, 1);
+			assert_int_equal(p.funcs[i].rows[0].incr, 1 << 20);
+			found++;
+		}
+	}
+	assert_int_equal(found, 2);
+	mp_profile_free(&p);
+	mp_acct_free(a);
+	mp_code_free(c);
+	mp_sym_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +222,7 @@ int main(void)
 		cmocka_unit_test(test_pages),
 		cmocka_unit_test(test_blocks),
 		cmocka_unit_test(test_nolines),
+		cmocka_unit_test(test_stack),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
