@@ -13,6 +13,7 @@
 
 #include "code.h"
 #include "hmap.h"
+#include "sysdirs.h"
 #include "symbolize.h"
 
 #define PAGE_SHIFT 12
@@ -522,6 +523,16 @@ int mp_acct_profile(const struct mp_acct *a, size_t i, size_t nfuncs,
 		if (refs[j].r->incr > 0)
 			g[ng - 1].grew += refs[j].r->incr;
 	}
+	/* no table for code from system headers (inlined std::vector...),
+	   as the plugin does not instrument it; its callers' lines have
+	   what it did */
+	for (gi = j = 0; gi < ng; gi++) {
+		const char *f = refs[g[gi].start].k->file;
+
+		if (strncmp(f, "/usr/include/", 13) && !mp_sysdirs_has(f))
+			g[j++] = g[gi];
+	}
+	ng = j;
 	qsort(g, ng, sizeof *g, cmp_group);
 	if (nfuncs && ng > nfuncs)
 		ng = nfuncs;
