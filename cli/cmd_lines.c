@@ -165,13 +165,14 @@ static char *notes_of(const struct lines_opts *o, const struct mp_rec_stats *st)
 
 	if (asprintf(&s, "mprof lines: %s backend: %llu %s, %llu charged to "
 		     "their own line, %llu to a caller found on the stack, "
-		     "%llu to code without line information%s%s\n",
+		     "%llu to code without line information; %llu unwound with the CFI%s%s\n",
 		     o->heap ? "heap" : "rss",
 		     (unsigned long long)(o->heap ? st->events : charged),
 		     o->heap ? "allocation calls" : "pages faulted in",
 		     (unsigned long long)st->at_ip,
 		     (unsigned long long)st->on_stack,
 		     (unsigned long long)st->no_line,
+		     (unsigned long long)st->by_cfi,
 		     !o->heap && !st->releases ?
 			"\nmprof lines: memory given back (munmap, madvise, brk) is not seen: tracefs is not readable" : "",
 		     st->lost ? "\nmprof lines: events were lost" : "") < 0)

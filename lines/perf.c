@@ -42,14 +42,15 @@
 #include <unistd.h>
 
 #include "acct.h"
+#include "cfi.h"
 #include "code.h"
 #include "hmap.h"
 #include "symbolize.h"
 #include "unwind.h"
 
-/* Bytes of user stack copied per sample: the callers of a few frames up
+/* Bytes of user stack copied per sample: the callers up to that depth
    (deeper ones are not charged), small enough for the ring to keep up. */
-#define STACK_DUMP 2048
+#define STACK_DUMP 4096
 /* The most callers charged with an event. */
 #define MAX_CALLERS 32
 /* Data pages per ring (a power of two), and the fewest tried when the
@@ -57,6 +58,7 @@
 #define RING_PAGES 4096
 #define RING_PAGES_MIN 64
 
+#define REG_BP 6	/* PERF_REG_X86_BP */
 #define REG_SP 7	/* PERF_REG_X86_SP */
 #define REG_IP 8	/* PERF_REG_X86_IP */
 
@@ -107,6 +109,7 @@ struct mp_perf {
 	struct mp_hmap brk;	/* pid + 1 -> the current break */
 	struct mp_rec_stats st;
 	struct mp_code *code;	/* of the drain under way */
+	struct mp_cfi *cfi;	/* the objects' unwinding rules */
 };
 
 static long perf_open(struct perf_event_attr *a, pid_t pid, int cpu, int group)
@@ -149,7 +152,8 @@ static void base_attr(struct perf_event_attr *a)
 	a->sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP |
 			 PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
 			 PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
-	a->sample_regs_user = (1ull << REG_SP) | (1ull << REG_IP);
+	a->sample_regs_user = (1ull << REG_BP) | (1ull << REG_SP) |
+			      (1ull << REG_IP);
 	a->sample_stack_user = STACK_DUMP;
 	a->disabled = 1;
 	a->enable_on_exec = 1;
@@ -271,6 +275,7 @@ int mp_perf_open(struct mp_perf **out, pid_t pid)
 	if (!p)
 		return -ENOMEM;
 	pthread_mutex_init(&p->lock, NULL);
+	p->cfi = mp_cfi_new();
 	p->rings = calloc((size_t)ncpu, sizeof *p->rings);
 	p->fds = calloc((size_t)ncpu * EV_N, sizeof *p->fds);
 	if (!p->rings || !p->fds) {
@@ -446,7 +451,7 @@ struct sample {
 	uint32_t pid, tid;
 	const unsigned char *raw;
 	uint32_t rawlen;
-	uint64_t uip, usp;	/* user registers; uip 0: none */
+	uint64_t uip, usp, ubp;	/* user registers; uip 0: none */
 	const uint64_t *stack;	/* user stack words */
 	size_t nstack;
 };
@@ -477,7 +482,8 @@ static int parse_sample(const unsigned char *b, size_t len, uint64_t type,
 	}
 	if (type & PERF_SAMPLE_REGS_USER) {
 		TAKE(&abi, 8);
-		if (abi) {
+		if (abi) {	/* in register order: bp, sp, ip */
+			TAKE(&s->ubp, 8);
 			TAKE(&s->usp, 8);
 			TAKE(&s->uip, 8);
 		}
@@ -545,13 +551,80 @@ static size_t callers(struct mp_perf *p, struct mp_sym *sym,
 	return n;
 }
 
+/*
+ * The return addresses of the sample's stack, innermost first, unwound
+ * with the objects' CFI (cfi.h) from the sampled registers and the copied
+ * stack; the chain ends where the copy or the CFI does.
+ */
+static size_t cfi_chain(struct mp_perf *p, const struct sample *s,
+			uint64_t *out, size_t max)
+{
+	uint64_t ip = s->uip, sp = s->usp, bp = s->ubp, base = s->usp;
+	uint64_t end = base + s->nstack * 8, off, cfa, ra, at;
+	struct mp_cfi_rule r;
+	const char *path;
+	size_t n = 0;
+	int first = 1;
+
+	if (!p->cfi || !ip || !s->nstack)
+		return 0;
+	while (n < max) {
+		path = mp_code_module(p->code, s->pid, first ? ip : ip - 1,
+				      &off);
+		if (!path[0] || mp_cfi_rule(p->cfi, path, off, &r))
+			break;
+		cfa = (r.cfa_reg == REG_SP ? sp : bp) + (uint64_t)r.cfa_off;
+		if (cfa < base + 8 || cfa > end || (cfa & 7))
+			break;
+		ra = s->stack[(cfa - 8 - base) / 8];
+		if (r.bp_saved) {
+			at = cfa + (uint64_t)r.bp_off;
+			if (at < base || at + 8 > end || (at & 7))
+				break;
+			bp = s->stack[(at - base) / 8];
+		}
+		sp = cfa;
+		ip = ra;
+		first = 0;
+		if (ra < 4096)
+			break;
+		out[n++] = ra;
+	}
+	return n;
+}
+
+/* ip (first: the event's own instruction) is the program's, with lines. */
+static int user_line(struct mp_perf *p, struct mp_sym *sym, uint32_t pid,
+		     uint64_t ip)
+{
+	return mp_code_kind(p->code, pid, ip) == MP_CODE_USER &&
+	       mp_sym_has_lines(sym, pid, ip);
+}
+
 /* Charge bytes to the line of this sample's event and its callers'. */
 static void charge(struct mp_perf *p, struct mp_sym *sym, struct mp_acct *a,
 		   const struct sample *s, int64_t bytes)
 {
 	uint64_t addr, up[MAX_CALLERS];
 	enum mp_unwind_how how;
-	size_t next, n = 0;
+	size_t next, n = 0, j;
+
+	n = cfi_chain(p, s, up, MAX_CALLERS);
+	if (n && user_line(p, sym, s->pid, s->uip)) {
+		p->st.at_ip++;
+		p->st.by_cfi++;
+		mp_acct_charge_stack(a, s->pid, s->uip, up, n, bytes, 1);
+		return;
+	}
+	for (j = 0; j < n; j++)
+		if (user_line(p, sym, s->pid, up[j] - 1)) {
+			p->st.on_stack++;
+			p->st.by_cfi++;
+			mp_acct_charge_stack(a, s->pid, up[j] - 1, up + j + 1,
+					     n - j - 1, bytes, 1);
+			return;
+		}
+	n = 0;
 
 	addr = mp_unwind_pick(p->code, sym, s->pid, s->uip ? s->uip : s->ip,
 			      s->stack, s->nstack, is_call, p, &how, &next);
@@ -788,5 +861,6 @@ void mp_perf_close(struct mp_perf *p, struct mp_rec_stats *st)
 	mp_hmap_free(&p->ids);
 	mp_hmap_free(&p->calls);
 	mp_hmap_free(&p->brk);
+	mp_cfi_free(p->cfi);
 	free(p);
 }

@@ -31,6 +31,8 @@ struct mp_rec_stats {
 	uint64_t at_ip;		/* charged to the event's own address */
 	uint64_t on_stack;	/* charged to a caller found on the stack */
 	uint64_t no_line;	/* no line found: charged by address */
+	uint64_t by_cfi;	/* rss: unwound with the CFI (the rest: by
+				   the stack scan of unwind.h) */
 	uint64_t lost;		/* lost by the kernel (ring full) */
 	uint64_t throttled;	/* times the kernel throttled the sampling */
 	int releases;		/* rss: munmap & co. are seen */
