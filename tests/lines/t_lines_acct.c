@@ -4,7 +4,8 @@
  * that need no other process: the integer map (lines/hmap.c), the call
  * instruction test (lines/callinsn.c), the accounting of pages and
  * blocks (lines/acct.c) with no symbolizer mapping (addresses charged by
- * address), and a charge with its caller, on this program's own code.
+ * address), and, on this program's own code, a charge with its caller
+ * and an unwinding rule from .eh_frame (lines/cfi.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <cmocka.h>
 
 #include "acct.h"
+#include "cfi.h"
 #include "code.h"
 #include "hmap.h"
 #include "symbolize.h"
@@ -214,6 +216,35 @@ static void test_stack(void **state)
 	mp_sym_free(s);
 }
 
+/* At a function's first instruction the caller's frame starts right
+   above the return address: CFA = %rsp + 8, %rbp not yet saved. */
+static void test_cfi(void **state)
+{
+	struct mp_code *c = mp_code_new();
+	struct mp_cfi *cfi = mp_cfi_new();
+	struct mp_cfi_rule r;
+	uint32_t pid = (uint32_t)getpid();
+	const char *path;
+	uint64_t off;
+
+	(void)state;
+	assert_int_equal(mp_code_read_maps(c, pid), 0);
+	path = mp_code_module(c, pid, (uint64_t)(uintptr_t)t_lines_callee, &off);
+	assert_true(path[0] == '/');
+	assert_int_equal(mp_cfi_rule(cfi, path, off, &r), 0);
+	assert_int_equal(r.cfa_reg, 7);
+	assert_int_equal(r.cfa_off, 8);
+	assert_false(r.bp_saved);
+	/* the cached rule reads back the same */
+	memset(&r, 0, sizeof r);
+	assert_int_equal(mp_cfi_rule(cfi, path, off, &r), 0);
+	assert_int_equal(r.cfa_reg, 7);
+	assert_int_equal(r.cfa_off, 8);
+	assert_int_equal(mp_cfi_rule(cfi, "/nonexistent", 0, &r), -1);
+	mp_cfi_free(cfi);
+	mp_code_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_blocks),
 		cmocka_unit_test(test_nolines),
 		cmocka_unit_test(test_stack),
+		cmocka_unit_test(test_cfi),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
