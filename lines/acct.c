@@ -275,66 +275,44 @@ static long key_of(struct mp_acct *a, uint32_t pid, uint64_t addr)
 	return intern(a, &k);
 }
 
-static struct row *row_of(struct mp_acct *a, struct proc *p, uint64_t addr)
+/* The key of code address addr in p, symbolized once; -1: no memory. */
+static long cached_key(struct mp_acct *a, struct proc *p, uint64_t addr)
 {
-	uint64_t *v, key;
+	uint64_t *v = mp_hmap_get(&p->addrs, addr);
 	long k;
 	int added;
 
-	v = mp_hmap_get(&p->addrs, addr);
-	if (v) {
-		key = *v;
-	} else {
-		k = key_of(a, p->pid, addr);
-		if (k < 0)
-			return NULL;
-		key = (uint64_t)k + 1;
-		v = mp_hmap_put(&p->addrs, addr, &added);
-		if (v)
-			*v = key;
-	}
-	v = mp_hmap_put(&p->rowix, key, &added);
-	if (!v)
-		return NULL;
-	if (added) {
-		if (p->nrows == p->caprows) {
-			size_t cap = p->caprows ? p->caprows * 2 : 64;
-			struct row *nr = realloc(p->rows, cap * sizeof *nr);
-
-			if (!nr) {
-				mp_hmap_del(&p->rowix, key, NULL);
-				return NULL;
-			}
-			p->rows = nr;
-			p->caprows = cap;
-		}
-		memset(&p->rows[p->nrows], 0, sizeof p->rows[0]);
-		p->rows[p->nrows].key = (uint32_t)(key - 1);
-		*v = ++p->nrows;
-	}
-	return &p->rows[*v - 1];
+	if (v)
+		return (long)*v - 1;
+	k = key_of(a, p->pid, addr);
+	if (k < 0)
+		return -1;
+	v = mp_hmap_put(&p->addrs, addr, &added);
+	if (v)
+		*v = (uint64_t)k + 1;
+	return k;
 }
+
+static void charge_key(struct mp_acct *a, struct proc *p, uint32_t k,
+		       int64_t bytes, unsigned count);
 
 void mp_acct_charge(struct mp_acct *a, uint32_t pid, uint64_t addr,
 		    int64_t bytes, unsigned count)
 {
 	struct proc *p = get_proc(a, pid);
-	struct row *r;
+	long k;
 
 	if (!p) {
 		a->nomem = 1;
 		return;
 	}
 	p->current += bytes;
-	r = row_of(a, p, addr);
-	if (!r) {
+	k = cached_key(a, p, addr);
+	if (k < 0) {
 		a->nomem = 1;
 		return;
 	}
-	r->count += count;
-	r->incr += bytes;
-	if (r->peak < p->current)
-		r->peak = p->current;
+	charge_key(a, p, (uint32_t)k, bytes, count);
 }
 
 int mp_acct_page_in(struct mp_acct *a, uint32_t pid, uint64_t addr)
@@ -724,25 +702,14 @@ void mp_acct_charge_stack(struct mp_acct *a, uint32_t pid, uint64_t addr,
 	for (j = 0; j < m; j++)
 		charge_key(a, p, chain[j], bytes, count);
 	for (i = 0; i < n; i++) {
-		uint64_t ra = callers[i] - 1, *v;
+		uint64_t ra = callers[i] - 1;
 		long k;
-		int added;
 
 		if (callers[i] < 4096 ||
 		    mp_code_kind(a->code, pid, ra) != MP_CODE_USER)
 			continue;
-		v = mp_hmap_get(&p->addrs, ra);
-		if (v) {
-			k = (long)*v - 1;
-		} else {
-			k = key_of(a, pid, ra);
-			if (k < 0)
-				continue;
-			v = mp_hmap_put(&p->addrs, ra, &added);
-			if (v)
-				*v = (uint64_t)k + 1;
-		}
-		if (!a->keys[k].file)
+		k = cached_key(a, p, ra);
+		if (k < 0 || !a->keys[k].file)
 			continue;	/* a caller without lines: nothing to show */
 		charge_key(a, p, (uint32_t)k, bytes, count);
 		m = inline_chain(a, p, ra, chain, 2);
