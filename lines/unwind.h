@@ -11,7 +11,9 @@
  * functions are leaves, so their caller's return address is the first
  * word of the stack; a word that merely looks like a code address is
  * ruled out by the call-instruction test.  No CFI is needed, so it works
- * on -O2 code without frame pointers.  Code of system libraries (code.h)
+ * on -O2 code without frame pointers; the heap recorder gives it exact
+ * frames from backtrace(), and the rss recorder uses it only where its
+ * CFI unwinding (cfi.h) finds no line.  Code of system libraries (code.h)
  * is never charged, even with its debug information installed.  When no
  * line is found, the event goes to the program's own code nearest to it
  * (by function and address: a program built without -g), else to its
