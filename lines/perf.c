@@ -50,12 +50,12 @@
 
 /* Bytes of user stack copied per sample: the callers up to that depth
    (deeper ones are not charged), small enough for the ring to keep up. */
-#define STACK_DUMP 4096
+#define STACK_DUMP 2048
 /* The most callers charged with an event. */
 #define MAX_CALLERS 32
 /* Data pages per ring (a power of two), and the fewest tried when the
    locked-memory limit refuses that many. */
-#define RING_PAGES 4096
+#define RING_PAGES 8192
 #define RING_PAGES_MIN 64
 
 #define REG_BP 6	/* PERF_REG_X86_BP */
