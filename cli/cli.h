@@ -48,6 +48,7 @@ int cmd_clean(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_lines(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 /* report_html.c: `mprof report --html DIR`; precision -1: the run's. */
 int report_html(const char *dir, const char *json, const char *dat,

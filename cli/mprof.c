@@ -34,6 +34,7 @@ const struct cmd commands[] = {
 	{ "report", cmd_report, CMD_STDOUT },
 	{ "check", cmd_check, CMD_STDOUT },
 	{ "diff", cmd_diff, CMD_STDOUT },
+	{ "lines", cmd_lines, 0 },
 	{ "help", cmd_help, CMD_STDOUT },
 };
 const size_t ncommands = sizeof commands / sizeof commands[0];
@@ -55,6 +56,8 @@ const char usage_main[] =
 	"    report   print the line tables of a profile saved as JSON\n"
 	"    check    check a profile against memory limits (a CI gate)\n"
 	"    diff     compare two profiles line by line\n"
+	"    lines    per-line memory tables of a program built with -g,\n"
+	"             without rebuilding it\n"
 	"    help     show this text, or a command's usage\n"
 	"\n"
 	"'mprof <command> -h' or 'mprof help <command>' describes a command.\n";
@@ -217,6 +220,26 @@ static const struct {
 	  "                             fail when a line's Increment grew by\n"
 	  "                             more than SIZE, or PCT% of the base's\n"
 	  "        --json               print the comparison as JSON\n"
+	  "    -h, --help               show this text\n" },
+	{ "lines",
+	  "usage: mprof lines [<options>] PROGRAM [ARGS...]\n"
+	  "\n"
+	  "Run PROGRAM (built with -g, no plugin needed) and print, at its\n"
+	  "end, memory per source line for the functions where memory grew\n"
+	  "most, on stderr; the profile goes to mprofile_<YYYYMMDDhhmmss>.json\n"
+	  "for 'mprof report'.  Occurrences counts the events charged to a\n"
+	  "line (page faults, or allocation calls), not executions.\n"
+	  "\n"
+	  "        --backend B          rss (default: page faults, through\n"
+	  "                             perf events) or heap (bytes asked of\n"
+	  "                             malloc & co., exact)\n"
+	  "        --functions N        tables for the N functions that grew\n"
+	  "                             memory most (default 5; 0: all)\n"
+	  "    -C, --include-children   one profile for the program and its\n"
+	  "                             children (default: one each)\n"
+	  "    -E, --exit-code          exit with the program's status\n"
+	  "                             (128+N when killed by signal N)\n"
+	  "    -o, --output FILE        write the JSON profile to FILE\n"
 	  "    -h, --help               show this text\n" },
 	{ "help",
 	  "usage: mprof help [COMMAND]\n"

@@ -25,10 +25,11 @@ complete_words() {
 		printf "%s\n" "${COMPREPLY[@]}"
 	' _ "$SRCDIR/cli/mprof.bash-completion" "$@"
 }
-check "completion: subcommands" eval '[ "$(complete_words mprof "" | sort | tr "\n" " ")" = "attach check clean diff help list peak plot report rm run " ]'
+check "completion: subcommands" eval '[ "$(complete_words mprof "" | sort | tr "\n" " ")" = "attach check clean diff help lines list peak plot report rm run " ]'
 check "completion: run options" eval 'complete_words mprof run --in | grep -qx -- --interval'
 check "completion: plot options" eval 'complete_words mprof plot --fl | grep -qx -- --flame'
 check "completion: --backend values" eval '[ "$(complete_words mprof run --backend "" | sort | tr "\n" " ")" = "pss rss uss vms " ]'
+check "completion: lines --backend values" eval '[ "$(complete_words mprof lines --backend "" | sort | tr "\n" " ")" = "heap rss " ]'
 touch mprofile_20240101000000.dat other.txt p.json
 check "completion: plot offers .dat files" eval '[ "$(complete_words mprof plot "" | grep -v "^-")" = mprofile_20240101000000.dat ]'
 check "completion: report offers .json files" eval '[ "$(complete_words mprof report "" | grep -v "^-")" = p.json ]'

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * preload.c - libmprof_lines.so, the heap backend of `mprof lines`: the
+ * command puts it in LD_PRELOAD and gives it a pipe (MPROF_LINES_FD); it
+ * wraps malloc, calloc, realloc, reallocarray, free, posix_memalign,
+ * aligned_alloc, memalign, valloc and pvalloc, forwards each call to
+ * glibc's own (__libc_malloc & co.: no dlsym, which may allocate), and
+ * writes one fixed-size event per call into the pipe (record.h): the
+ * block, its size, the address that called and the return addresses of
+ * the program's own code on the stack, for the recorder to charge the
+ * program's line and its callers' lines (unwind.h).
+ *
+ * Rules: nothing here allocates (events are built on the stack, the text
+ * ranges live in static storage; backtrace() is loaded at start); no lock
+ * is taken but dl_iterate_phdr's, when new code appears, so fork, threads
+ * and signal handlers cannot deadlock on it; a
+ * call made while the thread is already inside a wrapper (a signal
+ * handler that mallocs, dl_iterate_phdr's own needs) is forwarded
+ * unrecorded; errno is what glibc's call left.  Each event is one write()
+ * of less than PIPE_BUF bytes, so events of threads and processes sharing
+ * the pipe never interleave.  When the pipe is gone (the recorder ended)
+ * the program runs on unrecorded.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <execinfo.h>
+#include <fcntl.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "record.h"
+#include "sysdirs.h"
+
+#define EXPORT __attribute__((visibility("default")))
+#define TLS __thread __attribute__((tls_model("initial-exec")))
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+extern void *__libc_memalign(size_t, size_t);
+extern void *__libc_valloc(size_t);
+extern void *__libc_pvalloc(size_t);
+
+/* Frames backtrace() may give, the wrappers' own included. */
+#define BACKTRACE_MAX 48
+#define MAX_RANGES 512
+
+struct range {
+	uintptr_t lo, hi;
+	int system;		/* a system library's code (code.h) */
+};
+
+static int out_fd = -1;
+/* Executable ranges of the loaded objects, double-buffered: a rebuild
+   fills the other table and publishes it with one store. */
+static struct range ranges[2][MAX_RANGES];
+static int nranges[2];
+static int cur;
+static int rebuilding;
+static uint32_t last_pid, last_ppid;
+
+static TLS int busy;
+
+/* code.c's rule; "" is the program itself. */
+static int is_system(const char *path)
+{
+	if (!path || !path[0])
+		return 0;
+	return path[0] != '/' || mp_sysdirs_has(path);	/* linux-vdso.so.1 */
+}
+
+static int add_range(struct dl_phdr_info *info, size_t size, void *data)
+{
+	int *n = data, t = !__atomic_load_n(&cur, __ATOMIC_ACQUIRE), i;
+
+	(void)size;
+	for (i = 0; i < info->dlpi_phnum && *n < MAX_RANGES; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		ranges[t][*n].lo = info->dlpi_addr + ph->p_vaddr;
+		ranges[t][*n].hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+		/* this library's own code is never the program's */
+		ranges[t][*n].system = is_system(info->dlpi_name) ||
+			((uintptr_t)add_range >= ranges[t][*n].lo &&
+			 (uintptr_t)add_range < ranges[t][*n].hi);
+		(*n)++;
+	}
+	return 0;
+}
+
+/* Rebuild the ranges (one thread at a time; the others keep the old). */
+static void rebuild(void)
+{
+	int n = 0;
+
+	if (__atomic_exchange_n(&rebuilding, 1, __ATOMIC_ACQUIRE))
+		return;
+	dl_iterate_phdr(add_range, &n);
+	nranges[!cur] = n;
+	__atomic_store_n(&cur, !cur, __ATOMIC_RELEASE);
+	__atomic_store_n(&rebuilding, 0, __ATOMIC_RELEASE);
+}
+
+static const struct range *in_text(uintptr_t a)
+{
+	int t = __atomic_load_n(&cur, __ATOMIC_ACQUIRE), i;
+
+	for (i = 0; i < nranges[t]; i++)
+		if (a >= ranges[t][i].lo && a < ranges[t][i].hi)
+			return &ranges[t][i];
+	return NULL;
+}
+
+/* Write a note (record.h) for this process. */
+static void note(uint64_t which)
+{
+	struct mp_heap_event m;
+	long rc;
+
+	memset(&m, 0, sizeof m);
+	m.pid = (uint32_t)syscall(SYS_getpid);
+	m.ppid = (uint32_t)syscall(SYS_getppid);
+	m.size = which;
+	do
+		rc = syscall(SYS_write, out_fd, &m, MP_HEAP_EVENT_SIZE(0));
+	while (rc < 0 && errno == EINTR);
+}
+
+/*
+ * Fill the event's pid and frames and write it.  The frames are the
+ * return addresses of the program's own code on the stack, found by
+ * glibc's backtrace() from the CFI (exact: a stale value on the stack
+ * never passes for a caller): the line that called, even from inside a
+ * system library (strdup, printf's buffer), and the lines that called
+ * it, each charged the call as the plugin charges a call line.
+ */
+static void send(struct mp_heap_event *e, uintptr_t ra)
+{
+	int saved = errno;
+	const struct range *r;
+	size_t n = 0;
+	long rc;
+
+	e->pid = (uint32_t)syscall(SYS_getpid);
+	if (e->pid != last_pid) {	/* a fork: say whose child it is */
+		last_pid = e->pid;
+		last_ppid = (uint32_t)syscall(SYS_getppid);
+	}
+	e->ppid = last_ppid;
+	e->ip = ra;
+	if (!in_text(ra)) {
+		/* code mapped since the last look: tell the recorder */
+		rebuild();
+		note(MP_HEAP_NOTE_MAPPED);
+	}
+	{
+		void *bt[BACKTRACE_MAX];
+		int k, nb = backtrace(bt, BACKTRACE_MAX);
+
+		for (k = 0; k < nb && n < MP_HEAP_FRAMES; k++) {
+			uintptr_t a = (uintptr_t)bt[k];
+
+			r = in_text(a);
+			if (r && !r->system)
+				e->frames[n++] = a;
+		}
+	}
+	e->nframes = (uint32_t)n;
+	do	/* the frames used only */
+		rc = syscall(SYS_write, out_fd, e, MP_HEAP_EVENT_SIZE(n));
+	while (rc < 0 && errno == EINTR);
+	if (rc < 0 && errno == EPIPE)
+		out_fd = -1;
+	errno = saved;
+}
+
+/* Record an event from a wrapper: its frame and return address. */
+#define RECORD(kind_, ptr_, size_, old_) do {				\
+	if (out_fd >= 0 && !busy) {					\
+		struct mp_heap_event e_;				\
+		busy = 1;						\
+		memset(&e_, 0, sizeof e_);				\
+		e_.kind = (kind_);					\
+		e_.ptr = (uintptr_t)(ptr_);				\
+		e_.size = (size_);					\
+		e_.old = (uintptr_t)(old_);				\
+		send(&e_, (uintptr_t)__builtin_return_address(0));	\
+		busy = 0;						\
+	}								\
+} while (0)
+
+EXPORT void *malloc(size_t n)
+{
+	void *p = __libc_malloc(n);
+
+	RECORD(MP_HEAP_ALLOC, p, n, 0);
+	return p;
+}
+
+EXPORT void *calloc(size_t k, size_t n)
+{
+	void *p = __libc_calloc(k, n);
+
+	RECORD(MP_HEAP_ALLOC, p, (uint64_t)k * n, 0);
+	return p;
+}
+
+EXPORT void *realloc(void *old, size_t n)
+{
+	void *p = __libc_realloc(old, n);
+
+	RECORD(MP_HEAP_REALLOC, p, n, old);
+	return p;
+}
+
+EXPORT void *reallocarray(void *old, size_t k, size_t n)
+{
+	size_t bytes;
+	void *p;
+
+	if (__builtin_mul_overflow(k, n, &bytes)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	p = __libc_realloc(old, bytes);
+	RECORD(MP_HEAP_REALLOC, p, bytes, old);
+	return p;
+}
+
+EXPORT void free(void *p)
+{
+	if (!p)
+		return;
+	RECORD(MP_HEAP_FREE, p, 0, 0);
+	__libc_free(p);
+}
+
+EXPORT void *memalign(size_t align, size_t n)
+{
+	void *p = __libc_memalign(align, n);
+
+	RECORD(MP_HEAP_ALLOC, p, n, 0);
+	return p;
+}
+
+EXPORT void *aligned_alloc(size_t align, size_t n)
+{
+	void *p;
+
+	if (!align || (align & (align - 1))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	p = __libc_memalign(align, n);
+	RECORD(MP_HEAP_ALLOC, p, n, 0);
+	return p;
+}
+
+EXPORT int posix_memalign(void **out, size_t align, size_t n)
+{
+	int saved = errno;
+	void *p;
+
+	if (!align || align % sizeof(void *) ||
+	    ((align / sizeof(void *)) & (align / sizeof(void *) - 1)))
+		return EINVAL;
+	p = __libc_memalign(align, n);
+	if (!p) {
+		errno = saved;
+		return ENOMEM;
+	}
+	*out = p;
+	RECORD(MP_HEAP_ALLOC, p, n, 0);
+	errno = saved;
+	return 0;
+}
+
+EXPORT void *valloc(size_t n)
+{
+	void *p = __libc_valloc(n);
+
+	RECORD(MP_HEAP_ALLOC, p, n, 0);
+	return p;
+}
+
+EXPORT void *pvalloc(size_t n)
+{
+	void *p = __libc_pvalloc(n);
+
+	RECORD(MP_HEAP_ALLOC, p, n, 0);
+	return p;
+}
+
+static void after_fork(void)
+{
+	__atomic_store_n(&rebuilding, 0, __ATOMIC_RELAXED);
+}
+
+/* Take the pipe from the environment; without it, record nothing. */
+__attribute__((constructor)) static void init(void)
+{
+	const char *s = getenv("MPROF_LINES_FD");
+	long fd = 0;
+
+	if (!s || !*s)
+		return;
+	for (; *s >= '0' && *s <= '9'; s++)
+		fd = fd * 10 + (*s - '0');
+	if (*s || fd < 3 || syscall(SYS_fcntl, fd, F_GETFD) < 0)
+		return;
+	busy = 1;
+	rebuild();
+	{	/* backtrace() loads libgcc_s on its first call: now */
+		void *bt[2];
+
+		backtrace(bt, 2);
+	}
+	pthread_atfork(NULL, NULL, after_fork);
+	busy = 0;
+	out_fd = (int)fd;
+	note(MP_HEAP_NOTE_EXEC);
+}
