@@ -93,6 +93,7 @@ void mp_profile_init(struct mp_profile *p)
 	p->funcs = NULL;
 	p->nfuncs = 0;
 	p->cap = 0;
+	p->columns = 0;
 }
 
 /*
@@ -205,6 +206,7 @@ static int fold_func(struct mp_func *dst, struct mp_func *src)
 	}
 	if (src->last_line > dst->last_line)
 		dst->last_line = src->last_line;
+	dst->leaked_blocks += src->leaked_blocks;
 	if (!dst->dir[0] && src->dir[0]) {
 		char *tmp = dst->dir;
 

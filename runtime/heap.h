@@ -16,6 +16,7 @@
 #ifndef MP_HEAP_H
 #define MP_HEAP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -34,6 +35,21 @@ const char *mp_heap_refusal(void);
 int64_t mp_heap_current(void);
 
 extern int64_t mp_heap_total;
+
+/*
+ * The optional columns' hooks (runtime/allocs.c), NULL when off: every
+ * allocation the wrappers count calls mp_heap_tag(n) first, and the
+ * block keeps the tag it returns (0: none); then mp_heap_grown() once the
+ * total has moved.
+ */
+extern uintptr_t (*mp_heap_tag)(size_t n);
+extern void (*mp_heap_grown)(void);
+/* And before a block is freed (another backend's figure may then fall). */
+extern void (*mp_heap_freeing)(void);
+
+/* Call fn for each live block that has a tag (the report). */
+void mp_heap_each(void (*fn)(uintptr_t tag, size_t size, void *ctx),
+		  void *ctx);
 
 /* mp_heap_current(), inlined into the probes. */
 static inline int64_t mp_heap_read(void)

@@ -268,6 +268,7 @@ struct mp_settings {
 	int64_t dat_funcs;		/* MPROF_DAT_FUNCS: which calls get a
 					   FUNC record: MP_FUNCS_ALL, _NONE, or
 					   the shortest call recorded alone, ns */
+	unsigned columns;		/* MPROF_COLUMNS: enum mp_column bits */
 	int nwarn;			/* lines to print on stderr */
 	char warn[MP_SETTINGS_MAXWARN][MP_SETTINGS_WARNLEN];
 };

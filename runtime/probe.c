@@ -51,7 +51,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <time.h>
 
+#include "allocs.h"
 #include "counts.h"
 #include "internal.h"
 #include "invariant.h"
@@ -64,6 +66,17 @@ struct frame {
 	uintptr_t span;			/* their size in bytes */
 	uint64_t caller_seen;		/* the caller's pub.seen before this
 					   entry invalidated it */
+	/* The optional columns (allocs.h), used only when they are on. */
+	struct mp_extras *ext;		/* the function's records, or NULL */
+	uint64_t t0, a0, b0;		/* clock, allocation calls and bytes
+					   when the current line began */
+	int64_t high;			/* highest figure in the line so far,
+					   callees' lines included */
+	uint64_t call_t, call_a, call_b; /* the same when the call began */
+	int64_t call_m;			/* the figure at entry */
+	int64_t call_high;		/* highest figure in the call so far */
+	struct __mprof_site *node_cur;	/* `cur` when `node` was found */
+	uintptr_t node;			/* allocation-site node of that line */
 };
 
 /* One per thread, at the start of its own reservation. */
@@ -174,11 +187,15 @@ static inline bool cur_ok(const struct frame *f)
  * whose count is the calls, so that a single call's Increment column
  * still sums to the figure at return.
  */
-static void charge(const struct frame *f, int64_t m)
+static void extra_charge(struct frame *f, int64_t m);
+
+static void charge(struct frame *f, int64_t m)
 {
 	struct __mprof_site *s = f->pub.cur;
 
 	MP_ASSERT(cur_ok(f));
+	if (MP_UNLIKELY(mp_allocs_columns))
+		extra_charge(f, m);
 	if (s == &tls.scratch) {
 		if (m != f->pub.before) {
 			s = ctr(f, f->sites);
@@ -192,6 +209,143 @@ static void charge(const struct frame *f, int64_t m)
 	if (m != f->pub.before)
 		add_u64((uint64_t *)&s->incr, (uint64_t)(m - f->pub.before));
 	raise_peak(&s->peak, m);
+}
+
+/* ---- the optional columns (allocs.h) ------------------------------------ */
+
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline void raise_i64(int64_t *v, int64_t m)
+{
+	if (m > *v)
+		*v = m;
+}
+
+/* The site index `f` is on: 0 on the signature line. */
+static inline uint32_t cur_index(const struct frame *f)
+{
+	if (f->pub.cur == &tls.scratch)
+		return 0;
+	return (uint32_t)(((uintptr_t)f->pub.cur - f->pub.delta -
+			   (uintptr_t)f->sites) / sizeof(struct __mprof_site));
+}
+
+/* `f` starts a line at figure m: the running figures it will subtract. */
+static void extra_begin(struct frame *f, int64_t m)
+{
+	struct mp_allocs_tls *a = &mp_allocs_tls;
+
+	f->t0 = now_ns();
+	f->a0 = a->allocs;
+	f->b0 = a->bytes;
+	f->high = m;
+	a->high = m;
+}
+
+/*
+ * `f` leaves its line at figure m: Time, Allocs, Allocated and Peak of
+ * the line, callees included (their lines' highs were folded into
+ * f->high).  The signature line's own statements go to the call's
+ * totals, which the signature row holds (extra_end).
+ */
+static void extra_charge(struct frame *f, int64_t m)
+{
+	struct mp_allocs_tls *a = &mp_allocs_tls;
+	uint32_t i = cur_index(f);
+	struct mp_extra *x;
+
+	raise_i64(&f->high, a->high);
+	raise_i64(&f->high, m);
+	raise_i64(&f->call_high, f->high);
+	if (!f->ext || !i)
+		return;
+	x = &f->ext->site[i];
+	__atomic_fetch_add(&x->time_ns, now_ns() - f->t0, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&x->allocs, a->allocs - f->a0, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&x->allocated, a->bytes - f->b0, __ATOMIC_RELAXED);
+	if (f->high - f->pub.before > __atomic_load_n(&x->rise, __ATOMIC_RELAXED))
+		__atomic_store_n(&x->rise, f->high - f->pub.before,
+				 __ATOMIC_RELAXED);
+}
+
+/* Entry of `f` at figure m, below `caller`: the call's starting point. */
+static void extra_enter(struct frame *f, struct frame *caller, int64_t m)
+{
+	struct mp_allocs_tls *a = &mp_allocs_tls;
+
+	if (caller)
+		raise_i64(&caller->high, a->high);
+	f->ext = mp_allocs_extras(f->func);
+	f->node = 0;
+	f->node_cur = NULL;
+	extra_begin(f, m);
+	f->call_t = f->t0;
+	f->call_a = f->a0;
+	f->call_b = f->b0;
+	f->call_m = m;
+	f->call_high = m;
+}
+
+/* The call `f` ends (its last line charged): the signature row's totals,
+ * and its highest figure is part of the caller's line. */
+static void extra_end(struct frame *f, struct frame *caller)
+{
+	struct mp_allocs_tls *a = &mp_allocs_tls;
+	struct mp_extra *x;
+
+	if (caller)
+		raise_i64(&caller->high, f->call_high);
+	if (!f->ext)
+		return;
+	x = &f->ext->site[0];
+	__atomic_fetch_add(&x->time_ns, now_ns() - f->call_t, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&x->allocs, a->allocs - f->call_a, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&x->allocated, a->bytes - f->call_b,
+			   __ATOMIC_RELAXED);
+	if (f->call_high - f->call_m > __atomic_load_n(&x->rise, __ATOMIC_RELAXED))
+		__atomic_store_n(&x->rise, f->call_high - f->call_m,
+				 __ATOMIC_RELAXED);
+}
+
+/*
+ * The allocation-site node of the line the calling thread runs: each
+ * frame keeps the node of its current line, so only the frames whose
+ * line changed since the last allocation look theirs up.  0 while a probe
+ * or the runtime runs (a signal handler's allocation, the report).
+ */
+uintptr_t mp_probe_where(void)
+{
+	struct stack *st = tls.stack;
+	size_t d, lo;
+	uintptr_t parent;
+
+	if (!st || !st->depth || st->lost ||
+	    __atomic_load_n(&tls.busy, __ATOMIC_RELAXED))
+		return 0;
+	for (lo = st->depth; lo > 0; lo--) {
+		struct frame *f = &st->f[lo - 1];
+
+		if (f->node && f->node_cur == f->pub.cur)
+			break;
+	}
+	parent = lo ? st->f[lo - 1].node : 0;
+	for (d = lo; d < st->depth; d++) {
+		struct frame *f = &st->f[d];
+
+		if (!f->ext)
+			return 0;
+		f->node = mp_allocs_node(parent, f->ext, cur_index(f));
+		f->node_cur = f->pub.cur;
+		if (!(parent = f->node))
+			return 0;
+	}
+	return parent;
 }
 
 /* Does f's watch still hold: can the figure not have changed? */
@@ -211,6 +365,9 @@ static inline int64_t watch(struct frame *f)
 	f->pub.seen = w.s1;
 	f->pub.change2 = w.c2;
 	f->pub.seen2 = w.s2;
+	/* With columns every event calls, to read the clock and counters. */
+	if (MP_UNLIKELY(mp_allocs_columns))
+		f->pub.seen = MPROF_SEEN_NEVER;
 	return m;
 }
 
@@ -264,6 +421,8 @@ static void pop_above(struct stack *st, struct frame *f, int64_t m)
 	st->lost = 0;
 	while ((g = &st->f[st->depth - 1]) != f) {
 		charge(g, m);
+		if (MP_UNLIKELY(mp_allocs_columns))
+			extra_end(g, g - 1);
 		st->depth--;
 		g[-1].pub.seen = g->caller_seen;
 	}
@@ -355,6 +514,8 @@ static struct frame *enter(struct __mprof_site *s0)
 	f->span = fn->nsites * sizeof(*fn->sites);
 	f->pub.cur = &tls.scratch;
 	f->pub.before = m;
+	if (MP_UNLIKELY(mp_allocs_columns))
+		extra_enter(f, caller, m);
 	st->depth++;
 	return f;
 }
@@ -392,6 +553,8 @@ static void line(struct __mprof_site *s, struct frame *f)
 		charge(f, m);
 		f->pub.cur = ctr(f, s);
 		f->pub.before = m;
+		if (MP_UNLIKELY(mp_allocs_columns))
+			extra_begin(f, m);
 		return;
 	}
 	MP_ASSERT((uintptr_t)s - (uintptr_t)f->sites < f->span);
@@ -401,6 +564,8 @@ static void line(struct __mprof_site *s, struct frame *f)
 	charge(f, m);
 	f->pub.cur = ctr(f, s);
 	f->pub.before = m;
+	if (MP_UNLIKELY(mp_allocs_columns))
+		extra_begin(f, m);
 }
 
 /* Exit: charge the last line run and pop the record, giving the caller
@@ -424,6 +589,8 @@ static void leave(struct frame *f)
 		pop_above(st, f, m);
 	}
 	charge(f, m);
+	if (MP_UNLIKELY(mp_allocs_columns))
+		extra_end(f, st->depth > 1 ? f - 1 : NULL);
 	st->depth--;
 	if (st->depth) {
 		MP_ASSERT(f[-1].pub.seen == MPROF_SEEN_NEVER);
@@ -493,8 +660,13 @@ static void close_all(struct stack *st)
 
 	if (st->depth) {
 		m = mp_backend_read();
-		while (st->depth)
-			charge(&st->f[--st->depth], m);
+		while (st->depth) {
+			struct frame *g = &st->f[--st->depth];
+
+			charge(g, m);
+			if (MP_UNLIKELY(mp_allocs_columns))
+				extra_end(g, st->depth ? g - 1 : NULL);
+		}
 	}
 	st->lost = 0;
 }

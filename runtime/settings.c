@@ -6,7 +6,8 @@
  * `mprof run` sets for FUNC records (the file, the measure of its samples,
  * which calls get a record), and
  * MPROF_EXACT (1: the rss backend reads RSS on every line event, the
- * reference its fast path is tested against).
+ * reference its fast path is tested against), and MPROF_COLUMNS (the
+ * optional columns, docs/columns.md: a bad item is left out).
  *
  * mp_settings_parse() is pure: it reads through the getter it is given
  * (secure_getenv in init.c, so a setuid or setgid program ignores the
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "columns.h"
 #include "internal.h"
 #include "invariant.h"
 
@@ -154,6 +156,22 @@ static void parse_exact(struct mp_settings *s, const char *v)
 		warn(s, "MPROF_EXACT", "invalid value", v, "0, 1", "0");
 }
 
+/* MPROF_COLUMNS: the valid items are kept, the first bad one named. */
+static void parse_columns(struct mp_settings *s, const char *v)
+{
+	char item[SHOWN + 1], kept[64];
+	const char *bad;
+	size_t len;
+
+	if (mp_columns_parse(v, &s->columns, &bad, &len) == 0)
+		return;
+	snprintf(item, sizeof item, "%.*s", (int)(len < SHOWN ? len : SHOWN),
+		 bad);
+	mp_columns_list(kept, sizeof kept, s->columns);
+	warn(s, "MPROF_COLUMNS", "unknown column", item, MP_COLUMNS_ACCEPTED,
+	     *kept ? kept : "none");
+}
+
 void mp_settings_parse(struct mp_settings *s,
 		       char *(*get)(const char *name))
 {
@@ -184,6 +202,8 @@ void mp_settings_parse(struct mp_settings *s,
 		parse_dat_funcs(s, v);
 	if ((v = get("MPROF_EXACT")) && *v)
 		parse_exact(s, v);
+	if ((v = get("MPROF_COLUMNS")) && *v)
+		parse_columns(s, v);
 	/* whatever the environment held, the result is one the runtime runs */
 	MP_ASSERT((unsigned)s->backend < MP_BACKEND_COUNT);
 	MP_ASSERT(s->dat_backend == MP_BACKEND_COUNT ||
