@@ -5,8 +5,8 @@
 # built with --cxx): build it with the plugin exactly as a user would, run
 # it, and check its line table.
 #
-#   run_sample.sh [--mode heap|rss|tsan] [--regen] [--cc CC] [--cxx CXX]
-#                 [--runtime LIB] SRCDIR BUILDDIR NAME...
+#   run_sample.sh [--mode heap|rss|tsan|time] [--columns LIST] [--regen]
+#                 [--cc CC] [--cxx CXX] [--runtime LIB] SRCDIR BUILDDIR NAME...
 #
 # Modes:
 #   heap  (default) the table under MPROF_BACKEND=heap, whose figures are
@@ -23,6 +23,11 @@
 #         runtime built with -fsanitize=thread into the program, so that
 #         the plugin's constructor binds to it instead of dlopen()ing the
 #         uninstrumented one, and races inside the runtime are seen too.
+#   time  the table under MPROF_COLUMNS=time must pass the Time rules of
+#         tests/e2e/NAME.time (check_time.py): wall times with tolerances.
+#
+# --columns LIST runs the heap mode with MPROF_COLUMNS=LIST and compares
+# with tests/expected/NAME.LIST.txt (LIST's commas as '-') instead.
 #
 # Samples are compiled from within samples/ so that the table says
 # "Filename: NAME.c" wherever the tree lives.  Every MPROF_* variable of the
@@ -31,7 +36,7 @@
 set -euo pipefail
 
 usage() {
-	echo "usage: run_sample.sh [--mode heap|rss|tsan] [--regen] [--cc CC] [--cxx CXX] [--runtime LIB] SRCDIR BUILDDIR NAME..." >&2
+	echo "usage: run_sample.sh [--mode heap|rss|tsan|time] [--columns LIST] [--regen] [--cc CC] [--cxx CXX] [--runtime LIB] SRCDIR BUILDDIR NAME..." >&2
 	exit 2
 }
 
@@ -42,6 +47,7 @@ fail() {
 
 mode=heap
 regen=0
+columns=
 cc=${CC:-gcc}
 cxx=${CXX:-g++}
 runtime=
@@ -49,6 +55,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--mode) [ $# -ge 2 ] || usage; mode=$2; shift 2 ;;
 	--regen) regen=1; shift ;;
+	--columns) [ $# -ge 2 ] || usage; columns=$2; shift 2 ;;
 	--cc) [ $# -ge 2 ] || usage; cc=$2; shift 2 ;;
 	--cxx) [ $# -ge 2 ] || usage; cxx=$2; shift 2 ;;
 	--runtime) [ $# -ge 2 ] || usage; runtime=$2; shift 2 ;;
@@ -58,7 +65,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ $# -ge 3 ] || usage
-case $mode in heap|rss|tsan) ;; *) usage ;; esac
+case $mode in heap|rss|tsan|time) ;; *) usage ;; esac
 [ "$regen" = 0 ] || [ "$mode" = heap ] || fail "--regen applies to --mode heap only"
 
 src=$(cd "$1" && pwd)
@@ -132,10 +139,12 @@ tsan_run() {
 
 check_heap() {
 	local name=$1 expected=$src/tests/expected/$1.txt
+	[ -z "$columns" ] || expected=$src/tests/expected/$1.${columns//,/-}.txt
 	compile "$name" "$tmp/plain"
 	compile "$name" "$tmp/prof" -fplugin="$plugin" "${link[@]}"
 	run plain "$tmp/plain"
-	run prof env MPROF_BACKEND=heap MPROF_OUTPUT="$tmp/table.txt" "$tmp/prof"
+	run prof env MPROF_BACKEND=heap MPROF_OUTPUT="$tmp/table.txt" \
+		${columns:+MPROF_COLUMNS=$columns} "$tmp/prof"
 	if [ "$(cat "$tmp/prof.rc")" != "$(cat "$tmp/plain.rc")" ]; then
 		show prof
 		fail "$name: exit status $(cat "$tmp/prof.rc") with the plugin, $(cat "$tmp/plain.rc") without"
@@ -155,10 +164,23 @@ check_heap() {
 		cat "$tmp/table.txt" >&2
 		fail "$name: no expected table '$expected': review the table above and write it with run_sample.sh --regen"
 	fi
-	if ! diff -u --label "expected/$name.txt" --label actual "$expected" "$tmp/table.txt" >&2; then
-		fail "$name: table differs from tests/expected/$name.txt"
+	if ! diff -u --label "expected/${expected##*/}" --label actual "$expected" "$tmp/table.txt" >&2; then
+		fail "$name: table differs from tests/expected/${expected##*/}"
 	fi
-	echo "run_sample: $name: heap table matches tests/expected/$name.txt"
+	echo "run_sample: $name: heap table matches tests/expected/${expected##*/}"
+}
+
+check_time() {
+	local name=$1 rules=$src/tests/e2e/$1.time
+	[ -f "$rules" ] || fail "$name: no time rules '$rules'"
+	compile "$name" "$tmp/prof" -fplugin="$plugin" "${link[@]}"
+	run prof env MPROF_BACKEND=heap MPROF_COLUMNS=time MPROF_OUTPUT="$tmp/table.txt" "$tmp/prof"
+	[ "$(cat "$tmp/prof.rc")" = 0 ] || { show prof; fail "$name: exit status $(cat "$tmp/prof.rc")"; }
+	if ! python3 "$src/tests/e2e/check_time.py" "$tmp/table.txt" "$rules"; then
+		cat "$tmp/table.txt" >&2
+		fail "$name: Time out of tolerance"
+	fi
+	echo "run_sample: $name: Time within tolerance"
 }
 
 check_rss() {
