@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_report.c - `mprof report [--precision N] [--json] [FILE]`: the line
+ * cmd_report.c - `mprof report [--precision N] [--columns LIST] [--json]
+ * [FILE]`: the line
  * tables of a profile saved as JSON (MPROF_JSON, report/json.h), printed
  * again exactly as the program printed them at exit: the same formatter,
  * the same merged profile, the source re-read from `file` or `dir`/`file`
  * (rows print with an empty source column and one note when it is gone),
  * and a forked child's "Process N (child of M)" label.  --precision
- * overrides the decimals the run used; --json prints the profile in the
- * writer's normal form instead (sorted, merged, one row per line), for
- * machines and diffs.
+ * overrides the decimals the run used; --columns prints only the optional
+ * columns of LIST (MPROF_COLUMNS's names; each must be in the profile);
+ * --json prints the profile in the writer's normal form instead (sorted,
+ * merged, one row per line), for machines and diffs.
  *
  * Without FILE the newest mprofile_*.json of the current directory is
  * read (by modification time: names made with %p sort by pid, not age),
@@ -25,6 +27,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "columns.h"
 #include "jsonread.h"
 
 #define JSON_GLOB "mprofile_*.json"
@@ -82,7 +85,8 @@ static int parse_precision(const char *s)
 	return (int)v;
 }
 
-static int report(const char *file, int precision, int json)
+static int report(const char *file, int precision, unsigned columns,
+		  int json)
 {
 	struct mp_report_opts opts;
 	struct mp_json_meta m;
@@ -99,6 +103,19 @@ static int report(const char *file, int precision, int json)
 	}
 	if (precision >= 0)
 		m.precision = precision;
+	if (columns == MP_COL_ALL)	/* "all": all that were recorded */
+		columns = p.columns;
+	if (columns & ~p.columns) {
+		char want[64], have[64];
+
+		mp_columns_list(want, sizeof want, columns & ~p.columns);
+		mp_columns_list(have, sizeof have, p.columns);
+		mp_profile_free(&p);
+		return fail("'%s' lacks the columns %s (recorded: %s; see MPROF_COLUMNS)",
+			    file, want, *have ? have : "none");
+	}
+	if (columns)
+		p.columns = columns;
 	if (json) {
 		rc = mp_json_write(stdout, &p, &m);
 	} else {
@@ -109,6 +126,7 @@ static int report(const char *file, int precision, int json)
 			printf("Process %ld (child of %ld)\n\n", m.pid,
 			       m.parent);
 		opts.precision = m.precision;
+		opts.columns = 0;
 		rc = mp_report_print(stdout, &p, &opts);
 	}
 	mp_profile_free(&p);
@@ -120,11 +138,14 @@ static int report(const char *file, int precision, int json)
 
 int cmd_report(int argc, char **argv)
 {
-	const char *precision_arg = NULL;
+	const char *precision_arg = NULL, *columns_arg = NULL, *bad;
+	unsigned columns = 0;
+	size_t badlen;
 	int json = 0, precision = -1, n, rc;
 	const struct option opts[] = {
 		{ 0, "precision", OPT_STRING, &precision_arg },
 		{ 0, "json", OPT_FLAG, &json },
+		{ 0, "columns", OPT_STRING, &columns_arg },
 		{ 0, NULL, 0, NULL },
 	};
 	char *latest;
@@ -137,11 +158,15 @@ int cmd_report(int argc, char **argv)
 	if (precision_arg && (precision = parse_precision(precision_arg)) < 0)
 		return usage_error("report", "option '--precision' takes an integer from 0 to 10, not '%s'",
 				   precision_arg);
+	if (columns_arg &&
+	    (mp_columns_parse(columns_arg, &columns, &bad, &badlen) || !columns))
+		return usage_error("report", "option '--columns' takes a list of %s, not '%s'",
+				   MP_COLUMNS_ACCEPTED, columns_arg);
 	if (n == 1)
-		return report(argv[0], precision, json);
+		return report(argv[0], precision, columns, json);
 	if (latest_json(&latest))
 		return EXIT_FAIL;
-	rc = report(latest, precision, json);
+	rc = report(latest, precision, columns, json);
 	free(latest);
 	return rc;
 }

@@ -152,6 +152,9 @@ static const struct {
 	  "\n"
 	  "        --precision N        decimals of the MiB figures (0 to 10;\n"
 	  "                             default: the run's MPROF_PRECISION)\n"
+	  "        --columns LIST       only these optional columns (time,\n"
+	  "                             allocs, peak, leaked, all) of those\n"
+	  "                             the run recorded (MPROF_COLUMNS)\n"
 	  "        --json               print the profile as normalised JSON\n"
 	  "    -h, --help               show this text\n" },
 	{ "help",

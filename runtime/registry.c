@@ -343,14 +343,23 @@ static void check_chain(const struct __mprof_func *f,
 #endif
 }
 
-/* The optional columns of a site into its row (allocs.h). */
+/* The optional columns of a site into its row (allocs.h): those asked
+ * for; the probes record them all. */
 static void extras_row(struct mp_row *r, const struct mp_extra *e)
 {
-	r->time_ns = __atomic_load_n(&e->time_ns, __ATOMIC_RELAXED);
-	r->allocs = __atomic_load_n(&e->allocs, __ATOMIC_RELAXED);
-	r->allocated = __atomic_load_n(&e->allocated, __ATOMIC_RELAXED);
-	r->rise = __atomic_load_n(&e->rise, __ATOMIC_RELAXED);
-	r->leaked = e->leaked;
+	unsigned c = mp_allocs_columns;
+
+	if (c & MP_COL_TIME)
+		r->time_ns = __atomic_load_n(&e->time_ns, __ATOMIC_RELAXED);
+	if (c & MP_COL_ALLOCS) {
+		r->allocs = __atomic_load_n(&e->allocs, __ATOMIC_RELAXED);
+		r->allocated = __atomic_load_n(&e->allocated,
+					       __ATOMIC_RELAXED);
+	}
+	if (c & MP_COL_PEAK)
+		r->rise = __atomic_load_n(&e->rise, __ATOMIC_RELAXED);
+	if (c & MP_COL_LEAKED)
+		r->leaked = e->leaked;
 }
 
 /*
