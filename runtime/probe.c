@@ -281,7 +281,6 @@ static void extra_enter(struct frame *f, struct frame *caller, int64_t m)
 
 	if (caller)
 		raise_i64(&caller->high, a->high);
-	f->ext = mp_allocs_extras(f->func);
 	f->node = 0;
 	f->node_cur = NULL;
 	extra_begin(f, m);
@@ -506,6 +505,8 @@ static struct frame *enter(struct __mprof_site *s0)
 	f->caller_seen = caller ? caller->pub.seen : MPROF_SEEN_NEVER;
 	if (caller)
 		caller->pub.seen = MPROF_SEEN_NEVER;
+	/* The records of the columns, made before the read like the rest. */
+	f->ext = MP_UNLIKELY(mp_allocs_columns) ? mp_allocs_extras(fn) : NULL;
 	m = watch(f);
 	f->pub.delta = delta;
 	count_call(ctr(f, s0), fn, m);
