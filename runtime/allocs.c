@@ -16,9 +16,11 @@
 #define _GNU_SOURCE
 #include "allocs.h"
 
+#include <cpuid.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "heap.h"
 #include "internal.h"
@@ -28,6 +30,10 @@ __thread struct mp_allocs_tls mp_allocs_tls
 	__attribute__((tls_model("initial-exec")));
 
 unsigned mp_allocs_columns;
+bool mp_allocs_tsc;
+bool mp_allocs_inline;
+
+static uint64_t tick0, ns0;		/* the clocks at set-up */
 
 /* One node of the tree: a line, under the node of the caller's line. */
 struct node {
@@ -94,6 +100,38 @@ static void on_freeing(void)
 		mp_allocs_tls.high = m;
 }
 
+uint64_t mp_allocs_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* An invariant TSC (CPUID 0x80000007, EDX bit 8) ticks at one rate on
+ * every CPU, in every power state. */
+static bool invariant_tsc(void)
+{
+#if defined(__x86_64__)
+	unsigned a, b, c, d;
+
+	return __get_cpuid(0x80000007, &a, &b, &c, &d) && (d & (1u << 8));
+#else
+	return false;
+#endif
+}
+
+uint64_t mp_allocs_ns(uint64_t ticks)
+{
+	uint64_t dt, dn;
+
+	if (!mp_allocs_tsc)
+		return ticks;
+	dt = mp_allocs_now() - tick0;
+	dn = mp_allocs_clock_ns() - ns0;
+	return dt ? (uint64_t)((unsigned __int128)ticks * dn / dt) : 0;
+}
+
 void mp_allocs_setup(unsigned bits)
 {
 	int e = errno;
@@ -101,6 +139,9 @@ void mp_allocs_setup(unsigned bits)
 	bits &= MP_COL_ALL;
 	if (!bits)
 		return;
+	mp_allocs_tsc = invariant_tsc();
+	ns0 = mp_allocs_clock_ns();
+	tick0 = mp_allocs_now();
 	funcs = reserve(FUNC_SLOTS * sizeof *funcs);
 	records = reserve(RECORD_BYTES);
 	if (bits & MP_COL_LEAKED) {
@@ -129,6 +170,8 @@ void mp_allocs_setup(unsigned bits)
 		__atomic_store_n(&mp_heap_freeing, on_freeing,
 				 __ATOMIC_RELEASE);
 	}
+	mp_allocs_inline = !(bits & MP_COL_TIME) &&
+			   mp_backend_fast() == MP_BACKEND_HEAP;
 	mp_allocs_columns = bits;
 	errno = e;
 }

@@ -28,9 +28,12 @@
 
 #include "mprof_abi.h"
 
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t mp_allocs_clock_ns(void);
+
 /* One line's optional figures (the signature row: the calls' totals). */
 struct mp_extra {
-	uint64_t time_ns;		/* Time */
+	uint64_t ticks;			/* Time, in mp_allocs_now() units */
 	uint64_t allocs;		/* Allocs */
 	uint64_t allocated;		/* Allocated, bytes */
 	int64_t rise;			/* Peak, bytes */
@@ -62,12 +65,37 @@ extern __thread struct mp_allocs_tls mp_allocs_tls
 /* MPROF_COLUMNS's bits (enum mp_column); 0: the plain probes only. */
 extern unsigned mp_allocs_columns;
 
+/* Columns without Time, heap backend: the inline line event stays on
+ * (probe.c's watch()). */
+extern bool mp_allocs_inline;
+
+/* Whether the clock is the CPU's invariant time-stamp counter. */
+extern bool mp_allocs_tsc;
+
+/*
+ * The clock of Time: the time-stamp counter where it runs at a constant
+ * rate (one instruction), else CLOCK_MONOTONIC in nanoseconds (the
+ * vDSO); mp_allocs_ns() converts a difference of its ticks.
+ */
+static inline uint64_t mp_allocs_now(void)
+{
+#if defined(__x86_64__)
+	if (__builtin_expect(mp_allocs_tsc, 1))
+		return __builtin_ia32_rdtsc();
+#endif
+	return mp_allocs_clock_ns();
+}
+
 /*
  * Turn the columns `bits` on (at initialisation, before any probe): the
  * heap wrappers are installed whatever the backend when Allocs or Leaked
  * is asked for.  A column that cannot be had is dropped with a note.
  */
 void mp_allocs_setup(unsigned bits);
+
+/* Ticks of mp_allocs_now() as nanoseconds (the rate measured over the
+ * run: from the columns' set-up to now). */
+uint64_t mp_allocs_ns(uint64_t ticks);
 
 /* The records of `fn`, made on first use; NULL when no memory is left. */
 struct mp_extras *mp_allocs_extras(const struct __mprof_func *fn);

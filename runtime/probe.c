@@ -51,12 +51,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
-#include <time.h>
 
 #include "allocs.h"
 #include "counts.h"
 #include "internal.h"
 #include "invariant.h"
+#include "profile.h"
 #include "solo.h"
 
 struct frame {
@@ -75,6 +75,8 @@ struct frame {
 	uint64_t call_t, call_a, call_b; /* the same when the call began */
 	int64_t call_m;			/* the figure at entry */
 	int64_t call_high;		/* highest figure in the call so far */
+	uint64_t real_seen;		/* the watch's pub.seen, which is kept
+					   at MPROF_SEEN_NEVER meanwhile */
 	struct __mprof_site *node_cur;	/* `cur` when `node` was found */
 	uintptr_t node;			/* allocation-site node of that line */
 };
@@ -101,6 +103,8 @@ struct tls {
 	struct mp_table *table;		/* NULL in the owner (counts.h) */
 	struct __mprof_site scratch;	/* `cur` on the signature line: the
 					   inline event counts here, unread */
+	uint64_t now;			/* with Time: the clock at this event's
+					   charge (one read per event) */
 };
 
 static __thread struct tls tls __attribute__((tls_model("initial-exec")));
@@ -213,12 +217,25 @@ static void charge(struct frame *f, int64_t m)
 
 /* ---- the optional columns (allocs.h) ------------------------------------ */
 
-static inline uint64_t now_ns(void)
+/* One writer while the process has one thread: a plain add; else an
+ * atomic one (threads share a function's records). */
+static inline void add_extra(uint64_t *v, uint64_t d)
 {
-	struct timespec ts;
+	if (mp_solo())
+		__atomic_store_n(v, __atomic_load_n(v, __ATOMIC_RELAXED) + d,
+				 __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_add(v, d, __ATOMIC_RELAXED);
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+static inline void raise_extra(int64_t *v, int64_t m)
+{
+	int64_t old = __atomic_load_n(v, __ATOMIC_RELAXED);
+
+	while (m > old && !__atomic_compare_exchange_n(v, &old, m, true,
+						       __ATOMIC_RELAXED,
+						       __ATOMIC_RELAXED))
+		;
 }
 
 static inline void raise_i64(int64_t *v, int64_t m)
@@ -236,12 +253,19 @@ static inline uint32_t cur_index(const struct frame *f)
 			   (uintptr_t)f->sites) / sizeof(struct __mprof_site));
 }
 
-/* `f` starts a line at figure m: the running figures it will subtract. */
-static void extra_begin(struct frame *f, int64_t m)
+/* The clock, when Time is asked for (else 0: no read). */
+static inline uint64_t clock_if(void)
+{
+	return mp_allocs_columns & MP_COL_TIME ? mp_allocs_now() : 0;
+}
+
+/* `f` starts a line at figure m, the clock at t: the running figures it
+ * will subtract. */
+static void extra_begin(struct frame *f, int64_t m, uint64_t t)
 {
 	struct mp_allocs_tls *a = &mp_allocs_tls;
 
-	f->t0 = now_ns();
+	f->t0 = t;
 	f->a0 = a->allocs;
 	f->b0 = a->bytes;
 	f->high = m;
@@ -260,18 +284,19 @@ static void extra_charge(struct frame *f, int64_t m)
 	uint32_t i = cur_index(f);
 	struct mp_extra *x;
 
+	tls.now = clock_if();
 	raise_i64(&f->high, a->high);
 	raise_i64(&f->high, m);
 	raise_i64(&f->call_high, f->high);
 	if (!f->ext || !i)
 		return;
 	x = &f->ext->site[i];
-	__atomic_fetch_add(&x->time_ns, now_ns() - f->t0, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&x->allocs, a->allocs - f->a0, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&x->allocated, a->bytes - f->b0, __ATOMIC_RELAXED);
-	if (f->high - f->pub.before > __atomic_load_n(&x->rise, __ATOMIC_RELAXED))
-		__atomic_store_n(&x->rise, f->high - f->pub.before,
-				 __ATOMIC_RELAXED);
+	add_extra(&x->ticks, tls.now - f->t0);
+	if (a->allocs != f->a0) {
+		add_extra(&x->allocs, a->allocs - f->a0);
+		add_extra(&x->allocated, a->bytes - f->b0);
+	}
+	raise_extra(&x->rise, f->high - f->pub.before);
 }
 
 /* Entry of `f` at figure m, below `caller`: the call's starting point. */
@@ -283,7 +308,7 @@ static void extra_enter(struct frame *f, struct frame *caller, int64_t m)
 		raise_i64(&caller->high, a->high);
 	f->node = 0;
 	f->node_cur = NULL;
-	extra_begin(f, m);
+	extra_begin(f, m, clock_if());
 	f->call_t = f->t0;
 	f->call_a = f->a0;
 	f->call_b = f->b0;
@@ -291,8 +316,8 @@ static void extra_enter(struct frame *f, struct frame *caller, int64_t m)
 	f->call_high = m;
 }
 
-/* The call `f` ends (its last line charged): the signature row's totals,
- * and its highest figure is part of the caller's line. */
+/* The call `f` ends (its last line charged, tls.now read): the signature
+ * row's totals, and its highest figure is part of the caller's line. */
 static void extra_end(struct frame *f, struct frame *caller)
 {
 	struct mp_allocs_tls *a = &mp_allocs_tls;
@@ -303,13 +328,10 @@ static void extra_end(struct frame *f, struct frame *caller)
 	if (!f->ext)
 		return;
 	x = &f->ext->site[0];
-	__atomic_fetch_add(&x->time_ns, now_ns() - f->call_t, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&x->allocs, a->allocs - f->call_a, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&x->allocated, a->bytes - f->call_b,
-			   __ATOMIC_RELAXED);
-	if (f->call_high - f->call_m > __atomic_load_n(&x->rise, __ATOMIC_RELAXED))
-		__atomic_store_n(&x->rise, f->call_high - f->call_m,
-				 __ATOMIC_RELAXED);
+	add_extra(&x->ticks, tls.now - f->call_t);
+	add_extra(&x->allocs, a->allocs - f->call_a);
+	add_extra(&x->allocated, a->bytes - f->call_b);
+	raise_extra(&x->rise, f->call_high - f->call_m);
 }
 
 /*
@@ -354,6 +376,15 @@ static inline bool unchanged(const struct frame *f)
 	       *f->pub.change2 == f->pub.seen2;
 }
 
+/* With columns: does the watch kept aside still hold?  Then the event
+ * needs no read of the figure. */
+static inline bool held(const struct frame *f)
+{
+	return MP_UNLIKELY(mp_allocs_columns) &&
+	       *f->pub.change == f->real_seen &&
+	       *f->pub.change2 == f->pub.seen2;
+}
+
 /* Take a watch for `f` and read the figure after it (backend.c). */
 static inline int64_t watch(struct frame *f)
 {
@@ -364,9 +395,23 @@ static inline int64_t watch(struct frame *f)
 	f->pub.seen = w.s1;
 	f->pub.change2 = w.c2;
 	f->pub.seen2 = w.s2;
-	/* With columns every event calls, to read the clock and counters. */
-	if (MP_UNLIKELY(mp_allocs_columns))
-		f->pub.seen = MPROF_SEEN_NEVER;
+	/*
+	 * With columns every event calls, to read the clock and counters,
+	 * the watch itself kept aside (held()) -- except with the heap
+	 * backend and no Time: its figure moves only with allocation calls,
+	 * so the watch's second word, otherwise unused, becomes the thread's
+	 * count of them, and a line that made none stays inline.
+	 */
+	if (MP_UNLIKELY(mp_allocs_columns)) {
+		f->real_seen = w.s1;
+		if (mp_allocs_inline) {
+			f->pub.change2 = (const volatile uint64_t *)
+					 &mp_allocs_tls.allocs;
+			f->pub.seen2 = mp_allocs_tls.allocs;
+		} else {
+			f->pub.seen = MPROF_SEEN_NEVER;
+		}
+	}
 	return m;
 }
 
@@ -555,18 +600,22 @@ static void line(struct __mprof_site *s, struct frame *f)
 		f->pub.cur = ctr(f, s);
 		f->pub.before = m;
 		if (MP_UNLIKELY(mp_allocs_columns))
-			extra_begin(f, m);
+			extra_begin(f, m, tls.now);
 		return;
 	}
 	MP_ASSERT((uintptr_t)s - (uintptr_t)f->sites < f->span);
-	m = watch(f);
-	if (MP_UNLIKELY(f != top(st) || st->lost))
-		pop_above(st, f, m);
+	if (f == top(st) && !st->lost && held(f)) {
+		m = f->pub.before;
+	} else {
+		m = watch(f);
+		if (MP_UNLIKELY(f != top(st) || st->lost))
+			pop_above(st, f, m);
+	}
 	charge(f, m);
 	f->pub.cur = ctr(f, s);
 	f->pub.before = m;
 	if (MP_UNLIKELY(mp_allocs_columns))
-		extra_begin(f, m);
+		extra_begin(f, m, tls.now);
 }
 
 /* Exit: charge the last line run and pop the record, giving the caller
@@ -584,7 +633,8 @@ static void leave(struct frame *f)
 		return;
 	}
 	if (MP_LIKELY(f == top(st) && !st->lost)) {
-		m = unchanged(f) ? f->pub.before : mp_backend_read();
+		m = unchanged(f) || held(f) ? f->pub.before :
+		    mp_backend_read();
 	} else {
 		m = mp_backend_read();
 		pop_above(st, f, m);

@@ -350,7 +350,8 @@ static void extras_row(struct mp_row *r, const struct mp_extra *e)
 	unsigned c = mp_allocs_columns;
 
 	if (c & MP_COL_TIME)
-		r->time_ns = __atomic_load_n(&e->time_ns, __ATOMIC_RELAXED);
+		r->time_ns = mp_allocs_ns(__atomic_load_n(&e->ticks,
+							  __ATOMIC_RELAXED));
 	if (c & MP_COL_ALLOCS) {
 		r->allocs = __atomic_load_n(&e->allocs, __ATOMIC_RELAXED);
 		r->allocated = __atomic_load_n(&e->allocated,
