@@ -179,4 +179,37 @@ check "--columns with a bad name: usage error" eval 'status_is 2 && err_has "tak
 run "$MPROF" report --columns leaked basic.json
 check "--columns on a profile without columns: status 1" eval 'status_is 1 && err_has "recorded: none"'
 
+# Leaked through recursion: each line counts a block once, however many
+# times the recursion put it among the running lines (Allocs, like
+# Increment, adds every occurrence, nested ones included); the signature
+# row holds the function's total.
+cat >deep.c <<'EOF'
+#include <stdlib.h>
+#include <string.h>
+
+#include <mprof.h>
+
+static void *kept[4];
+
+MPROF static void deep(int n)
+{
+    if (n > 0)
+        deep(n - 1);
+    kept[n] = memset(malloc(1 << 20), 1, 1 << 20);
+}
+
+int main(void)
+{
+    deep(3);
+    free(kept[0]);
+    return kept[3] ? 0 : 1;
+}
+EOF
+${CC:-cc} -O1 -g -I"$SRCDIR/include" -fplugin="$plugin" deep.c -o deep ||
+	{ echo "cannot build deep.c"; exit 1; }
+run env MPROF_BACKEND=heap MPROF_COLUMNS=allocs,leaked ./deep
+check "recursion: the recursive line leaked the 2 live blocks of its inner calls, each once" eval 'status_is 0 && grep -Eq "^ +11 +[0-9.]+ MiB +[0-9.]+ MiB +3 +6 +6.0 MiB +2.0 MiB " err'
+check "recursion: the malloc line allocated 4 MiB and leaked 3" eval 'grep -Eq "^ +12 +[0-9.]+ MiB +[0-9.]+ MiB +4 +4 +4.0 MiB +3.0 MiB " err'
+check "recursion: the function's total, 3 blocks" eval 'grep -Eq "^ +8 .* +4 +10 +10.0 MiB +3.0 MiB +MPROF" err && grep -q "^Leaked: 3.0 MiB in 3 blocks" err'
+
 finish
