@@ -94,18 +94,26 @@ static void add(struct mp_profile *p, const char *file, const char *dir,
 #define ROW(line, count, incr, peak) \
 	(int)(line), (uint64_t)(count), (int64_t)(incr), (int64_t)(peak)
 
-/* The report of `p` as a string the caller frees. */
-static char *render(const struct mp_profile *p, int precision)
+/* The report of `p` with `opts` as a string the caller frees. */
+static char *render_opts(const struct mp_profile *p,
+			 const struct mp_report_opts *opts)
 {
-	struct mp_report_opts opts = { .precision = precision };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
 
 	assert_non_null(out);
-	assert_int_equal(mp_report_print(out, p, &opts), 0);
+	assert_int_equal(mp_report_print(out, p, opts), 0);
 	assert_int_equal(fclose(out), 0);
 	return buf;
+}
+
+/* The report of `p` at `precision`. */
+static char *render(const struct mp_profile *p, int precision)
+{
+	struct mp_report_opts opts = { .precision = precision };
+
+	return render_opts(p, &opts);
 }
 
 #define HEADER \
@@ -202,14 +210,8 @@ static void test_precision_6(void **state)
 static char *render_cols(const struct mp_profile *p, unsigned cols)
 {
 	struct mp_report_opts opts = { .precision = 1, .columns = cols };
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
 
-	assert_non_null(out);
-	assert_int_equal(mp_report_print(out, p, &opts), 0);
-	assert_int_equal(fclose(out), 0);
-	return buf;
+	return render_opts(p, &opts);
 }
 
 /* f(): a signature row holding the call's totals and one line. */
