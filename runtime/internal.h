@@ -28,7 +28,8 @@
  *               and parser), calling no other file of the runtime.
  *
  * (heap.c behind heap.h, got.c behind got.h, and usage.c behind mprof.h
- * and sys.h stand alone.)
+ * and sys.h stand alone; allocs.c, the optional columns' bookkeeping, is
+ * behind allocs.h.)
  *
  * Rules every file keeps: code reachable from a probe never allocates with
  * the program's malloc, never prints and takes no lock of its own (the one
