@@ -79,6 +79,8 @@ static uintptr_t on_alloc(size_t n)
 
 	t->allocs++;
 	t->bytes += n;
+	if (mp_allocs_inline)
+		mp_probe_dirty();
 	return mp_allocs_columns & MP_COL_LEAKED ? mp_probe_where() : 0;
 }
 
@@ -159,7 +161,11 @@ void mp_allocs_setup(unsigned bits)
 			mp_heap_refusal());
 		bits &= ~(unsigned)(MP_COL_ALLOCS | MP_COL_LEAKED);
 	}
-	if (bits & (MP_COL_ALLOCS | MP_COL_LEAKED))
+	/* The wrappers count the calls, tag the blocks and mark the lines
+	   that allocate (a block freed in the line that allocated it leaves
+	   the figure as it was: Peak needs the mark too). */
+	if ((bits & (MP_COL_ALLOCS | MP_COL_LEAKED | MP_COL_PEAK)) &&
+	    mp_heap_start() == 0)
 		__atomic_store_n(&mp_heap_tag, on_alloc, __ATOMIC_RELEASE);
 	/* The heap's figure moves only in the wrappers: Peak sees every
 	   rise.  Another backend's figure is read at the line events and
@@ -170,8 +176,7 @@ void mp_allocs_setup(unsigned bits)
 		__atomic_store_n(&mp_heap_freeing, on_freeing,
 				 __ATOMIC_RELEASE);
 	}
-	mp_allocs_inline = !(bits & MP_COL_TIME) &&
-			   mp_backend_fast() == MP_BACKEND_HEAP;
+	mp_allocs_inline = !(bits & MP_COL_TIME);
 	mp_allocs_columns = bits;
 	errno = e;
 }

@@ -65,8 +65,8 @@ extern __thread struct mp_allocs_tls mp_allocs_tls
 /* MPROF_COLUMNS's bits (enum mp_column); 0: the plain probes only. */
 extern unsigned mp_allocs_columns;
 
-/* Columns without Time, heap backend: the inline line event stays on
- * (probe.c's watch()). */
+/* Columns without Time: the inline line event stays on for lines that
+ * make no allocation call (probe.c's watch()). */
 extern bool mp_allocs_inline;
 
 /* Whether the clock is the CPU's invariant time-stamp counter. */
@@ -117,5 +117,9 @@ void mp_allocs_atfork_child(void);
 
 /* probe.c: the node of the line the calling thread runs, or 0. */
 uintptr_t mp_probe_where(void);
+
+/* probe.c: the calling thread's innermost activation must call at its
+ * next event (an allocation call to charge). */
+void mp_probe_dirty(void);
 
 #endif /* MP_ALLOCS_H */

@@ -335,6 +335,20 @@ static void extra_end(struct frame *f, struct frame *caller)
 }
 
 /*
+ * An allocation call was counted (allocs.c's hook, columns without
+ * Time): the innermost activation's next event must call, to charge it.
+ * Its callers' records already call (an entry invalidates them).
+ */
+void mp_probe_dirty(void)
+{
+	struct stack *st = tls.stack;
+
+	if (st && st->depth && !st->lost &&
+	    !__atomic_load_n(&tls.busy, __ATOMIC_RELAXED))
+		st->f[st->depth - 1].pub.seen = MPROF_SEEN_NEVER;
+}
+
+/*
  * The allocation-site node of the line the calling thread runs: each
  * frame keeps the node of its current line, so only the frames whose
  * line changed since the last allocation look theirs up.  0 while a probe
@@ -396,21 +410,14 @@ static inline int64_t watch(struct frame *f)
 	f->pub.change2 = w.c2;
 	f->pub.seen2 = w.s2;
 	/*
-	 * With columns every event calls, to read the clock and counters,
-	 * the watch itself kept aside (held()) -- except with the heap
-	 * backend and no Time: its figure moves only with allocation calls,
-	 * so the watch's second word, otherwise unused, becomes the thread's
-	 * count of them, and a line that made none stays inline.
+	 * With Time every event calls, to read the clock, the watch itself
+	 * kept aside (held()).  Without it, a line stays inline unless it
+	 * made an allocation call (mp_probe_dirty()) or moved the figure.
 	 */
 	if (MP_UNLIKELY(mp_allocs_columns)) {
 		f->real_seen = w.s1;
-		if (mp_allocs_inline) {
-			f->pub.change2 = (const volatile uint64_t *)
-					 &mp_allocs_tls.allocs;
-			f->pub.seen2 = mp_allocs_tls.allocs;
-		} else {
+		if (!mp_allocs_inline)
 			f->pub.seen = MPROF_SEEN_NEVER;
-		}
 	}
 	return m;
 }
@@ -453,6 +460,18 @@ static inline bool live(const struct stack *st, const struct frame *f)
 }
 
 /*
+ * `f` returned: its caller gets its watch back -- unless, with columns
+ * inline, the call made allocation calls that the caller's line must be
+ * charged at its next event.
+ */
+static inline void give_back(struct frame *f)
+{
+	f[-1].pub.seen = f->caller_seen;
+	if (MP_UNLIKELY(mp_allocs_inline) && mp_allocs_tls.allocs != f[-1].a0)
+		f[-1].pub.seen = MPROF_SEEN_NEVER;
+}
+
+/*
  * Pop the records above `f` (live, of `st`): their activations were left
  * by longjmp or an exception, so they end now with the figure `m`, their
  * current line charged as if they had returned.  Entries lost above them
@@ -468,7 +487,7 @@ static void pop_above(struct stack *st, struct frame *f, int64_t m)
 		if (MP_UNLIKELY(mp_allocs_columns))
 			extra_end(g, g - 1);
 		st->depth--;
-		g[-1].pub.seen = g->caller_seen;
+		give_back(g);
 	}
 }
 
@@ -606,6 +625,8 @@ static void line(struct __mprof_site *s, struct frame *f)
 	MP_ASSERT((uintptr_t)s - (uintptr_t)f->sites < f->span);
 	if (f == top(st) && !st->lost && held(f)) {
 		m = f->pub.before;
+		if (mp_allocs_inline)
+			f->pub.seen = f->real_seen;
 	} else {
 		m = watch(f);
 		if (MP_UNLIKELY(f != top(st) || st->lost))
@@ -645,7 +666,7 @@ static void leave(struct frame *f)
 	st->depth--;
 	if (st->depth) {
 		MP_ASSERT(f[-1].pub.seen == MPROF_SEEN_NEVER);
-		f[-1].pub.seen = f->caller_seen;
+		give_back(f);
 	}
 }
 
