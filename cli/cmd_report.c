@@ -85,6 +85,31 @@ static int parse_precision(const char *s)
 	return (int)v;
 }
 
+/* Only the optional columns `cols` stay in `p` (the others read 0, as
+ * in a profile that never recorded them: --json writes them so). */
+static void keep_columns(struct mp_profile *p, unsigned cols)
+{
+	for (size_t i = 0; i < p->nfuncs; i++) {
+		struct mp_func *f = &p->funcs[i];
+
+		for (size_t j = 0; j < f->nrows; j++) {
+			struct mp_row *r = &f->rows[j];
+
+			if (!(cols & MP_COL_TIME))
+				r->time_ns = 0;
+			if (!(cols & MP_COL_ALLOCS))
+				r->allocs = r->allocated = 0;
+			if (!(cols & MP_COL_PEAK))
+				r->rise = 0;
+			if (!(cols & MP_COL_LEAKED))
+				r->leaked = 0;
+		}
+		if (!(cols & MP_COL_LEAKED))
+			f->leaked_blocks = 0;
+	}
+	p->columns = cols;
+}
+
 static int report(const char *file, int precision, unsigned columns,
 		  int json)
 {
@@ -115,7 +140,7 @@ static int report(const char *file, int precision, unsigned columns,
 			    file, want, *have ? have : "none");
 	}
 	if (columns)
-		p.columns = columns;
+		keep_columns(&p, columns);
 	if (json) {
 		rc = mp_json_write(stdout, &p, &m);
 	} else {

@@ -170,6 +170,8 @@ run "$MPROF" report --json cols.json
 check "columns: --json is the runtime's own text" eval 'status_is 0 && cmp -s out cols.json'
 run "$MPROF" report --columns leaked,peak cols.json
 check "--columns leaked,peak: those two, in the table's order" eval 'status_is 0 && out_has "Occurrences        Peak       Leaked   Line Contents" && ! out_has Allocs && out_has "^Leaked: 3.0 MiB in 3 blocks"'
+run "$MPROF" report --columns peak --json cols.json
+check "--columns peak --json: only Peak's figures left" eval 'status_is 0 && out_has "\"columns\": \[\"peak\"\]" && out_has "\[40, 0, 0, 0, 67108864, 0\]" && out_has "\"leaked_blocks\": 0"'
 run "$MPROF" report --columns all cols.json
 check "--columns all: every column recorded" eval 'status_is 0 && cmp -s out cols.txt'
 run "$MPROF" report --columns time cols.json
