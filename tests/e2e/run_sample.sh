@@ -5,7 +5,7 @@
 # built with --cxx): build it with the plugin exactly as a user would, run
 # it, and check its line table.
 #
-#   run_sample.sh [--mode heap|rss|tsan|time] [--columns LIST] [--regen]
+#   run_sample.sh [--mode heap|rss|tsan|time|rsscols] [--columns LIST] [--regen]
 #                 [--cc CC] [--cxx CXX] [--runtime LIB] SRCDIR BUILDDIR NAME...
 #
 # Modes:
@@ -25,6 +25,10 @@
 #         uninstrumented one, and races inside the runtime are seen too.
 #   time  the table under MPROF_COLUMNS=time must pass the Time rules of
 #         tests/e2e/NAME.time (check_time.py): wall times with tolerances.
+#   rsscols  the table under MPROF_BACKEND=rss and
+#         MPROF_COLUMNS=allocs,peak,leaked against the heap backend's
+#         tests/expected/NAME.allocs-peak-leaked.txt (check_columns.py):
+#         Allocs, Allocated and Leaked equal, Peak within tolerance.
 #
 # --columns LIST runs the heap mode with MPROF_COLUMNS=LIST and compares
 # with tests/expected/NAME.LIST.txt (LIST's commas as '-') instead.
@@ -36,7 +40,7 @@
 set -euo pipefail
 
 usage() {
-	echo "usage: run_sample.sh [--mode heap|rss|tsan|time] [--columns LIST] [--regen] [--cc CC] [--cxx CXX] [--runtime LIB] SRCDIR BUILDDIR NAME..." >&2
+	echo "usage: run_sample.sh [--mode heap|rss|tsan|time|rsscols] [--columns LIST] [--regen] [--cc CC] [--cxx CXX] [--runtime LIB] SRCDIR BUILDDIR NAME..." >&2
 	exit 2
 }
 
@@ -65,7 +69,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ $# -ge 3 ] || usage
-case $mode in heap|rss|tsan|time) ;; *) usage ;; esac
+case $mode in heap|rss|tsan|time|rsscols) ;; *) usage ;; esac
 [ "$regen" = 0 ] || [ "$mode" = heap ] || fail "--regen applies to --mode heap only"
 
 src=$(cd "$1" && pwd)
@@ -181,6 +185,20 @@ check_time() {
 		fail "$name: Time out of tolerance"
 	fi
 	echo "run_sample: $name: Time within tolerance"
+}
+
+check_rsscols() {
+	local name=$1 expected=$src/tests/expected/$1.allocs-peak-leaked.txt
+	[ -f "$expected" ] || fail "$name: no expected table '$expected'"
+	compile "$name" "$tmp/prof" -fplugin="$plugin" "${link[@]}"
+	run prof env MPROF_BACKEND=rss MPROF_COLUMNS=allocs,peak,leaked \
+		MPROF_OUTPUT="$tmp/table.txt" "$tmp/prof"
+	[ "$(cat "$tmp/prof.rc")" = 0 ] || { show prof; fail "$name: exit status $(cat "$tmp/prof.rc")"; }
+	if ! python3 "$src/tests/e2e/check_columns.py" "$tmp/table.txt" "$expected"; then
+		cat "$tmp/table.txt" >&2
+		fail "$name: the rss backend's optional columns differ from the heap's"
+	fi
+	echo "run_sample: $name: rss backend's Allocs, Allocated, Leaked and Peak agree with the heap's"
 }
 
 check_rss() {
