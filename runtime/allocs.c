@@ -66,14 +66,14 @@ static void *reserve(size_t bytes)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static inline size_t mix(uintptr_t a, uintptr_t b)
+MP_ALLOCS_HOOK static inline size_t mix(uintptr_t a, uintptr_t b)
 {
 	return (size_t)(((a * 0x9e3779b97f4a7c15ull) ^ (b + (b << 17))) *
 			0xbf58476d1ce4e5b9ull >> 20);
 }
 
 /* The wrappers' hook: one more allocation call of n bytes, and its tag. */
-static uintptr_t on_alloc(size_t n)
+MP_ALLOCS_HOOK static uintptr_t on_alloc(size_t n)
 {
 	struct mp_allocs_tls *t = &mp_allocs_tls;
 
@@ -85,19 +85,24 @@ static uintptr_t on_alloc(size_t n)
 }
 
 /* After the heap figure moved up: the highest seen in the line. */
-static void on_grown(void)
+MP_ALLOCS_HOOK static void on_grown(void)
 {
-	int64_t m = mp_heap_read();
+	int64_t m = __atomic_load_n(&mp_heap_total, __ATOMIC_RELAXED);
 
 	if (m > mp_allocs_tls.high)
 		mp_allocs_tls.high = m;
 }
 
 /* Before a free, with another backend: its figure may be about to fall. */
-static void on_freeing(void)
+MP_ALLOCS_HOOK static void on_freeing(void)
 {
-	int64_t m = mp_backend_read();
+	int64_t m;
 
+	/* a thread that runs no profiled code has no line to raise (and may
+	   be one a sanitizer is still setting up: no backend call then) */
+	if (!mp_allocs_tls.active)
+		return;
+	m = mp_backend_read();
 	if (m > mp_allocs_tls.high)
 		mp_allocs_tls.high = m;
 }
@@ -243,7 +248,8 @@ struct mp_extras *mp_allocs_find(const struct __mprof_func *fn)
 	return NULL;
 }
 
-uintptr_t mp_allocs_node(uintptr_t parent, struct mp_extras *x, uint32_t idx)
+MP_ALLOCS_HOOK uintptr_t mp_allocs_node(uintptr_t parent,
+					struct mp_extras *x, uint32_t idx)
 {
 	size_t i = mix(parent ^ ((uintptr_t)idx << 48), (uintptr_t)x);
 	struct node *n, *mine = NULL;

@@ -28,6 +28,14 @@
 
 #include "mprof_abi.h"
 
+/*
+ * What the allocation wrappers reach (heap.c's HOOK): libc calls them
+ * where a sanitizer's runtime is not ready (a new thread's realloc inside
+ * pthread_getattr_np, under ThreadSanitizer), so they are not
+ * instrumented.
+ */
+#define MP_ALLOCS_HOOK __attribute__((no_sanitize_thread))
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t mp_allocs_clock_ns(void);
 
@@ -57,6 +65,7 @@ struct mp_allocs_tls {
 	uint64_t bytes;			/* bytes they asked for */
 	int64_t high;			/* highest figure since the innermost
 					   line began (probe.c resets it) */
+	uint64_t active;		/* the thread has a shadow stack */
 };
 
 extern __thread struct mp_allocs_tls mp_allocs_tls
@@ -107,7 +116,8 @@ struct mp_extras *mp_allocs_find(const struct __mprof_func *fn);
  * The node for line `idx` of `x` under the caller's node `parent` (0 at
  * the bottom of the stack), interned; 0 when the tree is full.
  */
-uintptr_t mp_allocs_node(uintptr_t parent, struct mp_extras *x, uint32_t idx);
+MP_ALLOCS_HOOK uintptr_t mp_allocs_node(uintptr_t parent,
+					struct mp_extras *x, uint32_t idx);
 
 /* Set every record's Leaked from the blocks live now (the report). */
 void mp_allocs_scan(void);
@@ -116,10 +126,10 @@ void mp_allocs_scan(void);
 void mp_allocs_atfork_child(void);
 
 /* probe.c: the node of the line the calling thread runs, or 0. */
-uintptr_t mp_probe_where(void);
+MP_ALLOCS_HOOK uintptr_t mp_probe_where(void);
 
 /* probe.c: the calling thread's innermost activation must call at its
  * next event (an allocation call to charge). */
-void mp_probe_dirty(void);
+MP_ALLOCS_HOOK void mp_probe_dirty(void);
 
 #endif /* MP_ALLOCS_H */

@@ -245,7 +245,7 @@ static inline void raise_i64(int64_t *v, int64_t m)
 }
 
 /* The site index `f` is on: 0 on the signature line. */
-static inline uint32_t cur_index(const struct frame *f)
+MP_ALLOCS_HOOK static inline uint32_t cur_index(const struct frame *f)
 {
 	if (f->pub.cur == &tls.scratch)
 		return 0;
@@ -339,7 +339,7 @@ static void extra_end(struct frame *f, struct frame *caller)
  * Time): the innermost activation's next event must call, to charge it.
  * Its callers' records already call (an entry invalidates them).
  */
-void mp_probe_dirty(void)
+MP_ALLOCS_HOOK void mp_probe_dirty(void)
 {
 	struct stack *st = tls.stack;
 
@@ -354,7 +354,7 @@ void mp_probe_dirty(void)
  * line changed since the last allocation look theirs up.  0 while a probe
  * or the runtime runs (a signal handler's allocation, the report).
  */
-uintptr_t mp_probe_where(void)
+MP_ALLOCS_HOOK uintptr_t mp_probe_where(void)
 {
 	struct stack *st = tls.stack;
 	size_t d, lo;
@@ -446,6 +446,7 @@ static struct stack *make_stack(void)
 	st = p;
 	st->cap = (STACK_BYTES - sizeof(*st)) / sizeof(struct frame);
 	tls.stack = st;
+	mp_allocs_tls.active = 1;
 	if (__atomic_load_n(&stack_key_ok, __ATOMIC_ACQUIRE))
 		pthread_setspecific(stack_key, st);
 	return st;
@@ -755,6 +756,7 @@ static void thread_gone(void *p)
 	close_all(st);
 	if (tls.stack == st) {
 		tls.stack = NULL;
+		mp_allocs_tls.active = 0;
 		mp_counts_leave(tls.table);
 		tls.table = NULL;
 	}

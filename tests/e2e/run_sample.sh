@@ -31,7 +31,8 @@
 #         Allocs, Allocated and Leaked equal, Peak within tolerance.
 #
 # --columns LIST runs the heap mode with MPROF_COLUMNS=LIST and compares
-# with tests/expected/NAME.LIST.txt (LIST's commas as '-') instead.
+# with tests/expected/NAME.LIST.txt (LIST's commas as '-') instead; in the
+# tsan mode it runs with MPROF_COLUMNS=LIST too.
 #
 # Samples are compiled from within samples/ so that the table says
 # "Filename: NAME.c" wherever the tree lives.  Every MPROF_* variable of the
@@ -223,7 +224,8 @@ check_tsan() {
 	compile "$name" "$tmp/tsan" -fsanitize=thread -fplugin="$plugin" "${link[@]}"
 	for backend in heap rss; do
 		tsan_run "tsan-$backend" "$tmp/tsan" \
-			MPROF_BACKEND=$backend MPROF_OUTPUT="$tmp/table-$backend.txt"
+			MPROF_BACKEND=$backend MPROF_OUTPUT="$tmp/table-$backend.txt" \
+			${columns:+MPROF_COLUMNS=$columns}
 		rc=$(cat "$tmp/tsan-$backend.rc")
 		if [ "$rc" != 0 ] || grep -q 'ThreadSanitizer' "$tmp/tsan-$backend.err"; then
 			head -n 200 "$tmp/tsan-$backend.err" >&2
