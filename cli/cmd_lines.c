@@ -185,7 +185,7 @@ static int output_one(struct mp_acct *a, size_t i, const struct lines_opts *o,
 		      const char *path, const char *notes, int sig,
 		      const char *prog)
 {
-	struct mp_report_opts ro = { 1 };
+	struct mp_report_opts ro = { .precision = 1 };
 	struct mp_json_meta m;
 	struct mp_profile p;
 	uint32_t pid = 0, parent = 0;

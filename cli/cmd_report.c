@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_report.c - `mprof report [--precision N] [--json] [--top N [--by
- * COLUMN] [--signatures]] [--pprof OUT] [FILE]`: the line tables of a
+ * cmd_report.c - `mprof report [--precision N] [--columns LIST] [--json]
+ * [--top N [--by COLUMN] [--signatures]] [--pprof OUT] [FILE]`: the line
+ * tables of a
  * profile saved as JSON (MPROF_JSON, report/json.h), printed again exactly
  * as the program printed them at exit: the same formatter, the same
  * merged profile, the source re-read from `file` or `dir`/`file` (rows
  * print with an empty source column and one note when it is gone), and a
  * forked child's "Process N (child of M)" label.  --precision overrides
- * the decimals the run used; --json prints the profile in the writer's
+ * the decimals the run used; --columns keeps only the optional columns of
+ * LIST (MPROF_COLUMNS's names; each must be in the profile); --json prints the profile in the writer's
  * normal form instead (sorted, merged, one row per line), for machines
  * and diffs.
  *
@@ -36,6 +38,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "columns.h"
 #include "jsonread.h"
 #include "pprof.h"
 #include "top.h"
@@ -99,6 +102,7 @@ static int parse_precision(const char *s)
 struct report_args {
 	int precision;		/* -1: the run's */
 	int json;		/* --json */
+	unsigned columns;	/* --columns LIST, 0: all recorded */
 	size_t top;		/* --top N, 0: the tables */
 	enum mp_top_by by;	/* --by */
 	int signatures;		/* --signatures */
@@ -121,6 +125,31 @@ static size_t parse_top(const char *s)
 }
 
 /* The line tables, or --json's text, of p. */
+/* Only the optional columns `cols` stay in `p` (the others read 0, as
+ * in a profile that never recorded them: --json writes them so). */
+static void keep_columns(struct mp_profile *p, unsigned cols)
+{
+	for (size_t i = 0; i < p->nfuncs; i++) {
+		struct mp_func *f = &p->funcs[i];
+
+		for (size_t j = 0; j < f->nrows; j++) {
+			struct mp_row *r = &f->rows[j];
+
+			if (!(cols & MP_COL_TIME))
+				r->time_ns = 0;
+			if (!(cols & MP_COL_ALLOCS))
+				r->allocs = r->allocated = 0;
+			if (!(cols & MP_COL_PEAK))
+				r->rise = 0;
+			if (!(cols & MP_COL_LEAKED))
+				r->leaked = 0;
+		}
+		if (!(cols & MP_COL_LEAKED))
+			f->leaked_blocks = 0;
+	}
+	p->columns = cols;
+}
+
 static int print_tables(const char *file, struct mp_profile *p,
 			struct mp_json_meta *m, const struct report_args *a)
 {
@@ -153,6 +182,20 @@ static int report(const char *file, const struct report_args *a)
 	if (mp_json_read(file, &p, &m, err, sizeof err)) {
 		mp_profile_free(&p);
 		return fail("%s", err);
+	}
+	if (a->columns) {
+		unsigned cols = a->columns == MP_COL_ALL ? p.columns : a->columns;
+
+		if (cols & ~p.columns) {
+			char want[64], have[64];
+
+			mp_columns_list(want, sizeof want, cols & ~p.columns);
+			mp_columns_list(have, sizeof have, p.columns);
+			mp_profile_free(&p);
+			return fail("'%s' lacks the columns %s (recorded: %s; see MPROF_COLUMNS)",
+				    file, want, *have ? have : "none");
+		}
+		keep_columns(&p, cols);
 	}
 	if (!mp_top_has(&p, a->by)) {
 		mp_profile_free(&p);
@@ -189,11 +232,13 @@ static int is_dat(const char *s)
 int cmd_report(int argc, char **argv)
 {
 	const char *precision_arg = NULL, *top_arg = NULL, *by_arg = NULL;
-	const char *html = NULL, *dat = NULL;
+	const char *html = NULL, *dat = NULL, *columns_arg = NULL, *bad;
+	size_t badlen;
 	struct report_args a = { .precision = -1, .by = MP_BY_INCREMENT };
 	const struct option opts[] = {
 		{ 0, "precision", OPT_STRING, &precision_arg },
 		{ 0, "json", OPT_FLAG, &a.json },
+		{ 0, "columns", OPT_STRING, &columns_arg },
 		{ 0, "top", OPT_STRING, &top_arg },
 		{ 0, "by", OPT_STRING, &by_arg },
 		{ 0, "signatures", OPT_FLAG, &a.signatures },
@@ -214,6 +259,11 @@ int cmd_report(int argc, char **argv)
 	if (precision_arg && (a.precision = parse_precision(precision_arg)) < 0)
 		return usage_error("report", "option '--precision' takes an integer from 0 to 10, not '%s'",
 				   precision_arg);
+	if (columns_arg &&
+	    (mp_columns_parse(columns_arg, &a.columns, &bad, &badlen) ||
+	     !a.columns))
+		return usage_error("report", "option '--columns' takes a list of %s, not '%s'",
+				   MP_COLUMNS_ACCEPTED, columns_arg);
 	if (top_arg && !(a.top = parse_top(top_arg)))
 		return usage_error("report", "option '--top' takes a number of lines from 1 to 1000000, not '%s'",
 				   top_arg);
@@ -229,8 +279,8 @@ int cmd_report(int argc, char **argv)
 		return usage_error("report", "option '--json' does not go with '--top' or '--pprof'");
 	if (a.pprof && !*a.pprof)
 		return usage_error("report", "option '--pprof' needs a file name");
-	if (html && (a.json || a.top || a.pprof))
-		return usage_error("report", "option '--html' does not go with '--json', '--top' or '--pprof'");
+	if (html && (a.json || a.top || a.pprof || a.columns))
+		return usage_error("report", "option '--html' does not go with '--json', '--top', '--pprof' or '--columns'");
 	if (html && !*html)
 		return usage_error("report", "option '--html' takes a directory");
 	if (n == 1)

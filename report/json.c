@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "columns.h"
 #include "utf8.h"
 
 void mp_json_meta_init(struct mp_json_meta *m)
@@ -100,6 +101,42 @@ static void put_source(FILE *out, const struct mp_func *f)
 	fputs(f->source_len ? "\n      ]" : "]", out);
 }
 
+/* "columns": the names of the optional columns recorded. */
+static void put_columns(FILE *out, unsigned cols)
+{
+	const char *sep = "";
+
+	fputs("  \"columns\": [", out);
+	for (unsigned bit = 1; bit & MP_COL_ALL; bit <<= 1) {
+		if (!(cols & bit))
+			continue;
+		fputs(sep, out);
+		put_string(out, mp_columns_name(bit));
+		sep = ", ";
+	}
+	fputs("],\n", out);
+}
+
+/*
+ * A function's optional figures, when the profile has columns: "extra",
+ * one [line, time_ns, allocs, allocated, peak, leaked] per row (0 for a
+ * column not recorded), and "leaked_blocks".
+ */
+static void put_extra(FILE *out, const struct mp_func *f)
+{
+	fprintf(out, ",\n      \"leaked_blocks\": %" PRIu64
+		",\n      \"extra\": [", f->leaked_blocks);
+	for (size_t j = 0; j < f->nrows; j++) {
+		const struct mp_row *r = &f->rows[j];
+
+		fprintf(out, "%s\n        [%" PRId32 ", %" PRIu64 ", %" PRIu64
+			", %" PRIu64 ", %" PRId64 ", %" PRId64 "]",
+			j ? "," : "", r->line, r->time_ns, r->allocs,
+			r->allocated, r->rise, r->leaked);
+	}
+	fputs(f->nrows ? "\n      ]" : "]", out);
+}
+
 int mp_json_write(FILE *out, const struct mp_profile *p,
 		  const struct mp_json_meta *m)
 {
@@ -120,6 +157,8 @@ int mp_json_write(FILE *out, const struct mp_profile *p,
 		fprintf(out, "  \"signal\": %d,\n", m->signal);
 	if (m->notes && m->notes_len)
 		put_notes(out, m);
+	if (p->columns & MP_COL_ALL)
+		put_columns(out, p->columns);
 	fputs("  \"functions\": [", out);
 	for (i = 0; i < p->nfuncs; i++) {
 		const struct mp_func *f = &p->funcs[i];
@@ -144,6 +183,8 @@ int mp_json_write(FILE *out, const struct mp_profile *p,
 		fputs(f->nrows ? "\n      ]" : "]", out);
 		if (f->source)
 			put_source(out, f);
+		if (p->columns & MP_COL_ALL)
+			put_extra(out, f);
 		fputs("\n    }", out);
 	}
 	fputs(p->nfuncs ? "\n  ]\n}\n" : "]\n}\n", out);

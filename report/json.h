@@ -32,6 +32,12 @@
  *       ]
  *     }
  *
+ * With the optional columns (MPROF_COLUMNS, docs/json.md), the profile
+ * also has "columns": ["time", "allocs", "peak", "leaked"] (those
+ * recorded), and each function "leaked_blocks": N and "extra": one
+ * [line, time_ns, allocs, allocated, peak, leaked] per row (0 for a
+ * column not recorded): members a version-1 reader skips.
+ *
  * Compatibility rule: a reader of version N ignores members it does not
  * know, so adding a member keeps the version; a change that an older
  * reader would misread (a field's meaning or unit, a row's shape) bumps

@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "columns.h"
 #include "utf8.h"
 
 /* ---- tokens ------------------------------------------------------------- */
@@ -473,9 +474,10 @@ static int walk_array(struct parser *P, int (*element)(struct parser *P,
 /* Known members seen, to refuse duplicates and find missing ones. */
 enum {
 	SEEN_MPROF = 1, SEEN_BACKEND = 2, SEEN_PRECISION = 4, SEEN_PID = 8,
-	SEEN_PARENT = 16, SEEN_FUNCTIONS = 32,
+	SEEN_PARENT = 16, SEEN_FUNCTIONS = 32, SEEN_COLUMNS = 64,
 	SEEN_FILE = 1, SEEN_DIR = 2, SEEN_NAME = 4, SEEN_FIRST = 8,
-	SEEN_LAST = 16, SEEN_ROWS = 32, SEEN_SOURCE = 64
+	SEEN_LAST = 16, SEEN_ROWS = 32, SEEN_SOURCE = 64, SEEN_EXTRA = 128,
+	SEEN_BLOCKS = 256
 };
 
 static int seen(struct parser *P, unsigned *mask, unsigned bit,
@@ -495,6 +497,9 @@ struct func {
 	size_t nrows, cap;
 	char *source;		/* "source": its lines, each ending '\n' */
 	size_t source_len, source_cap;
+	struct mp_row *extra;	/* "extra": line and optional figures */
+	size_t nextra, extracap;
+	int64_t leaked_blocks;
 	unsigned seen;
 };
 
@@ -504,6 +509,25 @@ static int take_string(struct parser *P, char **dst)
 		return -1;
 	*dst = strdup(P->str);
 	return *dst ? 0 : nomem(P);
+}
+
+/* Room for one more row in *v (n used, *cap allocated). */
+static int more_rows(struct parser *P, struct mp_row **v, size_t n,
+		     size_t *cap)
+{
+	size_t c = *cap ? *cap * 2 : 16;
+	struct mp_row *nr;
+
+	if (n < *cap)
+		return 0;
+	if (c > SIZE_MAX / sizeof *nr)
+		return nomem(P);
+	nr = realloc(*v, c * sizeof *nr);
+	if (!nr)
+		return nomem(P);
+	*v = nr;
+	*cap = c;
+	return 0;
 }
 
 static int row(struct parser *P, void *ctx)
@@ -540,18 +564,8 @@ static int row(struct parser *P, void *ctx)
 	    parse_int(P, "a row's mem usage", INT64_MIN, INT64_MAX, &r.peak) ||
 	    expect(P, ']', "']' after the row's four numbers"))
 		return -1;
-	if (f->nrows == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 16;
-		struct mp_row *nr;
-
-		if (cap > SIZE_MAX / sizeof *nr)
-			return nomem(P);
-		nr = realloc(f->rows, cap * sizeof *nr);
-		if (!nr)
-			return nomem(P);
-		f->rows = nr;
-		f->cap = cap;
-	}
+	if (more_rows(P, &f->rows, f->nrows, &f->cap))
+		return -1;
 	f->rows[f->nrows++] = r;
 	return 0;
 }
@@ -589,6 +603,73 @@ static int source_line(struct parser *P, void *ctx)
 	return 0;
 }
 
+/* An unsigned figure of an "extra" row. */
+static int parse_u64(struct parser *P, const char *what, uint64_t *v)
+{
+	struct number n;
+
+	if (parse_number(P, &n))
+		return -1;
+	if (!n.integer || n.big || n.neg)
+		return fail(P, "%s must be an integer from 0 to %" PRIu64
+			    ", not '%.*s'", what, UINT64_MAX, n.len, n.text);
+	*v = n.mag;
+	return 0;
+}
+
+/* One "extra" row: [line, time_ns, allocs, allocated, peak, leaked]. */
+static int extra_row(struct parser *P, void *ctx)
+{
+	struct func *f = ctx;
+	struct mp_row r = { 0 };
+	int64_t v;
+
+	if (expect(P, '[', "an extra row [line, time_ns, allocs, allocated, peak, leaked]") ||
+	    parse_int(P, "an extra row's line", 1, INT32_MAX, &v))
+		return -1;
+	r.line = (int32_t)v;
+	if (f->nextra && r.line <= f->extra[f->nextra - 1].line)
+		return fail(P, "extra rows must be in increasing line order (line %"
+			    PRId32 " after line %" PRId32 ")", r.line,
+			    f->extra[f->nextra - 1].line);
+	if (expect(P, ',', "',' and the extra row's time") ||
+	    parse_u64(P, "an extra row's time", &r.time_ns) ||
+	    expect(P, ',', "',' and the extra row's allocs") ||
+	    parse_u64(P, "an extra row's allocs", &r.allocs) ||
+	    expect(P, ',', "',' and the extra row's allocated") ||
+	    parse_u64(P, "an extra row's allocated", &r.allocated) ||
+	    expect(P, ',', "',' and the extra row's peak") ||
+	    parse_int(P, "an extra row's peak", INT64_MIN, INT64_MAX, &r.rise) ||
+	    expect(P, ',', "',' and the extra row's leaked") ||
+	    parse_int(P, "an extra row's leaked", INT64_MIN, INT64_MAX,
+		      &r.leaked) ||
+	    expect(P, ']', "']' after the extra row's six numbers") ||
+	    more_rows(P, &f->extra, f->nextra, &f->extracap))
+		return -1;
+	f->extra[f->nextra++] = r;
+	return 0;
+}
+
+/* Put each extra row's figures into the row of its line. */
+static int join_extra(struct parser *P, struct func *f)
+{
+	size_t i = 0, j;
+
+	for (j = 0; j < f->nextra; j++) {
+		while (i < f->nrows && f->rows[i].line < f->extra[j].line)
+			i++;
+		if (i == f->nrows || f->rows[i].line != f->extra[j].line)
+			return fail(P, "an extra row for line %" PRId32
+				    " which has no row", f->extra[j].line);
+		f->rows[i].time_ns = f->extra[j].time_ns;
+		f->rows[i].allocs = f->extra[j].allocs;
+		f->rows[i].allocated = f->extra[j].allocated;
+		f->rows[i].rise = f->extra[j].rise;
+		f->rows[i].leaked = f->extra[j].leaked;
+	}
+	return 0;
+}
+
 static int func_member(struct parser *P, const char *key, void *ctx)
 {
 	struct func *f = ctx;
@@ -622,6 +703,13 @@ static int func_member(struct parser *P, const char *key, void *ctx)
 			return unexpected(P, "'[' (the array of 'source' lines)");
 		return walk_array(P, source_line, f);
 	}
+	if (!strcmp(key, "extra"))
+		return seen(P, &f->seen, SEEN_EXTRA, key) ||
+		       walk_array(P, extra_row, f);
+	if (!strcmp(key, "leaked_blocks"))
+		return seen(P, &f->seen, SEEN_BLOCKS, key) ||
+		       parse_int(P, "'leaked_blocks'", 0, INT64_MAX,
+				 &f->leaked_blocks);
 	return skip_value(P);
 }
 
@@ -632,6 +720,7 @@ static void free_func(struct func *f)
 	free(f->name);
 	free(f->rows);
 	free(f->source);
+	free(f->extra);
 }
 
 static int function(struct parser *P, void *ctx)
@@ -664,6 +753,8 @@ static int function(struct parser *P, void *ctx)
 		fail(P, "function with an empty '%s'", f.file[0] ? "name" : "file");
 		goto out;
 	}
+	if (join_extra(P, &f))
+		goto out;
 	if (mp_profile_add_func(p, f.file, f.dir, f.name,
 				(int32_t)f.first_line, (int32_t)f.last_line,
 				f.rows, f.nrows)) {
@@ -680,10 +771,22 @@ static int function(struct parser *P, void *ctx)
 		p->funcs[p->nfuncs - 1].source_len = f.source_len;
 		f.source = NULL;
 	}
+	p->funcs[p->nfuncs - 1].leaked_blocks = (uint64_t)f.leaked_blocks;
 	rc = 0;
 out:
 	free_func(&f);
 	return rc;
+}
+
+/* One name of "columns"; names this reader does not know are skipped. */
+static int column(struct parser *P, void *ctx)
+{
+	struct mp_profile *p = ctx;
+
+	if (parse_string(P))
+		return -1;
+	p->columns |= mp_columns_named(P->str, P->slen) & MP_COL_ALL;
+	return 0;
 }
 
 struct top {
@@ -739,6 +842,9 @@ static int top_member(struct parser *P, const char *key, void *ctx)
 	if (!strcmp(key, "functions"))
 		return seen(P, &t->seen, SEEN_FUNCTIONS, key) ||
 		       walk_array(P, function, t->p);
+	if (!strcmp(key, "columns"))
+		return seen(P, &t->seen, SEEN_COLUMNS, key) ||
+		       walk_array(P, column, t->p);
 	return skip_value(P);
 }
 

@@ -207,6 +207,7 @@ static int fold_func(struct mp_func *dst, struct mp_func *src)
 	}
 	if (src->last_line > dst->last_line)
 		dst->last_line = src->last_line;
+	dst->leaked_blocks += src->leaked_blocks;
 	if (!dst->dir[0] && src->dir[0]) {
 		char *tmp = dst->dir;
 

@@ -65,6 +65,9 @@ struct mp_func {
 	   `mprof diff` still has a baseline's lines once they are edited. */
 	char *source;
 	size_t source_len;
+	uint64_t leaked_blocks;	/* Leaked: blocks the function's calls
+				   allocated still live at the report (their
+				   bytes: the signature row's `leaked`) */
 };
 
 struct mp_profile {
@@ -77,6 +80,8 @@ struct mp_profile {
 /* Formatting options of the line table. */
 struct mp_report_opts {
 	int precision;		/* decimals of the MiB figures (0..10) */
+	unsigned columns;	/* optional columns to print, among those
+				   the profile recorded; 0: all it recorded */
 };
 
 /*
@@ -123,6 +128,9 @@ int mp_report_attach_source(struct mp_profile *p);
  *     mprof: source file '<file>' not found (also looked in '<dir>')
  *
  * (without the parenthesis when `file` is absolute or `dir` is empty).
+ * The optional columns (docs/columns.md) come after Occurrences, in the
+ * order of enum mp_column, and a table with Leaked ends with a summary
+ * line, "Leaked: <MiB> MiB in <n> blocks".
  * opts == NULL means precision 1; precision is clamped to 0..10.  Returns
  * 0, or -1 on a write error or when memory is exhausted; `out` is flushed.
  */

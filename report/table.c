@@ -142,15 +142,138 @@ static void print_note(struct writer *w, const struct mp_source *s)
 }
 
 /*
+ * Time as the table prints it: whole nanoseconds below a microsecond, else
+ * one decimal of the largest unit (us, ms, s) that keeps the figure under
+ * 1000, rounded half up in integers (printf's %f would follow the
+ * program's locale).
+ */
+static void format_time(char *buf, size_t size, uint64_t ns)
+{
+	static const char *const unit[] = { "us", "ms", "s" };
+	uint64_t div = 1000, tenths;
+	int u = 0;
+
+	if (ns < 1000) {
+		snprintf(buf, size, "%" PRIu64 " ns", ns);
+		return;
+	}
+	for (;;) {
+		tenths = (ns + div / 20) / (div / 10);
+		if (tenths < 10000 || u == 2)
+			break;
+		div *= 1000;
+		u++;
+	}
+	snprintf(buf, size, "%" PRIu64 ".%u %s", tenths / 10,
+		 (unsigned)(tenths % 10), unit[u]);
+}
+
+/* `part` as a percentage of `whole`, one decimal; "" when whole is 0. */
+static void format_pct(char *buf, size_t size, uint64_t part, uint64_t whole)
+{
+	unsigned __int128 t;
+
+	if (!whole) {
+		snprintf(buf, size, "%s", "");
+		return;
+	}
+	t = ((unsigned __int128)part * 1000 + whole / 2) / whole;
+	snprintf(buf, size, "%" PRIu64 ".%u", (uint64_t)(t / 10),
+		 (unsigned)(t % 10));
+}
+
+/*
+ * The optional columns' titles after Occurrences.  The header's
+ * "Occurrences" overflows its field by one character, so the first title
+ * after it takes one less to stay right-aligned over its figures.
+ */
+static int titles(char *buf, size_t size, unsigned cols)
+{
+	static const struct {
+		unsigned bit;
+		const char *title;
+		int width;
+	} t[] = {
+		{ MP_COL_TIME, "Time", 10 }, { MP_COL_TIME, "% Time", 7 },
+		{ MP_COL_ALLOCS, "Allocs", 10 },
+		{ MP_COL_ALLOCS, "Allocated", 12 },
+		{ MP_COL_PEAK, "Peak", 12 }, { MP_COL_LEAKED, "Leaked", 12 },
+	};
+	int shift = 1, n = 0;
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		if (!(cols & t[i].bit))
+			continue;
+		n += snprintf(buf + n, size - (size_t)n, " %*s",
+			      t[i].width - shift, t[i].title);
+		shift = 0;
+	}
+	return n;
+}
+
+/* A row's optional figures; `total`: the function's Time, for % Time. */
+static void put_extras(struct writer *w, unsigned cols, const struct mp_row *r,
+		       uint64_t total, int precision)
+{
+	char a[64], b[64];
+
+	if (cols & MP_COL_TIME) {
+		format_time(a, sizeof a, r ? r->time_ns : 0);
+		format_pct(b, sizeof b, r ? r->time_ns : 0, total);
+		putf(w, " %10s %7s", r ? a : "", r ? b : "");
+	}
+	if (cols & MP_COL_ALLOCS) {
+		format_mib(b, sizeof b, r ? (int64_t)r->allocated : 0, precision);
+		if (r)
+			putf(w, " %10" PRIu64 " %12s", r->allocs, b);
+		else
+			putf(w, " %10s %12s", "", "");
+	}
+	if (cols & MP_COL_PEAK) {
+		format_mib(a, sizeof a, r ? r->rise : 0, precision);
+		putf(w, " %12s", r ? a : "");
+	}
+	if (cols & MP_COL_LEAKED) {
+		format_mib(a, sizeof a, r ? r->leaked : 0, precision);
+		putf(w, " %12s", r ? a : "");
+	}
+}
+
+/* The row of the signature line (the function's totals), or NULL. */
+static const struct mp_row *signature_row(const struct mp_func *f)
+{
+	for (size_t i = 0; i < f->nrows; i++)
+		if (f->rows[i].line == f->first_line)
+			return &f->rows[i];
+	return NULL;
+}
+
+/* Under a table with Leaked: the function's total, its bytes and blocks. */
+static void put_leak_summary(struct writer *w, const struct mp_func *f,
+			     int precision)
+{
+	const struct mp_row *sig = signature_row(f);
+	char mib[64], *m = mib;
+
+	format_mib(mib, sizeof mib, sig ? sig->leaked : 0, precision);
+	while (*m == ' ')
+		m++;
+	putf(w, "Leaked: %s in %" PRIu64 " block%s\n", m, f->leaked_blocks,
+	     f->leaked_blocks == 1 ? "" : "s");
+}
+
+/*
  * One function's table.  The rows printed run from the signature line to
  * the closing brace, widened to any recorded row outside that range so no
- * measurement is ever hidden.
+ * measurement is ever hidden.  `cols`: the optional columns to print.
  */
 static void print_func(struct writer *w, const struct mp_func *f,
-		       const struct mp_source *s, int precision)
+		       const struct mp_source *s, int precision, unsigned cols)
 {
-	char header[128], mem[64], inc[64];
+	char header[256], mem[64], inc[64];
 	const struct mp_row *r = f->rows, *end = f->rows + f->nrows;
+	const struct mp_row *sig = signature_row(f);
+	uint64_t total = sig ? sig->time_ns : 0;
 	int32_t line, lo, hi;
 	int len;
 
@@ -158,12 +281,14 @@ static void print_func(struct writer *w, const struct mp_func *f,
 		f->first_line : f->rows[0].line;
 	hi = f->last_line > end[-1].line ? f->last_line : end[-1].line;
 
-	len = snprintf(header, sizeof header, "%6s %12s %12s  %10s   %s\n",
-		       "Line #", "Mem usage", "Increment", "Occurrences",
-		       "Line Contents");
 	puts_w(w, "Filename: ");
 	puts_w(w, f->file);
 	puts_w(w, "\n\n");
+	len = snprintf(header, sizeof header, "%6s %12s %12s  %10s", "Line #",
+		       "Mem usage", "Increment", "Occurrences");
+	len += titles(header + len, sizeof header - (size_t)len, cols);
+	len += snprintf(header + len, sizeof header - (size_t)len, "   %s\n",
+			"Line Contents");
 	put(w, header, (size_t)len);
 	memset(header, '=', (size_t)len - 1);
 	put(w, header, (size_t)len);
@@ -172,13 +297,15 @@ static void print_func(struct writer *w, const struct mp_func *f,
 		if (r < end && r->line == line) {
 			format_mib(mem, sizeof mem, r->peak, precision);
 			format_mib(inc, sizeof inc, r->incr, precision);
-			putf(w, "%6" PRId32 " %12s %12s  %10" PRIu64 "   ",
-			     line, mem, inc, r->count);
+			putf(w, "%6" PRId32 " %12s %12s  %10" PRIu64, line, mem,
+			     inc, r->count);
+			put_extras(w, cols, r, total, precision);
 			r++;
 		} else {
-			putf(w, "%6" PRId32 " %12s %12s  %10s   ", line, "", "",
-			     "");
+			putf(w, "%6" PRId32 " %12s %12s  %10s", line, "", "", "");
+			put_extras(w, cols, NULL, total, precision);
 		}
+		put(w, "   ", 3);
 		if (s->text && (size_t)line <= s->nlines)
 			put(w, s->text + s->start[line - 1],
 			    s->start[line] - s->start[line - 1]);
@@ -187,6 +314,8 @@ static void print_func(struct writer *w, const struct mp_func *f,
 		if (line == hi)
 			break;
 	}
+	if (cols & MP_COL_LEAKED)
+		put_leak_summary(w, f, precision);
 	put(w, "\n\n", 2);
 }
 
@@ -248,6 +377,7 @@ int mp_report_print(FILE *out, const struct mp_profile *p,
 	struct writer w;
 	struct mp_source_cache c = { 0 };
 	int precision = opts ? opts->precision : 1;
+	unsigned cols = p->columns;
 	int nomem = 0;
 	size_t i;
 
@@ -258,6 +388,9 @@ int mp_report_print(FILE *out, const struct mp_profile *p,
 		precision = 0;
 	if (precision > MP_PRECISION_MAX)
 		precision = MP_PRECISION_MAX;
+	if (opts && opts->columns)
+		cols &= opts->columns;
+	cols &= MP_COL_ALL;
 
 	for (i = 0; i < p->nfuncs && !w.err; i++) {
 		const struct mp_func *f = &p->funcs[i];
@@ -274,7 +407,7 @@ int mp_report_print(FILE *out, const struct mp_profile *p,
 			s->noted = 1;
 			print_note(&w, s);
 		}
-		print_func(&w, f, s, precision);
+		print_func(&w, f, s, precision, cols);
 	}
 	flush_block(&w);
 	mp_source_free(&c);

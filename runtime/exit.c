@@ -35,6 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "allocs.h"
 #include "internal.h"
 #include "profile.h"
 #include "rss.h"
@@ -241,6 +242,7 @@ void mp_exit_report(void)
 	mp_funclog_exit_report();
 	if (parent)
 		mp_probe_close_open();
+	mp_allocs_scan();
 	mp_profile_init(&p);
 	n = mp_registry_collect(&p);
 	if (n > 0)

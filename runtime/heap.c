@@ -83,6 +83,7 @@ enum {
 struct entry {
 	uintptr_t key;			/* block address; 0 marks a free slot */
 	size_t size;			/* size the program asked for */
+	uintptr_t tag;			/* mp_heap_tag's answer, or 0 */
 };
 
 struct stripe {
@@ -97,6 +98,9 @@ struct stripe {
 static struct stripe stripes[NSTRIPE];
 int64_t mp_heap_total;
 TLS int64_t mp_heap_mine;
+uintptr_t (*mp_heap_tag)(size_t n);
+void (*mp_heap_grown)(void);
+void (*mp_heap_freeing)(void);
 
 static TLS int forking;			/* fork_prepare took the locks */
 
@@ -198,7 +202,8 @@ HOOK static void grow(struct stripe *s)
  * returned in *stale so the caller can drop it from the total.  Returns
  * false when the table is full and cannot grow: the block goes uncounted.
  */
-HOOK static bool insert(bool solo, uintptr_t key, size_t size, size_t *stale)
+HOOK static bool insert(bool solo, uintptr_t key, size_t size, uintptr_t tag,
+		       size_t *stale)
 {
 	uint64_t h = hash(key);
 	struct stripe *s = stripe_of(h);
@@ -218,9 +223,11 @@ HOOK static bool insert(bool solo, uintptr_t key, size_t size, size_t *stale)
 	if (s->tab[i].key) {
 		*stale = s->tab[i].size;
 		s->tab[i].size = size;
+		s->tab[i].tag = tag;
 	} else if (s->used + 2 <= s->mask + 1) {
 		s->tab[i].key = key;
 		s->tab[i].size = size;
+		s->tab[i].tag = tag;
 		s->used++;
 	} else {
 		ok = false;
@@ -381,19 +388,27 @@ HOOK static inline void leave(void)
 }
 
 /* A new block p of n bytes, minus `gone` bytes it replaces.  Keeps errno
- * (only grow() makes system calls, and it keeps errno itself). */
+ * (only grow() makes system calls, and it keeps errno itself).  The
+ * optional columns' hooks, when set, see the call and the figure after
+ * it. */
 HOOK static void count_new(bool solo, void *p, size_t n, size_t gone)
 {
+	uintptr_t (*tag)(size_t) = __atomic_load_n(&mp_heap_tag,
+						   __ATOMIC_RELAXED);
+	void (*grown)(void) = __atomic_load_n(&mp_heap_grown,
+					      __ATOMIC_RELAXED);
 	size_t stale;
 	int64_t now;
 
-	if (insert(solo, (uintptr_t)p, n, &stale))
+	if (insert(solo, (uintptr_t)p, n, tag ? tag(n) : 0, &stale))
 		now = add(solo, (int64_t)n - (int64_t)stale - (int64_t)gone);
 	else
 		now = add(solo, -(int64_t)gone);
 	if (__builtin_expect(__atomic_load_n(&mp_heap_tally_on,
 					     __ATOMIC_RELAXED), 0))
 		tally(solo, n, now);
+	if (grown)
+		grown();
 }
 
 /*
@@ -411,7 +426,7 @@ HOOK static void settle(bool solo, void *p, void *q, size_t n, bool known,
 	else if (p && n == 0 && known)
 		add(solo, -(int64_t)old);
 	else if (known)
-		insert(solo, (uintptr_t)p, old, &stale);
+		insert(solo, (uintptr_t)p, old, 0, &stale);
 }
 
 /* ---- the wrappers ------------------------------------------------------- */
@@ -445,10 +460,15 @@ HOOK static void free_hook(void *p)
 	size_t n;
 	bool solo;
 
+	void (*freeing)(void) = __atomic_load_n(&mp_heap_freeing,
+						__ATOMIC_RELAXED);
+
 	if (!p || !enter()) {
 		fn(p);
 		return;
 	}
+	if (freeing)
+		freeing();
 	solo = alone();
 	if (take(solo, (uintptr_t)p, &n))
 		add(solo, -(int64_t)n);
@@ -715,6 +735,20 @@ int mp_heap_start(void)
 const char *mp_heap_refusal(void)
 {
 	return refusal ? refusal : "cannot hook the allocator";
+}
+
+void mp_heap_each(void (*fn)(uintptr_t tag, size_t size, void *ctx),
+		  void *ctx)
+{
+	for (unsigned i = 0; i < NSTRIPE; i++) {
+		struct stripe *s = &stripes[i];
+
+		lock(&s->lock);
+		for (size_t j = 0; s->tab && j <= s->mask; j++)
+			if (s->tab[j].key && s->tab[j].tag)
+				fn(s->tab[j].tag, s->tab[j].size, ctx);
+		unlock(&s->lock);
+	}
 }
 
 int64_t mp_heap_current(void)

@@ -19,6 +19,7 @@
 #ifndef MP_HEAP_H
 #define MP_HEAP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -65,6 +66,21 @@ void mp_heap_tally(struct mp_heap_tally *t);
 
 /* Restart the high-water mark at the current total; the old mark. */
 int64_t mp_heap_tally_restart(void);
+
+/*
+ * The optional columns' hooks (runtime/allocs.c), NULL when off: every
+ * allocation the wrappers count calls mp_heap_tag(n) first, and the
+ * block keeps the tag it returns (0: none); then mp_heap_grown() once the
+ * total has moved.
+ */
+extern uintptr_t (*mp_heap_tag)(size_t n);
+extern void (*mp_heap_grown)(void);
+/* And before a block is freed (another backend's figure may then fall). */
+extern void (*mp_heap_freeing)(void);
+
+/* Call fn for each live block that has a tag (the report). */
+void mp_heap_each(void (*fn)(uintptr_t tag, size_t size, void *ctx),
+		  void *ctx);
 
 /* mp_heap_current(), inlined into the probes. */
 static inline int64_t mp_heap_read(void)

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "allocs.h"
 #include "internal.h"
 #include "solo.h"
 
@@ -39,6 +40,7 @@ static void atfork_child(void)
 	mp_registry_zero();
 	mp_backend_atfork_child();
 	mp_probe_atfork_child();
+	mp_allocs_atfork_child();
 	__atomic_store_n(&abi_mismatches, 0, __ATOMIC_RELAXED);
 	mp_exit_atfork_child(parent);
 }
@@ -57,6 +59,7 @@ static void init_once(void)
 	mp_backend_exact(s.exact);
 	mp_backend_children(s.include_children);
 	mp_backend_choose(s.backend);
+	mp_allocs_setup(s.columns);
 	mp_exit_setup(&s);
 	mp_crash_setup();
 	mp_limit_setup(&s);

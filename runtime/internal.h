@@ -31,7 +31,8 @@
  *
  * (heap.c behind heap.h, got.c behind got.h, kids.c behind kids.h, and
  * usage.c behind mprof.h and sys.h stand alone; region.c, behind mprof.h,
- * reads heap.h's tally and the registry.)
+ * reads heap.h's tally and the registry; allocs.c, the optional columns'
+ * bookkeeping, is behind allocs.h.)
  *
  * Rules every file keeps: code reachable from a probe never allocates with
  * the program's malloc, never prints and takes no lock of its own (the one
@@ -331,6 +332,7 @@ struct mp_settings {
 					   the tables; 0 none, -1 (unset) the
 					   default, MP_TOP_LINES lines when more
 					   than MP_TOP_FUNCS functions ran */
+	unsigned columns;		/* MPROF_COLUMNS: enum mp_column bits */
 	int nwarn;			/* lines to print on stderr */
 	char warn[MP_SETTINGS_MAXWARN][MP_SETTINGS_WARNLEN];
 };

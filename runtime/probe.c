@@ -52,9 +52,11 @@
 #include <stdint.h>
 #include <sys/mman.h>
 
+#include "allocs.h"
 #include "counts.h"
 #include "internal.h"
 #include "invariant.h"
+#include "profile.h"
 #include "solo.h"
 
 struct frame {
@@ -67,6 +69,19 @@ struct frame {
 	int64_t own;			/* the thread's own figure when
 					   pub.before was read (internal.h,
 					   struct mp_fig): Increments */
+	/* The optional columns (allocs.h), used only when they are on. */
+	struct mp_extras *ext;		/* the function's records, or NULL */
+	uint64_t t0, a0, b0;		/* clock, allocation calls and bytes
+					   when the current line began */
+	int64_t high;			/* highest figure in the line so far,
+					   callees' lines included */
+	uint64_t call_t, call_a, call_b; /* the same when the call began */
+	int64_t call_m;			/* the figure at entry */
+	int64_t call_high;		/* highest figure in the call so far */
+	uint64_t real_seen;		/* the watch's pub.seen, which is kept
+					   at MPROF_SEEN_NEVER meanwhile */
+	struct __mprof_site *node_cur;	/* `cur` when `node` was found */
+	uintptr_t node;			/* allocation-site node of that line */
 };
 
 /* One per thread, at the start of its own reservation. */
@@ -91,6 +106,8 @@ struct tls {
 	struct mp_table *table;		/* NULL in the owner (counts.h) */
 	struct __mprof_site scratch;	/* `cur` on the signature line: the
 					   inline event counts here, unread */
+	uint64_t now;			/* with Time: the clock at this event's
+					   charge (one read per event) */
 	int limit_abort;		/* MPROF_LIMIT fired: abort once the
 					   probe is done */
 };
@@ -182,11 +199,15 @@ static inline bool cur_ok(const struct frame *f)
  * whose count is the calls, so that a single call's Increment column
  * still sums to the figure at return.
  */
-static void charge(const struct frame *f, struct mp_fig m)
+static void extra_charge(struct frame *f, int64_t own);
+
+static void charge(struct frame *f, struct mp_fig m)
 {
 	struct __mprof_site *s = f->pub.cur;
 
 	MP_ASSERT(cur_ok(f));
+	if (MP_UNLIKELY(mp_allocs_columns))
+		extra_charge(f, m.own);
 	if (s == &tls.scratch) {
 		if (m.own != f->own || m.mem != f->pub.before) {
 			s = ctr(f, f->sites);
@@ -212,10 +233,187 @@ static inline void restart(struct frame *f, struct __mprof_site *c,
 	f->own = m.own;
 }
 
+/* ---- the optional columns (allocs.h) ------------------------------------ */
+
+/* One writer while the process has one thread: a plain add; else an
+ * atomic one (threads share a function's records). */
+static inline void add_extra(uint64_t *v, uint64_t d)
+{
+	if (mp_solo())
+		__atomic_store_n(v, __atomic_load_n(v, __ATOMIC_RELAXED) + d,
+				 __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_add(v, d, __ATOMIC_RELAXED);
+}
+
+static inline void raise_extra(int64_t *v, int64_t m)
+{
+	int64_t old = __atomic_load_n(v, __ATOMIC_RELAXED);
+
+	while (m > old && !__atomic_compare_exchange_n(v, &old, m, true,
+						       __ATOMIC_RELAXED,
+						       __ATOMIC_RELAXED))
+		;
+}
+
+static inline void raise_i64(int64_t *v, int64_t m)
+{
+	if (m > *v)
+		*v = m;
+}
+
+/* The site index `f` is on: 0 on the signature line. */
+MP_ALLOCS_HOOK static inline uint32_t cur_index(const struct frame *f)
+{
+	if (f->pub.cur == &tls.scratch)
+		return 0;
+	return (uint32_t)(((uintptr_t)f->pub.cur - f->pub.delta -
+			   (uintptr_t)f->sites) / sizeof(struct __mprof_site));
+}
+
+/* The clock, when Time is asked for (else 0: no read). */
+static inline uint64_t clock_if(void)
+{
+	return mp_allocs_columns & MP_COL_TIME ? mp_allocs_now() : 0;
+}
+
+/* `f` starts a line at own figure m (struct mp_fig), the clock at t: the
+ * running figures it will subtract. */
+static void extra_begin(struct frame *f, int64_t m, uint64_t t)
+{
+	struct mp_allocs_tls *a = &mp_allocs_tls;
+
+	f->t0 = t;
+	f->a0 = a->allocs;
+	f->b0 = a->bytes;
+	f->high = m;
+	a->high = m;
+}
+
+/*
+ * `f` leaves its line at figure m: Time, Allocs, Allocated and Peak of
+ * the line, callees included (their lines' highs were folded into
+ * f->high).  The signature line's own statements go to the call's
+ * totals, which the signature row holds (extra_end).
+ */
+static void extra_charge(struct frame *f, int64_t m)
+{
+	struct mp_allocs_tls *a = &mp_allocs_tls;
+	uint32_t i = cur_index(f);
+	struct mp_extra *x;
+
+	tls.now = clock_if();
+	raise_i64(&f->high, a->high);
+	raise_i64(&f->high, m);
+	raise_i64(&f->call_high, f->high);
+	if (!f->ext || !i)
+		return;
+	x = &f->ext->site[i];
+	add_extra(&x->ticks, tls.now - f->t0);
+	if (a->allocs != f->a0) {
+		add_extra(&x->allocs, a->allocs - f->a0);
+		add_extra(&x->allocated, a->bytes - f->b0);
+	}
+	raise_extra(&x->rise, f->high - f->own);
+}
+
+/* Entry of `f` at figure m, below `caller`: the call's starting point. */
+static void extra_enter(struct frame *f, struct frame *caller, int64_t m)
+{
+	struct mp_allocs_tls *a = &mp_allocs_tls;
+
+	if (caller)
+		raise_i64(&caller->high, a->high);
+	f->node = 0;
+	f->node_cur = NULL;
+	extra_begin(f, m, clock_if());
+	f->call_t = f->t0;
+	f->call_a = f->a0;
+	f->call_b = f->b0;
+	f->call_m = m;
+	f->call_high = m;
+}
+
+/* The call `f` ends (its last line charged, tls.now read): the signature
+ * row's totals, and its highest figure is part of the caller's line. */
+static void extra_end(struct frame *f, struct frame *caller)
+{
+	struct mp_allocs_tls *a = &mp_allocs_tls;
+	struct mp_extra *x;
+
+	if (caller)
+		raise_i64(&caller->high, f->call_high);
+	if (!f->ext)
+		return;
+	x = &f->ext->site[0];
+	add_extra(&x->ticks, tls.now - f->call_t);
+	add_extra(&x->allocs, a->allocs - f->call_a);
+	add_extra(&x->allocated, a->bytes - f->call_b);
+	raise_extra(&x->rise, f->call_high - f->call_m);
+}
+
+/*
+ * An allocation call was counted (allocs.c's hook, columns without
+ * Time): the innermost activation's next event must call, to charge it.
+ * Its callers' records already call (an entry invalidates them).
+ */
+MP_ALLOCS_HOOK void mp_probe_dirty(void)
+{
+	struct stack *st = tls.stack;
+
+	if (st && st->depth && !st->lost &&
+	    !__atomic_load_n(&tls.busy, __ATOMIC_RELAXED))
+		st->f[st->depth - 1].pub.seen = MPROF_SEEN_NEVER;
+}
+
+/*
+ * The allocation-site node of the line the calling thread runs: each
+ * frame keeps the node of its current line, so only the frames whose
+ * line changed since the last allocation look theirs up.  0 while a probe
+ * or the runtime runs (a signal handler's allocation, the report).
+ */
+MP_ALLOCS_HOOK uintptr_t mp_probe_where(void)
+{
+	struct stack *st = tls.stack;
+	size_t d, lo;
+	uintptr_t parent;
+
+	if (!st || !st->depth || st->lost ||
+	    __atomic_load_n(&tls.busy, __ATOMIC_RELAXED))
+		return 0;
+	for (lo = st->depth; lo > 0; lo--) {
+		struct frame *f = &st->f[lo - 1];
+
+		if (f->node && f->node_cur == f->pub.cur)
+			break;
+	}
+	parent = lo ? st->f[lo - 1].node : 0;
+	for (d = lo; d < st->depth; d++) {
+		struct frame *f = &st->f[d];
+
+		if (!f->ext)
+			return 0;
+		f->node = mp_allocs_node(parent, f->ext, cur_index(f));
+		f->node_cur = f->pub.cur;
+		if (!(parent = f->node))
+			return 0;
+	}
+	return parent;
+}
+
 /* Does f's watch still hold: can the figure not have changed? */
 static inline bool unchanged(const struct frame *f)
 {
 	return *f->pub.change == f->pub.seen &&
+	       *f->pub.change2 == f->pub.seen2;
+}
+
+/* With columns: does the watch kept aside still hold?  Then the event
+ * needs no read of the figure. */
+static inline bool held(const struct frame *f)
+{
+	return MP_UNLIKELY(mp_allocs_columns) &&
+	       *f->pub.change == f->real_seen &&
 	       *f->pub.change2 == f->pub.seen2;
 }
 
@@ -231,6 +429,16 @@ static inline struct mp_fig watch(struct frame *f)
 	f->pub.seen = w.s1;
 	f->pub.change2 = w.c2;
 	f->pub.seen2 = w.s2;
+	/*
+	 * With Time every event calls, to read the clock, the watch itself
+	 * kept aside (held()).  Without it, a line stays inline unless it
+	 * made an allocation call (mp_probe_dirty()) or moved the figure.
+	 */
+	if (MP_UNLIKELY(mp_allocs_columns)) {
+		f->real_seen = w.s1;
+		if (!mp_allocs_inline)
+			f->pub.seen = MPROF_SEEN_NEVER;
+	}
 	return m;
 }
 
@@ -282,6 +490,7 @@ static struct stack *make_stack(void)
 	st = p;
 	st->cap = (STACK_BYTES - sizeof(*st)) / sizeof(struct frame);
 	tls.stack = st;
+	mp_allocs_tls.active = 1;
 	if (__atomic_load_n(&stack_key_ok, __ATOMIC_ACQUIRE))
 		pthread_setspecific(stack_key, st);
 	return st;
@@ -293,6 +502,18 @@ static inline bool live(const struct stack *st, const struct frame *f)
 	uintptr_t off = (uintptr_t)f - (uintptr_t)(st ? st->f : 0);
 
 	return st && off < st->depth * sizeof(*f) && off % sizeof(*f) == 0;
+}
+
+/*
+ * `f` returned: its caller gets its watch back -- unless, with columns
+ * inline, the call made allocation calls that the caller's line must be
+ * charged at its next event.
+ */
+static inline void give_back(struct frame *f)
+{
+	f[-1].pub.seen = f->caller_seen;
+	if (MP_UNLIKELY(mp_allocs_inline) && mp_allocs_tls.allocs != f[-1].a0)
+		f[-1].pub.seen = MPROF_SEEN_NEVER;
 }
 
 /*
@@ -308,8 +529,10 @@ static void pop_above(struct stack *st, struct frame *f, struct mp_fig m)
 	st->lost = 0;
 	while ((g = &st->f[st->depth - 1]) != f) {
 		charge(g, m);
+		if (MP_UNLIKELY(mp_allocs_columns))
+			extra_end(g, g - 1);
 		st->depth--;
-		g[-1].pub.seen = g->caller_seen;
+		give_back(g);
 	}
 }
 
@@ -391,6 +614,8 @@ static struct frame *enter(struct __mprof_site *s0)
 	f->caller_seen = caller ? caller->pub.seen : MPROF_SEEN_NEVER;
 	if (caller)
 		caller->pub.seen = MPROF_SEEN_NEVER;
+	/* The records of the columns, made before the read like the rest. */
+	f->ext = MP_UNLIKELY(mp_allocs_columns) ? mp_allocs_extras(fn) : NULL;
 	m = watch(f);
 	f->pub.delta = delta;
 	count_call(ctr(f, s0), fn, m.mem);
@@ -398,6 +623,8 @@ static struct frame *enter(struct __mprof_site *s0)
 	f->sites = fn->sites;
 	f->span = fn->nsites * sizeof(*fn->sites);
 	restart(f, &tls.scratch, m);
+	if (MP_UNLIKELY(mp_allocs_columns))
+		extra_enter(f, caller, m.own);
 	st->depth++;
 	check_limit(caller ? caller : f, m.mem);
 	return f;
@@ -436,15 +663,26 @@ static void line(struct __mprof_site *s, struct frame *f)
 		charge(f, m);
 		check_limit(f, m.mem);
 		restart(f, ctr(f, s), m);
+		if (MP_UNLIKELY(mp_allocs_columns))
+			extra_begin(f, m.own, tls.now);
 		return;
 	}
 	MP_ASSERT((uintptr_t)s - (uintptr_t)f->sites < f->span);
-	m = watch(f);
-	if (MP_UNLIKELY(f != top(st) || st->lost))
-		pop_above(st, f, m);
+	if (f == top(st) && !st->lost && held(f)) {
+		m.mem = f->pub.before;
+		m.own = f->own;
+		if (mp_allocs_inline)
+			f->pub.seen = f->real_seen;
+	} else {
+		m = watch(f);
+		if (MP_UNLIKELY(f != top(st) || st->lost))
+			pop_above(st, f, m);
+	}
 	charge(f, m);
 	check_limit(f, m.mem);
 	restart(f, ctr(f, s), m);
+	if (MP_UNLIKELY(mp_allocs_columns))
+		extra_begin(f, m.own, tls.now);
 }
 
 /* Exit: charge the last line run and pop the record, giving the caller
@@ -462,7 +700,7 @@ static void leave(struct frame *f)
 		return;
 	}
 	if (MP_LIKELY(f == top(st) && !st->lost)) {
-		if (unchanged(f)) {
+		if (unchanged(f) || held(f)) {
 			m.mem = f->pub.before;
 			m.own = f->own;
 		} else {
@@ -474,10 +712,12 @@ static void leave(struct frame *f)
 	}
 	charge(f, m);
 	check_limit(f, m.mem);
+	if (MP_UNLIKELY(mp_allocs_columns))
+		extra_end(f, st->depth > 1 ? f - 1 : NULL);
 	st->depth--;
 	if (st->depth) {
 		MP_ASSERT(f[-1].pub.seen == MPROF_SEEN_NEVER);
-		f[-1].pub.seen = f->caller_seen;
+		give_back(f);
 	}
 }
 
@@ -557,8 +797,13 @@ static void close_all(struct stack *st)
 
 	if (st->depth) {
 		m = mp_backend_figs();
-		while (st->depth)
-			charge(&st->f[--st->depth], m);
+		while (st->depth) {
+			struct frame *g = &st->f[--st->depth];
+
+			charge(g, m);
+			if (MP_UNLIKELY(mp_allocs_columns))
+				extra_end(g, st->depth ? g - 1 : NULL);
+		}
 	}
 	st->lost = 0;
 }
@@ -575,6 +820,7 @@ static void thread_gone(void *p)
 	close_all(st);
 	if (tls.stack == st) {
 		tls.stack = NULL;
+		mp_allocs_tls.active = 0;
 		mp_counts_leave(tls.table);
 		tls.table = NULL;
 	}

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "allocs.h"
 #include "counts.h"
 #include "internal.h"
 #include "invariant.h"
@@ -342,6 +343,26 @@ static void check_chain(const struct __mprof_func *f,
 #endif
 }
 
+/* The optional columns of a site into its row (allocs.h): those asked
+ * for; the probes record them all. */
+static void extras_row(struct mp_row *r, const struct mp_extra *e)
+{
+	unsigned c = mp_allocs_columns;
+
+	if (c & MP_COL_TIME)
+		r->time_ns = mp_allocs_ns(__atomic_load_n(&e->ticks,
+							  __ATOMIC_RELAXED));
+	if (c & MP_COL_ALLOCS) {
+		r->allocs = __atomic_load_n(&e->allocs, __ATOMIC_RELAXED);
+		r->allocated = __atomic_load_n(&e->allocated,
+					       __ATOMIC_RELAXED);
+	}
+	if (c & MP_COL_PEAK)
+		r->rise = __atomic_load_n(&e->rise, __ATOMIC_RELAXED);
+	if (c & MP_COL_LEAKED)
+		r->leaked = e->leaked;
+}
+
 /*
  * mp_registry_collect() with its allocator and profile builder as
  * parameters, so that the report from a fatal signal (crash.c) can run it
@@ -358,6 +379,7 @@ long mp_registry_collect_with(struct mp_profile *p,
 	struct __mprof_site *tot = NULL, *t;
 	struct mp_row *rows = NULL, *r;
 	struct mp_gather g;
+	struct mp_extras *x;
 	size_t cap = 0, n;
 	uint32_t i;
 	long added = 0;
@@ -365,6 +387,7 @@ long mp_registry_collect_with(struct mp_profile *p,
 	const struct __mprof_func *slow = NULL;
 	unsigned long step = 0;
 
+	p->columns = mp_allocs_columns;
 	if (env->crashing)
 		locked = pthread_mutex_trylock(&lock) == 0;
 	else
@@ -391,6 +414,7 @@ long mp_registry_collect_with(struct mp_profile *p,
 			cap = f->nsites;
 		}
 		mp_registry_totals(&g, f, tot);
+		x = mp_allocs_columns ? mp_allocs_find(f) : NULL;
 		for (i = 0, n = 0; i < f->nsites; i++) {
 			if (!tot[i].count)
 				continue;
@@ -400,6 +424,8 @@ long mp_registry_collect_with(struct mp_profile *p,
 				.incr = tot[i].incr,
 				.peak = tot[i].peak,
 			};
+			if (x && i < x->nsites)
+				extras_row(&rows[n], &x->site[i]);
 			n++;
 		}
 		if (!n)
@@ -409,6 +435,8 @@ long mp_registry_collect_with(struct mp_profile *p,
 			added = -1;
 			break;
 		}
+		if (x)
+			p->funcs[p->nfuncs - 1].leaked_blocks = x->blocks;
 		added++;
 	}
 	mp_counts_ungather(&g);

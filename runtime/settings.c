@@ -9,8 +9,9 @@
  * reference its fast path is tested against), MPROF_INCLUDE_CHILDREN
  * (1: the /proc backends add the memory of the process's descendants),
  * MPROF_LIMIT and MPROF_LIMIT_ACTION (the report written when memory
- * first exceeds a size, limit.c), and MPROF_TOP (the lines of the summary
- * after the tables).
+ * first exceeds a size, limit.c), MPROF_TOP (the lines of the summary
+ * after the tables) and MPROF_COLUMNS (the optional columns,
+ * docs/columns.md: a bad item is left out).
  *
  * mp_settings_parse() is pure: it reads through the getter it is given
  * (secure_getenv in init.c, so a setuid or setgid program ignores the
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "columns.h"
 #include "internal.h"
 #include "invariant.h"
 #include "size.h"
@@ -209,6 +211,22 @@ static void parse_switch(struct mp_settings *s, const char *var,
 		warn(s, var, "invalid value", v, "0, 1", "0");
 }
 
+/* MPROF_COLUMNS: the valid items are kept, the first bad one named. */
+static void parse_columns(struct mp_settings *s, const char *v)
+{
+	char item[SHOWN + 1], kept[64];
+	const char *bad;
+	size_t len;
+
+	if (mp_columns_parse(v, &s->columns, &bad, &len) == 0)
+		return;
+	snprintf(item, sizeof item, "%.*s", (int)(len < SHOWN ? len : SHOWN),
+		 bad);
+	mp_columns_list(kept, sizeof kept, s->columns);
+	warn(s, "MPROF_COLUMNS", "unknown column", item, MP_COLUMNS_ACCEPTED,
+	     *kept ? kept : "none");
+}
+
 void mp_settings_parse(struct mp_settings *s,
 		       char *(*get)(const char *name))
 {
@@ -249,6 +267,8 @@ void mp_settings_parse(struct mp_settings *s,
 		parse_limit_action(s, v);
 	if ((v = get("MPROF_TOP")) && *v)
 		parse_top(s, v);
+	if ((v = get("MPROF_COLUMNS")) && *v)
+		parse_columns(s, v);
 	/* whatever the environment held, the result is one the runtime runs */
 	MP_ASSERT((unsigned)s->backend < MP_BACKEND_COUNT);
 	MP_ASSERT(s->dat_backend == MP_BACKEND_COUNT ||

@@ -3,7 +3,8 @@
 # whose saved profile must print exactly the table the program printed
 # (precision kept or overridden, forked children labelled); --json is the
 # runtime's own text and reads back; the default file, stdin, a missing
-# source, bad files (one line, status 1), usage errors (status 2).
+# source, bad files (one line, status 1), usage errors (status 2); the
+# optional columns (MPROF_COLUMNS) saved and printed again, --columns.
 . "$(dirname "$0")/lib.sh"
 
 plugin_setup
@@ -158,5 +159,59 @@ if [ -w /dev/full ]; then
 	status=$?
 	check "a failed write to stdout: status 1" eval 'status_is 1 && err_has "cannot write to stdout"'
 fi
+
+# The optional columns: saved, printed again, a subset, one not recorded.
+build columns
+MPROF_BACKEND=heap MPROF_COLUMNS=allocs,peak,leaked MPROF_OUTPUT=cols.txt \
+	MPROF_JSON=cols.json ./columns >/dev/null
+run "$MPROF" report cols.json
+check "columns: the same table as the program printed" eval 'status_is 0 && cmp -s out cols.txt'
+run "$MPROF" report --json cols.json
+check "columns: --json is the runtime's own text" eval 'status_is 0 && cmp -s out cols.json'
+run "$MPROF" report --columns leaked,peak cols.json
+check "--columns leaked,peak: those two, in the table's order" eval 'status_is 0 && out_has "Occurrences        Peak       Leaked   Line Contents" && ! out_has Allocs && out_has "^Leaked: 3.0 MiB in 3 blocks"'
+run "$MPROF" report --columns peak --json cols.json
+check "--columns peak --json: only Peak's figures left" eval 'status_is 0 && out_has "\"columns\": \[\"peak\"\]" && out_has "\[40, 0, 0, 0, 67108864, 0\]" && out_has "\"leaked_blocks\": 0"'
+run "$MPROF" report --columns all cols.json
+check "--columns all: every column recorded" eval 'status_is 0 && cmp -s out cols.txt'
+run "$MPROF" report --columns time cols.json
+check "--columns time, not recorded: one line, status 1" eval 'status_is 1 && err_lines 1 && err_has "lacks the columns time \(recorded: allocs,peak,leaked"'
+run "$MPROF" report --columns tme cols.json
+check "--columns with a bad name: usage error" eval 'status_is 2 && err_has "takes a list of time, allocs, peak, leaked, all"'
+run "$MPROF" report --columns leaked basic.json
+check "--columns on a profile without columns: status 1" eval 'status_is 1 && err_has "recorded: none"'
+
+# Leaked through recursion: each line counts a block once, however many
+# times the recursion put it among the running lines (Allocs, like
+# Increment, adds every occurrence, nested ones included); the signature
+# row holds the function's total.
+cat >deep.c <<'EOF'
+#include <stdlib.h>
+#include <string.h>
+
+#include <mprof.h>
+
+static void *kept[4];
+
+MPROF static void deep(int n)
+{
+    if (n > 0)
+        deep(n - 1);
+    kept[n] = memset(malloc(1 << 20), 1, 1 << 20);
+}
+
+int main(void)
+{
+    deep(3);
+    free(kept[0]);
+    return kept[3] ? 0 : 1;
+}
+EOF
+${CC:-cc} -O1 -g -I"$SRCDIR/include" -fplugin="$plugin" deep.c -o deep ||
+	{ echo "cannot build deep.c"; exit 1; }
+run env MPROF_BACKEND=heap MPROF_COLUMNS=allocs,leaked ./deep
+check "recursion: the recursive line leaked the 2 live blocks of its inner calls, each once" eval 'status_is 0 && grep -Eq "^ +11 +[0-9.]+ MiB +[0-9.]+ MiB +3 +6 +6.0 MiB +2.0 MiB " err'
+check "recursion: the malloc line allocated 4 MiB and leaked 3" eval 'grep -Eq "^ +12 +[0-9.]+ MiB +[0-9.]+ MiB +4 +4 +4.0 MiB +3.0 MiB " err'
+check "recursion: the function's total, 3 blocks" eval 'grep -Eq "^ +8 .* +4 +10 +10.0 MiB +3.0 MiB +MPROF" err && grep -q "^Leaked: 3.0 MiB in 3 blocks" err'
 
 finish

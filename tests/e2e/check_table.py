@@ -41,16 +41,31 @@ class Row:
         return "%s:%d" % (self.file, self.line)
 
 
+def extras_width(header):
+    """The width of the optional columns (MPROF_COLUMNS) in the rows of a
+    table with this header: 0 without them.  Rows put them at column 44
+    (after Occurrences); the header's first title after "Occurrences",
+    which overflows by one, is one narrower, so both end together."""
+    at = header.find("   Line Contents")
+    return at - 44 if at > 45 else 0
+
+
 def parse(path):
-    """Every row of every table in `path`, in order."""
-    rows, file = [], None
+    """Every row of every table in `path`, in order; the optional columns,
+    if any, are left out."""
+    rows, file, width = [], None, 0
     with open(path, encoding="utf-8", errors="replace") as f:
         for text in f.read().splitlines():
             if text.startswith("Filename: "):
                 file = text[len("Filename: "):]
                 continue
-            if file is None or text.startswith(("Line #", "=")) or not text:
+            if text.startswith("Line #"):
+                width = extras_width(text)
+            if (file is None or text.startswith(("Line #", "=", "Leaked: "))
+                    or not text):
                 continue
+            if width:
+                text = text[:44] + text[44 + width:]
             m = ROW.match(text)
             if m:
                 rows.append(Row(file, int(m.group(1)), float(m.group(2)),

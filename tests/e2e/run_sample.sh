@@ -5,7 +5,8 @@
 # built with --cxx): build it with the plugin exactly as a user would, run
 # it, and check its line table.
 #
-#   run_sample.sh [--mode heap|rss|tsan] [--regen] [--runs N] [--env VAR=VALUE]
+#   run_sample.sh [--mode heap|rss|tsan|time|rsscols] [--columns LIST] [--regen]
+#                 [--runs N] [--env VAR=VALUE]
 #                 [--cc CC] [--cxx CXX] [--runtime LIB] SRCDIR BUILDDIR NAME...
 #
 # Modes:
@@ -24,6 +25,16 @@
 #         runtime built with -fsanitize=thread into the program, so that
 #         the plugin's constructor binds to it instead of dlopen()ing the
 #         uninstrumented one, and races inside the runtime are seen too.
+#   time  the table under MPROF_COLUMNS=time must pass the Time rules of
+#         tests/e2e/NAME.time (check_time.py): wall times with tolerances.
+#   rsscols  the table under MPROF_BACKEND=rss and
+#         MPROF_COLUMNS=allocs,peak,leaked against the heap backend's
+#         tests/expected/NAME.allocs-peak-leaked.txt (check_columns.py):
+#         Allocs, Allocated and Leaked equal, Peak within tolerance.
+#
+# --columns LIST runs the heap mode with MPROF_COLUMNS=LIST and compares
+# with tests/expected/NAME.LIST.txt (LIST's commas as '-') instead; in the
+# tsan mode it runs with MPROF_COLUMNS=LIST too.
 #
 # Samples are compiled from within samples/ so that the table says
 # "Filename: NAME.c" wherever the tree lives.  Every MPROF_* variable of the
@@ -33,7 +44,7 @@
 set -euo pipefail
 
 usage() {
-	echo "usage: run_sample.sh [--mode heap|rss|tsan] [--regen] [--runs N] [--env VAR=VALUE] [--cc CC] [--cxx CXX] [--runtime LIB] SRCDIR BUILDDIR NAME..." >&2
+	echo "usage: run_sample.sh [--mode heap|rss|tsan|time|rsscols] [--columns LIST] [--regen] [--runs N] [--env VAR=VALUE] [--cc CC] [--cxx CXX] [--runtime LIB] SRCDIR BUILDDIR NAME..." >&2
 	exit 2
 }
 
@@ -44,6 +55,7 @@ fail() {
 
 mode=heap
 regen=0
+columns=
 cc=${CC:-gcc}
 cxx=${CXX:-g++}
 runtime=
@@ -55,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--regen) regen=1; shift ;;
 	--runs) [ $# -ge 2 ] && [[ $2 =~ ^[1-9][0-9]*$ ]] || usage; runs=$2; shift 2 ;;
 	--env) [ $# -ge 2 ] && [[ $2 == *=* ]] || usage; envs+=("$2"); shift 2 ;;
+	--columns) [ $# -ge 2 ] || usage; columns=$2; shift 2 ;;
 	--cc) [ $# -ge 2 ] || usage; cc=$2; shift 2 ;;
 	--cxx) [ $# -ge 2 ] || usage; cxx=$2; shift 2 ;;
 	--runtime) [ $# -ge 2 ] || usage; runtime=$2; shift 2 ;;
@@ -64,7 +77,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ $# -ge 3 ] || usage
-case $mode in heap|rss|tsan) ;; *) usage ;; esac
+case $mode in heap|rss|tsan|time|rsscols) ;; *) usage ;; esac
 [ "$regen" = 0 ] || [ "$mode" = heap ] || fail "--regen applies to --mode heap only"
 
 src=$(cd "$1" && pwd)
@@ -138,10 +151,12 @@ tsan_run() {
 
 check_heap() {
 	local name=$1 expected=$src/tests/expected/$1.txt
+	[ -z "$columns" ] || expected=$src/tests/expected/$1.${columns//,/-}.txt
 	compile "$name" "$tmp/plain"
 	compile "$name" "$tmp/prof" -fplugin="$plugin" "${link[@]}"
 	run plain "$tmp/plain"
-	run prof env "${envs[@]}" MPROF_BACKEND=heap MPROF_OUTPUT="$tmp/table.txt" "$tmp/prof"
+	run prof env "${envs[@]}" MPROF_BACKEND=heap MPROF_OUTPUT="$tmp/table.txt" \
+		${columns:+MPROF_COLUMNS=$columns} "$tmp/prof"
 	if [ "$(cat "$tmp/prof.rc")" != "$(cat "$tmp/plain.rc")" ]; then
 		show prof
 		fail "$name: exit status $(cat "$tmp/prof.rc") with the plugin, $(cat "$tmp/plain.rc") without"
@@ -161,18 +176,46 @@ check_heap() {
 		cat "$tmp/table.txt" >&2
 		fail "$name: no expected table '$expected': review the table above and write it with run_sample.sh --regen"
 	fi
-	if ! diff -u --label "expected/$name.txt" --label actual "$expected" "$tmp/table.txt" >&2; then
-		fail "$name: table differs from tests/expected/$name.txt"
+	if ! diff -u --label "expected/${expected##*/}" --label actual "$expected" "$tmp/table.txt" >&2; then
+		fail "$name: table differs from tests/expected/${expected##*/}"
 	fi
 	local i
 	for ((i = 2; i <= runs; i++)); do
-		run prof env "${envs[@]}" MPROF_BACKEND=heap MPROF_OUTPUT="$tmp/table.txt" "$tmp/prof"
+		run prof env "${envs[@]}" MPROF_BACKEND=heap MPROF_OUTPUT="$tmp/table.txt" \
+			${columns:+MPROF_COLUMNS=$columns} "$tmp/prof"
 		[ "$(cat "$tmp/prof.rc")" = "$(cat "$tmp/plain.rc")" ] || { show prof; fail "$name: run $i: exit status $(cat "$tmp/prof.rc")"; }
-		if ! diff -u --label "expected/$name.txt" --label "run $i" "$expected" "$tmp/table.txt" >&2; then
-			fail "$name: run $i of $runs: table differs from tests/expected/$name.txt"
+		if ! diff -u --label "expected/${expected##*/}" --label "run $i" "$expected" "$tmp/table.txt" >&2; then
+			fail "$name: run $i of $runs: table differs from tests/expected/${expected##*/}"
 		fi
 	done
-	echo "run_sample: $name: heap table matches tests/expected/$name.txt ($runs run(s))"
+	echo "run_sample: $name: heap table matches tests/expected/${expected##*/} ($runs run(s))"
+}
+
+check_time() {
+	local name=$1 rules=$src/tests/e2e/$1.time
+	[ -f "$rules" ] || fail "$name: no time rules '$rules'"
+	compile "$name" "$tmp/prof" -fplugin="$plugin" "${link[@]}"
+	run prof env MPROF_BACKEND=heap MPROF_COLUMNS=time MPROF_OUTPUT="$tmp/table.txt" "$tmp/prof"
+	[ "$(cat "$tmp/prof.rc")" = 0 ] || { show prof; fail "$name: exit status $(cat "$tmp/prof.rc")"; }
+	if ! python3 "$src/tests/e2e/check_time.py" "$tmp/table.txt" "$rules"; then
+		cat "$tmp/table.txt" >&2
+		fail "$name: Time out of tolerance"
+	fi
+	echo "run_sample: $name: Time within tolerance"
+}
+
+check_rsscols() {
+	local name=$1 expected=$src/tests/expected/$1.allocs-peak-leaked.txt
+	[ -f "$expected" ] || fail "$name: no expected table '$expected'"
+	compile "$name" "$tmp/prof" -fplugin="$plugin" "${link[@]}"
+	run prof env MPROF_BACKEND=rss MPROF_COLUMNS=allocs,peak,leaked \
+		MPROF_OUTPUT="$tmp/table.txt" "$tmp/prof"
+	[ "$(cat "$tmp/prof.rc")" = 0 ] || { show prof; fail "$name: exit status $(cat "$tmp/prof.rc")"; }
+	if ! python3 "$src/tests/e2e/check_columns.py" "$tmp/table.txt" "$expected"; then
+		cat "$tmp/table.txt" >&2
+		fail "$name: the rss backend's optional columns differ from the heap's"
+	fi
+	echo "run_sample: $name: rss backend's Allocs, Allocated, Leaked and Peak agree with the heap's"
 }
 
 check_rss() {
@@ -197,7 +240,8 @@ check_tsan() {
 	compile "$name" "$tmp/tsan" -fsanitize=thread -fplugin="$plugin" "${link[@]}"
 	for backend in heap rss; do
 		tsan_run "tsan-$backend" "$tmp/tsan" \
-			MPROF_BACKEND=$backend MPROF_OUTPUT="$tmp/table-$backend.txt"
+			MPROF_BACKEND=$backend MPROF_OUTPUT="$tmp/table-$backend.txt" \
+			${columns:+MPROF_COLUMNS=$columns}
 		rc=$(cat "$tmp/tsan-$backend.rc")
 		if [ "$rc" != 0 ] || grep -q 'ThreadSanitizer' "$tmp/tsan-$backend.err"; then
 			head -n 200 "$tmp/tsan-$backend.err" >&2

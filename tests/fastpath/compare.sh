@@ -17,6 +17,10 @@
 #   user   as user nobody, so perf counts no fault taken in kernel mode
 #          (read() into untouched pages): the wrappers must cover them;
 #          skipped unless run as root with setpriv
+#   columns  as perf, with MPROF_COLUMNS=all in both runs (every event
+#          then calls the runtime, the allocation wrappers are in): Time
+#          and % Time, which change from run to run, are cut out before
+#          the comparison; Allocs, Allocated, Peak and Leaked stay
 # Tables are compared byte for byte at MPROF_PRECISION=6 (a page is
 # 0.003906 MiB), with address-space randomisation off (setarch -R): two
 # runs then touch the same pages.  Reports of forked children are compared
@@ -54,6 +58,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ $# -eq 4 ] || usage
+cut='s/^$//'
 src=$(cd "$1" && pwd)
 build=$(cd "$2" && pwd)
 noperf=$3
@@ -103,15 +108,21 @@ run() {
 	local f
 	for f in "$out"/table.*; do
 		[ -s "$f" ] || continue
-		sed -E 's/^Process [0-9]+ \(child of [0-9]+\)$/Process (child)/' "$f" >"$f.norm"
+		sed -E 's/^Process [0-9]+ \(child of [0-9]+\)$/Process (child)/' "$f" |
+			sed -E "$cut" >"$f.norm"
 		printf '%s %s\n' "$(cksum <"$f.norm")" "$f.norm"
 	done | sort | while read -r _ _ f; do cat "$f"; done >"$tmp/$tag.txt"
 }
 
 for mode in ${modes//,/ }; do
 	prefix=(env)
+	cut='s/^$//'
 	case $mode in
 	perf) ;;
+	columns)
+		prefix=(env MPROF_COLUMNS=all)
+		cut='s/^( *[0-9]+ +-?[0-9.]+ MiB +-?[0-9.]+ MiB +[0-9]+) +[0-9.]+ (ns|us|ms|s) +[0-9.]*/\1/'
+		;;
 	timed)
 		if ! "$noperf" true 2>/dev/null; then
 			echo "fastpath: $name: timed mode skipped (no seccomp filter here)"

@@ -205,6 +205,62 @@ static void test_round_trip(void **state)
 }
 
 /* Escapes decode to UTF-8; surrogate pairs join; \udc80..\udcff are bytes. */
+/* The optional columns: "columns" and each function's "extra" and
+ * "leaked_blocks" are written only when the profile has columns, read
+ * back to the same figures and the same text; a version-1 profile
+ * without them reads with no columns. */
+static void test_columns_round_trip(void **state)
+{
+	static const struct mp_row rows[] = {
+		{ .line = 10, .count = 1, .incr = 5, .peak = 5,
+		  .time_ns = UINT64_MAX, .allocs = 1001,
+		  .allocated = 1025024, .rise = 67108864, .leaked = 3145728 },
+		{ .line = 12, .count = 1001, .incr = 0, .peak = 5,
+		  .time_ns = 1500, .allocs = 1000, .allocated = 1024000,
+		  .rise = INT64_MIN, .leaked = INT64_MAX },
+	};
+	struct mp_profile p, q, r;
+	char *t1, *t2, *plain;
+
+	(void)state;
+	mp_profile_init(&p);
+	assert_int_equal(mp_profile_add_func(&p, "c.c", "/d", "f", 10, 13,
+					     rows, 2), 0);
+	p.funcs[0].leaked_blocks = 3;
+	p.columns = MP_COL_TIME | MP_COL_ALLOCS | MP_COL_LEAKED;
+	t1 = write_str(&p, NULL);
+	assert_non_null(strstr(t1, "  \"columns\": [\"time\", \"allocs\", \"leaked\"],\n"));
+	assert_non_null(strstr(t1, "      \"leaked_blocks\": 3,\n      \"extra\": [\n"
+		"        [10, 18446744073709551615, 1001, 1025024, 67108864, 3145728],\n"
+		"        [12, 1500, 1000, 1024000, -9223372036854775808, 9223372036854775807]\n      ]\n"));
+	assert_int_equal(parse(t1, &q, NULL), 0);
+	assert_int_equal(q.columns, p.columns);
+	assert_int_equal(q.funcs[0].leaked_blocks, 3);
+	for (size_t j = 0; j < 2; j++) {
+		assert_true(q.funcs[0].rows[j].time_ns == rows[j].time_ns);
+		assert_true(q.funcs[0].rows[j].allocs == rows[j].allocs);
+		assert_true(q.funcs[0].rows[j].allocated == rows[j].allocated);
+		assert_true(q.funcs[0].rows[j].rise == rows[j].rise);
+		assert_true(q.funcs[0].rows[j].leaked == rows[j].leaked);
+	}
+	t2 = write_str(&q, NULL);
+	assert_string_equal(t1, t2);
+	/* without columns: version 1's text, nothing new */
+	p.columns = 0;
+	plain = write_str(&p, NULL);
+	assert_null(strstr(plain, "columns"));
+	assert_null(strstr(plain, "extra"));
+	assert_int_equal(parse(plain, &r, NULL), 0);
+	assert_int_equal(r.columns, 0);
+	assert_true(r.funcs[0].rows[1].time_ns == 0);
+	free(t1);
+	free(t2);
+	free(plain);
+	mp_profile_free(&p);
+	mp_profile_free(&q);
+	mp_profile_free(&r);
+}
+
 static void test_escapes(void **state)
 {
 	struct mp_profile p;
@@ -288,6 +344,10 @@ static void test_malformed(void **state)
 		{ "{\"mprof\":1,\"functions\":[]} x", "t.json:1: trailing data after the profile" },
 		{ "{\"mprof\":1,\"functions\":[]}{}", "t.json:1: trailing data after the profile" },
 		{ "{\"mprof\":1,\"mprof\":1}", "t.json:1: duplicate member 'mprof'" },
+		{ "{\"mprof\":1,\"columns\":[1],\"functions\":[]}", "t.json:1: unexpected '1', expected a string" },
+		{ "{\"mprof\":1,\"functions\":[{\"file\":\"f.c\",\"name\":\"g\",\"first_line\":1,\"last_line\":2,\"rows\":[[1,1,0,0]],\"extra\":[[2,0,0,0,0,0]]}]}", "t.json:1: an extra row for line 2 which has no row" },
+		{ "{\"mprof\":1,\"functions\":[{\"file\":\"f.c\",\"name\":\"g\",\"first_line\":1,\"last_line\":2,\"rows\":[[1,1,0,0]],\"extra\":[[1,-1,0,0,0,0]]}]}", "t.json:1: an extra row's time must be an integer from 0 to 18446744073709551615, not '-1'" },
+		{ "{\"mprof\":1,\"functions\":[{\"file\":\"f.c\",\"name\":\"g\",\"first_line\":1,\"last_line\":2,\"rows\":[[1,1,0,0]],\"extra\":[[1,0,0,0,0]]}]}", "t.json:1: unexpected ']', expected ',' and the extra row's leaked" },
 		{ "{\"mprof\":1,\"functions\":[],}", "t.json:1: unexpected '}', expected a string" },
 		{ "{\"mprof\":1,\"functions\":[1,]}", "t.json:1: unexpected '1', expected a function object" },
 		{ "{\"mprof\":1,\"x\":[1,],\"functions\":[]}", "t.json:1: unexpected ']', expected a value" },
@@ -620,6 +680,7 @@ int main(void)
 		cmocka_unit_test(test_write_format),
 		cmocka_unit_test(test_write_empty_child),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_columns_round_trip),
 		cmocka_unit_test(test_escapes),
 		cmocka_unit_test(test_unknown_members),
 		cmocka_unit_test(test_normalised),

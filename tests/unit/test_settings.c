@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "profile.h"
 
 static const char *env[8][2];		/* name, value; NULL name ends it */
 
@@ -289,6 +290,31 @@ static void test_include_children(void **state)
 	check_switch("MPROF_INCLUDE_CHILDREN", &s.include_children);
 }
 
+/* MPROF_COLUMNS: none by default; names in any order, repeats, "all";
+ * a bad item is named in one line and the others are kept. */
+static void test_columns(void **state)
+{
+	(void)state;
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.columns, 0);
+	set_env("MPROF_COLUMNS", "leaked,time,,time");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.columns, MP_COL_LEAKED | MP_COL_TIME);
+	assert_int_equal(s.nwarn, 0);
+	set_env("MPROF_COLUMNS", "all");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.columns, MP_COL_ALL);
+	set_env("MPROF_COLUMNS", "peak,Time,allocs,bogus");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.columns, MP_COL_PEAK | MP_COL_ALLOCS);
+	assert_int_equal(s.nwarn, 1);
+	assert_string_equal(s.warn[0], "mprof: MPROF_COLUMNS: unknown column 'Time' (accepted: time, allocs, peak, leaked, all); using allocs,peak");
+	set_env("MPROF_COLUMNS", "nothing");
+	mp_settings_parse(&s, fake_getenv);
+	assert_int_equal(s.columns, 0);
+	assert_string_equal(s.warn[0], "mprof: MPROF_COLUMNS: unknown column 'nothing' (accepted: time, allocs, peak, leaked, all); using none");
+}
+
 /* MPROF_JSON is off by default, "-" or a file name kept with its %p;
  * MPROF_DAT is kept as it is. */
 static void test_json_and_dat(void **state)
@@ -494,6 +520,7 @@ int main(void)
 		cmocka_unit_test_setup(test_long_bad_value, clear_env),
 		cmocka_unit_test_setup(test_exact, clear_env),
 		cmocka_unit_test_setup(test_include_children, clear_env),
+		cmocka_unit_test_setup(test_columns, clear_env),
 		cmocka_unit_test_setup(test_json_and_dat, clear_env),
 		cmocka_unit_test_setup(test_json_and_dat_too_long, clear_env),
 		cmocka_unit_test_setup(test_dat_funcs, clear_env),

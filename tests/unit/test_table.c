@@ -94,18 +94,26 @@ static void add(struct mp_profile *p, const char *file, const char *dir,
 #define ROW(line, count, incr, peak) \
 	(int)(line), (uint64_t)(count), (int64_t)(incr), (int64_t)(peak)
 
-/* The report of `p` as a string the caller frees. */
-static char *render(const struct mp_profile *p, int precision)
+/* The report of `p` with `opts` as a string the caller frees. */
+static char *render_opts(const struct mp_profile *p,
+			 const struct mp_report_opts *opts)
 {
-	struct mp_report_opts opts = { .precision = precision };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
 
 	assert_non_null(out);
-	assert_int_equal(mp_report_print(out, p, &opts), 0);
+	assert_int_equal(mp_report_print(out, p, opts), 0);
 	assert_int_equal(fclose(out), 0);
 	return buf;
+}
+
+/* The report of `p` at `precision`. */
+static char *render(const struct mp_profile *p, int precision)
+{
+	struct mp_report_opts opts = { .precision = precision };
+
+	return render_opts(p, &opts);
 }
 
 #define HEADER \
@@ -190,6 +198,162 @@ static void test_precision_6(void **state)
 	assert_string_equal(row,
 		"     1   1.007812 MiB   0.000001 MiB           1   x\n\n\n");
 	free(row);
+}
+
+/* ---- the optional columns --------------------------------------------- */
+
+#define HEADER_ALL \
+	"Line #    Mem usage    Increment  Occurrences      Time  % Time" \
+	"     Allocs    Allocated         Peak       Leaked   Line Contents\n"
+
+/* The report of `p` with opts.columns = `cols`, as a string to free. */
+static char *render_cols(const struct mp_profile *p, unsigned cols)
+{
+	struct mp_report_opts opts = { .precision = 1, .columns = cols };
+
+	return render_opts(p, &opts);
+}
+
+/* f(): a signature row holding the call's totals and one line. */
+static void add_extra_func(struct mp_profile *p, const char *src)
+{
+	const struct mp_row rows[] = {
+		{ .line = 1, .count = 1, .incr = 0, .peak = 0,
+		  .time_ns = 2000000, .allocs = 1001, .allocated = 65 * MIB,
+		  .rise = 64 * MIB, .leaked = 3 * MIB },
+		{ .line = 3, .count = 1001, .incr = 0, .peak = 0,
+		  .time_ns = 1500000, .allocs = 1000, .allocated = MIB,
+		  .rise = 1024, .leaked = 3 * MIB },
+	};
+
+	assert_int_equal(mp_profile_add_func(p, src, "", "f", 1, 4, rows, 2),
+			 0);
+	p->funcs[p->nfuncs - 1].leaked_blocks = 3;
+}
+
+/* Every column: titles right-aligned over their figures, after
+ * Occurrences, blank under lines without a row; % Time of the signature
+ * row's Time; the Leaked summary under the table. */
+static void test_columns_all(void **state)
+{
+	const char *src = put_file("cols.c", three_lines);
+	struct mp_profile p;
+	char *got, want[2048], rule[256], blank2[128], blank4[128];
+	size_t n = strlen(HEADER_ALL) - 1;
+
+	(void)state;
+	memset(rule, '=', n);
+	rule[n] = '\0';
+	/* a line without a row: its number, then blanks up to the source */
+	snprintf(blank2, sizeof blank2, "%6d%*s", 2, 6 + 104, "");
+	snprintf(blank4, sizeof blank4, "%6d%*s", 4, 6 + 104, "");
+	mp_profile_init(&p);
+	add_extra_func(&p, src);
+	p.columns = MP_COL_ALL;
+	got = render_cols(&p, 0);
+	snprintf(want, sizeof want, "Filename: %s\n\n%s%s\n"
+		 "     1      0.0 MiB      0.0 MiB           1     2.0 ms   100.0       1001     65.0 MiB     64.0 MiB      3.0 MiB   int f(void)\n"
+		 "%s{\n"
+		 "     3      0.0 MiB      0.0 MiB        1001     1.5 ms    75.0       1000      1.0 MiB      0.0 MiB      3.0 MiB   \treturn 0;\n"
+		 "%s}\n"
+		 "Leaked: 3.0 MiB in 3 blocks\n"
+		 "\n\n", src, HEADER_ALL, rule, blank2, blank4);
+	assert_string_equal(got, want);
+	free(got);
+	mp_profile_free(&p);
+}
+
+/* A subset: only the columns asked for, among those recorded; the first
+ * title after Occurrences is one narrower (that title overflows). */
+static void test_columns_subset(void **state)
+{
+	const char *src = put_file("sub.c", three_lines);
+	struct mp_profile p;
+	char *got;
+
+	(void)state;
+	mp_profile_init(&p);
+	add_extra_func(&p, src);
+	p.columns = MP_COL_TIME | MP_COL_PEAK;
+	got = render_cols(&p, MP_COL_PEAK | MP_COL_LEAKED);
+	assert_non_null(strstr(got,
+		"Line #    Mem usage    Increment  Occurrences        Peak   Line Contents\n"
+		"=========================================================================\n"
+		"     1      0.0 MiB      0.0 MiB           1     64.0 MiB   int f(void)\n"));
+	assert_null(strstr(got, "Leaked"));
+	free(got);
+	got = render_cols(&p, 0);
+	assert_non_null(strstr(got,
+		"Occurrences      Time  % Time         Peak   Line Contents\n"));
+	free(got);
+	/* no column recorded: memory_profiler's table whatever is asked */
+	p.columns = 0;
+	got = render_cols(&p, MP_COL_ALL);
+	assert_non_null(strstr(got, HEADER));
+	free(got);
+	mp_profile_free(&p);
+}
+
+/* The Time of one row with `ns`, as the table prints it. */
+static char *time_of(uint64_t ns, uint64_t total)
+{
+	const char *src = put_file("time.c", "x\ny\n");
+	const struct mp_row rows[] = {
+		{ .line = 1, .count = 1, .time_ns = total },
+		{ .line = 2, .count = 1, .time_ns = ns },
+	};
+	struct mp_profile p;
+	char *got, *row, *end;
+
+	mp_profile_init(&p);
+	assert_int_equal(mp_profile_add_func(&p, src, "", "f", 1, 2, rows, 2),
+			 0);
+	p.columns = MP_COL_TIME;
+	got = render_cols(&p, 0);
+	mp_profile_free(&p);
+	row = strstr(got, "\n     2 ");
+	assert_non_null(row);
+	row += strlen("\n     2 ") + 12 + 1 + 12 + 2 + 10 + 1;
+	end = strstr(row, "   y");
+	assert_non_null(end);
+	*end = '\0';
+	row = strdup(row);
+	free(got);
+	nmade--;
+	unlink(src);
+	return row;
+}
+
+/* Time's units: ns below a microsecond, else one decimal of us, ms or s,
+ * rounded half up, the unit going up when the rounding reaches 1000;
+ * % Time with one decimal; figures right-aligned in 10 and 7. */
+static void test_columns_time_units(void **state)
+{
+	static const struct {
+		uint64_t ns, total;
+		const char *text;
+	} cases[] = {
+		{ 0, 0, "      0 ns        " },
+		{ 999, 1000, "    999 ns    99.9" },
+		{ 1000, 3000, "    1.0 us    33.3" },
+		{ 1049, 1049, "    1.0 us   100.0" },
+		{ 1050, 2100, "    1.1 us    50.0" },
+		{ 999949, 999949, "  999.9 us   100.0" },
+		{ 999950, 999950, "    1.0 ms   100.0" },
+		{ 200000000, 400000000, "  200.0 ms    50.0" },
+		{ 1500000000, 1500000000, "     1.5 s   100.0" },
+		{ 5000000000000ull, 5000000000000ull, "  5000.0 s   100.0" },
+		{ 1, 3, "      1 ns    33.3" },
+		{ 2, 3, "      2 ns    66.7" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *t = time_of(cases[i].ns, cases[i].total);
+
+		assert_string_equal(t, cases[i].text);
+		free(t);
+	}
 }
 
 /* No options mean precision 1; out-of-range precisions are clamped. */
@@ -797,6 +961,9 @@ int main(void)
 		cmocka_unit_test(test_source_line_endings),
 		cmocka_unit_test(test_two_tables),
 		cmocka_unit_test(test_function_without_rows),
+		cmocka_unit_test(test_columns_all),
+		cmocka_unit_test(test_columns_subset),
+		cmocka_unit_test(test_columns_time_units),
 		cmocka_unit_test(test_row_outside_range),
 		cmocka_unit_test(test_write_error),
 		cmocka_unit_test(test_allocation_failure),
