@@ -25,7 +25,9 @@
  * exits leaves its blocks in the total.  A block leaves the table before
  * the real free or realloc runs, and enters it after the real allocation
  * returns, so an address reused by another thread is never confused with
- * the old block.  The table lives in
+ * the old block (while the process has one thread, free takes it out
+ * after the real free, whose work hides the table's cache miss: a
+ * stranger thread waits for the owner's section to end, solo.h).  The table lives in
  * mmap'd memory, split into stripes each with its own spinlock.  While the
  * process has one thread (solo.h) the locks are skipped and the total
  * is updated with plain moves; the wrappers raise mp_got_busy for the
@@ -194,6 +196,24 @@ HOOK static void grow(struct stripe *s)
 	s->mask = cap - 1;
 	s->shift = shift;
 	errno = e;
+}
+
+/*
+ * Start loading the slot where `key` lives or goes, so that the lookup
+ * after the work in between (the real allocator, the columns' hooks)
+ * finds it in cache.  A hint only: it never faults, so the stripe's
+ * fields may be read without its lock (a table replaced meanwhile is
+ * just a wasted hint).
+ */
+HOOK static inline void prefetch(uintptr_t key)
+{
+	uint64_t h = hash(key);
+	const struct stripe *s = stripe_of(h);
+	struct entry *t = __atomic_load_n(&s->tab, __ATOMIC_RELAXED);
+	unsigned shift = __atomic_load_n(&s->shift, __ATOMIC_RELAXED);
+
+	if (t)
+		__builtin_prefetch(&t[(size_t)((h << NSTRIPE_BITS) >> shift)], 1);
 }
 
 /*
@@ -400,6 +420,8 @@ HOOK static void count_new(bool solo, void *p, size_t n, size_t gone)
 	size_t stale;
 	int64_t now;
 
+	if (tag)
+		prefetch((uintptr_t)p);
 	if (insert(solo, (uintptr_t)p, n, tag ? tag(n) : 0, &stale))
 		now = add(solo, (int64_t)n - (int64_t)stale - (int64_t)gone);
 	else
@@ -467,9 +489,22 @@ HOOK static void free_hook(void *p)
 		fn(p);
 		return;
 	}
+	solo = alone();
+	if (solo) {
+		/* One thread: no other can be handed p's address before it
+		   leaves the table, so the real free runs while its slot
+		   loads. */
+		prefetch((uintptr_t)p);
+		if (freeing)
+			freeing();
+		fn(p);
+		if (take(solo, (uintptr_t)p, &n))
+			add(solo, -(int64_t)n);
+		leave();
+		return;
+	}
 	if (freeing)
 		freeing();
-	solo = alone();
 	if (take(solo, (uintptr_t)p, &n))
 		add(solo, -(int64_t)n);
 	fn(p);

@@ -201,7 +201,9 @@ static inline bool cur_ok(const struct frame *f)
  */
 static void extra_charge(struct frame *f, int64_t own);
 
-static void charge(struct frame *f, struct mp_fig m)
+/* Inlined: with Time every line event comes through here. */
+static inline __attribute__((always_inline)) void charge(struct frame *f,
+							 struct mp_fig m)
 {
 	struct __mprof_site *s = f->pub.cur;
 
@@ -235,11 +237,11 @@ static inline void restart(struct frame *f, struct __mprof_site *c,
 
 /* ---- the optional columns (allocs.h) ------------------------------------ */
 
-/* One writer while the process has one thread: a plain add; else an
- * atomic one (threads share a function's records). */
-static inline void add_extra(uint64_t *v, uint64_t d)
+/* One writer while the process has one thread (`solo`, mp_solo()): a
+ * plain add; else an atomic one (threads share a function's records). */
+static inline void add_extra(bool solo, uint64_t *v, uint64_t d)
 {
-	if (mp_solo())
+	if (solo)
 		__atomic_store_n(v, __atomic_load_n(v, __ATOMIC_RELAXED) + d,
 				 __ATOMIC_RELAXED);
 	else
@@ -301,6 +303,7 @@ static void extra_charge(struct frame *f, int64_t m)
 	struct mp_allocs_tls *a = &mp_allocs_tls;
 	uint32_t i = cur_index(f);
 	struct mp_extra *x;
+	bool solo;
 
 	tls.now = clock_if();
 	raise_i64(&f->high, a->high);
@@ -309,10 +312,11 @@ static void extra_charge(struct frame *f, int64_t m)
 	if (!f->ext || !i)
 		return;
 	x = &f->ext->site[i];
-	add_extra(&x->ticks, tls.now - f->t0);
+	solo = mp_solo();
+	add_extra(solo, &x->ticks, tls.now - f->t0);
 	if (a->allocs != f->a0) {
-		add_extra(&x->allocs, a->allocs - f->a0);
-		add_extra(&x->allocated, a->bytes - f->b0);
+		add_extra(solo, &x->allocs, a->allocs - f->a0);
+		add_extra(solo, &x->allocated, a->bytes - f->b0);
 	}
 	raise_extra(&x->rise, f->high - f->own);
 }
@@ -340,15 +344,17 @@ static void extra_end(struct frame *f, struct frame *caller)
 {
 	struct mp_allocs_tls *a = &mp_allocs_tls;
 	struct mp_extra *x;
+	bool solo;
 
 	if (caller)
 		raise_i64(&caller->high, f->call_high);
 	if (!f->ext)
 		return;
 	x = &f->ext->site[0];
-	add_extra(&x->ticks, tls.now - f->call_t);
-	add_extra(&x->allocs, a->allocs - f->call_a);
-	add_extra(&x->allocated, a->bytes - f->call_b);
+	solo = mp_solo();
+	add_extra(solo, &x->ticks, tls.now - f->call_t);
+	add_extra(solo, &x->allocs, a->allocs - f->call_a);
+	add_extra(solo, &x->allocated, a->bytes - f->call_b);
 	raise_extra(&x->rise, f->call_high - f->call_m);
 }
 
