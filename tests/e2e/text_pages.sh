@@ -8,7 +8,7 @@
 # it, and its own line, under 0.5 MiB; on demand, its pages came in as it
 # ran and both lines showed about 4 MiB.
 set -euo pipefail
-src=$1 build=$2 cc=${3:-gcc}
+build=$2 cc=${3:-gcc}	# $1, the source tree: unused
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cat >"$tmp/text_pages.c" <<'C'
