@@ -378,8 +378,8 @@ uint32_t mp_init_abi_mismatches(uint32_t *version);
 
 /* ---- prefault.c --------------------------------------------------------- */
 
-/* Make the file pages of the module holding addr resident, once per module
- * (its text and data, before any of its lines runs).  errno is kept. */
+/* Make the code pages of the module holding addr resident, once per module
+ * (before any of its lines runs).  errno is kept. */
 void mp_prefault_module(const void *addr);
 
 /* ---- exit.c ------------------------------------------------------------- */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * prefault.c - the file pages of the modules with instrumented code, and of
+ * prefault.c - the code pages of the modules with instrumented code, and of
  * the runtime itself, made resident when the runtime meets them (a unit's
  * __mprof_bind, the runtime's start), before any line runs.
  *
@@ -11,11 +11,12 @@
  * fault-around.  Left to fault on demand, the rss backend charged them to the
  * lines that happened to run new code -- several MiB on a line that
  * allocates nothing in the plain build (docs/lines.md, "How these tables
- * differ from the plugin's").  Reading one byte per page of each loadable
- * segment's file part (text, read-only data, the file part of .data) maps
- * them all at once; .bss and the program's own allocations are not
- * touched.  Each module is done once, the first time one of its addresses
- * comes here.
+ * differ from the plugin's").  Reading one byte per page of each
+ * executable segment maps them all at once.  Data is left alone: the
+ * sites' tables are written by the dynamic linker's relocations before
+ * main, and a program's own large read-only data is its own memory, read
+ * when the program reads it.  Each module is done once, the first time
+ * one of its addresses comes here.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -50,8 +51,8 @@ static int contains(const struct dl_phdr_info *info, uintptr_t a)
 }
 
 /*
- * dl_iterate_phdr callback: read a byte of every page of the file part of
- * the loadable, readable segments of the module holding w->addr.  ld.so's
+ * dl_iterate_phdr callback: read a byte of every page of the executable,
+ * readable segments of the module holding w->addr.  ld.so's
  * lock serialises the callbacks, which makes `done` safe.
  */
 static int touch_module(struct dl_phdr_info *info, size_t size, void *data)
@@ -77,8 +78,8 @@ static int touch_module(struct dl_phdr_info *info, size_t size, void *data)
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[k];
 		uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi;
 
-		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_R) ||
-		    !ph->p_filesz)
+		if (ph->p_type != PT_LOAD || (ph->p_flags & (PF_R | PF_X)) !=
+		    (PF_R | PF_X) || !ph->p_filesz)
 			continue;
 		hi = lo + ph->p_filesz;
 		for (lo &= ~(page - 1); lo < hi; lo += page) {
