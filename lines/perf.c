@@ -49,8 +49,11 @@
 #include "unwind.h"
 
 /* Bytes of user stack copied per sample: the callers up to that depth
-   (deeper ones are not charged), small enough for the ring to keep up. */
+   (deeper ones are not charged), small enough for the ring to keep up;
+   MPROF_LINES_STACK=BYTES in mprof's environment sets another (8 to
+   STACK_DUMP_MAX, a multiple of 8: stack_dump()). */
 #define STACK_DUMP 2048
+#define STACK_DUMP_MAX 65528
 /* The most callers charged with an event. */
 #define MAX_CALLERS 32
 /* Data pages per ring (a power of two), and the fewest tried when the
@@ -144,6 +147,21 @@ static long tracepoint_id(const char *name)
 	return -1;
 }
 
+/* The bytes of stack per sample: STACK_DUMP, or MPROF_LINES_STACK's. */
+static uint32_t stack_dump(void)
+{
+	const char *env = getenv("MPROF_LINES_STACK");
+	char *end;
+	unsigned long v;
+
+	if (!env || !*env)
+		return STACK_DUMP;
+	v = strtoul(env, &end, 10);
+	if (*end || v < 8 || v > STACK_DUMP_MAX)
+		return STACK_DUMP;
+	return (uint32_t)(v & ~7ul);
+}
+
 static void base_attr(struct perf_event_attr *a)
 {
 	memset(a, 0, sizeof *a);
@@ -154,7 +172,7 @@ static void base_attr(struct perf_event_attr *a)
 			 PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
 	a->sample_regs_user = (1ull << REG_BP) | (1ull << REG_SP) |
 			      (1ull << REG_IP);
-	a->sample_stack_user = STACK_DUMP;
+	a->sample_stack_user = stack_dump();
 	a->disabled = 1;
 	a->enable_on_exec = 1;
 	a->inherit = 1;

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "record.h"
@@ -63,6 +64,12 @@ static struct range ranges[2][MAX_RANGES];
 static int nranges[2];
 static int cur;
 static int rebuilding;
+
+/* Tail calls: how far into a function its jump to a wrapper is looked
+   for, and the answers cached per return address (tail_jump()). */
+#define TAIL_SCAN 512
+#define TAIL_CACHE 4096
+static uint64_t tail_cache[TAIL_CACHE];
 static uint32_t last_pid, last_ppid;
 
 static TLS int busy;
@@ -105,6 +112,7 @@ static void rebuild(void)
 		return;
 	dl_iterate_phdr(add_range, &n);
 	nranges[!cur] = n;
+	memset(tail_cache, 0, sizeof tail_cache);	/* code may have moved */
 	__atomic_store_n(&cur, !cur, __ATOMIC_RELEASE);
 	__atomic_store_n(&rebuilding, 0, __ATOMIC_RELEASE);
 }
@@ -117,6 +125,109 @@ static const struct range *in_text(uintptr_t a)
 		if (a >= ranges[t][i].lo && a < ranges[t][i].hi)
 			return &ranges[t][i];
 	return NULL;
+}
+
+/* ---- tail calls ------------------------------------------------------ */
+
+/* The 8 bytes at a, read without risk of a fault (another object's data:
+   a GOT slot, a function pointer).  0 when they cannot be read. */
+static int peek(uint32_t pid, uintptr_t a, uint64_t *v)
+{
+	struct iovec l = { v, sizeof *v }, r = { (void *)a, sizeof *v };
+
+	return syscall(SYS_process_vm_readv, pid, &l, 1, &r, 1, 0) ==
+	       (long)sizeof *v;
+}
+
+/* The rel32 operand at a, in code known to be mapped. */
+static intptr_t rel32(uintptr_t a)
+{
+	int32_t v;
+
+	memcpy(&v, (const void *)a, sizeof v);
+	return v;
+}
+
+/* Where code at d leads: through its PLT entry (endbr64, bnd, jmp
+   *slot(%rip)) when it is one, else d itself. */
+static uintptr_t through_plt(uintptr_t d, uint32_t pid)
+{
+	const struct range *r = in_text(d);
+	uintptr_t a = d;
+	uint64_t v;
+
+	if (!r || d + 11 > r->hi)
+		return d;
+	if (!memcmp((const void *)a, "\xf3\x0f\x1e\xfa", 4))
+		a += 4;
+	if (*(const unsigned char *)a == 0xf2)
+		a++;
+	if (!memcmp((const void *)a, "\xff\x25", 2) &&
+	    peek(pid, a + 6 + rel32(a + 2), &v))
+		return (uintptr_t)v;
+	return d;
+}
+
+/* What the call ending at return address ra (in r) called: a direct call
+   (e8 rel32), or call *slot(%rip) (ff 15, the slot read now); else 0. */
+static uintptr_t call_target(uintptr_t ra, const struct range *r,
+			     uint32_t pid)
+{
+	uint64_t v;
+
+	if (ra - 5 >= r->lo && *(const unsigned char *)(ra - 5) == 0xe8)
+		return ra + rel32(ra - 4);
+	if (ra - 6 >= r->lo && !memcmp((const void *)(ra - 6), "\xff\x15", 2) &&
+	    peek(pid, ra + rel32(ra - 4), &v))
+		return (uintptr_t)v;
+	return 0;
+}
+
+/*
+ * A tail call (docs/lines.md, "Which line an event is charged to"): the
+ * wrapper `self` returns to ra, in the program's own code, but the call
+ * there went to another function of the program's own, t, which jumped to
+ * the wrapper (jmp rel32 to it or to its PLT entry, or jmp *slot(%rip))
+ * instead of calling it: t's frame is gone, and that jump's line is the
+ * one that allocated or freed.  Returns the jump's address + 1 (read as a
+ * return address is: its line is the byte before), or 0.  The first jump
+ * to `self` within TAIL_SCAN bytes of t's entry is taken.  Answers are
+ * cached per ra (32 bits of it as a tag, the jump as a distance from ra,
+ * in one word, so that threads racing on a slot never mix two answers).
+ */
+static uintptr_t tail_jump(uintptr_t ra, uintptr_t self, uint32_t pid)
+{
+	uint64_t *slot = &tail_cache[(ra ^ (ra >> 12)) % TAIL_CACHE];
+	uint64_t w = __atomic_load_n(slot, __ATOMIC_RELAXED), v;
+	const struct range *r, *rt;
+	uintptr_t t, a, end, j = 0;
+
+	if (w && (uint32_t)(w >> 32) == (uint32_t)ra)
+		return (int32_t)(uint32_t)w ? ra + (int32_t)(uint32_t)w : 0;
+	r = in_text(ra);
+	if (!r || r->system)
+		return 0;
+	t = call_target(ra, r, pid);
+	rt = t ? in_text(t) : NULL;
+	if (rt && !rt->system && through_plt(t, pid) != self) {
+		end = t + TAIL_SCAN < rt->hi ? t + TAIL_SCAN : rt->hi;
+		for (a = t; !j && a + 6 <= end; a++) {
+			const unsigned char *p = (const void *)a;
+
+			if (p[0] == 0xe9 &&
+			    through_plt(a + 5 + rel32(a + 1), pid) == self)
+				j = a + 1;
+			else if (p[0] == 0xff && p[1] == 0x25 &&
+				 peek(pid, a + 6 + rel32(a + 2), &v) &&
+				 v == self)
+				j = a + 1;
+		}
+	}
+	if (j && (intptr_t)(j - ra) != (int32_t)(j - ra))
+		j = 0;		/* too far to cache: not the program's jump */
+	__atomic_store_n(slot, (uint64_t)(uint32_t)ra << 32 |
+			 (uint32_t)(j ? j - ra : 0), __ATOMIC_RELAXED);
+	return j;
 }
 
 /* Write a note (record.h) for this process. */
@@ -142,7 +253,7 @@ static void note(uint64_t which)
  * system library (strdup, printf's buffer), and the lines that called
  * it, each charged the call as the plugin charges a call line.
  */
-static void send(struct mp_heap_event *e, uintptr_t ra)
+static void send(struct mp_heap_event *e, uintptr_t ra, uintptr_t self)
 {
 	int saved = errno;
 	const struct range *r;
@@ -173,6 +284,19 @@ static void send(struct mp_heap_event *e, uintptr_t ra)
 				e->frames[n++] = a;
 		}
 	}
+	if (n && e->frames[0] == ra) {
+		/* the program called the wrapper: by a tail call? */
+		uintptr_t j = tail_jump(ra, self, e->pid);
+
+		if (j) {
+			if (n == MP_HEAP_FRAMES)
+				n--;
+			memmove(e->frames + 1, e->frames, n * sizeof e->frames[0]);
+			e->frames[0] = j;
+			e->ip = j;
+			n++;
+		}
+	}
 	e->nframes = (uint32_t)n;
 	do	/* the frames used only */
 		rc = syscall(SYS_write, out_fd, e, MP_HEAP_EVENT_SIZE(n));
@@ -183,7 +307,7 @@ static void send(struct mp_heap_event *e, uintptr_t ra)
 }
 
 /* Record an event from a wrapper: its frame and return address. */
-#define RECORD(kind_, ptr_, size_, old_) do {				\
+#define RECORD(kind_, ptr_, size_, old_, self_) do {				\
 	if (out_fd >= 0 && !busy) {					\
 		struct mp_heap_event e_;				\
 		busy = 1;						\
@@ -192,7 +316,8 @@ static void send(struct mp_heap_event *e, uintptr_t ra)
 		e_.ptr = (uintptr_t)(ptr_);				\
 		e_.size = (size_);					\
 		e_.old = (uintptr_t)(old_);				\
-		send(&e_, (uintptr_t)__builtin_return_address(0));	\
+		send(&e_, (uintptr_t)__builtin_return_address(0),	\
+		     (uintptr_t)(self_));				\
 		busy = 0;						\
 	}								\
 } while (0)
@@ -201,7 +326,7 @@ EXPORT void *malloc(size_t n)
 {
 	void *p = __libc_malloc(n);
 
-	RECORD(MP_HEAP_ALLOC, p, n, 0);
+	RECORD(MP_HEAP_ALLOC, p, n, 0, malloc);
 	return p;
 }
 
@@ -209,7 +334,7 @@ EXPORT void *calloc(size_t k, size_t n)
 {
 	void *p = __libc_calloc(k, n);
 
-	RECORD(MP_HEAP_ALLOC, p, (uint64_t)k * n, 0);
+	RECORD(MP_HEAP_ALLOC, p, (uint64_t)k * n, 0, calloc);
 	return p;
 }
 
@@ -217,7 +342,7 @@ EXPORT void *realloc(void *old, size_t n)
 {
 	void *p = __libc_realloc(old, n);
 
-	RECORD(MP_HEAP_REALLOC, p, n, old);
+	RECORD(MP_HEAP_REALLOC, p, n, old, realloc);
 	return p;
 }
 
@@ -231,7 +356,7 @@ EXPORT void *reallocarray(void *old, size_t k, size_t n)
 		return NULL;
 	}
 	p = __libc_realloc(old, bytes);
-	RECORD(MP_HEAP_REALLOC, p, bytes, old);
+	RECORD(MP_HEAP_REALLOC, p, bytes, old, reallocarray);
 	return p;
 }
 
@@ -239,7 +364,7 @@ EXPORT void free(void *p)
 {
 	if (!p)
 		return;
-	RECORD(MP_HEAP_FREE, p, 0, 0);
+	RECORD(MP_HEAP_FREE, p, 0, 0, free);
 	__libc_free(p);
 }
 
@@ -247,7 +372,7 @@ EXPORT void *memalign(size_t align, size_t n)
 {
 	void *p = __libc_memalign(align, n);
 
-	RECORD(MP_HEAP_ALLOC, p, n, 0);
+	RECORD(MP_HEAP_ALLOC, p, n, 0, memalign);
 	return p;
 }
 
@@ -260,7 +385,7 @@ EXPORT void *aligned_alloc(size_t align, size_t n)
 		return NULL;
 	}
 	p = __libc_memalign(align, n);
-	RECORD(MP_HEAP_ALLOC, p, n, 0);
+	RECORD(MP_HEAP_ALLOC, p, n, 0, aligned_alloc);
 	return p;
 }
 
@@ -278,7 +403,7 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 		return ENOMEM;
 	}
 	*out = p;
-	RECORD(MP_HEAP_ALLOC, p, n, 0);
+	RECORD(MP_HEAP_ALLOC, p, n, 0, posix_memalign);
 	errno = saved;
 	return 0;
 }
@@ -287,7 +412,7 @@ EXPORT void *valloc(size_t n)
 {
 	void *p = __libc_valloc(n);
 
-	RECORD(MP_HEAP_ALLOC, p, n, 0);
+	RECORD(MP_HEAP_ALLOC, p, n, 0, valloc);
 	return p;
 }
 
@@ -295,7 +420,7 @@ EXPORT void *pvalloc(size_t n)
 {
 	void *p = __libc_pvalloc(n);
 
-	RECORD(MP_HEAP_ALLOC, p, n, 0);
+	RECORD(MP_HEAP_ALLOC, p, n, 0, pvalloc);
 	return p;
 }
 

@@ -54,6 +54,7 @@ static void init_once(void)
 	for (i = 0; i < s.nwarn; i++)
 		mp_sys_warn("%s", s.warn[i]);
 	self = getpid();
+	mp_prefault_module((const void *)mp_init);	/* the runtime's own */
 	mp_probe_init();
 	mp_solo_start();
 	mp_backend_exact(s.exact);
@@ -98,6 +99,7 @@ void __mprof_bind(struct __mprof_probes *tab)
 		errno = saved;
 		return;
 	}
+	mp_prefault_module(tab);	/* the unit's module: prefault.c */
 	if (tab->version != MPROF_ABI_VERSION) {
 		__atomic_store_n(&abi_seen, tab->version, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&abi_mismatches, 1, __ATOMIC_RELAXED);

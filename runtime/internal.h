@@ -376,6 +376,12 @@ void mp_init(void);
  * the last one's version. */
 uint32_t mp_init_abi_mismatches(uint32_t *version);
 
+/* ---- prefault.c --------------------------------------------------------- */
+
+/* Make the code pages of the module holding addr resident, once per module
+ * (before any of its lines runs).  errno is kept. */
+void mp_prefault_module(const void *addr);
+
 /* ---- exit.c ------------------------------------------------------------- */
 
 /*

@@ -11,44 +11,81 @@
 #               instrumented as plain
 #   tables      speedtest1 once more with the report on (MPROF_OUTPUT), and
 #               the tables checked against the sources (check_tables.py)
-#   lines       (not with --ci) the plain speedtest1 --size 5 under `mprof lines
-#               --backend heap` against the instrumented one's heap profile
-#               (tests/lines/e2e_agree.py: the ten lines each ranks
-#               highest carry the same figures within 1%; one of the
-#               plugin's may be missing: sqlite3MemFree's free() is a tail
-#               call, docs/lines.md)
+#   lines       (not with --ci) the plain speedtest1 --size 5 under `mprof lines`
+#               against the instrumented one's profile, heap backend then
+#               rss (tests/lines/e2e_agree.py: the ten lines each ranks
+#               highest carry the same figures, within 1% (heap) or 10%
+#               (rss, MPROF_LINES_STACK=8192); docs/lines.md)
+# --sqlite-steps LIST (RW_SQLITE_STEPS, comma-separated: veryquick,
+# speedtest1, tables, lines; default all) runs only those steps; the builds
+# are kept when both variants' programs are already in the work directory
+# and veryquick is not asked for (testfixture is built only for it).
 
 SQLITE_SPEEDTEST_SIZE=20
 
-p_main() {
-	local src v dir tcldir
-	rw_need_packages tcl8.6-dev make
-	src=$(rw_source sqlite3)
+# sqlite_step NAME: whether --sqlite-steps asks for it.
+sqlite_step() {
+	case ",${RW_SQLITE_STEPS:-veryquick,speedtest1,tables,lines}," in
+	*",$1,"*) return 0 ;;
+	esac
+	return 1
+}
+
+# sqlite_build SRC: configure and make both variants, unless kept (above).
+sqlite_build() {
+	local src=$1 v dir tcldir targets="testfixture speedtest1"
+	if ! sqlite_step veryquick; then
+		targets=speedtest1
+		if [ -x "$RW_WORK/sqlite/plain/speedtest1" ] && [ -x "$RW_WORK/sqlite/prof/speedtest1" ]; then
+			rw_log "builds kept ($RW_WORK/sqlite)"
+			return 0
+		fi
+	fi
 	tcldir=$(dirname "$(ls /usr/lib/tcl8.6/tclConfig.sh /usr/lib/*/tcl8.6/tclConfig.sh 2>/dev/null | head -n 1)")
 	for v in $RW_VARIANTS; do
 		dir=$RW_WORK/sqlite/$v
 		rm -rf "$dir"
 		mkdir -p "$dir"
 		rw_log "$v: build"
+		# shellcheck disable=SC2086
 		if ! (cd "$dir" && rw_with_env "$v" rw_logged "$dir/configure.out" \
 			"$src/configure" CC="$RW_CC" CFLAGS="$(rw_cflags "$v")" \
 			--with-tcl="$tcldir" &&
 		      rw_with_env "$v" rw_logged "$dir/make.out" \
-			make -j"$RW_JOBS" testfixture speedtest1); then
+			make -j"$RW_JOBS" $targets); then
 			rw_row sqlite - - - "FAIL ($v build)"
 			rw_verdict 1
-			return
+			return 1
 		fi
 	done
 	rw_same_config sqlite sqlite_cfg.h
 	rw_same_warnings sqlite make.out
+}
+
+p_main() {
+	local src v dir
+	rw_need_packages tcl8.6-dev make
+	src=$(rw_source sqlite3)
+	sqlite_build "$src" || return
+	if sqlite_step veryquick; then sqlite_suite "$src" || return; fi
+	if sqlite_step speedtest1; then sqlite_speedtest; fi
+	if sqlite_step tables; then sqlite_tables "$src"; fi
+	if [ "$RW_MODE" != ci ] && sqlite_step lines; then sqlite_lines; fi
+}
+
+# sqlite_suite SRC: veryquick, plain and instrumented, compared.
+sqlite_suite() {
+	local src=$1 v
 	for v in $RW_VARIANTS; do
 		rw_log "$v: veryquick${RW_SQLITE_TESTS:+ $RW_SQLITE_TESTS}"
 		sqlite_veryquick "$v" "$src" || return
 	done
 	rw_compare "sqlite veryquick" "$RW_WORK/sqlite/plain.tests" "$RW_WORK/sqlite/prof.tests"
+}
 
-	local hash_plain hash_prof np=0 ni=0 verdict=ok
+# sqlite_speedtest: speedtest1 --verify, the same hash plain and instrumented.
+sqlite_speedtest() {
+	local v dir hash_plain hash_prof np=0 ni=0 verdict=ok
 	for v in $RW_VARIANTS; do
 		rw_log "$v: speedtest1 --verify"
 		dir=$RW_WORK/sqlite/$v
@@ -68,29 +105,38 @@ p_main() {
 	fi
 	rw_log "speedtest1: ${hash_plain:-no hash} plain, ${hash_prof:-no hash} instrumented"
 	rw_row "sqlite speedtest1" 1 "$np" "$ni" "$verdict"
-
-	sqlite_tables "$src"
-	if [ "$RW_MODE" != ci ]; then sqlite_lines; fi
 }
 
-# sqlite_lines: mprof lines (heap) on the plain speedtest1 against the
-# -all build's heap profile, both exact.
+# sqlite_lines: mprof lines on the plain speedtest1 against the -all
+# build's profile, heap backend (both exact: within 1%) then rss (within
+# 10%, with 8 KiB of stack per sample, MPROF_LINES_STACK, so that
+# speedtest1's main() and sqlite3_step() lines, 2 to 8 KiB above the
+# faults in malloc, are reached; skipped where perf events are refused).
 sqlite_lines() {
-	local plain=$RW_WORK/sqlite/plain prof=$RW_WORK/sqlite/prof verdict=ok
-	rw_log "lines: plain speedtest1 --size 5 under mprof lines --backend heap"
-	rm -f "$plain/lines.db" "$prof/lines.db" "$plain/lines.json" "$prof/lines.json"
-	(cd "$plain" && timeout 1800 "$RW_BUILD/bin/mprof" lines --backend heap \
-		--functions 0 -o lines.json ./speedtest1 --size 5 lines.db) >"$plain/lines.out" 2>&1 || true
-	(cd "$prof" && MPROF_BACKEND=heap MPROF_JSON=lines.json MPROF_OUTPUT=/dev/null \
-		timeout 1800 ./speedtest1 --size 5 lines.db) >"$prof/lines.out" 2>&1 || true
-	if ! python3 "$RW_ROOT/tests/lines/e2e_agree.py" --json "$plain/lines.json" \
-		"$prof/lines.json" --tol 0.01 --allow-missing 1 \
-		>"$RW_WORK/sqlite/lines.agree" 2>&1; then
-		verdict=FAIL
-		rw_verdict 1
-	fi
-	sed "s/^/[$RW_PROJECT] lines: /" "$RW_WORK/sqlite/lines.agree"
-	rw_row "sqlite mprof lines vs -all (heap)" 1 1 "$([ $verdict = ok ] && echo 1 || echo 0)" "$verdict"
+	local plain=$RW_WORK/sqlite/plain prof=$RW_WORK/sqlite/prof b tol verdict
+	for b in heap rss; do
+		verdict=ok
+		tol=0.01
+		[ $b = rss ] && tol=0.10
+		rw_log "lines: plain speedtest1 --size 5 under mprof lines --backend $b"
+		rm -f "$plain/lines.db" "$prof/lines.db" "$plain/lines.$b.json" "$prof/lines.$b.json"
+		(cd "$plain" && MPROF_LINES_STACK=8192 timeout 1800 "$RW_BUILD/bin/mprof" lines --backend $b \
+			--functions 0 -o lines.$b.json ./speedtest1 --size 5 lines.db) >"$plain/lines.$b.out" 2>&1 || true
+		if [ $b = rss ] && grep -q 'perf events are not allowed' "$plain/lines.$b.out"; then
+			rw_log "lines: perf events are not allowed here: the rss comparison is skipped"
+			rw_row "sqlite mprof lines vs -all (rss)" - - - skipped
+			continue
+		fi
+		(cd "$prof" && MPROF_BACKEND=$b MPROF_JSON=lines.$b.json MPROF_OUTPUT=/dev/null \
+			timeout 1800 ./speedtest1 --size 5 lines.db) >"$prof/lines.$b.out" 2>&1 || true
+		if ! python3 "$RW_ROOT/tests/lines/e2e_agree.py" --json "$plain/lines.$b.json" \
+			"$prof/lines.$b.json" --tol $tol >"$RW_WORK/sqlite/lines.$b.agree" 2>&1; then
+			verdict=FAIL
+			rw_verdict 1
+		fi
+		sed "s/^/[$RW_PROJECT] lines ($b): /" "$RW_WORK/sqlite/lines.$b.agree"
+		rw_row "sqlite mprof lines vs -all ($b)" 1 1 "$([ $verdict = ok ] && echo 1 || echo 0)" "$verdict"
+	done
 }
 
 # sqlite_veryquick VARIANT SRC: testrunner.tcl in $RW_WORK/sqlite/run-VARIANT,

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# e2e_stack.sh - MPROF_LINES_STACK (docs/lines.md, "The rss backend"):
+# main() calls deep(), whose 6 KiB frame puts main's return address beyond
+# the default 2 KiB of stack copied per sample; the 8 MiB that fill()
+# faults in is charged to main's call line only with a larger copy.
+# Needs MPROF, SRCDIR, CC in the environment (tests/lines/CMakeLists.txt);
+# skipped (status 77) where perf events are not allowed.
+set -euo pipefail
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat >"$tmp/deep.c" <<'C'
+#include <stdlib.h>
+#include <string.h>
+
+__attribute__((noinline)) static void fill(char *p, size_t n)
+{
+	memset(p, 1, n);
+}
+
+__attribute__((noinline)) static char *deep(size_t n)
+{
+	volatile char pad[6000];
+	char *p = malloc(n);
+
+	pad[0] = 0;
+	fill(p, n);
+	pad[1] = p[0];
+	return p;
+}
+
+int main(void)
+{
+	char *p = deep(8 << 20);
+	return p[1] != 1;
+}
+C
+"${CC:-gcc}" -O2 -g "$tmp/deep.c" -o "$tmp/deep"
+main_line() {	# Increment of main's call line, in MiB
+	python3 - "$1" <<'PY'
+import json, sys
+for f in json.load(open(sys.argv[1]))["functions"]:
+    if f["name"] == "main":
+        for line, count, incr, peak in f["rows"]:
+            if line == 22:
+                print(round(incr / 1048576, 1))
+                sys.exit(0)
+print(0.0)
+PY
+}
+if ! "$MPROF" lines -o "$tmp/2k.json" "$tmp/deep" 2>"$tmp/2k.err" >/dev/null; then
+	if grep -q "not allowed" "$tmp/2k.err"; then
+		echo "perf events are not allowed here: skipped"
+		exit 77
+	fi
+	cat "$tmp/2k.err" >&2
+	exit 1
+fi
+MPROF_LINES_STACK=16384 "$MPROF" lines -o "$tmp/16k.json" "$tmp/deep" 2>/dev/null >/dev/null
+small=$(main_line "$tmp/2k.json") big=$(main_line "$tmp/16k.json")
+echo "main's call line: $small MiB with 2 KiB of stack, $big MiB with 16 KiB"
+python3 -c "import sys; sys.exit(0 if $small < 1 and 7.5 <= $big <= 8.5 else 1)"
