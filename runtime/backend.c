@@ -41,6 +41,7 @@ static int64_t read_none(void)
 
 int64_t (*mp_backend_reader)(void) = read_none;
 int64_t (*mp_backend_owner)(void);
+int mp_backend_heap;
 
 static const struct mp_backend *active;	/* NULL until one is installed */
 static int statm_fd = -1;
@@ -392,6 +393,8 @@ int mp_backend_set(const struct mp_backend *b)
 	if (b->init && b->init() < 0)
 		return -1;
 	__atomic_store_n(&active, b, __ATOMIC_RELEASE);
+	__atomic_store_n(&mp_backend_heap, b == &backends[MP_BACKEND_HEAP],
+			 __ATOMIC_RELEASE);
 	__atomic_store_n(&mp_backend_owner, b->own, __ATOMIC_RELEASE);
 	__atomic_store_n(&mp_backend_reader, b->read, __ATOMIC_RELEASE);
 	return 0;

@@ -232,6 +232,13 @@ static inline int64_t mp_backend_read(void)
 extern int64_t (*mp_backend_owner)(void);
 
 /*
+ * Nonzero while the heap backend is the one in use: the probes then take
+ * its watch and figures inline (heap.h's counters) rather than through
+ * mp_backend_watch() and the method table.  Set with mp_backend_reader.
+ */
+extern int mp_backend_heap;
+
+/*
  * What a probe reads: `mem`, the figure (Mem usage: process-wide), and
  * `own`, what Increments are charged from: the calling thread's share
  * where the backend knows it (heap), else `mem`.

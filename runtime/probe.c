@@ -25,6 +25,11 @@
  * -- is `dummy`, whose watch never holds: every event of such an activation
  * calls, and is dropped here.
  *
+ * An entry below a caller whose watch holds, in a one-thread process,
+ * takes the caller's watch and figures rather than reading: nothing can
+ * have changed since the caller read them (with more threads the heap's
+ * total can, and an entry reads it).
+ *
  * An entry invalidates its caller's record (seen = MPROF_SEEN_NEVER, the
  * old value kept in the new record) and its exit restores it, so that
  * when longjmp or an exception skips exits, the live caller's next event
@@ -54,6 +59,7 @@
 
 #include "allocs.h"
 #include "counts.h"
+#include "heap.h"
 #include "internal.h"
 #include "invariant.h"
 #include "profile.h"
@@ -63,7 +69,8 @@ struct frame {
 	struct __mprof_frame pub;	/* what the plugin's code reads: first */
 	struct __mprof_func *func;	/* function of this activation */
 	struct __mprof_site *sites;	/* func->sites, and */
-	uintptr_t span;			/* their size in bytes */
+	uintptr_t span;			/* their size in bytes (MPROF_DEBUG
+					   builds only: their checks) */
 	uint64_t caller_seen;		/* the caller's pub.seen before this
 					   entry invalidated it */
 	int64_t own;			/* the thread's own figure when
@@ -423,14 +430,27 @@ static inline bool held(const struct frame *f)
 	       *f->pub.change2 == f->pub.seen2;
 }
 
-/* Take a watch for `f` and read the figures after it (backend.c). */
+/*
+ * Take a watch for `f` and read the figures after it (backend.c).  The
+ * heap backend's is taken here, in the order its method takes it (the
+ * thread's own count, the total, the own count again): no call.
+ */
 static inline struct mp_fig watch(struct frame *f)
 {
 	struct mp_watch w;
 	struct mp_fig m;
 
-	m.mem = mp_backend_watch(&w);
-	m.own = mp_backend_own(m.mem);
+	if (MP_LIKELY(__atomic_load_n(&mp_backend_heap, __ATOMIC_RELAXED))) {
+		w.c1 = (const volatile uint64_t *)&mp_heap_mine;
+		w.s1 = (uint64_t)mp_heap_read_mine();
+		w.c2 = &still;
+		w.s2 = 0;
+		m.mem = mp_heap_read();
+		m.own = mp_heap_read_mine();
+	} else {
+		m.mem = mp_backend_watch(&w);
+		m.own = mp_backend_own(m.mem);
+	}
 	f->pub.change = w.c1;
 	f->pub.seen = w.s1;
 	f->pub.change2 = w.c2;
@@ -446,6 +466,19 @@ static inline struct mp_fig watch(struct frame *f)
 			f->pub.seen = MPROF_SEEN_NEVER;
 	}
 	return m;
+}
+
+/* Both figures now (internal.h's mp_backend_figs), the heap's inline. */
+static inline struct mp_fig figs(void)
+{
+	struct mp_fig m;
+
+	if (MP_LIKELY(__atomic_load_n(&mp_backend_heap, __ATOMIC_RELAXED))) {
+		m.mem = mp_heap_read();
+		m.own = mp_heap_read_mine();
+		return m;
+	}
+	return mp_backend_figs();
 }
 
 /*
@@ -579,33 +612,56 @@ static inline bool delta_of(struct __mprof_func *fn, uintptr_t *delta)
 }
 
 /*
+ * Entry's work before the read, on the paths that can change errno (which
+ * it keeps): the thread's first entry makes its stack, the function's
+ * first registers it, a thread other than the owner finds its counters.
+ * *st is the stack, or NULL when the call cannot be counted.
+ */
+static __attribute__((noinline)) uintptr_t prepare(struct __mprof_func *fn,
+						   struct stack **st)
+{
+	uintptr_t delta = 0;
+	int saved = errno;
+
+	if (!*st)
+		*st = make_stack();
+	if (!__atomic_load_n(&fn->registered, __ATOMIC_RELAXED))
+		mp_registry_add(fn);
+	if (*st && !delta_of(fn, &delta)) {
+		/* Nowhere to count: the call is lost like a deep one. */
+		(*st)->lost++;
+		*st = NULL;
+	}
+	errno = saved;
+	return delta;
+}
+
+/*
  * Entry: push a record.  Registration and the first mapping happen
  * before the read, so the runtime's own memory is not charged to the
  * function; the watch is taken before the figure is read, so a change in
- * between makes the next check fail.
+ * between makes the next check fail.  A caller whose watch still holds
+ * in a one-thread process hands it over with its figures: they cannot
+ * have changed since the caller read them, so the entry reads nothing.
  */
 static struct frame *enter(struct __mprof_site *s0)
 {
 	struct __mprof_func *fn = s0->func;
 	struct stack *st = tls.stack;
 	struct frame *f, *caller;
-	uintptr_t delta;
+	uintptr_t delta = 0;
 	struct mp_fig m;
-	int saved = errno;
 
-	if (MP_UNLIKELY(!st))
-		st = make_stack();
-	if (MP_UNLIKELY(!__atomic_load_n(&fn->registered, __ATOMIC_RELAXED)))
-		mp_registry_add(fn);
-	if (MP_UNLIKELY(!st || !delta_of(fn, &delta))) {
-		/* Nowhere to count: the call is lost like a deep one. */
-		errno = saved;
-		if (st)
-			st->lost++;
-		drop();
-		return &dummy;
+	/* The owner thread counts calls in s0 itself: a call counted there
+	   was registered, and fn's own fields need not be read. */
+	if (MP_UNLIKELY(!st || tls.table ||
+			!__atomic_load_n(&s0->count, __ATOMIC_RELAXED))) {
+		delta = prepare(fn, &st);
+		if (!st) {
+			drop();
+			return &dummy;
+		}
 	}
-	errno = saved;
 	if (MP_UNLIKELY(st->lost || st->depth == st->cap)) {
 		/* Deeper entries are lost too, so the lost ones stay innermost. */
 		count_call((struct __mprof_site *)((uintptr_t)s0 + delta), fn,
@@ -617,17 +673,35 @@ static struct frame *enter(struct __mprof_site *s0)
 	MP_ASSERT(st->depth < st->cap);
 	f = &st->f[st->depth];
 	caller = top(st);
-	f->caller_seen = caller ? caller->pub.seen : MPROF_SEEN_NEVER;
-	if (caller)
+	if (caller && unchanged(caller) && MP_LIKELY(!mp_allocs_columns) &&
+	    mp_solo()) {
+		f->pub.change = caller->pub.change;
+		f->pub.seen = caller->pub.seen;
+		f->pub.change2 = caller->pub.change2;
+		f->pub.seen2 = caller->pub.seen2;
+		f->caller_seen = caller->pub.seen;
 		caller->pub.seen = MPROF_SEEN_NEVER;
-	/* The records of the columns, made before the read like the rest. */
-	f->ext = MP_UNLIKELY(mp_allocs_columns) ? mp_allocs_extras(fn) : NULL;
-	m = watch(f);
+		f->ext = NULL;
+		m.mem = caller->pub.before;
+		m.own = caller->own;
+	} else {
+		f->caller_seen = caller ? caller->pub.seen : MPROF_SEEN_NEVER;
+		if (caller)
+			caller->pub.seen = MPROF_SEEN_NEVER;
+		/* The records of the columns, made before the read like the
+		   rest. */
+		f->ext = MP_UNLIKELY(mp_allocs_columns) ?
+			 mp_allocs_extras(fn) : NULL;
+		m = watch(f);
+	}
 	f->pub.delta = delta;
 	count_call(ctr(f, s0), fn, m.mem);
 	f->func = fn;
-	f->sites = fn->sites;
+	f->sites = s0;			/* &sites[0]: the ABI's argument */
+#ifdef MPROF_DEBUG
 	f->span = fn->nsites * sizeof(*fn->sites);
+#endif
+	MP_ASSERT(s0 == fn->sites);
 	restart(f, &tls.scratch, m);
 	if (MP_UNLIKELY(mp_allocs_columns))
 		extra_enter(f, caller, m.own);
@@ -665,7 +739,7 @@ static void line(struct __mprof_site *s, struct frame *f)
 		}
 		/* A record the runtime never gave out (the unit's idle one):
 		   counted in the frame found, nothing popped. */
-		m = f == top(st) ? watch(f) : mp_backend_figs();
+		m = f == top(st) ? watch(f) : figs();
 		charge(f, m);
 		check_limit(f, m.mem);
 		restart(f, ctr(f, s), m);
@@ -698,22 +772,22 @@ static void leave(struct frame *f)
 	struct stack *st = tls.stack;
 	struct mp_fig m;
 
-	if (!live(st, f)) {
+	/* The common case first: the innermost record, nothing lost. */
+	if (MP_LIKELY(st && f == top(st) && !st->lost)) {
+		if (unchanged(f) || held(f)) {
+			m.mem = f->pub.before;
+			m.own = f->own;
+		} else {
+			m = figs();
+		}
+	} else if (!live(st, f)) {
 		MP_ASSERT(f == &dummy);
 		if (st && st->lost)
 			st->lost--;
 		drop();
 		return;
-	}
-	if (MP_LIKELY(f == top(st) && !st->lost)) {
-		if (unchanged(f) || held(f)) {
-			m.mem = f->pub.before;
-			m.own = f->own;
-		} else {
-			m = mp_backend_figs();
-		}
 	} else {
-		m = mp_backend_figs();
+		m = figs();
 		pop_above(st, f, m);
 	}
 	charge(f, m);
@@ -802,7 +876,7 @@ static void close_all(struct stack *st)
 	struct mp_fig m;
 
 	if (st->depth) {
-		m = mp_backend_figs();
+		m = figs();
 		while (st->depth) {
 			struct frame *g = &st->f[--st->depth];
 

@@ -963,15 +963,38 @@ int64_t mp_rss_refresh(void)
  * after this moves one of them.  The exact mode keeps the rings too, so
  * that the process looks the same, but gives no watch.
  */
+/*
+ * own_ring()'s answer when it has nothing to do -- the thread's rings
+ * open and it still alone -- or NULL: then own_ring() decides, and may
+ * open or close them.
+ */
+static inline struct own *own_ready(enum mode m)
+{
+	struct own *o = own;
+
+	if (o && m == MODE_PERF && mp_solo_owner && o->state == OWN_OPEN &&
+	    mp_solo() && !__atomic_load_n(&user_only, __ATOMIC_RELAXED) &&
+	    o->counted &&
+	    __atomic_load_n(o->tasks, __ATOMIC_ACQUIRE) == o->tasks_seen)
+		return o;
+	return NULL;
+}
+
 bool mp_rss_watch(struct mp_watch *w)
 {
 	enum mode m = __atomic_load_n(&mode, __ATOMIC_ACQUIRE);
-	int saved = errno;
-	struct own *o = own_ring(m);
-	struct mp_rss_rings *h = __atomic_load_n(&home, __ATOMIC_ACQUIRE);
+	struct own *o = own_ready(m);
+	struct mp_rss_rings *h;
 	uint64_t e;
 
-	errno = saved;
+	if (!o) {
+		/* Only the slow path makes calls that can change errno. */
+		int saved = errno;
+
+		o = own_ring(m);
+		errno = saved;
+	}
+	h = __atomic_load_n(&home, __ATOMIC_ACQUIRE);
 	if (!o || m != MODE_PERF)
 		return false;
 	if (!(e = __atomic_load_n(&h->epoch, __ATOMIC_ACQUIRE))) {

@@ -14,6 +14,8 @@
  *   quiet   one-line loop, one event per iteration on the same line, no
  *           memory change (the common case: a hot loop)
  *   two     two lines per iteration, alternating sites, no memory change
+ *   call    a call of a two-line profiled function per iteration, from a
+ *           plain loop: entry, two line events and exit
  *   pages   one event per iteration, each iteration writes to a new page:
  *           the cost of noticing that memory changed (a read of the figure)
  *   alloc   malloc(64) + free per iteration, uninstrumented, with 1 and 2
@@ -25,9 +27,10 @@
  * mode (heap, rss, rss with MPROF_EXACT=1, which reads RSS on every event
  * and so runs 1/100 of the events) and prints one table; with --one it
  * measures the current environment only (PROBE_SCALE=N divides the event
- * counts).  Each figure is the median of RUNS runs, then the fastest run
- * and the slowest: on a shared machine the fastest is the best estimate of
- * the cost itself, the spread says how noisy the machine was.
+ * counts; PROBE_WHAT=calls runs the two call kernels only).  Each figure
+ * is the median of RUNS runs, then the fastest run and the slowest: on a
+ * shared machine the fastest is the best estimate of the cost itself, the
+ * spread says how noisy the machine was.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -89,6 +92,45 @@ static uint64_t pages_plain(volatile char *p, uint64_t n)
 {
     for (uint64_t i = 0; i < n; i++) p[i * 4096] = 1;
     return n;
+}
+
+/* The callee of the `call` kernel, and its plain twin. */
+MPROF __attribute__((noinline)) static uint64_t leaf_prof(uint64_t x)
+{
+	x = x * 2862933555777941757u + 3;
+	return x ^ (x >> 7);
+}
+
+__attribute__((noinline)) static uint64_t leaf_plain(uint64_t x)
+{
+	x = x * 2862933555777941757u + 3;
+	return x ^ (x >> 7);
+}
+
+static uint64_t call_prof(uint64_t n)
+{
+	uint64_t x = 1;
+
+	for (uint64_t i = 0; i < n; i++)
+		x = leaf_prof(x + i);
+	return x;
+}
+
+/* The same calls from a profiled caller: one more line event each. */
+MPROF static uint64_t nested_prof(uint64_t n)
+{
+	uint64_t x = 1;
+	for (uint64_t i = 0; i < n; i++) x = leaf_prof(x + i);
+	return x;
+}
+
+static uint64_t call_plain(uint64_t n)
+{
+	uint64_t x = 1;
+
+	for (uint64_t i = 0; i < n; i++)
+		x = leaf_plain(x + i);
+	return x;
 }
 
 struct stat3 {
@@ -202,8 +244,17 @@ static int one(void)
 		row("malloc+free, 2 threads", time_alloc(2));
 		return 0;
 	}
+	if (what && !strcmp(what, "calls")) {
+		row("call of a two-line function",
+		    time_quiet(call_prof, call_plain, 1));
+		row("the same, from a profiled loop",
+		    time_quiet(nested_prof, call_plain, 1));
+		return 0;
+	}
 	row("line event, same line", time_quiet(quiet_prof, quiet_plain, 1));
 	row("line event, two lines alternating", time_quiet(two_prof, two_plain, 2));
+	row("call of a two-line function", time_quiet(call_prof, call_plain, 1));
+	row("the same, from a profiled loop", time_quiet(nested_prof, call_plain, 1));
 	s = time_pages(&plain_page);
 	row("line event after a new page", s);
 	printf("  %-34s %8.2f ns\n", "(plain: one page fault)", plain_page);

@@ -13,6 +13,7 @@
  * probe.  Each test uses descriptors of its own: counters are never reset
  * between tests.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -744,6 +745,119 @@ static void test_caller_invalidated(void **state)
 	assert_site(S(host, 2), 1, 0, 7);
 	assert_site(S(guest, 1), 1, 0, 7);
 	assert_int_equal(mp_probe_depth(), 0);
+}
+
+static unsigned long watches;		/* counted_watch() calls */
+
+static bool counted_watch(struct mp_watch *w, int64_t *m)
+{
+	watches++;
+	return watch_on(&mem, w, m);
+}
+
+/* The fake, counting the watches the probes take. */
+static const struct mp_backend counting = { "counting", NULL, fake_read,
+					    NULL, counted_watch, NULL };
+
+FUNC(lender, 350, 3);		/* 351: may grow, 352: after the call */
+FUNC(borrower, 360, 2);
+
+static NOINLINE void run_borrower(void)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(borrower, 0));
+	CLINE(S(borrower, 1), mpf);
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+static NOINLINE void run_lender(int64_t grow)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(lender, 0));
+	CLINE(S(lender, 1), mpf);
+	mem += grow;
+	run_borrower();
+	CLINE(S(lender, 2), mpf);
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+/*
+ * In a one-thread process, an entry below a caller whose watch still
+ * holds takes the caller's watch and figures instead of reading: the
+ * call reads nothing, and its rows are what a read would have given.
+ * After a change the entry reads the new figure.
+ */
+static void test_entry_borrows_watch(void **state)
+{
+	(void)state;
+	if (!mp_solo())
+		skip();
+	setup_func(&lender);
+	setup_func(&borrower);
+	assert_int_equal(mp_backend_set(&counting), 0);
+	mem = 100;
+	watches = 0;
+	line_calls = 0;
+	run_lender(0);
+	assert_int_equal(watches, 1);
+	assert_int_equal(line_calls, 0);
+	run_lender(30);
+	assert_int_equal(watches, 4);
+	assert_int_equal(line_calls, 1);
+	assert_int_equal(mp_backend_set(&fake), 0);
+	assert_site(S(lender, 0), 2, 100, 100);
+	assert_site(S(lender, 1), 2, 30, 130);
+	assert_site(S(lender, 2), 2, 0, 130);
+	assert_site(S(borrower, 0), 2, 100, 130);
+	assert_site(S(borrower, 1), 2, 0, 130);
+	assert_int_equal(mp_probe_depth(), 0);
+}
+
+FUNC(keeper, 390, 2);		/* entered first by a new thread */
+
+static NOINLINE int run_keeper(void)
+{
+	struct __mprof_frame *mpf;
+	int kept;
+
+	errno = 4321;
+	mpf = __mprof_enter(S(keeper, 0));
+	kept = errno == 4321;
+	CLINE(S(keeper, 1), mpf);
+	mem += 8;
+	CLINE(S(keeper, 1), mpf);
+	__mprof_exit(mpf);
+	NO_TAIL();
+	return kept && errno == 4321;
+}
+
+static void *keeper_thread(void *arg)
+{
+	(void)arg;
+	mem = 10;
+	return (void *)(intptr_t)run_keeper();
+}
+
+/* errno is the program's: a thread's first entry (its stack made, the
+ * function registered) and the events after it leave it as they found
+ * it. */
+static void test_errno_kept(void **state)
+{
+	pthread_t t;
+	void *ok;
+
+	(void)state;
+	setup_func(&keeper);
+	assert_int_equal(pthread_create(&t, NULL, keeper_thread, NULL), 0);
+	assert_int_equal(pthread_join(t, &ok), 0);
+	assert_true(ok != NULL);
+	assert_true(run_keeper());
+	assert_int_equal(total(S(keeper, 0)).count, 2);
+	assert_int_equal(total(S(keeper, 1)).count, 4);
 }
 
 FUNC(jhost, 330, 3);		/* 331: setjmp, 332: after */
@@ -1561,11 +1675,13 @@ int main(void)
 		cmocka_unit_test(test_own_figure),
 		cmocka_unit_test(test_exit_without_read),
 		cmocka_unit_test(test_caller_invalidated),
+		cmocka_unit_test(test_entry_borrows_watch),
 		cmocka_unit_test(test_longjmp_quiet),
 		cmocka_unit_test(test_deep_records),
 		cmocka_unit_test(test_two_threads),
 		cmocka_unit_test(test_thread_exit),
 		cmocka_unit_test(test_stranger_thread),
+		cmocka_unit_test(test_errno_kept),
 		cmocka_unit_test(test_first_entry_once),
 		cmocka_unit_test(test_short_lived_threads),
 		cmocka_unit_test(test_live_thread),
