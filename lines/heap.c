@@ -95,6 +95,8 @@ static void on_event(struct mp_heap *h, struct mp_sym *s, struct mp_code *c,
 		mp_code_exec(c, e->pid);
 		mp_acct_exec(a, e->pid);
 	}
+	if (!added && e->kind == 0 && e->size == MP_HEAP_NOTE_EXIT)
+		return;
 	if (added || e->kind == 0) {
 		/* what it maps now; a process already gone keeps what it had */
 		mp_sym_read_maps(s, e->pid);

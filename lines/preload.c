@@ -11,7 +11,7 @@
  * program's line and its callers' lines (unwind.h).
  *
  * Rules: nothing here allocates (events are built on the stack, the text
- * ranges live in static storage; backtrace() is loaded at start); no lock
+ * ranges live in static storage; libgcc's unwinder is readied at start); no lock
  * is taken but dl_iterate_phdr's, when new code appears, so fork, threads
  * and signal handlers cannot deadlock on it; a
  * call made while the thread is already inside a wrapper (a signal
@@ -23,13 +23,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <execinfo.h>
 #include <fcntl.h>
 #include <link.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -48,7 +49,19 @@ extern void *__libc_memalign(size_t, size_t);
 extern void *__libc_valloc(size_t);
 extern void *__libc_pvalloc(size_t);
 
-/* Frames backtrace() may give, the wrappers' own included. */
+/* libgcc's unwinder (libgcc_s, which glibc's backtrace() loads too):
+   each frame's address and the start of its function, from the CFI. */
+struct _Unwind_Context;
+typedef int (*unwind_trace_fn)(struct _Unwind_Context *, void *);
+extern int _Unwind_Backtrace(unwind_trace_fn, void *);
+extern uintptr_t _Unwind_GetIP(struct _Unwind_Context *);
+extern uintptr_t _Unwind_GetRegionStart(struct _Unwind_Context *);
+struct dwarf_eh_bases {
+	void *tbase, *dbase, *func;
+};
+extern const void *_Unwind_Find_FDE(void *pc, struct dwarf_eh_bases *b);
+
+/* Frames the unwinder may give, the wrappers' own included. */
 #define BACKTRACE_MAX 48
 #define MAX_RANGES 512
 
@@ -66,7 +79,7 @@ static int cur;
 static int rebuilding;
 
 /* Tail calls: how far into a function its jump to a wrapper is looked
-   for, and the answers cached per return address (tail_jump()). */
+   for, and the answers cached per return address (tail_jumps()). */
 #define TAIL_SCAN 512
 #define TAIL_CACHE 4096
 static uint64_t tail_cache[TAIL_CACHE];
@@ -183,51 +196,143 @@ static uintptr_t call_target(uintptr_t ra, const struct range *r,
 	return 0;
 }
 
+/* The first jump to callee within TAIL_SCAN bytes of t (in rt): jmp
+   rel32 to it or to its PLT entry, jmp *slot(%rip), then jmp rel8 (two
+   bytes match by chance more often: only when no long jump did); the
+   jump's address, or 0. */
+static uintptr_t find_jump(uintptr_t t, const struct range *rt,
+			   uintptr_t callee, uint32_t pid)
+{
+	uintptr_t a, end = t + TAIL_SCAN < rt->hi ? t + TAIL_SCAN : rt->hi;
+	uint64_t v;
+
+	for (a = t; a + 6 <= end; a++) {
+		const unsigned char *p = (const void *)a;
+
+		if (p[0] == 0xe9 &&
+		    through_plt(a + 5 + rel32(a + 1), pid) == callee)
+			return a;
+		if (p[0] == 0xff && p[1] == 0x25 &&
+		    peek(pid, a + 6 + rel32(a + 2), &v) && v == callee)
+			return a;
+	}
+	for (a = t; a + 2 <= end; a++) {
+		const unsigned char *p = (const void *)a;
+
+		if (p[0] == 0xeb && a + 2 + (int8_t)p[1] == callee)
+			return a;
+	}
+	return 0;
+}
+
+/* Where the direct jump at a (jmp rel32, jmp rel8) goes, or 0. */
+static uintptr_t jump_target(uintptr_t a)
+{
+	const unsigned char *p = (const void *)a;
+
+	if (p[0] == 0xe9)
+		return a + 5 + rel32(a + 1);
+	if (p[0] == 0xeb)
+		return a + 2 + (int8_t)p[1];
+	return 0;
+}
+
+/* Whether a is the entry of a function of the program (where its CFI
+   starts), not a place inside one. */
+static int is_entry(uintptr_t a)
+{
+	const struct range *r = in_text(a);
+	struct dwarf_eh_bases b;
+
+	return r && !r->system && _Unwind_Find_FDE((void *)a, &b) &&
+	       (uintptr_t)b.func == a;
+}
+
 /*
  * A tail call (docs/lines.md, "Which line an event is charged to"): the
- * wrapper `self` returns to ra, in the program's own code, but the call
- * there went to another function of the program's own, t, which jumped to
- * the wrapper (jmp rel32 to it or to its PLT entry, or jmp *slot(%rip))
- * instead of calling it: t's frame is gone, and that jump's line is the
- * one that allocated or freed.  Returns the jump's address + 1 (read as a
- * return address is: its line is the byte before), or 0.  The first jump
- * to `self` within TAIL_SCAN bytes of t's entry is taken.  Answers are
- * cached per ra (32 bits of it as a tag, the jump as a distance from ra,
- * in one word, so that threads racing on a slot never mix two answers).
+ * frame at return address ra, in the program's own code, is below (calls)
+ * a frame in the function that starts at `callee` (a wrapper, or any
+ * function of the program further out), but the call at ra went to
+ * another function of the program's own, t, which jumped to `callee`
+ * (find_jump()) instead of calling it: t's frame is gone, and that jump's
+ * line is the one that ran.  Or t jumped to a function u of the program
+ * (jmp rel32 or rel8 to a function's entry) that jumped to `callee`: two
+ * frames gone (taken only when no other function t jumps to leads to
+ * `callee`).  Fills jumps[] with the jumps' addresses + 1 (read as a
+ * return address is: its line is the byte before), innermost first, and
+ * returns how many (0 to 2).  Answers are cached per ra and callee, in
+ * one word so that threads racing on a slot never mix two answers: 22
+ * bits of ra and callee as a tag, u's jump as 1 + its offset from u (10
+ * bits; u is read back from t's jump), t's jump as a distance from ra.
  */
-static uintptr_t tail_jump(uintptr_t ra, uintptr_t self, uint32_t pid)
+static int tail_jumps(uintptr_t ra, uintptr_t callee, uint32_t pid,
+		      uintptr_t jumps[2])
 {
-	uint64_t *slot = &tail_cache[(ra ^ (ra >> 12)) % TAIL_CACHE];
-	uint64_t w = __atomic_load_n(slot, __ATOMIC_RELAXED), v;
-	const struct range *r, *rt;
-	uintptr_t t, a, end, j = 0;
+	uintptr_t h = ra ^ (callee * 0x9e3779b97f4a7c15u);
+	uint64_t *slot = &tail_cache[(h ^ (h >> 12) ^ (h >> 32)) % TAIL_CACHE];
+	uint64_t w = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	uint32_t tag = ((uint32_t)(ra ^ (callee << 7)) | 1) & 0x3fffff;
+	const struct range *r, *rt, *ru;
+	uintptr_t t, a, u, u2 = 0, j = 0, j2 = 0;
+	int32_t d;
 
-	if (w && (uint32_t)(w >> 32) == (uint32_t)ra)
-		return (int32_t)(uint32_t)w ? ra + (int32_t)(uint32_t)w : 0;
+	if (w && (uint32_t)(w >> 42) == tag) {
+		d = (int32_t)(uint32_t)w;
+		if (!d)
+			return 0;
+		jumps[0] = ra + d;
+		if (!((w >> 32) & 0x3ff))
+			return 1;
+		jumps[1] = jumps[0];
+		jumps[0] = jump_target(jumps[1] - 1) + ((w >> 32) & 0x3ff);
+		return 2;
+	}
 	r = in_text(ra);
 	if (!r || r->system)
 		return 0;
 	t = call_target(ra, r, pid);
 	rt = t ? in_text(t) : NULL;
-	if (rt && !rt->system && through_plt(t, pid) != self) {
-		end = t + TAIL_SCAN < rt->hi ? t + TAIL_SCAN : rt->hi;
-		for (a = t; !j && a + 6 <= end; a++) {
-			const unsigned char *p = (const void *)a;
+	if (rt && !rt->system && t != callee &&
+	    through_plt(t, pid) != callee) {
+		j = find_jump(t, rt, callee, pid);
+		/* two tail calls: t's jumps to a function's entry; taken
+		   only when one such jump leads to callee (which t took is
+		   not known) */
+		for (a = t; !j && a + 2 <= t + TAIL_SCAN && a + 6 <= rt->hi;
+		     a++) {
+			uintptr_t k;
 
-			if (p[0] == 0xe9 &&
-			    through_plt(a + 5 + rel32(a + 1), pid) == self)
-				j = a + 1;
-			else if (p[0] == 0xff && p[1] == 0x25 &&
-				 peek(pid, a + 6 + rel32(a + 2), &v) &&
-				 v == self)
-				j = a + 1;
+			u = jump_target(a);
+			ru = u && u != t && u != callee ? in_text(u) : NULL;
+			if (!ru || ru->system || !is_entry(u))
+				continue;
+			k = find_jump(u, ru, callee, pid);
+			if (k && j2) {
+				j2 = 0;	/* two ways: none */
+				break;
+			}
+			if (k)
+				j2 = k;
+			if (k)
+				u2 = a;
 		}
+		if (j2)
+			j = u2;
 	}
-	if (j && (intptr_t)(j - ra) != (int32_t)(j - ra))
-		j = 0;		/* too far to cache: not the program's jump */
-	__atomic_store_n(slot, (uint64_t)(uint32_t)ra << 32 |
-			 (uint32_t)(j ? j - ra : 0), __ATOMIC_RELAXED);
-	return j;
+	if (j && (intptr_t)(j + 1 - ra) != (int32_t)(j + 1 - ra))
+		j = j2 = 0;	/* too far to cache: not the program's jump */
+	__atomic_store_n(slot, (uint64_t)tag << 42 |
+			 (uint64_t)(j2 ? j2 - jump_target(j) + 1 : 0) << 32 |
+			 (uint32_t)(j ? j + 1 - ra : 0), __ATOMIC_RELAXED);
+	if (!j)
+		return 0;
+	if (!j2) {
+		jumps[0] = j + 1;
+		return 1;
+	}
+	jumps[0] = j2 + 1;
+	jumps[1] = j + 1;
+	return 2;
 }
 
 /* Write a note (record.h) for this process. */
@@ -245,18 +350,41 @@ static void note(uint64_t which)
 	while (rc < 0 && errno == EINTR);
 }
 
+/* The unwinder's frames: each one's address and its function's start. */
+struct walk {
+	int n;
+	uintptr_t ip[BACKTRACE_MAX], func[BACKTRACE_MAX];
+};
+
+static int walk_frame(struct _Unwind_Context *ctx, void *data)
+{
+	struct walk *w = data;
+
+	if (w->n == BACKTRACE_MAX)
+		return 5;	/* _URC_END_OF_STACK */
+	w->ip[w->n] = _Unwind_GetIP(ctx);
+	w->func[w->n] = _Unwind_GetRegionStart(ctx);
+	w->n++;
+	return 0;
+}
+
 /*
  * Fill the event's pid and frames and write it.  The frames are the
  * return addresses of the program's own code on the stack, found by
- * glibc's backtrace() from the CFI (exact: a stale value on the stack
+ * libgcc's unwinder from the CFI (exact: a stale value on the stack
  * never passes for a caller): the line that called, even from inside a
  * system library (strdup, printf's buffer), and the lines that called
- * it, each charged the call as the plugin charges a call line.
+ * it, each charged the call as the plugin charges a call line.  Where a
+ * frame's call went to a function that is not the one running below it,
+ * that function made a tail call, and its jump goes in between
+ * (tail_jumps()): at the wrapper (free(p) as a function's last act) or
+ * further out (a helper that ends by calling another).
  */
-static void send(struct mp_heap_event *e, uintptr_t ra, uintptr_t self)
+static void send(struct mp_heap_event *e, uintptr_t ra)
 {
-	int saved = errno;
+	int saved = errno, k;
 	const struct range *r;
+	struct walk w;
 	size_t n = 0;
 	long rc;
 
@@ -272,30 +400,22 @@ static void send(struct mp_heap_event *e, uintptr_t ra, uintptr_t self)
 		rebuild();
 		note(MP_HEAP_NOTE_MAPPED);
 	}
-	{
-		void *bt[BACKTRACE_MAX];
-		int k, nb = backtrace(bt, BACKTRACE_MAX);
+	w.n = 0;
+	_Unwind_Backtrace(walk_frame, &w);
+	for (k = 0; k < w.n && n < MP_HEAP_FRAMES; k++) {
+		uintptr_t a = w.ip[k], j[2];
+		int nj, i;
 
-		for (k = 0; k < nb && n < MP_HEAP_FRAMES; k++) {
-			uintptr_t a = (uintptr_t)bt[k];
-
-			r = in_text(a);
-			if (r && !r->system)
-				e->frames[n++] = a;
-		}
-	}
-	if (n && e->frames[0] == ra) {
-		/* the program called the wrapper: by a tail call? */
-		uintptr_t j = tail_jump(ra, self, e->pid);
-
-		if (j) {
-			if (n == MP_HEAP_FRAMES)
-				n--;
-			memmove(e->frames + 1, e->frames, n * sizeof e->frames[0]);
-			e->frames[0] = j;
-			e->ip = j;
-			n++;
-		}
+		r = in_text(a);
+		if (!r || r->system)
+			continue;
+		nj = k ? tail_jumps(a, w.func[k - 1], e->pid, j) : 0;
+		if (nj && a == ra && !n)
+			e->ip = j[0];	/* the wrapper's own caller */
+		for (i = 0; i < nj && n < MP_HEAP_FRAMES; i++)
+			e->frames[n++] = j[i];
+		if (n < MP_HEAP_FRAMES)
+			e->frames[n++] = a;
 	}
 	e->nframes = (uint32_t)n;
 	do	/* the frames used only */
@@ -307,7 +427,7 @@ static void send(struct mp_heap_event *e, uintptr_t ra, uintptr_t self)
 }
 
 /* Record an event from a wrapper: its frame and return address. */
-#define RECORD(kind_, ptr_, size_, old_, self_) do {				\
+#define RECORD(kind_, ptr_, size_, old_) do {				\
 	if (out_fd >= 0 && !busy) {					\
 		struct mp_heap_event e_;				\
 		busy = 1;						\
@@ -316,8 +436,7 @@ static void send(struct mp_heap_event *e, uintptr_t ra, uintptr_t self)
 		e_.ptr = (uintptr_t)(ptr_);				\
 		e_.size = (size_);					\
 		e_.old = (uintptr_t)(old_);				\
-		send(&e_, (uintptr_t)__builtin_return_address(0),	\
-		     (uintptr_t)(self_));				\
+		send(&e_, (uintptr_t)__builtin_return_address(0));	\
 		busy = 0;						\
 	}								\
 } while (0)
@@ -326,7 +445,7 @@ EXPORT void *malloc(size_t n)
 {
 	void *p = __libc_malloc(n);
 
-	RECORD(MP_HEAP_ALLOC, p, n, 0, malloc);
+	RECORD(MP_HEAP_ALLOC, p, n, 0);
 	return p;
 }
 
@@ -334,7 +453,7 @@ EXPORT void *calloc(size_t k, size_t n)
 {
 	void *p = __libc_calloc(k, n);
 
-	RECORD(MP_HEAP_ALLOC, p, (uint64_t)k * n, 0, calloc);
+	RECORD(MP_HEAP_ALLOC, p, (uint64_t)k * n, 0);
 	return p;
 }
 
@@ -342,7 +461,7 @@ EXPORT void *realloc(void *old, size_t n)
 {
 	void *p = __libc_realloc(old, n);
 
-	RECORD(MP_HEAP_REALLOC, p, n, old, realloc);
+	RECORD(MP_HEAP_REALLOC, p, n, old);
 	return p;
 }
 
@@ -356,7 +475,7 @@ EXPORT void *reallocarray(void *old, size_t k, size_t n)
 		return NULL;
 	}
 	p = __libc_realloc(old, bytes);
-	RECORD(MP_HEAP_REALLOC, p, bytes, old, reallocarray);
+	RECORD(MP_HEAP_REALLOC, p, bytes, old);
 	return p;
 }
 
@@ -364,7 +483,7 @@ EXPORT void free(void *p)
 {
 	if (!p)
 		return;
-	RECORD(MP_HEAP_FREE, p, 0, 0, free);
+	RECORD(MP_HEAP_FREE, p, 0, 0);
 	__libc_free(p);
 }
 
@@ -372,7 +491,7 @@ EXPORT void *memalign(size_t align, size_t n)
 {
 	void *p = __libc_memalign(align, n);
 
-	RECORD(MP_HEAP_ALLOC, p, n, 0, memalign);
+	RECORD(MP_HEAP_ALLOC, p, n, 0);
 	return p;
 }
 
@@ -385,7 +504,7 @@ EXPORT void *aligned_alloc(size_t align, size_t n)
 		return NULL;
 	}
 	p = __libc_memalign(align, n);
-	RECORD(MP_HEAP_ALLOC, p, n, 0, aligned_alloc);
+	RECORD(MP_HEAP_ALLOC, p, n, 0);
 	return p;
 }
 
@@ -403,7 +522,7 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 		return ENOMEM;
 	}
 	*out = p;
-	RECORD(MP_HEAP_ALLOC, p, n, 0, posix_memalign);
+	RECORD(MP_HEAP_ALLOC, p, n, 0);
 	errno = saved;
 	return 0;
 }
@@ -412,7 +531,7 @@ EXPORT void *valloc(size_t n)
 {
 	void *p = __libc_valloc(n);
 
-	RECORD(MP_HEAP_ALLOC, p, n, 0, valloc);
+	RECORD(MP_HEAP_ALLOC, p, n, 0);
 	return p;
 }
 
@@ -420,13 +539,51 @@ EXPORT void *pvalloc(size_t n)
 {
 	void *p = __libc_pvalloc(n);
 
-	RECORD(MP_HEAP_ALLOC, p, n, 0, pvalloc);
+	RECORD(MP_HEAP_ALLOC, p, n, 0);
 	return p;
 }
 
 static void after_fork(void)
 {
 	__atomic_store_n(&rebuilding, 0, __ATOMIC_RELAXED);
+}
+
+/* Whether the recorder has read everything written so far (it drains
+   the pipe as it goes: at most ms milliseconds are waited for it). */
+static int drained(int ms)
+{
+	struct timespec t = { 0, 1000 * 1000 };
+	int left = 0;
+
+	for (; ms > 0; ms--) {
+		if (ioctl(out_fd, FIONREAD, &left) < 0 || !left)
+			return 1;
+		nanosleep(&t, NULL);
+	}
+	return 0;
+}
+
+/*
+ * At exit: the recorder reads a process's mappings (/proc/PID/maps) when
+ * its first event arrives, which it can no longer do once the process is
+ * gone, and a short program can end before the recorder has got to it.
+ * So wait until the pipe is empty (every event read), then write a note
+ * and wait until that is read too: the recorder handles what it read
+ * before reading again, so every earlier event has then been handled.
+ */
+__attribute__((destructor)) static void fini(void)
+{
+	int saved = errno;
+
+	if (out_fd < 0 || busy)
+		return;
+	busy = 1;
+	if (drained(2000)) {
+		note(MP_HEAP_NOTE_EXIT);
+		drained(2000);
+	}
+	busy = 0;
+	errno = saved;
 }
 
 /* Take the pipe from the environment; without it, record nothing. */
@@ -443,10 +600,11 @@ __attribute__((constructor)) static void init(void)
 		return;
 	busy = 1;
 	rebuild();
-	{	/* backtrace() loads libgcc_s on its first call: now */
-		void *bt[2];
+	{	/* the unwinder's first walk initialises it: now */
+		struct walk w;
 
-		backtrace(bt, 2);
+		w.n = 0;
+		_Unwind_Backtrace(walk_frame, &w);
 	}
 	pthread_atfork(NULL, NULL, after_fork);
 	busy = 0;

@@ -58,10 +58,12 @@ void mp_perf_close(struct mp_perf *p, struct mp_rec_stats *st);
 
 /* Events of the preload library, one write() each, of the frames it has
    (MP_HEAP_EVENT_SIZE); kind 0 is
-   a note, size saying which: the process starts (its exec), or calls
-   come from code mapped since the last note. */
+   a note, size saying which: the process starts (its exec), calls
+   come from code mapped since the last note, or the process is exiting
+   (written once the recorder has read every event before it, so that its
+   mappings are still there to read: see preload.c's fini()). */
 enum mp_heap_kind { MP_HEAP_ALLOC = 1, MP_HEAP_FREE, MP_HEAP_REALLOC };
-enum { MP_HEAP_NOTE_MAPPED = 0, MP_HEAP_NOTE_EXEC = 1 };
+enum { MP_HEAP_NOTE_MAPPED = 0, MP_HEAP_NOTE_EXEC = 1, MP_HEAP_NOTE_EXIT = 2 };
 
 #define MP_HEAP_FRAMES 32
 

@@ -35,6 +35,10 @@ import tempfile
 # processing_inefficient's table_free() ends with a tail call to free(),
 # which the preload library finds (docs/lines.md, a tail call).
 SAMPLES = ["basic", "rows", "leak", "chunked", "streaming", "recursive", "processing_inefficient"]
+# Test programs of tests/lines/progs: e2e_tailcall has tail calls further
+# out on the stack (a caller's line found from the jump of the function
+# its call went to), and ends at once (its mappings read before it is gone).
+PROGS = ["e2e_tailcall"]
 # With the rss backend (lines of at least 1 MiB, within 10%): samples
 # whose freed memory leaves the process (glibc's mmap threshold).
 RSS_SAMPLES = ["basic", "streaming", "chunked"]
@@ -135,6 +139,9 @@ def main():
         if rest == ["--samples"]:
             for s in SAMPLES:
                 ok &= compare(mprof, plugin, srcdir, cc, os.path.join(srcdir, "samples", s + ".c"), [], top, work)
+            for s in PROGS:
+                ok &= compare(mprof, plugin, srcdir, cc, os.path.join(srcdir, "tests", "lines", "progs", s + ".c"),
+                              [], top, work)
             probe = subprocess.run([mprof, "lines", "-o", os.path.join(work, "probe.json"), "true"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             if "not allowed" in probe.stderr:
