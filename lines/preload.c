@@ -78,9 +78,11 @@ static int nranges[2];
 static int cur;
 static int rebuilding;
 
-/* Tail calls: how far into a function its jump to a wrapper is looked
-   for, and the answers cached per return address (tail_jumps()). */
+/* Tail calls: how far into a function its jump is looked for when its
+   CFI does not say where it ends, the most looked at otherwise, and the
+   answers cached per return address (tail_jumps()). */
 #define TAIL_SCAN 512
+#define MAX_FUNC (1 << 20)
 #define TAIL_CACHE 4096
 static uint64_t tail_cache[TAIL_CACHE];
 static uint32_t last_pid, last_ppid;
@@ -196,23 +198,45 @@ static uintptr_t call_target(uintptr_t ra, const struct range *r,
 	return 0;
 }
 
-/* The first jump to callee within TAIL_SCAN bytes of t (in rt): jmp
+/*
+ * Where the function starting at t ends, from its CFI (the FDE's address
+ * range; GCC's .eh_frame encodes both pc-relative, 4 bytes, which is
+ * checked), within rt; TAIL_SCAN bytes on when it cannot be told.
+ */
+static uintptr_t func_end(uintptr_t t, const struct range *rt)
+{
+	uintptr_t end = t + TAIL_SCAN;
+	struct dwarf_eh_bases b;
+	const unsigned char *fde = _Unwind_Find_FDE((void *)t, &b);
+	int32_t begin;
+	uint32_t len;
+
+	if (fde && (uintptr_t)b.func == t) {
+		memcpy(&begin, fde + 8, 4);
+		memcpy(&len, fde + 12, 4);
+		if ((uintptr_t)(fde + 8) + begin == t && len <= MAX_FUNC)
+			end = t + len;
+	}
+	return end < rt->hi ? end : rt->hi;
+}
+
+/* The first jump to callee in the function that starts at t (in rt): jmp
    rel32 to it or to its PLT entry, jmp *slot(%rip), then jmp rel8 (two
    bytes match by chance more often: only when no long jump did); the
    jump's address, or 0. */
 static uintptr_t find_jump(uintptr_t t, const struct range *rt,
 			   uintptr_t callee, uint32_t pid)
 {
-	uintptr_t a, end = t + TAIL_SCAN < rt->hi ? t + TAIL_SCAN : rt->hi;
+	uintptr_t a, end = func_end(t, rt);
 	uint64_t v;
 
-	for (a = t; a + 6 <= end; a++) {
+	for (a = t; a + 5 <= end; a++) {
 		const unsigned char *p = (const void *)a;
 
 		if (p[0] == 0xe9 &&
 		    through_plt(a + 5 + rel32(a + 1), pid) == callee)
 			return a;
-		if (p[0] == 0xff && p[1] == 0x25 &&
+		if (p[0] == 0xff && p[1] == 0x25 && a + 6 <= end &&
 		    peek(pid, a + 6 + rel32(a + 2), &v) && v == callee)
 			return a;
 	}
@@ -225,14 +249,15 @@ static uintptr_t find_jump(uintptr_t t, const struct range *rt,
 	return 0;
 }
 
-/* Where the direct jump at a (jmp rel32, jmp rel8) goes, or 0. */
-static uintptr_t jump_target(uintptr_t a)
+/* Where the direct jump at a (jmp rel32, jmp rel8) goes, or 0; the
+   instruction ends by end. */
+static uintptr_t jump_target(uintptr_t a, uintptr_t end)
 {
 	const unsigned char *p = (const void *)a;
 
-	if (p[0] == 0xe9)
+	if (p[0] == 0xe9 && a + 5 <= end)
 		return a + 5 + rel32(a + 1);
-	if (p[0] == 0xeb)
+	if (p[0] == 0xeb && a + 2 <= end)
 		return a + 2 + (int8_t)p[1];
 	return 0;
 }
@@ -263,7 +288,8 @@ static int is_entry(uintptr_t a)
  * returns how many (0 to 2).  Answers are cached per ra and callee, in
  * one word so that threads racing on a slot never mix two answers: 22
  * bits of ra and callee as a tag, u's jump as 1 + its offset from u (10
- * bits; u is read back from t's jump), t's jump as a distance from ra.
+ * bits, so u's jump must lie within 1 KiB of its entry; u is read back
+ * from t's jump), t's jump as a distance from ra.
  */
 static int tail_jumps(uintptr_t ra, uintptr_t callee, uint32_t pid,
 		      uintptr_t jumps[2])
@@ -273,7 +299,7 @@ static int tail_jumps(uintptr_t ra, uintptr_t callee, uint32_t pid,
 	uint64_t w = __atomic_load_n(slot, __ATOMIC_RELAXED);
 	uint32_t tag = ((uint32_t)(ra ^ (callee << 7)) | 1) & 0x3fffff;
 	const struct range *r, *rt, *ru;
-	uintptr_t t, a, u, u2 = 0, j = 0, j2 = 0;
+	uintptr_t t, a, u, end, u2 = 0, j = 0, j2 = 0;
 	int32_t d;
 
 	if (w && (uint32_t)(w >> 42) == tag) {
@@ -284,7 +310,8 @@ static int tail_jumps(uintptr_t ra, uintptr_t callee, uint32_t pid,
 		if (!((w >> 32) & 0x3ff))
 			return 1;
 		jumps[1] = jumps[0];
-		jumps[0] = jump_target(jumps[1] - 1) + ((w >> 32) & 0x3ff);
+		jumps[0] = jump_target(jumps[1] - 1, jumps[1] + 4) +
+			   ((w >> 32) & 0x3ff);
 		return 2;
 	}
 	r = in_text(ra);
@@ -298,15 +325,16 @@ static int tail_jumps(uintptr_t ra, uintptr_t callee, uint32_t pid,
 		/* two tail calls: t's jumps to a function's entry; taken
 		   only when one such jump leads to callee (which t took is
 		   not known) */
-		for (a = t; !j && a + 2 <= t + TAIL_SCAN && a + 6 <= rt->hi;
-		     a++) {
+		for (a = t, end = func_end(t, rt); !j && a + 2 <= end; a++) {
 			uintptr_t k;
 
-			u = jump_target(a);
+			u = jump_target(a, end);
 			ru = u && u != t && u != callee ? in_text(u) : NULL;
 			if (!ru || ru->system || !is_entry(u))
 				continue;
 			k = find_jump(u, ru, callee, pid);
+			if (k && k - u >= 0x3ff)
+				k = 0;	/* beyond what the cache holds */
 			if (k && j2) {
 				j2 = 0;	/* two ways: none */
 				break;
@@ -322,7 +350,7 @@ static int tail_jumps(uintptr_t ra, uintptr_t callee, uint32_t pid,
 	if (j && (intptr_t)(j + 1 - ra) != (int32_t)(j + 1 - ra))
 		j = j2 = 0;	/* too far to cache: not the program's jump */
 	__atomic_store_n(slot, (uint64_t)tag << 42 |
-			 (uint64_t)(j2 ? j2 - jump_target(j) + 1 : 0) << 32 |
+			 (uint64_t)(j2 ? j2 - jump_target(j, j + 5) + 1 : 0) << 32 |
 			 (uint32_t)(j ? j + 1 - ra : 0), __ATOMIC_RELAXED);
 	if (!j)
 		return 0;

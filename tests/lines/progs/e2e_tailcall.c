@@ -6,7 +6,8 @@
  * gone while free() runs and its line `release(b->data)` is found only by
  * decoding the call that main() made (docs/lines.md, a tail call); grab()
  * does the same for malloc; forget() ends with a jump to drop(): two
- * frames gone.  Each line must carry the plugin's figure.
+ * frames gone; discard()'s jump lies beyond its first 512 bytes, at its
+ * very end.  Each line must carry the plugin's figure.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,11 @@ struct buf {
 };
 
 static volatile size_t calls;
+static volatile int sink;
+
+#define SET10(k) sink = k; sink = k + 1; sink = k + 2; sink = k + 3; \
+	sink = k + 4; sink = k + 5; sink = k + 6; sink = k + 7; sink = k + 8; \
+	sink = k + 9;
 
 __attribute__((noinline)) static char *obtain(size_t n)
 {
@@ -52,6 +58,12 @@ __attribute__((noinline)) static void forget(struct buf *b)
 	drop(b);
 }
 
+__attribute__((noinline)) static void discard(struct buf *b)
+{
+	SET10(0) SET10(10) SET10(20) SET10(30) SET10(40) SET10(50)
+	release(b->data);
+}
+
 int main(void)
 {
 	struct buf b[4] = { { 0 } };
@@ -62,7 +74,9 @@ int main(void)
 		total += b[i].size;
 	}
 	for (int i = 0; i < 4; i++) {
-		if (i & 1)
+		if (i == 3)
+			discard(&b[i]);
+		else if (i & 1)
 			forget(&b[i]);
 		else
 			drop(&b[i]);
