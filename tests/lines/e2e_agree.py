@@ -22,8 +22,9 @@ signature rows are left out (the plugin's holds the figure at the first
 entry, not a change).
 --samples checks the samples listed below; --json compares two profiles
 already written (tests/realworld/projects/sqlite.sh, speedtest1): with
---tol F, only the top N lines of each side, within F (relative), and up
-to K of the plugin's top N may be missing from mprof lines' profile.
+--tol F, only the top N lines of each side, within F (relative; 0, the
+default: equal), and up to K of the plugin's top N may be missing from
+mprof lines' profile.
 Prints what it compared; exit status 1 on a disagreement.
 """
 import json
@@ -64,15 +65,15 @@ def close(a, b, tol):
     return a == b if tol == 0 else abs(a - b) <= tol * max(abs(a), abs(b))
 
 
-def judge(name, ours, theirs, top, tol=0, floor=0, allow_missing=0):
-    """tol 0: heap, every line equal; else the lines of at least floor
-    bytes, each side's top N, within tol of the other side.  Up to
-    allow_missing of the plugin's top N may be absent from mprof lines'
-    profile (a tail call: docs/lines.md)."""
+def judge(name, ours, theirs, top, tol=0, floor=0, allow_missing=0, every=True):
+    """tol 0 and every: heap, every line equal; else the lines of at least
+    floor bytes, each side's top N, within tol of the other side (equal
+    when tol is 0).  Up to allow_missing of the plugin's top N may be
+    absent from mprof lines' profile (a tail call: docs/lines.md)."""
     bad = []
     missing = []
     for key, incr in sorted(ours.items()):
-        if tol == 0 and incr and theirs.get(key) != incr:
+        if every and tol == 0 and incr and theirs.get(key) != incr:
             bad.append(f"{key[0]}:{key[1]}: mprof lines {incr}, plugin {theirs.get(key)}")
     ranked = sorted((k for k in ours if abs(ours[k]) > floor), key=lambda k: -abs(ours[k]))[:top]
     theirs_ranked = sorted((k for k in theirs if abs(theirs[k]) > floor),
@@ -84,9 +85,11 @@ def judge(name, ours, theirs, top, tol=0, floor=0, allow_missing=0):
         if not close(ours.get(k), theirs[k], tol):
             bad.append(f"{k[0]}:{k[1]} (the plugin's top {top}): plugin {theirs[k]}, mprof lines {ours.get(k)}")
     for k in ranked:
-        if tol and theirs.get(k) is None and len(missing) < allow_missing:
+        if every and tol == 0:
+            break       # every line was checked above
+        if theirs.get(k) is None and len(missing) < allow_missing:
             continue    # the tail call's callers, counted above
-        if tol and not close(ours[k], theirs.get(k), tol):
+        if not close(ours[k], theirs.get(k), tol):
             bad.append(f"{k[0]}:{k[1]} (mprof lines' top {top}): mprof lines {ours[k]}, plugin {theirs.get(k)}")
     print(f"{name}: {len(ours)} lines charged, top {len(ranked)}: " +
           ", ".join(f"{k[0]}:{k[1]}:{ours[k] / 1048576:+.1f}" for k in ranked))
@@ -125,7 +128,7 @@ def main():
         opts = dict(zip(argv[3::2], argv[4::2]))
         ok = judge(os.path.basename(argv[1]), rows_of(argv[1]), rows_of(argv[2]),
                    int(opts.get("--top", 10)), float(opts.get("--tol", 0)), 0,
-                   int(opts.get("--allow-missing", 0)))
+                   int(opts.get("--allow-missing", 0)), every=False)
         sys.exit(0 if ok else 1)
     mprof, plugin, srcdir, cc = argv[:4]
     mprof, plugin, srcdir = (os.path.abspath(p) for p in (mprof, plugin, srcdir))
