@@ -49,16 +49,20 @@
 #include "unwind.h"
 
 /* Bytes of user stack copied per sample: the callers up to that depth
-   (deeper ones are not charged), small enough for the ring to keep up;
-   MPROF_LINES_STACK=BYTES in mprof's environment sets another (8 to
-   STACK_DUMP_MAX, a multiple of 8: stack_dump()). */
-#define STACK_DUMP 2048
+   (deeper ones are not charged: 8 KiB reaches SQLite's main() from the
+   faults in malloc); MPROF_LINES_STACK=BYTES in mprof's environment sets
+   another (8 to STACK_DUMP_MAX, a multiple of 8: stack_dump()). */
+#define STACK_DUMP 8192
 #define STACK_DUMP_MAX 65528
 /* The most callers charged with an event. */
 #define MAX_CALLERS 32
-/* Data pages per ring (a power of two), and the fewest tried when the
-   locked-memory limit refuses that many. */
+/* Data pages per ring (a power of two): RING_PAGES for samples of up to
+   2 KiB of stack, more for larger ones so that a ring holds as many
+   samples, up to RING_TOTAL pages over all the CPUs (but never fewer
+   than RING_PAGES a CPU); the fewest tried when the locked-memory limit
+   refuses that many (ring_pages()). */
 #define RING_PAGES 8192
+#define RING_TOTAL 32768
 #define RING_PAGES_MIN 64
 
 #define REG_BP 6	/* PERF_REG_X86_BP */
@@ -113,6 +117,7 @@ struct mp_perf {
 	struct mp_rec_stats st;
 	struct mp_code *code;	/* of the drain under way */
 	struct mp_cfi *cfi;	/* the objects' unwinding rules */
+	size_t ring_pages;	/* data pages asked for each ring */
 };
 
 static long perf_open(struct perf_event_attr *a, pid_t pid, int cpu, int group)
@@ -160,6 +165,20 @@ static uint32_t stack_dump(void)
 	if (*end || v < 8 || v > STACK_DUMP_MAX)
 		return STACK_DUMP;
 	return (uint32_t)(v & ~7ul);
+}
+
+/* Data pages of each CPU's ring for samples of `stack` bytes of stack. */
+static size_t ring_pages(uint32_t stack, long ncpu)
+{
+	size_t want = RING_PAGES, cap = RING_TOTAL / (size_t)ncpu;
+
+	while (want < RING_PAGES * (((size_t)stack + 2047) / 2048))
+		want *= 2;
+	if (cap < RING_PAGES)
+		cap = RING_PAGES;
+	while (want > cap)
+		want /= 2;
+	return want;
 }
 
 static void base_attr(struct perf_event_attr *a)
@@ -226,7 +245,7 @@ static int open_fault(struct mp_perf *p, pid_t pid, int cpu)
 	if (fd < 0)
 		return -errno;
 	r->fd = (int)fd;
-	for (r->pages = RING_PAGES;; r->pages /= 2) {
+	for (r->pages = p->ring_pages;; r->pages /= 2) {
 		m = mmap(NULL, (r->pages + 1) * 4096, PROT_READ | PROT_WRITE,
 			 MAP_SHARED, r->fd, 0);
 		if (m != MAP_FAILED || errno != EPERM ||
@@ -292,6 +311,7 @@ int mp_perf_open(struct mp_perf **out, pid_t pid)
 	p = calloc(1, sizeof *p);
 	if (!p)
 		return -ENOMEM;
+	p->ring_pages = ring_pages(stack_dump(), ncpu);
 	pthread_mutex_init(&p->lock, NULL);
 	p->cfi = mp_cfi_new();
 	p->rings = calloc((size_t)ncpu, sizeof *p->rings);
