@@ -15,7 +15,7 @@
 #               against the instrumented one's profile, heap backend then
 #               rss (tests/lines/e2e_agree.py: the ten lines each ranks
 #               highest carry the same figures, equal (heap) or within 10%
-#               (rss, MPROF_LINES_STACK=8192); docs/lines.md)
+#               (rss), and no event lost; docs/lines.md)
 # --sqlite-steps LIST (RW_SQLITE_STEPS, comma-separated: veryquick,
 # speedtest1, tables, lines; default all) runs only those steps; the builds
 # are kept when both variants' programs are already in the work directory
@@ -108,10 +108,10 @@ sqlite_speedtest() {
 }
 
 # sqlite_lines: mprof lines on the plain speedtest1 against the -all
-# build's profile, heap backend (both exact: equal) then rss (within 10%,
-# with 8 KiB of stack per sample, MPROF_LINES_STACK, so that speedtest1's
-# main() and sqlite3_step() lines, 2 to 8 KiB above the faults in malloc,
-# are reached; skipped where perf events are refused).  Both run in
+# build's profile, heap backend (both exact: equal) then rss (within 10%;
+# the default 8 KiB of stack per sample reaches speedtest1's main() and
+# sqlite3_step() lines, 2 to 8 KiB above the faults in malloc; skipped
+# where perf events are refused); no event may be lost.  Both run in
 # $RW_WORK/sqlite/lines on the same lines.db: SQLite allocates the
 # database's full path, whose length must not differ.
 sqlite_lines() {
@@ -124,7 +124,7 @@ sqlite_lines() {
 		[ $b = rss ] && tol=0.10
 		rw_log "lines: plain speedtest1 --size 5 under mprof lines --backend $b"
 		rm -f "$dir/lines.db" "$dir/lines.$b.json" "$dir/all.$b.json"
-		(cd "$dir" && MPROF_LINES_STACK=8192 timeout 1800 "$RW_BUILD/bin/mprof" lines --backend $b \
+		(cd "$dir" && timeout 1800 "$RW_BUILD/bin/mprof" lines --backend $b \
 			--functions 0 -o lines.$b.json "$plain/speedtest1" --size 5 lines.db) >"$dir/lines.$b.out" 2>&1 || true
 		if [ $b = rss ] && grep -q 'perf events are not allowed' "$dir/lines.$b.out"; then
 			rw_log "lines: perf events are not allowed here: the rss comparison is skipped"
@@ -136,6 +136,10 @@ sqlite_lines() {
 			timeout 1800 "$prof/speedtest1" --size 5 lines.db) >"$dir/all.$b.out" 2>&1 || true
 		if ! python3 "$RW_ROOT/tests/lines/e2e_agree.py" --json "$dir/lines.$b.json" \
 			"$dir/all.$b.json" --tol $tol >"$RW_WORK/sqlite/lines.$b.agree" 2>&1; then
+			verdict=FAIL
+			rw_verdict 1
+		fi
+		if grep 'were lost\|throttled' "$dir/lines.$b.out" >>"$RW_WORK/sqlite/lines.$b.agree"; then
 			verdict=FAIL
 			rw_verdict 1
 		fi
