@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -64,6 +65,8 @@
 #define RING_PAGES 8192
 #define RING_TOTAL 32768
 #define RING_PAGES_MIN 64
+/* The reader thread's priority (nice), where it may be raised. */
+#define READER_NICE (-10)
 
 #define REG_BP 6	/* PERF_REG_X86_BP */
 #define REG_SP 7	/* PERF_REG_X86_SP */
@@ -824,6 +827,10 @@ static void *reader(void *arg)
 		fds[i].fd = p->rings[i].fd;
 		fds[i].events = POLLIN;
 	}
+	/* a ring read late overflows: ahead of the program, the main thread
+	   and the machine's other work where allowed (root); an error
+	   leaves it as it was */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), READER_NICE);
 	do {
 		stop = __atomic_load_n(&p->stop, __ATOMIC_ACQUIRE);
 		if (!stop)

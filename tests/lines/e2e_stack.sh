@@ -5,7 +5,7 @@
 # backend"): main() calls deep(), whose 6 KiB frame puts main's return
 # address beyond 2 KiB of stack; the 8 MiB that fill() faults in is
 # charged to main's call line with the default copy (8 KiB), not with
-# MPROF_LINES_STACK=2048.
+# MPROF_LINES_STACK=2048; and a program faulting fast loses no event.
 # Needs MPROF, SRCDIR, CC in the environment (tests/lines/CMakeLists.txt);
 # skipped (status 77) where perf events are not allowed.
 set -euo pipefail
@@ -62,3 +62,11 @@ MPROF_LINES_STACK=2048 "$MPROF" lines -o "$tmp/2k.json" "$tmp/deep" 2>/dev/null 
 small=$(main_line "$tmp/2k.json") big=$(main_line "$tmp/default.json")
 echo "main's call line: $small MiB with 2 KiB of stack, $big MiB with the default"
 python3 -c "import sys; sys.exit(0 if $small < 1 and 7.5 <= $big <= 8.5 else 1)"
+# The default copy costs the ring room: samples/chunked.c, 64 MiB faulted
+# in a tight loop, must still lose no event.
+"${CC:-gcc}" -O2 -g -I"$SRCDIR/include" "$SRCDIR/samples/chunked.c" -o "$tmp/chunked"
+"$MPROF" lines -o "$tmp/chunked.json" "$tmp/chunked" 2>"$tmp/chunked.err" >/dev/null
+if grep -E "were lost|throttled" "$tmp/chunked.err"; then
+	exit 1
+fi
+echo "chunked: no event lost"
