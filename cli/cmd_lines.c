@@ -88,7 +88,7 @@ static void child(char **argv, int go, int err, int heap_w,
 		  const char *preload, const struct sigaction *old_int,
 		  const struct sigaction *old_quit)
 {
-	char c;
+	char c, pid[24];
 	int e;
 
 	sigaction(SIGINT, old_int, NULL);
@@ -109,6 +109,9 @@ static void child(char **argv, int go, int err, int heap_w,
 			setenv("LD_PRELOAD", preload, 1);
 		}
 		setenv("MPROF_LINES_FD", "987", 1);
+		/* the process the recorder outlives none of (preload.c) */
+		snprintf(pid, sizeof pid, "%ld", (long)getpid());
+		setenv("MPROF_LINES_PID", pid, 1);
 	}
 	execvp(argv[0], argv);
 fail:

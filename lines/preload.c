@@ -19,13 +19,16 @@
  * unrecorded; errno is what glibc's call left.  Each event is one write()
  * of less than PIPE_BUF bytes, so events of threads and processes sharing
  * the pipe never interleave.  When the pipe is gone (the recorder ended)
- * the program runs on unrecorded.
+ * the program runs on unrecorded: a process mprof does not wait for (a
+ * forked child) writes with SIGPIPE blocked (put()).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,19 +366,54 @@ static int tail_jumps(uintptr_t ra, uintptr_t callee, uint32_t pid,
 	return 2;
 }
 
+/* This process is the one `mprof lines` started (MPROF_LINES_PID): the
+   recorder reads the pipe for as long as it runs. */
+static int direct;
+
+/*
+ * Write n bytes of b into the pipe, retrying on EINTR.  A process the
+ * recorder may outlive (a child left running when the program ends)
+ * writes with SIGPIPE blocked, and takes back the SIGPIPE its write
+ * raised: the closed pipe must not kill it (EPIPE then stops the
+ * recording).  The process mprof started needs not: mprof waits for it.
+ */
+static long put(const void *b, size_t n)
+{
+	sigset_t pipe_set, old, pending;
+	struct timespec zero = { 0, 0 };
+	int was = 1;
+	long rc;
+
+	if (!direct) {
+		sigemptyset(&pipe_set);
+		sigaddset(&pipe_set, SIGPIPE);
+		pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+		if (!sigpending(&pending))
+			was = sigismember(&pending, SIGPIPE);
+	}
+	do
+		rc = syscall(SYS_write, out_fd, b, n);
+	while (rc < 0 && errno == EINTR);
+	if (rc < 0 && errno == EPIPE)
+		out_fd = -1;
+	if (!direct) {
+		if (rc < 0 && errno == EPIPE && !was)
+			sigtimedwait(&pipe_set, NULL, &zero);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	return rc;
+}
+
 /* Write a note (record.h) for this process. */
 static void note(uint64_t which)
 {
 	struct mp_heap_event m;
-	long rc;
 
 	memset(&m, 0, sizeof m);
 	m.pid = (uint32_t)syscall(SYS_getpid);
 	m.ppid = (uint32_t)syscall(SYS_getppid);
 	m.size = which;
-	do
-		rc = syscall(SYS_write, out_fd, &m, MP_HEAP_EVENT_SIZE(0));
-	while (rc < 0 && errno == EINTR);
+	put(&m, MP_HEAP_EVENT_SIZE(0));
 }
 
 /* The unwinder's frames: each one's address and its function's start. */
@@ -414,7 +452,6 @@ static void send(struct mp_heap_event *e, uintptr_t ra)
 	const struct range *r;
 	struct walk w;
 	size_t n = 0;
-	long rc;
 
 	e->pid = (uint32_t)syscall(SYS_getpid);
 	if (e->pid != last_pid) {	/* a fork: say whose child it is */
@@ -446,11 +483,7 @@ static void send(struct mp_heap_event *e, uintptr_t ra)
 			e->frames[n++] = a;
 	}
 	e->nframes = (uint32_t)n;
-	do	/* the frames used only */
-		rc = syscall(SYS_write, out_fd, e, MP_HEAP_EVENT_SIZE(n));
-	while (rc < 0 && errno == EINTR);
-	if (rc < 0 && errno == EPIPE)
-		out_fd = -1;
+	put(e, MP_HEAP_EVENT_SIZE(n));	/* the frames used only */
 	errno = saved;
 }
 
@@ -574,6 +607,7 @@ EXPORT void *pvalloc(size_t n)
 static void after_fork(void)
 {
 	__atomic_store_n(&rebuilding, 0, __ATOMIC_RELAXED);
+	direct = 0;	/* the child may outlive the recorder */
 }
 
 /* Whether the recorder has read everything written so far (it drains
@@ -581,8 +615,11 @@ static void after_fork(void)
 static int drained(int ms)
 {
 	struct timespec t = { 0, 1000 * 1000 };
+	struct pollfd pf = { out_fd, 0, 0 };
 	int left = 0;
 
+	if (poll(&pf, 1, 0) > 0 && (pf.revents & POLLERR))
+		return 0;	/* the recorder has gone */
 	for (; ms > 0; ms--) {
 		if (ioctl(out_fd, FIONREAD, &left) < 0 || !left)
 			return 1;
@@ -617,8 +654,8 @@ __attribute__((destructor)) static void fini(void)
 /* Take the pipe from the environment; without it, record nothing. */
 __attribute__((constructor)) static void init(void)
 {
-	const char *s = getenv("MPROF_LINES_FD");
-	long fd = 0;
+	const char *s = getenv("MPROF_LINES_FD"), *pid = getenv("MPROF_LINES_PID");
+	long fd = 0, me = 0;
 
 	if (!s || !*s)
 		return;
@@ -626,6 +663,9 @@ __attribute__((constructor)) static void init(void)
 		fd = fd * 10 + (*s - '0');
 	if (*s || fd < 3 || syscall(SYS_fcntl, fd, F_GETFD) < 0)
 		return;
+	for (; pid && *pid >= '0' && *pid <= '9'; pid++)
+		me = me * 10 + (*pid - '0');
+	direct = me == (long)syscall(SYS_getpid);
 	busy = 1;
 	rebuild();
 	{	/* the unwinder's first walk initialises it: now */

@@ -5,7 +5,8 @@
 # 0.3 MiB) and its mallocs (heap, exact), a fault inside memset and a
 # malloc inside strdup charged to the calling line, an inlined helper,
 # PIE and non-PIE, a linked, a dlopened and a stripped library, a thread,
-# a forked child (own tables, or merged with -C), a child's exec, a crash
+# a forked child (own tables, or merged with -C), a child's exec, a child
+# that outlives mprof (heap: no SIGPIPE), a crash
 # (the profile is still written), SIGTERM passed on, and bad input: a program that does not
 # exist, one without debug information, perf refused
 # (MPROF_LINES_PERF_REFUSE=1).
@@ -37,6 +38,7 @@ cc -O2 -g "$progs/e2e_libmain.c" -L. -le2e -Wl,-rpath,"$tmp" -ldl -o libmain
 cc -O2 -g "$progs/e2e_libmain.c" -L. -le2es -Wl,-rpath,"$tmp" -ldl -o libmain_s
 cc -O2 "$progs/e2e_libmain.c" -L. -le2es -Wl,-rpath,"$tmp" -ldl -o libmain_sn
 cc -O2 -g -pthread "$progs/e2e_procs.c" -o procs
+cc -O2 -g "$progs/e2e_orphan.c" -o orphan
 
 # The heap backend needs nothing from the kernel.
 run "$MPROF" lines --backend heap -o heap.json ./basic
@@ -59,6 +61,10 @@ check "heap: the forked child's malloc +6.0 MiB, in its own table" [ "$(incr 30 
 run "$MPROF" lines --backend heap sh -c './basic; true'
 sed -n '/^Process /,$p' err >child
 check "heap: a child's exec followed" [ "$(incr 26 child)" = "7.6" ]
+
+run "$MPROF" lines --backend heap ./orphan "$tmp/orphan.out"
+for i in $(seq 50); do [ -s "$tmp/orphan.out" ] && break; sleep 0.1; done
+check "heap: a child that outlives mprof still runs (no SIGPIPE)" grep -qx alive "$tmp/orphan.out"
 
 run env MPROF_LINES_PERF_REFUSE=1 "$MPROF" lines ./basic
 check "perf refused: status 1" status_is 1
