@@ -8,12 +8,13 @@
  * writes one fixed-size event per call into the pipe (record.h): the
  * block, its size, the address that called and the return addresses of
  * the program's own code on the stack, for the recorder to charge the
- * program's line and its callers' lines (unwind.h).
+ * program's line and its callers' lines (unwind.h), tail calls found
+ * back (preload_tail.c).
  *
  * Rules: nothing here allocates (events are built on the stack, the text
- * ranges live in static storage; libgcc's unwinder is readied at start); no lock
- * is taken but dl_iterate_phdr's, when new code appears, so fork, threads
- * and signal handlers cannot deadlock on it; a
+ * ranges live in static storage; libgcc's unwinder is readied at start);
+ * no lock is taken but dl_iterate_phdr's, when new code appears, so fork,
+ * threads and signal handlers cannot deadlock on it; a
  * call made while the thread is already inside a wrapper (a signal
  * handler that mallocs, dl_iterate_phdr's own needs) is forwarded
  * unrecorded; errno is what glibc's call left.  Each event is one write()
@@ -38,6 +39,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "preload.h"
 #include "record.h"
 #include "sysdirs.h"
 
@@ -59,35 +61,19 @@ typedef int (*unwind_trace_fn)(struct _Unwind_Context *, void *);
 extern int _Unwind_Backtrace(unwind_trace_fn, void *);
 extern uintptr_t _Unwind_GetIP(struct _Unwind_Context *);
 extern uintptr_t _Unwind_GetRegionStart(struct _Unwind_Context *);
-struct dwarf_eh_bases {
-	void *tbase, *dbase, *func;
-};
-extern const void *_Unwind_Find_FDE(void *pc, struct dwarf_eh_bases *b);
 
 /* Frames the unwinder may give, the wrappers' own included. */
 #define BACKTRACE_MAX 48
 #define MAX_RANGES 512
 
-struct range {
-	uintptr_t lo, hi;
-	int system;		/* a system library's code (code.h) */
-};
-
 static int out_fd = -1;
 /* Executable ranges of the loaded objects, double-buffered: a rebuild
    fills the other table and publishes it with one store. */
-static struct range ranges[2][MAX_RANGES];
+static struct mp_preload_range ranges[2][MAX_RANGES];
 static int nranges[2];
 static int cur;
 static int rebuilding;
 
-/* Tail calls: how far into a function its jump is looked for when its
-   CFI does not say where it ends, the most looked at otherwise, and the
-   answers cached per return address (tail_jumps()). */
-#define TAIL_SCAN 512
-#define MAX_FUNC (1 << 20)
-#define TAIL_CACHE 4096
-static uint64_t tail_cache[TAIL_CACHE];
 static uint32_t last_pid, last_ppid;
 
 static TLS int busy;
@@ -130,12 +116,12 @@ static void rebuild(void)
 		return;
 	dl_iterate_phdr(add_range, &n);
 	nranges[!cur] = n;
-	memset(tail_cache, 0, sizeof tail_cache);	/* code may have moved */
+	mp_preload_tail_forget();	/* code may have moved */
 	__atomic_store_n(&cur, !cur, __ATOMIC_RELEASE);
 	__atomic_store_n(&rebuilding, 0, __ATOMIC_RELEASE);
 }
 
-static const struct range *in_text(uintptr_t a)
+const struct mp_preload_range *mp_preload_in_text(uintptr_t a)
 {
 	int t = __atomic_load_n(&cur, __ATOMIC_ACQUIRE), i;
 
@@ -143,227 +129,6 @@ static const struct range *in_text(uintptr_t a)
 		if (a >= ranges[t][i].lo && a < ranges[t][i].hi)
 			return &ranges[t][i];
 	return NULL;
-}
-
-/* ---- tail calls ------------------------------------------------------ */
-
-/* The 8 bytes at a, read without risk of a fault (another object's data:
-   a GOT slot, a function pointer).  0 when they cannot be read. */
-static int peek(uint32_t pid, uintptr_t a, uint64_t *v)
-{
-	struct iovec l = { v, sizeof *v }, r = { (void *)a, sizeof *v };
-
-	return syscall(SYS_process_vm_readv, pid, &l, 1, &r, 1, 0) ==
-	       (long)sizeof *v;
-}
-
-/* The rel32 operand at a, in code known to be mapped. */
-static intptr_t rel32(uintptr_t a)
-{
-	int32_t v;
-
-	memcpy(&v, (const void *)a, sizeof v);
-	return v;
-}
-
-/* Where code at d leads: through its PLT entry (endbr64, bnd, jmp
-   *slot(%rip)) when it is one, else d itself. */
-static uintptr_t through_plt(uintptr_t d, uint32_t pid)
-{
-	const struct range *r = in_text(d);
-	uintptr_t a = d;
-	uint64_t v;
-
-	if (!r || d + 11 > r->hi)
-		return d;
-	if (!memcmp((const void *)a, "\xf3\x0f\x1e\xfa", 4))
-		a += 4;
-	if (*(const unsigned char *)a == 0xf2)
-		a++;
-	if (!memcmp((const void *)a, "\xff\x25", 2) &&
-	    peek(pid, a + 6 + rel32(a + 2), &v))
-		return (uintptr_t)v;
-	return d;
-}
-
-/* What the call ending at return address ra (in r) called: a direct call
-   (e8 rel32), or call *slot(%rip) (ff 15, the slot read now); else 0. */
-static uintptr_t call_target(uintptr_t ra, const struct range *r,
-			     uint32_t pid)
-{
-	uint64_t v;
-
-	if (ra - 5 >= r->lo && *(const unsigned char *)(ra - 5) == 0xe8)
-		return ra + rel32(ra - 4);
-	if (ra - 6 >= r->lo && !memcmp((const void *)(ra - 6), "\xff\x15", 2) &&
-	    peek(pid, ra + rel32(ra - 4), &v))
-		return (uintptr_t)v;
-	return 0;
-}
-
-/*
- * Where the function starting at t ends, from its CFI (the FDE's address
- * range; GCC's .eh_frame encodes both pc-relative, 4 bytes, which is
- * checked), within rt; TAIL_SCAN bytes on when it cannot be told.
- */
-static uintptr_t func_end(uintptr_t t, const struct range *rt)
-{
-	uintptr_t end = t + TAIL_SCAN;
-	struct dwarf_eh_bases b;
-	const unsigned char *fde = _Unwind_Find_FDE((void *)t, &b);
-	int32_t begin;
-	uint32_t len;
-
-	if (fde && (uintptr_t)b.func == t) {
-		memcpy(&begin, fde + 8, 4);
-		memcpy(&len, fde + 12, 4);
-		if ((uintptr_t)(fde + 8) + begin == t && len <= MAX_FUNC)
-			end = t + len;
-	}
-	return end < rt->hi ? end : rt->hi;
-}
-
-/* The first jump to callee in the function that starts at t (in rt): jmp
-   rel32 to it or to its PLT entry, jmp *slot(%rip), then jmp rel8 (two
-   bytes match by chance more often: only when no long jump did); the
-   jump's address, or 0. */
-static uintptr_t find_jump(uintptr_t t, const struct range *rt,
-			   uintptr_t callee, uint32_t pid)
-{
-	uintptr_t a, end = func_end(t, rt);
-	uint64_t v;
-
-	for (a = t; a + 5 <= end; a++) {
-		const unsigned char *p = (const void *)a;
-
-		if (p[0] == 0xe9 &&
-		    through_plt(a + 5 + rel32(a + 1), pid) == callee)
-			return a;
-		if (p[0] == 0xff && p[1] == 0x25 && a + 6 <= end &&
-		    peek(pid, a + 6 + rel32(a + 2), &v) && v == callee)
-			return a;
-	}
-	for (a = t; a + 2 <= end; a++) {
-		const unsigned char *p = (const void *)a;
-
-		if (p[0] == 0xeb && a + 2 + (int8_t)p[1] == callee)
-			return a;
-	}
-	return 0;
-}
-
-/* Where the direct jump at a (jmp rel32, jmp rel8) goes, or 0; the
-   instruction ends by end. */
-static uintptr_t jump_target(uintptr_t a, uintptr_t end)
-{
-	const unsigned char *p = (const void *)a;
-
-	if (p[0] == 0xe9 && a + 5 <= end)
-		return a + 5 + rel32(a + 1);
-	if (p[0] == 0xeb && a + 2 <= end)
-		return a + 2 + (int8_t)p[1];
-	return 0;
-}
-
-/* Whether a is the entry of a function of the program (where its CFI
-   starts), not a place inside one. */
-static int is_entry(uintptr_t a)
-{
-	const struct range *r = in_text(a);
-	struct dwarf_eh_bases b;
-
-	return r && !r->system && _Unwind_Find_FDE((void *)a, &b) &&
-	       (uintptr_t)b.func == a;
-}
-
-/*
- * A tail call (docs/lines.md, "Which line an event is charged to"): the
- * frame at return address ra, in the program's own code, is below (calls)
- * a frame in the function that starts at `callee` (a wrapper, or any
- * function of the program further out), but the call at ra went to
- * another function of the program's own, t, which jumped to `callee`
- * (find_jump()) instead of calling it: t's frame is gone, and that jump's
- * line is the one that ran.  Or t jumped to a function u of the program
- * (jmp rel32 or rel8 to a function's entry) that jumped to `callee`: two
- * frames gone (taken only when no other function t jumps to leads to
- * `callee`).  Fills jumps[] with the jumps' addresses + 1 (read as a
- * return address is: its line is the byte before), innermost first, and
- * returns how many (0 to 2).  Answers are cached per ra and callee, in
- * one word so that threads racing on a slot never mix two answers: 22
- * bits of ra and callee as a tag, u's jump as 1 + its offset from u (10
- * bits, so u's jump must lie within 1 KiB of its entry; u is read back
- * from t's jump), t's jump as a distance from ra.
- */
-static int tail_jumps(uintptr_t ra, uintptr_t callee, uint32_t pid,
-		      uintptr_t jumps[2])
-{
-	uintptr_t h = ra ^ (callee * 0x9e3779b97f4a7c15u);
-	uint64_t *slot = &tail_cache[(h ^ (h >> 12) ^ (h >> 32)) % TAIL_CACHE];
-	uint64_t w = __atomic_load_n(slot, __ATOMIC_RELAXED);
-	uint32_t tag = ((uint32_t)(ra ^ (callee << 7)) | 1) & 0x3fffff;
-	const struct range *r, *rt, *ru;
-	uintptr_t t, a, u, end, u2 = 0, j = 0, j2 = 0;
-	int32_t d;
-
-	if (w && (uint32_t)(w >> 42) == tag) {
-		d = (int32_t)(uint32_t)w;
-		if (!d)
-			return 0;
-		jumps[0] = ra + d;
-		if (!((w >> 32) & 0x3ff))
-			return 1;
-		jumps[1] = jumps[0];
-		jumps[0] = jump_target(jumps[1] - 1, jumps[1] + 4) +
-			   ((w >> 32) & 0x3ff);
-		return 2;
-	}
-	r = in_text(ra);
-	if (!r || r->system)
-		return 0;
-	t = call_target(ra, r, pid);
-	rt = t ? in_text(t) : NULL;
-	if (rt && !rt->system && t != callee &&
-	    through_plt(t, pid) != callee) {
-		j = find_jump(t, rt, callee, pid);
-		/* two tail calls: t's jumps to a function's entry; taken
-		   only when one such jump leads to callee (which t took is
-		   not known) */
-		for (a = t, end = func_end(t, rt); !j && a + 2 <= end; a++) {
-			uintptr_t k;
-
-			u = jump_target(a, end);
-			ru = u && u != t && u != callee ? in_text(u) : NULL;
-			if (!ru || ru->system || !is_entry(u))
-				continue;
-			k = find_jump(u, ru, callee, pid);
-			if (k && k - u >= 0x3ff)
-				k = 0;	/* beyond what the cache holds */
-			if (k && j2) {
-				j2 = 0;	/* two ways: none */
-				break;
-			}
-			if (k)
-				j2 = k;
-			if (k)
-				u2 = a;
-		}
-		if (j2)
-			j = u2;
-	}
-	if (j && (intptr_t)(j + 1 - ra) != (int32_t)(j + 1 - ra))
-		j = j2 = 0;	/* too far to cache: not the program's jump */
-	__atomic_store_n(slot, (uint64_t)tag << 42 |
-			 (uint64_t)(j2 ? j2 - jump_target(j, j + 5) + 1 : 0) << 32 |
-			 (uint32_t)(j ? j + 1 - ra : 0), __ATOMIC_RELAXED);
-	if (!j)
-		return 0;
-	if (!j2) {
-		jumps[0] = j + 1;
-		return 1;
-	}
-	jumps[0] = j2 + 1;
-	jumps[1] = j + 1;
-	return 2;
 }
 
 /* This process is the one `mprof lines` started (MPROF_LINES_PID): the
@@ -443,13 +208,13 @@ static int walk_frame(struct _Unwind_Context *ctx, void *data)
  * it, each charged the call as the plugin charges a call line.  Where a
  * frame's call went to a function that is not the one running below it,
  * that function made a tail call, and its jump goes in between
- * (tail_jumps()): at the wrapper (free(p) as a function's last act) or
+ * (preload_tail.c): at the wrapper (free(p) as a function's last act) or
  * further out (a helper that ends by calling another).
  */
 static void send(struct mp_heap_event *e, uintptr_t ra)
 {
 	int saved = errno, k;
-	const struct range *r;
+	const struct mp_preload_range *r;
 	struct walk w;
 	size_t n = 0;
 
@@ -460,7 +225,7 @@ static void send(struct mp_heap_event *e, uintptr_t ra)
 	}
 	e->ppid = last_ppid;
 	e->ip = ra;
-	if (!in_text(ra)) {
+	if (!mp_preload_in_text(ra)) {
 		/* code mapped since the last look: tell the recorder */
 		rebuild();
 		note(MP_HEAP_NOTE_MAPPED);
@@ -471,10 +236,10 @@ static void send(struct mp_heap_event *e, uintptr_t ra)
 		uintptr_t a = w.ip[k], j[2];
 		int nj, i;
 
-		r = in_text(a);
+		r = mp_preload_in_text(a);
 		if (!r || r->system)
 			continue;
-		nj = k ? tail_jumps(a, w.func[k - 1], e->pid, j) : 0;
+		nj = k ? mp_preload_tail_jumps(a, w.func[k - 1], e->pid, j) : 0;
 		if (nj && a == ra && !n)
 			e->ip = j[0];	/* the wrapper's own caller */
 		for (i = 0; i < nj && n < MP_HEAP_FRAMES; i++)
