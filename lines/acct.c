@@ -517,7 +517,7 @@ int mp_acct_profile(const struct mp_acct *a, size_t i, size_t nfuncs,
 	for (gi = 0; gi < ng; gi++) {
 		const struct key *k = refs[g[gi].start].k;
 		size_t nr = 0;
-		int last = k->last;
+		int first, last = k->last;
 
 		for (j = g[gi].start; j < g[gi].end; j++) {
 			rows[nr].line = refs[j].k->line;
@@ -532,7 +532,14 @@ int mp_acct_profile(const struct mp_acct *a, size_t i, size_t nfuncs,
 		   elsewhere in the file: end the table at the last row */
 		if (last > rows[nr - 1].line + LAST_LINE_SLACK)
 			last = rows[nr - 1].line;
-		if (mp_profile_add_func(p, k->file, k->dir, k->func, k->first,
+		/* no declaration line or no line table for the function (code
+		   without its DW_AT_decl_line, a body seen only inlined): the
+		   rows bound the table, so the profile stays one that
+		   mprof report reads (lines from 1) */
+		first = k->first >= 1 ? k->first : rows[0].line;
+		if (last < first)
+			last = rows[nr - 1].line > first ? rows[nr - 1].line : first;
+		if (mp_profile_add_func(p, k->file, k->dir, k->func, first,
 					last, rows, nr))
 			goto out;
 	}

@@ -15,7 +15,8 @@
 #               against the instrumented one's profile, heap backend then
 #               rss (tests/lines/e2e_agree.py: the ten lines each ranks
 #               highest carry the same figures, equal (heap) or within 10%
-#               (rss), and no event lost; docs/lines.md)
+#               (rss), no event lost, and the profile reads in mprof report;
+#               docs/lines.md)
 # --sqlite-steps LIST (RW_SQLITE_STEPS, comma-separated: veryquick,
 # speedtest1, tables, lines; default all) runs only those steps; the builds
 # are kept when both variants' programs are already in the work directory
@@ -136,6 +137,13 @@ sqlite_lines() {
 			timeout 1800 "$prof/speedtest1" --size 5 lines.db) >"$dir/all.$b.out" 2>&1 || true
 		if ! python3 "$RW_ROOT/tests/lines/e2e_agree.py" --json "$dir/lines.$b.json" \
 			"$dir/all.$b.json" --tol $tol >"$RW_WORK/sqlite/lines.$b.agree" 2>&1; then
+			verdict=FAIL
+			rw_verdict 1
+		fi
+		# the profile is one mprof report reads (every function's lines
+		# from 1, even one the debug information gives no line)
+		if ! "$RW_BUILD/bin/mprof" report --top 10 "$dir/lines.$b.json" \
+			>/dev/null 2>>"$RW_WORK/sqlite/lines.$b.agree"; then
 			verdict=FAIL
 			rw_verdict 1
 		fi
