@@ -30,6 +30,15 @@
  * have changed since the caller read them (with more threads the heap's
  * total can, and an entry reads it).
  *
+ * The common entry and exit run as short paths of their own, with no
+ * stack frame (fast_enter(), fast_exit()): tls.next, which the general
+ * paths keep true (refresh()), is the slot of the next record when
+ * nothing rare applies -- a caller below, room, nothing lost, the owner's
+ * counters, no columns, no limit -- so one load finds the record and
+ * tests them all; the rest (one thread, a counted function, the watch
+ * that holds) are tested there, and anything else takes the general
+ * path before the short one wrote anything.
+ *
  * An entry invalidates its caller's record (seen = MPROF_SEEN_NEVER, the
  * old value kept in the new record) and its exit restores it, so that
  * when longjmp or an exception skips exits, the live caller's next event
@@ -109,6 +118,9 @@ enum {
 
 struct tls {
 	struct stack *stack;		/* NULL until the thread's first entry */
+	struct frame *next;		/* where the next entry's record goes
+					   when the fast paths may run, else
+					   NULL (see refresh()) */
 	unsigned busy;			/* BUSY_* */
 	struct mp_table *table;		/* NULL in the owner (counts.h) */
 	struct __mprof_site scratch;	/* `cur` on the signature line: the
@@ -582,6 +594,24 @@ static inline struct frame *top(const struct stack *st)
 }
 
 /*
+ * Keep tls.next true after anything that changed the stack or the
+ * thread's state: the slot of the next record when the fast paths may run
+ * (a caller on the stack, room above it, nothing lost, the owner's own
+ * counters, no columns, no limit armed), else NULL.  Whether the process
+ * has one thread, which another thread can change, is tested by the fast
+ * paths themselves.
+ */
+static void refresh(void)
+{
+	struct stack *st = tls.stack;
+
+	tls.next = st && st->depth && st->depth < st->cap && !st->lost &&
+		   !tls.table && !mp_allocs_columns &&
+		   __atomic_load_n(&mp_limit_bytes, __ATOMIC_RELAXED) ==
+		   INT64_MAX ? &st->f[st->depth] : NULL;
+}
+
+/*
  * Entry: count the call on the signature row, `c0` being where this
  * thread counts it (Mem usage: the largest figure at entry; Increment: the
  * figure at the function's first entry, which only the thread that claims
@@ -809,8 +839,91 @@ static __attribute__((noinline, cold)) void limit_abort(void)
 	mp_limit_abort();
 }
 
-/* The probes: the busy check around the work. */
-struct __mprof_frame *__mprof_enter(struct __mprof_site *s0)
+/*
+ * The common entry as one short path: the thread's record slot `f` is
+ * known (tls.next: a caller below it, room, nothing lost, no columns, no
+ * limit), the process has one thread, the function was called before
+ * (counted, so registered) and the caller's watch holds.  Then the entry
+ * is enter()'s hand-over: the new record takes the caller's watch and
+ * figures, the caller's watch is kept aside in it, the call is counted.
+ * Anything else returns NULL, before any write: the general path.  The
+ * busy flag is set first, so a signal handler's probe either ran whole
+ * before (the stack as it found it) or drops.
+ */
+static inline struct frame *fast_enter(struct __mprof_site *s0)
+{
+	struct frame *f, *caller;
+
+	set_busy(BUSY_PROBE);
+	f = tls.next;
+	caller = f - 1;
+	if (MP_UNLIKELY(!f || !mp_solo() ||
+			!__atomic_load_n(&s0->count, __ATOMIC_RELAXED) ||
+			!unchanged(caller))) {
+		set_busy(BUSY_NONE);
+		return NULL;
+	}
+	MP_ASSERT(f == tls.next && caller == top(tls.stack));
+	f->pub.change = caller->pub.change;
+	f->pub.seen = caller->pub.seen;
+	f->pub.change2 = caller->pub.change2;
+	f->pub.seen2 = caller->pub.seen2;
+	f->caller_seen = caller->pub.seen;
+	caller->pub.seen = MPROF_SEEN_NEVER;
+	f->ext = NULL;
+	f->pub.delta = 0;
+	add_u64(&s0->count, 1);
+	raise_peak(&s0->peak, caller->pub.before);
+	f->func = s0->func;
+	f->sites = s0;
+#ifdef MPROF_DEBUG
+	f->span = f->func->nsites * sizeof(*f->func->sites);
+#endif
+	f->pub.cur = &tls.scratch;
+	f->pub.before = caller->pub.before;
+	f->own = caller->own;
+	tls.next = ++tls.stack->depth < tls.stack->cap ? f + 1 : NULL;
+	set_busy(BUSY_NONE);
+	return f;
+}
+
+/*
+ * The common exit: `f` the innermost record (tls.next is the slot above
+ * it) with a caller below, its watch still holding.  Its last line is
+ * charged with no change (counted, Mem usage raised to `before`), the
+ * record popped and the caller's watch given back.  False, before any
+ * write, for everything else.
+ */
+static inline bool fast_exit(struct frame *f)
+{
+	struct stack *st;
+	struct __mprof_site *s;
+
+	set_busy(BUSY_PROBE);
+	st = tls.stack;
+	if (MP_UNLIKELY(f + 1 != tls.next || f == st->f || !unchanged(f))) {
+		set_busy(BUSY_NONE);
+		return false;
+	}
+	MP_ASSERT(f == top(st) && !st->lost && cur_ok(f));
+	s = f->pub.cur;
+	if (s != &tls.scratch) {
+		add_u64(&s->count, 1);
+		raise_peak(&s->peak, f->pub.before);
+	}
+	st->depth--;
+	tls.next = f;
+	MP_ASSERT(f[-1].pub.seen == MPROF_SEEN_NEVER);
+	f[-1].pub.seen = f->caller_seen;
+	set_busy(BUSY_NONE);
+	return true;
+}
+
+/* The general probes: the busy check around the work, which ends with
+ * tls.next made true again.  Out of line, so that the fast paths need
+ * no stack frame. */
+static __attribute__((noinline)) struct __mprof_frame *
+general_enter(struct __mprof_site *s0)
 {
 	struct frame *f;
 
@@ -820,6 +933,7 @@ struct __mprof_frame *__mprof_enter(struct __mprof_site *s0)
 	}
 	set_busy(BUSY_PROBE);
 	f = enter(s0);
+	refresh();
 	set_busy(BUSY_NONE);
 	if (MP_UNLIKELY(tls.limit_abort))
 		limit_abort();
@@ -834,12 +948,13 @@ void __mprof_line(struct __mprof_site *s, struct __mprof_frame *f)
 	}
 	set_busy(BUSY_PROBE);
 	line(s, (struct frame *)f);
+	refresh();
 	set_busy(BUSY_NONE);
 	if (MP_UNLIKELY(tls.limit_abort))
 		limit_abort();
 }
 
-void __mprof_exit(struct __mprof_frame *f)
+static __attribute__((noinline)) void general_exit(struct __mprof_frame *f)
 {
 	if (MP_UNLIKELY(__atomic_load_n(&tls.busy, __ATOMIC_RELAXED))) {
 		busy_drop();
@@ -847,9 +962,30 @@ void __mprof_exit(struct __mprof_frame *f)
 	}
 	set_busy(BUSY_PROBE);
 	leave((struct frame *)f);
+	refresh();
 	set_busy(BUSY_NONE);
 	if (MP_UNLIKELY(tls.limit_abort))
 		limit_abort();
+}
+
+/* The probes: the fast path when the thread is not busy, else the
+ * general one. */
+struct __mprof_frame *__mprof_enter(struct __mprof_site *s0)
+{
+	struct frame *f;
+
+	if (MP_LIKELY(!__atomic_load_n(&tls.busy, __ATOMIC_RELAXED)) &&
+	    MP_LIKELY((f = fast_enter(s0)) != NULL))
+		return &f->pub;
+	return general_enter(s0);
+}
+
+void __mprof_exit(struct __mprof_frame *f)
+{
+	if (MP_LIKELY(!__atomic_load_n(&tls.busy, __ATOMIC_RELAXED)) &&
+	    MP_LIKELY(fast_exit((struct frame *)f)))
+		return;
+	general_exit(f);
 }
 
 bool mp_probe_recorded(const struct __mprof_frame *f)
@@ -905,6 +1041,7 @@ static void thread_gone(void *p)
 		tls.table = NULL;
 	}
 	munmap(st, STACK_BYTES);
+	refresh();
 	set_busy(BUSY_NONE);
 }
 
@@ -919,6 +1056,7 @@ void mp_probe_close_open(void)
 {
 	if (tls.stack)
 		close_all(tls.stack);
+	refresh();
 }
 
 void mp_probe_init(void)
@@ -941,6 +1079,7 @@ void mp_probe_atfork_child(void)
 {
 	mp_counts_atfork_child(tls.table, tls.stack && !tls.table);
 	__atomic_store_n(&dropped, 0, __ATOMIC_RELAXED);
+	refresh();
 }
 
 size_t mp_probe_depth(void)
