@@ -568,6 +568,24 @@ static inline void give_back(struct frame *f)
 }
 
 /*
+ * Keep tls.next true after anything that changed the stack or the
+ * thread's state: the slot of the next record when the fast paths may run
+ * (a caller on the stack, room above it, nothing lost, the owner's own
+ * counters, no columns, no limit armed), else NULL.  Whether the process
+ * has one thread, which another thread can change, is tested by the fast
+ * paths themselves.
+ */
+static inline void refresh(void)
+{
+	struct stack *st = tls.stack;
+
+	tls.next = st && st->depth && st->depth < st->cap && !st->lost &&
+		   !tls.table && !mp_allocs_columns &&
+		   __atomic_load_n(&mp_limit_bytes, __ATOMIC_RELAXED) ==
+		   INT64_MAX ? &st->f[st->depth] : NULL;
+}
+
+/*
  * Pop the records above `f` (live, of `st`): their activations were left
  * by longjmp or an exception, so they end now with the figure `m`, their
  * current line charged as if they had returned.  Entries lost above them
@@ -585,30 +603,13 @@ static void pop_above(struct stack *st, struct frame *f, struct mp_fig m)
 		st->depth--;
 		give_back(g);
 	}
+	refresh();
 }
 
 /* The record on top of `st`, or NULL. */
 static inline struct frame *top(const struct stack *st)
 {
 	return st->depth ? (struct frame *)&st->f[st->depth - 1] : NULL;
-}
-
-/*
- * Keep tls.next true after anything that changed the stack or the
- * thread's state: the slot of the next record when the fast paths may run
- * (a caller on the stack, room above it, nothing lost, the owner's own
- * counters, no columns, no limit armed), else NULL.  Whether the process
- * has one thread, which another thread can change, is tested by the fast
- * paths themselves.
- */
-static void refresh(void)
-{
-	struct stack *st = tls.stack;
-
-	tls.next = st && st->depth && st->depth < st->cap && !st->lost &&
-		   !tls.table && !mp_allocs_columns &&
-		   __atomic_load_n(&mp_limit_bytes, __ATOMIC_RELAXED) ==
-		   INT64_MAX ? &st->f[st->depth] : NULL;
 }
 
 /*
@@ -919,8 +920,9 @@ static inline bool fast_exit(struct frame *f)
 	return true;
 }
 
-/* The general probes: the busy check around the work, which ends with
- * tls.next made true again.  Out of line, so that the fast paths need
+/* The general probes: the busy check around the work; entry and exit
+ * end with tls.next made true again (a line event changes the stack only
+ * in pop_above(), which does).  Out of line, so that the fast paths need
  * no stack frame. */
 static __attribute__((noinline)) struct __mprof_frame *
 general_enter(struct __mprof_site *s0)
@@ -948,7 +950,6 @@ void __mprof_line(struct __mprof_site *s, struct __mprof_frame *f)
 	}
 	set_busy(BUSY_PROBE);
 	line(s, (struct frame *)f);
-	refresh();
 	set_busy(BUSY_NONE);
 	if (MP_UNLIKELY(tls.limit_abort))
 		limit_abort();
