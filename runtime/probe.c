@@ -854,13 +854,13 @@ static __attribute__((noinline, cold)) void limit_abort(void)
 static inline struct frame *fast_enter(struct __mprof_site *s0)
 {
 	struct frame *f, *caller;
+	uint64_t calls;
 
 	set_busy(BUSY_PROBE);
 	f = tls.next;
 	caller = f - 1;
-	if (MP_UNLIKELY(!f || !mp_solo() ||
-			!__atomic_load_n(&s0->count, __ATOMIC_RELAXED) ||
-			!unchanged(caller))) {
+	calls = __atomic_load_n(&s0->count, __ATOMIC_RELAXED);
+	if (MP_UNLIKELY(!f || !mp_solo() || !calls || !unchanged(caller))) {
 		set_busy(BUSY_NONE);
 		return NULL;
 	}
@@ -873,7 +873,7 @@ static inline struct frame *fast_enter(struct __mprof_site *s0)
 	caller->pub.seen = MPROF_SEEN_NEVER;
 	f->ext = NULL;
 	f->pub.delta = 0;
-	add_u64(&s0->count, 1);
+	__atomic_store_n(&s0->count, calls + 1, __ATOMIC_RELAXED);
 	raise_peak(&s0->peak, caller->pub.before);
 	f->func = s0->func;
 	f->sites = s0;
