@@ -220,15 +220,13 @@ static inline bool cur_ok(const struct frame *f)
  */
 static void extra_charge(struct frame *f, int64_t own);
 
-/* Inlined: with Time every line event comes through here. */
-static inline __attribute__((always_inline)) void charge(struct frame *f,
-							 struct mp_fig m)
+/* charge() without the columns. */
+static inline __attribute__((always_inline)) void charge_lines(struct frame *f,
+							       struct mp_fig m)
 {
 	struct __mprof_site *s = f->pub.cur;
 
 	MP_ASSERT(cur_ok(f));
-	if (MP_UNLIKELY(mp_allocs_columns))
-		extra_charge(f, m.own);
 	if (s == &tls.scratch) {
 		if (m.own != f->own || m.mem != f->pub.before) {
 			s = ctr(f, f->sites);
@@ -243,6 +241,15 @@ static inline __attribute__((always_inline)) void charge(struct frame *f,
 	if (m.own != f->own)
 		add_u64((uint64_t *)&s->incr, (uint64_t)(m.own - f->own));
 	raise_peak(&s->peak, m.mem);
+}
+
+/* Inlined: with Time every line event comes through here. */
+static inline __attribute__((always_inline)) void charge(struct frame *f,
+							 struct mp_fig m)
+{
+	if (MP_UNLIKELY(mp_allocs_columns))
+		extra_charge(f, m.own);
+	charge_lines(f, m);
 }
 
 /* `f` starts counting site counter `c` from the figures `m`. */
@@ -447,26 +454,35 @@ static inline bool held(const struct frame *f)
  * heap backend's is taken here, in the order its method takes it (the
  * thread's own count, the total, the own count again): no call.
  */
+static inline struct mp_fig heap_watch(struct frame *f)
+{
+	struct mp_fig m;
+
+	f->pub.change = (const volatile uint64_t *)&mp_heap_mine;
+	f->pub.seen = (uint64_t)mp_heap_read_mine();
+	f->pub.change2 = &still;
+	f->pub.seen2 = 0;
+	m.mem = mp_heap_read();
+	m.own = mp_heap_read_mine();
+	return m;
+}
+
 static inline struct mp_fig watch(struct frame *f)
 {
 	struct mp_watch w;
 	struct mp_fig m;
 
 	if (MP_LIKELY(__atomic_load_n(&mp_backend_heap, __ATOMIC_RELAXED))) {
-		w.c1 = (const volatile uint64_t *)&mp_heap_mine;
-		w.s1 = (uint64_t)mp_heap_read_mine();
-		w.c2 = &still;
-		w.s2 = 0;
-		m.mem = mp_heap_read();
-		m.own = mp_heap_read_mine();
+		m = heap_watch(f);
+		w.s1 = f->pub.seen;
 	} else {
 		m.mem = mp_backend_watch(&w);
 		m.own = mp_backend_own(m.mem);
+		f->pub.change = w.c1;
+		f->pub.seen = w.s1;
+		f->pub.change2 = w.c2;
+		f->pub.seen2 = w.s2;
 	}
-	f->pub.change = w.c1;
-	f->pub.seen = w.s1;
-	f->pub.change2 = w.c2;
-	f->pub.seen2 = w.s2;
 	/*
 	 * With Time every event calls, to read the clock, the watch itself
 	 * kept aside (held()).  Without it, a line stays inline unless it
@@ -942,7 +958,36 @@ general_enter(struct __mprof_site *s0)
 	return &f->pub;
 }
 
-void __mprof_line(struct __mprof_site *s, struct __mprof_frame *f)
+/*
+ * The common line event that calls, with the heap backend: `f` the
+ * innermost record (tls.next is the slot above it: nothing lost, no
+ * columns, no limit), its watch failed.  A new watch and the figures are
+ * read, the line left charged, `s` started: line()'s own path for the
+ * top record, without its checks.  False, before any write, for
+ * everything else.
+ */
+static inline bool fast_line(struct __mprof_site *s, struct frame *f)
+{
+	struct mp_fig m;
+
+	set_busy(BUSY_PROBE);
+	if (MP_UNLIKELY(f + 1 != tls.next ||
+			!__atomic_load_n(&mp_backend_heap, __ATOMIC_RELAXED))) {
+		set_busy(BUSY_NONE);
+		return false;
+	}
+	MP_ASSERT(f == top(tls.stack) && !tls.stack->lost &&
+		  !mp_allocs_columns);
+	MP_ASSERT((uintptr_t)s - (uintptr_t)f->sites < f->span);
+	m = heap_watch(f);
+	charge_lines(f, m);
+	restart(f, ctr(f, s), m);
+	set_busy(BUSY_NONE);
+	return true;
+}
+
+static __attribute__((noinline)) void general_line(struct __mprof_site *s,
+						   struct __mprof_frame *f)
 {
 	if (MP_UNLIKELY(__atomic_load_n(&tls.busy, __ATOMIC_RELAXED))) {
 		busy_drop();
@@ -953,6 +998,14 @@ void __mprof_line(struct __mprof_site *s, struct __mprof_frame *f)
 	set_busy(BUSY_NONE);
 	if (MP_UNLIKELY(tls.limit_abort))
 		limit_abort();
+}
+
+void __mprof_line(struct __mprof_site *s, struct __mprof_frame *f)
+{
+	if (MP_LIKELY(!__atomic_load_n(&tls.busy, __ATOMIC_RELAXED)) &&
+	    MP_LIKELY(fast_line(s, (struct frame *)f)))
+		return;
+	general_line(s, f);
 }
 
 static __attribute__((noinline)) void general_exit(struct __mprof_frame *f)
