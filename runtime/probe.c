@@ -628,6 +628,19 @@ static inline struct frame *top(const struct stack *st)
 	return st->depth ? (struct frame *)&st->f[st->depth - 1] : NULL;
 }
 
+/* An entry below `caller`, whose watch holds (one thread): `f` takes the
+ * caller's watch, and keeps it aside while the caller's is invalid. */
+static inline void hand_over(struct frame *f, struct frame *caller)
+{
+	f->pub.change = caller->pub.change;
+	f->pub.seen = caller->pub.seen;
+	f->pub.change2 = caller->pub.change2;
+	f->pub.seen2 = caller->pub.seen2;
+	f->caller_seen = caller->pub.seen;
+	caller->pub.seen = MPROF_SEEN_NEVER;
+	f->ext = NULL;
+}
+
 /*
  * Entry: count the call on the signature row, `c0` being where this
  * thread counts it (Mem usage: the largest figure at entry; Increment: the
@@ -722,13 +735,7 @@ static struct frame *enter(struct __mprof_site *s0)
 	caller = top(st);
 	if (caller && unchanged(caller) && MP_LIKELY(!mp_allocs_columns) &&
 	    mp_solo()) {
-		f->pub.change = caller->pub.change;
-		f->pub.seen = caller->pub.seen;
-		f->pub.change2 = caller->pub.change2;
-		f->pub.seen2 = caller->pub.seen2;
-		f->caller_seen = caller->pub.seen;
-		caller->pub.seen = MPROF_SEEN_NEVER;
-		f->ext = NULL;
+		hand_over(f, caller);
 		m.mem = caller->pub.before;
 		m.own = caller->own;
 	} else {
@@ -881,13 +888,7 @@ static inline struct frame *fast_enter(struct __mprof_site *s0)
 		return NULL;
 	}
 	MP_ASSERT(f == tls.next && caller == top(tls.stack));
-	f->pub.change = caller->pub.change;
-	f->pub.seen = caller->pub.seen;
-	f->pub.change2 = caller->pub.change2;
-	f->pub.seen2 = caller->pub.seen2;
-	f->caller_seen = caller->pub.seen;
-	caller->pub.seen = MPROF_SEEN_NEVER;
-	f->ext = NULL;
+	hand_over(f, caller);
 	f->pub.delta = 0;
 	__atomic_store_n(&s0->count, calls + 1, __ATOMIC_RELAXED);
 	raise_peak(&s0->peak, caller->pub.before);
