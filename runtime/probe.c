@@ -37,7 +37,9 @@
  * counters, no columns, no limit -- so one load finds the record and
  * tests them all; the rest (one thread, a counted function, the watch
  * that holds) are tested there, and anything else takes the general
- * path before the short one wrote anything.
+ * path before the short one wrote anything.  With the heap backend, a
+ * line event of the innermost record that calls has one too
+ * (fast_line()).
  *
  * An entry invalidates its caller's record (seen = MPROF_SEEN_NEVER, the
  * old value kept in the new record) and its exit restores it, so that
