@@ -33,10 +33,11 @@
  * The common entry and exit run as short paths of their own, with no
  * stack frame (fast_enter(), fast_exit()): tls.next, which the general
  * paths keep true (refresh()), is the slot of the next record when
- * nothing rare applies -- a caller below, room, nothing lost, the owner's
- * counters, no columns, no limit -- so one load finds the record and
- * tests them all; the rest (one thread, a counted function, the watch
- * that holds) are tested there, and anything else takes the general
+ * nothing rare applies -- a caller below, room, nothing lost, no
+ * columns, no limit -- so one load finds the record and tests them all;
+ * the rest (for the entry: one thread, the owner's counters, a counted
+ * function, the watch that holds) are tested there, and anything else
+ * takes the general
  * path before the short one wrote anything.  With the heap backend, a
  * line event of the innermost record that calls has one too
  * (fast_line()).
@@ -588,17 +589,17 @@ static inline void give_back(struct frame *f)
 /*
  * Keep tls.next true after anything that changed the stack or the
  * thread's state: the slot of the next record when the fast paths may run
- * (a caller on the stack, room above it, nothing lost, the owner's own
- * counters, no columns, no limit armed), else NULL.  Whether the process
- * has one thread, which another thread can change, is tested by the fast
- * paths themselves.
+ * (a caller on the stack, room above it, nothing lost, no columns, no
+ * limit armed), else NULL.  Whether the process has one thread, which
+ * another thread can change, and whether this thread counts in the
+ * sites themselves (delta 0) are the short entry's own tests.
  */
 static inline void refresh(void)
 {
 	struct stack *st = tls.stack;
 
 	tls.next = st && st->depth && st->depth < st->cap && !st->lost &&
-		   !tls.table && !mp_allocs_columns &&
+		   !mp_allocs_columns &&
 		   __atomic_load_n(&mp_limit_bytes, __ATOMIC_RELAXED) ==
 		   INT64_MAX ? &st->f[st->depth] : NULL;
 }
@@ -868,7 +869,8 @@ static __attribute__((noinline, cold)) void limit_abort(void)
 /*
  * The common entry as one short path: the thread's record slot `f` is
  * known (tls.next: a caller below it, room, nothing lost, no columns, no
- * limit), the process has one thread, the function was called before
+ * limit), the process has one thread (so this one counts in the sites
+ * themselves: the owner), the function was called before
  * (counted, so registered) and the caller's watch holds.  Then the entry
  * is enter()'s hand-over: the new record takes the caller's watch and
  * figures, the caller's watch is kept aside in it, the call is counted.
@@ -885,7 +887,8 @@ static inline struct frame *fast_enter(struct __mprof_site *s0)
 	f = tls.next;
 	caller = f - 1;
 	calls = __atomic_load_n(&s0->count, __ATOMIC_RELAXED);
-	if (MP_UNLIKELY(!f || !mp_solo() || !calls || !unchanged(caller))) {
+	if (MP_UNLIKELY(!f || !mp_solo() || tls.table || !calls ||
+			!unchanged(caller))) {
 		set_busy(BUSY_NONE);
 		return NULL;
 	}
