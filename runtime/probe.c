@@ -30,6 +30,18 @@
  * have changed since the caller read them (with more threads the heap's
  * total can, and an entry reads it).
  *
+ * The common entry and exit run as short paths of their own, with no
+ * stack frame (fast_enter(), fast_exit()): tls.next, which the general
+ * paths keep true (refresh()), is the slot of the next record when
+ * nothing rare applies -- a caller below, room, nothing lost, no
+ * columns, no limit -- so one load finds the record and tests them all;
+ * the rest (for the entry: one thread, the owner's counters, a counted
+ * function, the watch that holds) are tested there, and anything else
+ * takes the general
+ * path before the short one wrote anything.  With the heap backend, a
+ * line event of the innermost record that calls has one too
+ * (fast_line()).
+ *
  * An entry invalidates its caller's record (seen = MPROF_SEEN_NEVER, the
  * old value kept in the new record) and its exit restores it, so that
  * when longjmp or an exception skips exits, the live caller's next event
@@ -109,6 +121,9 @@ enum {
 
 struct tls {
 	struct stack *stack;		/* NULL until the thread's first entry */
+	struct frame *next;		/* where the next entry's record goes
+					   when the fast paths may run, else
+					   NULL (see refresh()) */
 	unsigned busy;			/* BUSY_* */
 	struct mp_table *table;		/* NULL in the owner (counts.h) */
 	struct __mprof_site scratch;	/* `cur` on the signature line: the
@@ -208,15 +223,13 @@ static inline bool cur_ok(const struct frame *f)
  */
 static void extra_charge(struct frame *f, int64_t own);
 
-/* Inlined: with Time every line event comes through here. */
-static inline __attribute__((always_inline)) void charge(struct frame *f,
-							 struct mp_fig m)
+/* charge() without the columns. */
+static inline __attribute__((always_inline)) void charge_lines(struct frame *f,
+							       struct mp_fig m)
 {
 	struct __mprof_site *s = f->pub.cur;
 
 	MP_ASSERT(cur_ok(f));
-	if (MP_UNLIKELY(mp_allocs_columns))
-		extra_charge(f, m.own);
 	if (s == &tls.scratch) {
 		if (m.own != f->own || m.mem != f->pub.before) {
 			s = ctr(f, f->sites);
@@ -231,6 +244,15 @@ static inline __attribute__((always_inline)) void charge(struct frame *f,
 	if (m.own != f->own)
 		add_u64((uint64_t *)&s->incr, (uint64_t)(m.own - f->own));
 	raise_peak(&s->peak, m.mem);
+}
+
+/* Inlined: with Time every line event comes through here. */
+static inline __attribute__((always_inline)) void charge(struct frame *f,
+							 struct mp_fig m)
+{
+	if (MP_UNLIKELY(mp_allocs_columns))
+		extra_charge(f, m.own);
+	charge_lines(f, m);
 }
 
 /* `f` starts counting site counter `c` from the figures `m`. */
@@ -435,26 +457,35 @@ static inline bool held(const struct frame *f)
  * heap backend's is taken here, in the order its method takes it (the
  * thread's own count, the total, the own count again): no call.
  */
+static inline struct mp_fig heap_watch(struct frame *f)
+{
+	struct mp_fig m;
+
+	f->pub.change = (const volatile uint64_t *)&mp_heap_mine;
+	f->pub.seen = (uint64_t)mp_heap_read_mine();
+	f->pub.change2 = &still;
+	f->pub.seen2 = 0;
+	m.mem = mp_heap_read();
+	m.own = mp_heap_read_mine();
+	return m;
+}
+
 static inline struct mp_fig watch(struct frame *f)
 {
 	struct mp_watch w;
 	struct mp_fig m;
 
 	if (MP_LIKELY(__atomic_load_n(&mp_backend_heap, __ATOMIC_RELAXED))) {
-		w.c1 = (const volatile uint64_t *)&mp_heap_mine;
-		w.s1 = (uint64_t)mp_heap_read_mine();
-		w.c2 = &still;
-		w.s2 = 0;
-		m.mem = mp_heap_read();
-		m.own = mp_heap_read_mine();
+		m = heap_watch(f);
+		w.s1 = f->pub.seen;
 	} else {
 		m.mem = mp_backend_watch(&w);
 		m.own = mp_backend_own(m.mem);
+		f->pub.change = w.c1;
+		f->pub.seen = w.s1;
+		f->pub.change2 = w.c2;
+		f->pub.seen2 = w.s2;
 	}
-	f->pub.change = w.c1;
-	f->pub.seen = w.s1;
-	f->pub.change2 = w.c2;
-	f->pub.seen2 = w.s2;
 	/*
 	 * With Time every event calls, to read the clock, the watch itself
 	 * kept aside (held()).  Without it, a line stays inline unless it
@@ -556,6 +587,24 @@ static inline void give_back(struct frame *f)
 }
 
 /*
+ * Keep tls.next true after anything that changed the stack or the
+ * thread's state: the slot of the next record when the fast paths may run
+ * (a caller on the stack, room above it, nothing lost, no columns, no
+ * limit armed), else NULL.  Whether the process has one thread, which
+ * another thread can change, and whether this thread counts in the
+ * sites themselves (delta 0) are the short entry's own tests.
+ */
+static inline void refresh(void)
+{
+	struct stack *st = tls.stack;
+
+	tls.next = st && st->depth && st->depth < st->cap && !st->lost &&
+		   !mp_allocs_columns &&
+		   __atomic_load_n(&mp_limit_bytes, __ATOMIC_RELAXED) ==
+		   INT64_MAX ? &st->f[st->depth] : NULL;
+}
+
+/*
  * Pop the records above `f` (live, of `st`): their activations were left
  * by longjmp or an exception, so they end now with the figure `m`, their
  * current line charged as if they had returned.  Entries lost above them
@@ -573,12 +622,26 @@ static void pop_above(struct stack *st, struct frame *f, struct mp_fig m)
 		st->depth--;
 		give_back(g);
 	}
+	refresh();
 }
 
 /* The record on top of `st`, or NULL. */
 static inline struct frame *top(const struct stack *st)
 {
 	return st->depth ? (struct frame *)&st->f[st->depth - 1] : NULL;
+}
+
+/* An entry below `caller`, whose watch holds (one thread): `f` takes the
+ * caller's watch, and keeps it aside while the caller's is invalid. */
+static inline void hand_over(struct frame *f, struct frame *caller)
+{
+	f->pub.change = caller->pub.change;
+	f->pub.seen = caller->pub.seen;
+	f->pub.change2 = caller->pub.change2;
+	f->pub.seen2 = caller->pub.seen2;
+	f->caller_seen = caller->pub.seen;
+	caller->pub.seen = MPROF_SEEN_NEVER;
+	f->ext = NULL;
 }
 
 /*
@@ -675,13 +738,7 @@ static struct frame *enter(struct __mprof_site *s0)
 	caller = top(st);
 	if (caller && unchanged(caller) && MP_LIKELY(!mp_allocs_columns) &&
 	    mp_solo()) {
-		f->pub.change = caller->pub.change;
-		f->pub.seen = caller->pub.seen;
-		f->pub.change2 = caller->pub.change2;
-		f->pub.seen2 = caller->pub.seen2;
-		f->caller_seen = caller->pub.seen;
-		caller->pub.seen = MPROF_SEEN_NEVER;
-		f->ext = NULL;
+		hand_over(f, caller);
 		m.mem = caller->pub.before;
 		m.own = caller->own;
 	} else {
@@ -809,8 +866,88 @@ static __attribute__((noinline, cold)) void limit_abort(void)
 	mp_limit_abort();
 }
 
-/* The probes: the busy check around the work. */
-struct __mprof_frame *__mprof_enter(struct __mprof_site *s0)
+/*
+ * The common entry as one short path: the thread's record slot `f` is
+ * known (tls.next: a caller below it, room, nothing lost, no columns, no
+ * limit), the process has one thread (so this one counts in the sites
+ * themselves: the owner), the function was called before
+ * (counted, so registered) and the caller's watch holds.  Then the entry
+ * is enter()'s hand-over: the new record takes the caller's watch and
+ * figures, the caller's watch is kept aside in it, the call is counted.
+ * Anything else returns NULL, before any write: the general path.  The
+ * busy flag is set first, so a signal handler's probe either ran whole
+ * before (the stack as it found it) or drops.
+ */
+static inline struct frame *fast_enter(struct __mprof_site *s0)
+{
+	struct frame *f, *caller;
+	uint64_t calls;
+
+	set_busy(BUSY_PROBE);
+	f = tls.next;
+	caller = f - 1;
+	calls = __atomic_load_n(&s0->count, __ATOMIC_RELAXED);
+	if (MP_UNLIKELY(!f || !mp_solo() || tls.table || !calls ||
+			!unchanged(caller))) {
+		set_busy(BUSY_NONE);
+		return NULL;
+	}
+	MP_ASSERT(f == tls.next && caller == top(tls.stack));
+	hand_over(f, caller);
+	f->pub.delta = 0;
+	__atomic_store_n(&s0->count, calls + 1, __ATOMIC_RELAXED);
+	raise_peak(&s0->peak, caller->pub.before);
+	f->func = s0->func;
+	f->sites = s0;
+#ifdef MPROF_DEBUG
+	f->span = f->func->nsites * sizeof(*f->func->sites);
+#endif
+	f->pub.cur = &tls.scratch;
+	f->pub.before = caller->pub.before;
+	f->own = caller->own;
+	tls.next = ++tls.stack->depth < tls.stack->cap ? f + 1 : NULL;
+	set_busy(BUSY_NONE);
+	return f;
+}
+
+/*
+ * The common exit: `f` the innermost record (tls.next is the slot above
+ * it) with a caller below, its watch still holding.  Its last line is
+ * charged with no change (counted, Mem usage raised to `before`), the
+ * record popped and the caller's watch given back.  False, before any
+ * write, for everything else.
+ */
+static inline bool fast_exit(struct frame *f)
+{
+	struct stack *st;
+	struct __mprof_site *s;
+
+	set_busy(BUSY_PROBE);
+	st = tls.stack;
+	if (MP_UNLIKELY(f + 1 != tls.next || f == st->f || !unchanged(f))) {
+		set_busy(BUSY_NONE);
+		return false;
+	}
+	MP_ASSERT(f == top(st) && !st->lost && cur_ok(f));
+	s = f->pub.cur;
+	if (s != &tls.scratch) {
+		add_u64(&s->count, 1);
+		raise_peak(&s->peak, f->pub.before);
+	}
+	st->depth--;
+	tls.next = f;
+	MP_ASSERT(f[-1].pub.seen == MPROF_SEEN_NEVER);
+	f[-1].pub.seen = f->caller_seen;
+	set_busy(BUSY_NONE);
+	return true;
+}
+
+/* The general probes: the busy check around the work; entry and exit
+ * end with tls.next made true again (a line event changes the stack only
+ * in pop_above(), which does).  Out of line, so that the fast paths need
+ * no stack frame. */
+static __attribute__((noinline)) struct __mprof_frame *
+general_enter(struct __mprof_site *s0)
 {
 	struct frame *f;
 
@@ -820,13 +957,43 @@ struct __mprof_frame *__mprof_enter(struct __mprof_site *s0)
 	}
 	set_busy(BUSY_PROBE);
 	f = enter(s0);
+	refresh();
 	set_busy(BUSY_NONE);
 	if (MP_UNLIKELY(tls.limit_abort))
 		limit_abort();
 	return &f->pub;
 }
 
-void __mprof_line(struct __mprof_site *s, struct __mprof_frame *f)
+/*
+ * The common line event that calls, with the heap backend: `f` the
+ * innermost record (tls.next is the slot above it: nothing lost, no
+ * columns, no limit), its watch failed.  A new watch and the figures are
+ * read, the line left charged, `s` started: line()'s own path for the
+ * top record, without its checks.  False, before any write, for
+ * everything else.
+ */
+static inline bool fast_line(struct __mprof_site *s, struct frame *f)
+{
+	struct mp_fig m;
+
+	set_busy(BUSY_PROBE);
+	if (MP_UNLIKELY(f + 1 != tls.next ||
+			!__atomic_load_n(&mp_backend_heap, __ATOMIC_RELAXED))) {
+		set_busy(BUSY_NONE);
+		return false;
+	}
+	MP_ASSERT(f == top(tls.stack) && !tls.stack->lost &&
+		  !mp_allocs_columns);
+	MP_ASSERT((uintptr_t)s - (uintptr_t)f->sites < f->span);
+	m = heap_watch(f);
+	charge_lines(f, m);
+	restart(f, ctr(f, s), m);
+	set_busy(BUSY_NONE);
+	return true;
+}
+
+static __attribute__((noinline)) void general_line(struct __mprof_site *s,
+						   struct __mprof_frame *f)
 {
 	if (MP_UNLIKELY(__atomic_load_n(&tls.busy, __ATOMIC_RELAXED))) {
 		busy_drop();
@@ -839,7 +1006,15 @@ void __mprof_line(struct __mprof_site *s, struct __mprof_frame *f)
 		limit_abort();
 }
 
-void __mprof_exit(struct __mprof_frame *f)
+void __mprof_line(struct __mprof_site *s, struct __mprof_frame *f)
+{
+	if (MP_LIKELY(!__atomic_load_n(&tls.busy, __ATOMIC_RELAXED)) &&
+	    MP_LIKELY(fast_line(s, (struct frame *)f)))
+		return;
+	general_line(s, f);
+}
+
+static __attribute__((noinline)) void general_exit(struct __mprof_frame *f)
 {
 	if (MP_UNLIKELY(__atomic_load_n(&tls.busy, __ATOMIC_RELAXED))) {
 		busy_drop();
@@ -847,9 +1022,30 @@ void __mprof_exit(struct __mprof_frame *f)
 	}
 	set_busy(BUSY_PROBE);
 	leave((struct frame *)f);
+	refresh();
 	set_busy(BUSY_NONE);
 	if (MP_UNLIKELY(tls.limit_abort))
 		limit_abort();
+}
+
+/* The probes: the fast path when the thread is not busy, else the
+ * general one. */
+struct __mprof_frame *__mprof_enter(struct __mprof_site *s0)
+{
+	struct frame *f;
+
+	if (MP_LIKELY(!__atomic_load_n(&tls.busy, __ATOMIC_RELAXED)) &&
+	    MP_LIKELY((f = fast_enter(s0)) != NULL))
+		return &f->pub;
+	return general_enter(s0);
+}
+
+void __mprof_exit(struct __mprof_frame *f)
+{
+	if (MP_LIKELY(!__atomic_load_n(&tls.busy, __ATOMIC_RELAXED)) &&
+	    MP_LIKELY(fast_exit((struct frame *)f)))
+		return;
+	general_exit(f);
 }
 
 bool mp_probe_recorded(const struct __mprof_frame *f)
@@ -905,6 +1101,7 @@ static void thread_gone(void *p)
 		tls.table = NULL;
 	}
 	munmap(st, STACK_BYTES);
+	refresh();
 	set_busy(BUSY_NONE);
 }
 
@@ -919,6 +1116,7 @@ void mp_probe_close_open(void)
 {
 	if (tls.stack)
 		close_all(tls.stack);
+	refresh();
 }
 
 void mp_probe_init(void)
@@ -941,6 +1139,7 @@ void mp_probe_atfork_child(void)
 {
 	mp_counts_atfork_child(tls.table, tls.stack && !tls.table);
 	__atomic_store_n(&dropped, 0, __ATOMIC_RELAXED);
+	refresh();
 }
 
 size_t mp_probe_depth(void)

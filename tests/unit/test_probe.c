@@ -908,6 +908,157 @@ static void test_longjmp_quiet(void **state)
 	assert_site(S(jhost, 2), 1, 0, 11);
 }
 
+FUNC(fhost, 370, 3);		/* 371: the call, 372: after */
+FUNC(fguest, 380, 3);		/* 381: raises, 382: after */
+FUNC(fhandler, 390, 2);
+
+static void on_fast_signal(int sig)
+{
+	struct __mprof_frame *mpf;
+
+	(void)sig;
+	mpf = __mprof_enter(S(fhandler, 0));
+	CLINE(S(fhandler, 1), mpf);
+	__mprof_exit(mpf);
+}
+
+static NOINLINE void run_fguest(void)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(fguest, 0));
+	raise(SIGUSR2);
+	CLINE(S(fguest, 1), mpf);
+	CLINE(S(fguest, 2), mpf);
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+static NOINLINE void run_fhost(void)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(fhost, 0));
+	CLINE(S(fhost, 1), mpf);
+	run_fguest();
+	CLINE(S(fhost, 2), mpf);
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+/*
+ * The short paths of entry and exit (a counted function below a caller
+ * whose watch holds, the innermost record leaving unchanged), with a
+ * signal handler's profiled call between an entry and its line events:
+ * the handler's call stacks on the interrupted one and gives its watch
+ * back, so nothing is dropped and no line event calls.
+ */
+static void test_fast_calls_signal(void **state)
+{
+	struct sigaction sa = { .sa_handler = on_fast_signal }, old;
+	uint64_t dropped = mp_probe_dropped();
+	size_t base = mp_probe_depth();
+
+	(void)state;
+	if (!mp_solo())
+		skip();
+	setup_func(&fhost);
+	setup_func(&fguest);
+	setup_func(&fhandler);
+	assert_int_equal(sigaction(SIGUSR2, &sa, &old), 0);
+	mem = 300;
+	run_fhost();			/* first calls: counted, registered */
+	line_calls = 0;
+	for (int i = 0; i < 3; i++)
+		run_fhost();
+	sigaction(SIGUSR2, &old, NULL);
+	assert_int_equal(line_calls, 0);
+	assert_int_equal(mp_probe_dropped(), dropped);
+	assert_int_equal(mp_probe_depth(), base);
+	assert_site(S(fhost, 0), 4, 300, 300);
+	assert_site(S(fhost, 1), 4, 0, 300);
+	assert_site(S(fhost, 2), 4, 0, 300);
+	assert_site(S(fguest, 0), 4, 300, 300);
+	assert_site(S(fguest, 1), 4, 0, 300);
+	assert_site(S(fguest, 2), 4, 0, 300);
+	assert_site(S(fhandler, 0), 4, 300, 300);
+	assert_site(S(fhandler, 1), 4, 0, 300);
+}
+
+FUNC(jtop, 400, 4);		/* 401: setjmp, 402: a call, 403: after */
+FUNC(jmid, 410, 2);
+FUNC(jleaf, 420, 2);
+static jmp_buf jump_fast;
+
+static NOINLINE void run_jleaf(int jump)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(jleaf, 0));
+	CLINE(S(jleaf, 1), mpf);
+	if (jump)
+		longjmp(jump_fast, 1);
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+static NOINLINE void run_jmid(int jump)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(jmid, 0));
+	CLINE(S(jmid, 1), mpf);
+	run_jleaf(jump);
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+static NOINLINE void run_jtop(size_t *depth_after)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(jtop, 0));
+	CLINE(S(jtop, 1), mpf);
+	if (!setjmp(jump_fast))
+		run_jmid(1);
+	run_jleaf(0);
+	*depth_after = mp_probe_depth();
+	CLINE(S(jtop, 3), mpf);
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+/*
+ * longjmp over two records entered by the short path, then a call by the
+ * same short path: it stacks above the dead records, as any entry does,
+ * and returns; the live caller's next line event pops the dead ones,
+ * their lines charged as if they had returned.
+ */
+static void test_fast_calls_longjmp(void **state)
+{
+	size_t base = mp_probe_depth(), after = 0;
+
+	(void)state;
+	if (!mp_solo())
+		skip();
+	setup_func(&jtop);
+	setup_func(&jmid);
+	setup_func(&jleaf);
+	mem = 500;
+	run_jmid(0);			/* first calls: counted, registered */
+	line_calls = 0;
+	run_jtop(&after);
+	assert_int_equal(after, base + 3);
+	assert_int_equal(line_calls, 1);
+	assert_int_equal(mp_probe_depth(), base);
+	assert_site(S(jmid, 0), 2, 500, 500);
+	assert_site(S(jmid, 1), 2, 0, 500);
+	assert_site(S(jleaf, 0), 3, 500, 500);
+	assert_site(S(jleaf, 1), 3, 0, 500);
+	assert_site(S(jtop, 1), 1, 0, 500);
+	assert_site(S(jtop, 3), 1, 0, 500);
+}
+
 FUNC(deep, 350, 3);		/* 351: recurse, 352: after */
 
 #define DEEP	5000
@@ -1677,6 +1828,8 @@ int main(void)
 		cmocka_unit_test(test_caller_invalidated),
 		cmocka_unit_test(test_entry_borrows_watch),
 		cmocka_unit_test(test_longjmp_quiet),
+		cmocka_unit_test(test_fast_calls_signal),
+		cmocka_unit_test(test_fast_calls_longjmp),
 		cmocka_unit_test(test_deep_records),
 		cmocka_unit_test(test_two_threads),
 		cmocka_unit_test(test_thread_exit),
