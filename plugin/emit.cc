@@ -920,6 +920,19 @@ new_block(basic_block after, gimple_seq seq)
 	return bb;
 }
 
+/* Put `seq` in place of the placeholder `g` and end its block after
+   `last`, a statement of `seq`; returns the edge to what followed g. */
+static edge
+replace_and_split(gimple *g, gimple_seq seq, gimple *last)
+{
+	gimple_stmt_iterator gsi = gsi_for_stmt(g);
+	gsi_insert_seq_before(&gsi, seq, GSI_SAME_STMT);
+	edge fall = split_block(gimple_bb(g), last);
+	gsi = gsi_for_stmt(g);
+	gsi_remove(&gsi, true);
+	return fall;
+}
+
 /*
  * The line event of runtime/mprof_abi.h in place of the placeholder `g`:
  *
@@ -963,13 +976,8 @@ lower_line(gimple *g)
 			 unshare_expr(site), dz);
 	store(&quiet_seq, loc, deref(f, frame_type, "cur"), next);
 
-	gimple_stmt_iterator gsi = gsi_for_stmt(g);
-	gsi_insert_seq_before(&gsi, check1, GSI_SAME_STMT);
-	basic_block bb = gimple_bb(g);
-	edge fall = split_block(bb, cond1);
-	basic_block rest = fall->dest;
-	gsi = gsi_for_stmt(g);
-	gsi_remove(&gsi, true);
+	edge fall = replace_and_split(g, check1, cond1);
+	basic_block bb = fall->src, rest = fall->dest;
 
 	basic_block b2 = new_block(bb, check2);
 	basic_block quiet = new_block(b2, quiet_seq);
@@ -1113,13 +1121,8 @@ lower_line_asm(gimple *g)
 	gasm *a = line_asm(&seq, site, f, label, loc);
 	if (!a)
 		return false;
-	gimple_stmt_iterator gsi = gsi_for_stmt(g);
-	gsi_insert_seq_before(&gsi, seq, GSI_SAME_STMT);
-	basic_block bb = gimple_bb(g);
-	edge fall = split_block(bb, a);
-	basic_block rest = fall->dest;
-	gsi = gsi_for_stmt(g);
-	gsi_remove(&gsi, true);
+	edge fall = replace_and_split(g, seq, a);
+	basic_block bb = fall->src, rest = fall->dest;
 
 	gimple_seq slow_seq = NULL;
 	gimple_seq_add_stmt(&slow_seq, gimple_build_label(label));
