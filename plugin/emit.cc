@@ -920,6 +920,19 @@ new_block(basic_block after, gimple_seq seq)
 	return bb;
 }
 
+/* Put `seq` in place of the placeholder `g` and end its block after
+   `last`, a statement of `seq`; returns the edge to what followed g. */
+static edge
+replace_and_split(gimple *g, gimple_seq seq, gimple *last)
+{
+	gimple_stmt_iterator gsi = gsi_for_stmt(g);
+	gsi_insert_seq_before(&gsi, seq, GSI_SAME_STMT);
+	edge fall = split_block(gimple_bb(g), last);
+	gsi = gsi_for_stmt(g);
+	gsi_remove(&gsi, true);
+	return fall;
+}
+
 /*
  * The line event of runtime/mprof_abi.h in place of the placeholder `g`:
  *
@@ -963,13 +976,8 @@ lower_line(gimple *g)
 			 unshare_expr(site), dz);
 	store(&quiet_seq, loc, deref(f, frame_type, "cur"), next);
 
-	gimple_stmt_iterator gsi = gsi_for_stmt(g);
-	gsi_insert_seq_before(&gsi, check1, GSI_SAME_STMT);
-	basic_block bb = gimple_bb(g);
-	edge fall = split_block(bb, cond1);
-	basic_block rest = fall->dest;
-	gsi = gsi_for_stmt(g);
-	gsi_remove(&gsi, true);
+	edge fall = replace_and_split(g, check1, cond1);
+	basic_block bb = fall->src, rest = fall->dest;
 
 	basic_block b2 = new_block(bb, check2);
 	basic_block quiet = new_block(b2, quiet_seq);
@@ -993,6 +1001,142 @@ lower_line(gimple *g)
 	b2->count = bb->count.apply_probability(unlikely.invert());
 	quiet->count = b2->count.apply_probability(unlikely.invert());
 	slow->count = bb->count - quiet->count;
+}
+
+#if defined(__x86_64__)
+/*
+ * The same line event on x86-64 as one `asm goto`, whose only exit besides
+ * falling through is the call:
+ *
+ *     bb:     ch = f->change;
+ *             asm goto ("the two tests, jne call; the quiet update"
+ *                       : "=&r" (t), "=&r" (u)
+ *                       : "r" (f), "m" (sites[i]), "r" (ch) : : call);
+ *     rest:   what followed g
+ *     call:   __mprof_line_thunk (&sites[i], f);  goto rest;  (very unlikely)
+ *
+ * The RTL passes see one instruction and two scratch registers where the
+ * GIMPLE shape gives them some twenty values, loads and stores to track
+ * (in PRE's tables, in the register allocator's, in variable tracking):
+ * lz4hc.c, three functions of over a thousand events, compiles in 4x
+ * the plain build's time instead of 10x (docs/performance.md, "Compile
+ * time").  The frame record
+ * and the counters are the runtime's, which the program's code never
+ * touches, and an asm goto is volatile: neither moved nor removed.  The
+ * code is the GIMPLE shape's: *change2 is read only once *change matched,
+ * and Mem usage is stored only when it rises.  `ch` stays outside, so that
+ * the compiler may keep it in a register from one event to the next (the
+ * runtime never changes `change` without a call).
+ */
+static tree
+line_asm_template(void)
+{
+	static char text[1024];
+#define FR(name) (int)offsetof(struct __mprof_frame, name)
+#define SI(name) (int)offsetof(struct __mprof_site, name)
+	if (!text[0])
+		snprintf(text, sizeof text,
+			 "# mprof line event\n\t"
+			 "movq (%%4), %%0\n\t"
+			 "cmpq %d(%%2), %%0\n\t"
+			 "jne %%l5\n\t"
+			 "movq %d(%%2), %%0\n\t"
+			 "movq (%%0), %%0\n\t"
+			 "cmpq %d(%%2), %%0\n\t"
+			 "jne %%l5\n\t"
+			 "movq %d(%%2), %%0\n\t"
+			 "movq %d(%%2), %%1\n\t"
+			 "addq $1, %d(%%0)\n\t"
+			 "cmpq %%1, %d(%%0)\n\t"
+			 "jge 1f\n\t"
+			 "movq %%1, %d(%%0)\n"
+			 "1:\n\t"
+			 "leaq %%3, %%0\n\t"
+			 "addq %d(%%2), %%0\n\t"
+			 "movq %%0, %d(%%2)",
+			 FR(seen), FR(change2), FR(seen2), FR(cur), FR(before),
+			 SI(count), SI(peak), SI(peak), FR(delta), FR(cur));
+#undef FR
+#undef SI
+	return build_string(strlen(text), text);
+}
+
+static tree
+asm_operand(const char *constraint, tree value, tree chain)
+{
+	tree c = build_string(strlen(constraint), constraint);
+	return chainon(chain, build_tree_list(build_tree_list(NULL_TREE, c),
+					      value));
+}
+
+/* The asm of line_asm_template, after `ch = f->change` in `seq`; NULL
+   (and `seq` empty) when the target or the assembler dialect is not the
+   one written there, or the site is no constant. */
+static gasm *
+line_asm(gimple_seq *seq, tree site, tree f, tree label, location_t loc)
+{
+	if (!TARGET_64BIT || !TARGET_LP64 || ASSEMBLER_DIALECT != 0 ||
+	    TREE_CODE(site) != ADDR_EXPR || !is_gimple_min_invariant(site))
+		return NULL;
+	tree ch = emit(seq, loc, deref(f, frame_type, "change"));
+	tree outs = NULL_TREE;
+	for (int k = 0; k < 2; k++)
+		outs = asm_operand("=&r", make_ssa_name(uint64_type_node), outs);
+	tree ins = asm_operand("r", f, NULL_TREE);
+	ins = asm_operand("m", build_simple_mem_ref(unshare_expr(site)), ins);
+	ins = asm_operand("r", ch, ins);
+	vec<tree, va_gc> *in = NULL, *out = NULL, *labels = NULL;
+	for (tree t = outs; t; t = TREE_CHAIN(t))
+		vec_safe_push(out, t);
+	for (tree t = ins; t; t = TREE_CHAIN(t))
+		vec_safe_push(in, t);
+	vec_safe_push(labels, build_tree_list(NULL_TREE, label));
+	gasm *a = gimple_build_asm_vec(TREE_STRING_POINTER(line_asm_template()),
+				       in, out, NULL, labels);
+	gimple_asm_set_volatile(a, true);
+	gimple_set_location(a, loc);
+	for (tree t = outs; t; t = TREE_CHAIN(t))
+		SSA_NAME_DEF_STMT(TREE_VALUE(t)) = a;
+	gimple_seq_add_stmt(seq, a);
+	return a;
+}
+#else
+static gasm *
+line_asm(gimple_seq *, tree, tree, tree, location_t)
+{
+	return NULL;
+}
+#endif
+
+/* The asm line event in place of the placeholder `g`, if this target has
+   one (line_asm_template); false, and `g` untouched, if not. */
+static bool
+lower_line_asm(gimple *g)
+{
+	location_t loc = gimple_location(g);
+	tree site = gimple_call_arg(g, 1);
+	tree f = gimple_call_arg(g, 3);
+	tree label = create_artificial_label(loc);
+	gimple_seq seq = NULL;
+	gasm *a = line_asm(&seq, site, f, label, loc);
+	if (!a)
+		return false;
+	edge fall = replace_and_split(g, seq, a);
+	basic_block bb = fall->src, rest = fall->dest;
+
+	gimple_seq slow_seq = NULL;
+	gimple_seq_add_stmt(&slow_seq, gimple_build_label(label));
+	gimple_seq_add_stmt(&slow_seq,
+			    thunk_call(PROBE_LINE, site, f, NULL_TREE, loc));
+	basic_block call = new_block(bb, slow_seq);
+
+	profile_probability unlikely = profile_probability::very_unlikely();
+	fall->probability = unlikely.invert();
+	edge e = make_edge(bb, call, 0);
+	e->probability = unlikely;
+	make_single_succ_edge(call, rest, EDGE_FALLTHRU);
+	call->count = bb->count.apply_probability(unlikely);
+	return true;
 }
 
 /*
@@ -1073,7 +1217,8 @@ mp_emit_lower(function *fn)
 		if (k != PROBE_ENTER)
 			adopt_orphan(g);
 		if (k == PROBE_LINE && inlined.contains(g)) {
-			lower_line(g);
+			if (!lower_line_asm(g))
+				lower_line(g);
 			continue;
 		}
 		tree lhs = gimple_call_lhs(g);

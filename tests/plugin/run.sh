@@ -4,7 +4,10 @@
 #   run.sh CASE SRCDIR BUILDDIR
 # lines        the line-event rule: tests/plugin/lines.c gives the table in
 #              tests/expected/plugin_lines.txt at every -O level, with -g,
-#              -flto and -fcompare-debug
+#              -flto, -fcompare-debug and -masm=intel (inline events built
+#              as GIMPLE, not as the x86-64 asm)
+# asm          x86-64: each inline line event of lines.c is one asm
+#              statement with its own call, none with -masm=intel
 # diagnostics  attribute misuse (on a non-function, on a function the unit
 #              declares but does not define) and bad plugin arguments:
 #              warnings/errors with locations, never an internal compiler
@@ -61,7 +64,21 @@ lines)
 -O0 -g -fcompare-debug
 -O2 -g -fcompare-debug
 -O2 -flto
+-O2 -masm=intel
 FLAGS
+	;;
+asm)
+	[ "$(uname -m)" = x86_64 ] || { echo "skip: not x86-64"; exit 0; }
+	cd "$src/tests/plugin"
+	$cc -O2 -S -fplugin="$plugin" lines.c -o "$tmp/att.s"
+	n=$(grep -c '# mprof line event' "$tmp/att.s" || true)
+	calls=$(grep -c 'call.*__mprof_line_thunk' "$tmp/att.s" || true)
+	[ "$n" -gt 100 ] || fail "$n inline line events as asm, over 100 expected"
+	[ "$n" = "$calls" ] || fail "$n asm line events, $calls calls"
+	$cc -O2 -masm=intel -S -fplugin="$plugin" lines.c -o "$tmp/intel.s"
+	! grep -q '# mprof line event' "$tmp/intel.s" ||
+		fail "asm line events with -masm=intel"
+	echo "ok: $n line events, one asm and one call each"
 	;;
 diagnostics)
 	cd "$src/tests/plugin"
