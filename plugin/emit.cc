@@ -320,6 +320,31 @@ finish_abi_struct(tree type, const char *name, const abi_field (&fields)[N])
 	}
 }
 
+/*
+ * The runtime and the ABI's tables are LP64 (x86-64, aarch64...): a unit
+ * compiled for a target with other sizes (-m32, -mx32) could not link the
+ * runtime, and its tables would not have the runtime's layout.  Such a
+ * unit is compiled as it would be without the plugin, after one warning.
+ */
+bool
+mp_emit_target_ok(void)
+{
+	static bool warned;
+	bool ok = TYPE_PRECISION(ptr_type_node) == 64 &&
+		  TYPE_PRECISION(long_integer_type_node) == 64 &&
+		  TYPE_PRECISION(unsigned_type_node) == 32 &&
+		  TYPE_PRECISION(integer_type_node) == 32;
+	if (!ok && !warned) {
+		warned = true;
+		warning(0, "the target has %d-bit pointers and %d-bit "
+			"longs; mprof profiles 64-bit (LP64) code only, so "
+			"nothing in this unit is profiled",
+			(int)TYPE_PRECISION(ptr_type_node),
+			(int)TYPE_PRECISION(long_integer_type_node));
+	}
+	return ok;
+}
+
 static void
 build_types(void)
 {

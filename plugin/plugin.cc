@@ -354,6 +354,10 @@ public:
 
 	unsigned int execute(function *fn) final override
 	{
+		if (!mp_emit_target_ok()) {
+			remove_jump_marks(fn);
+			return 0;
+		}
 		if (symtab->state == CONSTRUCTION && !mp_emit_is_own(fn->decl))
 			mp_emit_unit_for_patterns();
 		/* Functions made after the call graph is built (OpenMP

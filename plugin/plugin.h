@@ -50,5 +50,8 @@ void mp_emit_register_roots(const char *plugin_name);
 void mp_emit_instrument(function *fn, const char *name, mp_lines *lines);
 unsigned mp_emit_lower(function *fn);
 bool mp_emit_is_own(tree fndecl);
+/* False, after one warning per unit, when the target's types cannot hold
+   the ABI's layout (runtime/mprof_abi.h is LP64: -m32, -mx32). */
+bool mp_emit_target_ok(void);
 
 #endif /* MPROF_PLUGIN_H */

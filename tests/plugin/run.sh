@@ -9,7 +9,8 @@
 # asm          x86-64: each inline line event of lines.c is one asm
 #              statement with its own call, none with -masm=intel
 # diagnostics  attribute misuse (on a non-function, on a function the unit
-#              declares but does not define) and bad plugin arguments:
+#              declares but does not define), bad plugin arguments and a
+#              32-bit target (-m32, -mx32: one warning, nothing profiled):
 #              warnings/errors with locations, never an internal compiler
 #              error
 # shared       an instrumented -fPIC library linked into, and another
@@ -118,6 +119,18 @@ diagnostics)
 	if $cc -c -fplugin="$plugin" -fplugin-arg-mprof-functions lines.c -o "$tmp/b.o" 2>"$tmp/err"; then
 		fail "functions= without a value must be an error"
 	fi
+	# A target whose types are not the runtime's (-m32, -mx32): one
+	# warning, and the unit compiles as without the plugin.  No header, so
+	# no 32-bit C library is needed.
+	printf 'int twice(int x)\n{\n\treturn 2 * x;\n}\n' >"$tmp/ilp32.c"
+	for m in -m32 -mx32; do
+		$cc $m -O2 -c -fplugin="$plugin" -fplugin-arg-mprof-all "$tmp/ilp32.c" \
+			-o "$tmp/i.o" 2>"$tmp/err" ||
+			{ cat "$tmp/err"; fail "$m: must compile"; }
+		[ "$(grep -c 'warning: the target has 32-bit pointers and 32-bit longs; mprof profiles 64-bit (LP64) code only' "$tmp/err")" = 1 ] ||
+			{ cat "$tmp/err"; fail "$m: one warning expected"; }
+		! nm "$tmp/i.o" | grep -q __mprof || fail "$m: the unit was instrumented"
+	done
 	if grep -qi "internal compiler error" "$tmp"/err; then
 		fail "internal compiler error"
 	fi
