@@ -64,8 +64,10 @@ extern "C" {
 
 #define RTLD_NOW_GLOBAL 0x102	/* RTLD_NOW | RTLD_GLOBAL (glibc) */
 
-enum probe_kind { PROBE_ENTER, PROBE_LINE, PROBE_EXIT, NPROBES };
-static const char *const probe_field[NPROBES] = { "enter", "line", "exit" };
+enum probe_kind { PROBE_ENTER, PROBE_LINE, PROBE_EXIT, PROBE_QUIET_EXIT,
+		  NPROBES };
+static const char *const probe_field[NPROBES] = { "enter", "line", "exit",
+						  "quiet_exit" };
 
 /* Trees cached across functions; GC roots (see mp_emit_register_roots). */
 static tree site_type, func_type, probes_type, frame_type;
@@ -153,6 +155,8 @@ const_char_ptr_type(void)
  * struct __mprof_frame *enter(struct __mprof_site *)
  * void line(struct __mprof_site *, struct __mprof_frame *)
  * void exit(struct __mprof_frame *)
+ * void quiet_exit(struct __mprof_frame *, struct __mprof_site *,
+ *                 struct __mprof_frame *)
  */
 static tree
 probe_fn_type(enum probe_kind k)
@@ -165,6 +169,9 @@ probe_fn_type(enum probe_kind k)
 	case PROBE_LINE:
 		return build_function_type_list(void_type_node, site_ptr,
 						frame_ptr, NULL_TREE);
+	case PROBE_QUIET_EXIT:
+		return build_function_type_list(void_type_node, frame_ptr,
+						site_ptr, frame_ptr, NULL_TREE);
 	default:
 		return build_function_type_list(void_type_node, frame_ptr,
 						NULL_TREE);
@@ -195,7 +202,8 @@ counter_ptr_type(void)
  * without the tables stops the plugin's build.
  */
 enum field_kind { K_U32, K_I32, K_U64, K_I64, K_PTR, K_CSTR, K_SITE_PTR,
-		  K_FUNC_PTR, K_COUNTER_PTR, K_ENTER, K_LINE, K_EXIT };
+		  K_FUNC_PTR, K_COUNTER_PTR, K_ENTER, K_LINE, K_EXIT,
+		  K_QUIET_EXIT };
 
 struct abi_field {
 	const char *name;
@@ -237,6 +245,7 @@ static constexpr abi_field probes_fields[] = {
 	ABI_FIELD(__mprof_probes, enter, K_ENTER),
 	ABI_FIELD(__mprof_probes, line, K_LINE),
 	ABI_FIELD(__mprof_probes, exit, K_EXIT),
+	ABI_FIELD(__mprof_probes, quiet_exit, K_QUIET_EXIT),
 	ABI_FIELD(__mprof_probes, functions, K_CSTR),
 };
 
@@ -248,7 +257,7 @@ static constexpr abi_field frame_fields[] = {
 	ABI_FIELD(__mprof_frame, cur, K_SITE_PTR),
 	ABI_FIELD(__mprof_frame, before, K_I64),
 	ABI_FIELD(__mprof_frame, delta, K_U64),
-	ABI_FIELD(__mprof_frame, reserved, K_U64),
+	ABI_FIELD(__mprof_frame, quiet, K_U64),
 };
 
 static constexpr size_t
@@ -299,6 +308,7 @@ kind_type(field_kind k)
 	case K_ENTER: return probe_fn_ptr_type(PROBE_ENTER);
 	case K_LINE: return probe_fn_ptr_type(PROBE_LINE);
 	case K_EXIT: return probe_fn_ptr_type(PROBE_EXIT);
+	case K_QUIET_EXIT: return probe_fn_ptr_type(PROBE_QUIET_EXIT);
 	}
 	gcc_unreachable();
 }
@@ -659,7 +669,7 @@ ctor_body(void)
 
 /*
  * The unit's idle record: what enter returns before the runtime binds.
- * Its `change` points at its own `reserved` (0) and its `seen` is 1, so
+ * Its `change` points at its own `quiet` (0) and its `seen` is 1, so
  * the inline line event always calls (the no-op) and never writes it.
  */
 static tree
@@ -667,7 +677,7 @@ idle_record(void)
 {
 	tree v = static_var("__mprof_idle", frame_type);
 	tree zero = build3(COMPONENT_REF, uint64_type_node, v,
-			   field(frame_type, "reserved"), NULL_TREE);
+			   field(frame_type, "quiet"), NULL_TREE);
 	tree at_zero = build_fold_addr_expr_with_type(zero, counter_ptr_type());
 	vec<constructor_elt, va_gc> *e = NULL;
 	CONSTRUCTOR_APPEND_ELT(e, field(frame_type, "change"), at_zero);
@@ -679,6 +689,8 @@ idle_record(void)
 	return v;
 }
 
+static bool use_placeholders(void);
+
 /* The per-unit table, no-ops, thunks and constructor; made once per unit. */
 static void
 emit_unit(void)
@@ -687,10 +699,12 @@ emit_unit(void)
 	idle_var = idle_record();
 
 	static const char *const noop_names[NPROBES] = {
-		"__mprof_noop_enter", "__mprof_noop_line", "__mprof_noop_exit"
+		"__mprof_noop_enter", "__mprof_noop_line", "__mprof_noop_exit",
+		"__mprof_noop_quiet_exit"
 	};
 	static const char *const thunk_names[NPROBES] = {
-		"__mprof_enter_thunk", "__mprof_line_thunk", "__mprof_exit_thunk"
+		"__mprof_enter_thunk", "__mprof_line_thunk", "__mprof_exit_thunk",
+		"__mprof_quiet_exit_thunk"
 	};
 	for (int k = 0; k < NPROBES; k++) {
 		enum probe_kind kind = (enum probe_kind)k;
@@ -729,6 +743,10 @@ emit_unit(void)
 		DECL_SAVED_TREE(decl) = thunk_body(decl, kind);
 		TREE_NOTHROW(decl) = 1;
 		DECL_UNINLINABLE(decl) = 1;
+		/* No placeholder names quiet_exit (it appears when they are
+		   lowered, after unreachable functions went): kept anyway. */
+		if (kind == PROBE_QUIET_EXIT && use_placeholders())
+			DECL_PRESERVE_P(decl) = 1;
 		finish_function(decl);
 		thunks[k] = decl;
 	}
@@ -828,18 +846,49 @@ use_placeholders(void)
 	return !flag_generate_lto && !flag_generate_offload;
 }
 
+/* The operands of each kind of placeholder. */
+static unsigned
+placeholder_args(enum probe_kind k)
+{
+	return k == PROBE_ENTER ? 3 : k == PROBE_LINE ? 5 : 4;
+}
+
+/* A line placeholder's last operand says which line the event leaves
+   (mp_line_probe::prev): that line's site, or one of these. */
+static tree
+prev_operand(int prev)
+{
+	return build_int_cst(ptr_type_node, prev == MP_PREV_ENTRY ? 1 : 0);
+}
+
+/* `prev` of a line placeholder: the site it leaves, or NULL_TREE with
+   *entry true after the entry and false when not known. */
+static tree
+placeholder_prev(gimple *g, bool *entry)
+{
+	tree p = gimple_call_arg(g, 4);
+	*entry = TREE_CODE(p) == INTEGER_CST && integer_onep(p);
+	return TREE_CODE(p) == ADDR_EXPR ? p : NULL_TREE;
+}
+
+/* A probe's placeholder; `prev` (a line's only) as placeholder_prev()
+   reads it. */
 static gimple *
-probe_stmt(enum probe_kind k, tree site_addr, location_t loc)
+probe_stmt(enum probe_kind k, tree site_addr, location_t loc,
+	   tree prev = NULL_TREE)
 {
 	if (!use_placeholders())
 		return thunk_call(k, site_addr, frame_var, frame_var, loc);
 	TREE_ADDRESSABLE(thunks[k]) = 1;
+	tree fn = build_fold_addr_expr(thunks[k]);
 	gcall *c = k == PROBE_ENTER
-		? gimple_build_call_internal(PLACEHOLDER_IFN, 3,
-					     build_fold_addr_expr(thunks[k]),
+		? gimple_build_call_internal(PLACEHOLDER_IFN, 3, fn,
 					     site_addr, keep_var)
-		: gimple_build_call_internal(PLACEHOLDER_IFN, 4,
-					     build_fold_addr_expr(thunks[k]),
+		: k == PROBE_LINE
+		? gimple_build_call_internal(PLACEHOLDER_IFN, 5, fn,
+					     site_addr, keep_var, frame_var,
+					     prev)
+		: gimple_build_call_internal(PLACEHOLDER_IFN, 4, fn,
 					     site_addr, keep_var, frame_var);
 	if (k == PROBE_ENTER)
 		gimple_call_set_lhs(c, frame_var);
@@ -861,7 +910,7 @@ placeholder_kind(gimple *g)
 		return NPROBES;
 	for (int k = 0; k < NPROBES; k++)
 		if (TREE_OPERAND(a, 0) == thunks[k] &&
-		    gimple_call_num_args(g) == (k == PROBE_ENTER ? 3u : 4u))
+		    gimple_call_num_args(g) == placeholder_args((probe_kind)k))
 			return (enum probe_kind)k;
 	return NPROBES;
 }
@@ -969,6 +1018,11 @@ replace_and_split(gimple *g, gimple_seq seq, gimple *last)
  *     slow:   __mprof_line_thunk (&sites[i], f);       (very unlikely)
  *     rest:   what followed g
  *
+ * When the line left is known (the placeholder's last operand, from
+ * lines.cc's mp_line_probe::prev), c is &sites[p] + f->delta, the
+ * address `cur` holds, without reading it; right after the entry (`cur`
+ * the unread scratch slot) nothing is counted.
+ *
  * No call; the slow block is laid out out of line.  change2 is read only
  * once change matched: a child forked without the runtime's handlers has
  * a first counter that no longer matches and may lack the second's page.
@@ -979,25 +1033,33 @@ lower_line(gimple *g)
 	location_t loc = gimple_location(g);
 	tree site = gimple_call_arg(g, 1);
 	tree f = gimple_call_arg(g, 3);
+	bool entry;
+	tree prev = placeholder_prev(g, &entry);
 	tree u64 = uint64_type_node;
 
 	gimple_seq check1 = NULL, check2 = NULL, quiet_seq = NULL;
 	gcond *cond1 = counter_test(&check1, loc, f, "change", "seen");
 	counter_test(&check2, loc, f, "change2", "seen2");
 
-	tree c = emit(&quiet_seq, loc, deref(f, frame_type, "cur"));
-	tree count = deref(c, site_type, "count");
-	tree n = emit(&quiet_seq, loc, count);
-	store(&quiet_seq, loc, unshare_expr(count),
-	      emit(&quiet_seq, loc, PLUS_EXPR, u64, n, build_one_cst(u64)));
-	tree peak = deref(c, site_type, "peak");
-	tree p = emit(&quiet_seq, loc, peak);
-	tree b = emit(&quiet_seq, loc, deref(f, frame_type, "before"));
-	store(&quiet_seq, loc, unshare_expr(peak),
-	      emit(&quiet_seq, loc, MAX_EXPR, TREE_TYPE(p), p, b));
 	tree d = emit(&quiet_seq, loc, deref(f, frame_type, "delta"));
 	tree dz = emit(&quiet_seq, loc, NOP_EXPR, sizetype, d, NULL_TREE);
-	tree next = emit(&quiet_seq, loc, POINTER_PLUS_EXPR, TREE_TYPE(c),
+	if (!entry) {
+		tree c = prev
+			? emit(&quiet_seq, loc, POINTER_PLUS_EXPR,
+			       TREE_TYPE(prev), unshare_expr(prev), dz)
+			: emit(&quiet_seq, loc, deref(f, frame_type, "cur"));
+		tree count = deref(c, site_type, "count");
+		tree n = emit(&quiet_seq, loc, count);
+		store(&quiet_seq, loc, unshare_expr(count),
+		      emit(&quiet_seq, loc, PLUS_EXPR, u64, n,
+			   build_one_cst(u64)));
+		tree peak = deref(c, site_type, "peak");
+		tree p = emit(&quiet_seq, loc, peak);
+		tree b = emit(&quiet_seq, loc, deref(f, frame_type, "before"));
+		store(&quiet_seq, loc, unshare_expr(peak),
+		      emit(&quiet_seq, loc, MAX_EXPR, TREE_TYPE(p), p, b));
+	}
+	tree next = emit(&quiet_seq, loc, POINTER_PLUS_EXPR, TREE_TYPE(site),
 			 unshare_expr(site), dz);
 	store(&quiet_seq, loc, deref(f, frame_type, "cur"), next);
 
@@ -1051,39 +1113,94 @@ lower_line(gimple *g)
  * code is the GIMPLE shape's: *change2 is read only once *change matched,
  * and Mem usage is stored only when it rises.  `ch` stays outside, so that
  * the compiler may keep it in a register from one event to the next (the
- * runtime never changes `change` without a call).
+ * runtime never changes `change` without a call).  When the line left is
+ * known it is counted at its own address plus f->delta, so no event
+ * loads the `cur` the event before stored: in a loop of short lines,
+ * that chain of a store and two dependent loads per event was the
+ * event's latency.
+ */
+/* What the line event counts: the record's `cur`, a site known at
+   compile time, or nothing (right after the entry). */
+enum line_left { LEFT_CUR, LEFT_SITE, LEFT_NONE };
+
+/*
+ * Operands: the scratch outputs %0 %1; then the record f (%2), the new
+ * line's site (%3, an "m"), ch = f->change (%4), the site of the line
+ * left (%5, an "m"; LEFT_SITE only, else the same site again) and the
+ * record's fields seen (%6), change2 (%7), seen2 (%8), before (%9) and
+ * delta (%10): read before the asm into registers (hoist), else memory
+ * operands in the record.  The label, the call, is %l11.
  */
 static tree
-line_asm_template(void)
+line_asm_template(enum line_left left, bool hoist)
 {
-	static char text[1024];
+	static char text[2][3][1024];
 #define FR(name) (int)offsetof(struct __mprof_frame, name)
 #define SI(name) (int)offsetof(struct __mprof_site, name)
-	if (!text[0])
-		snprintf(text, sizeof text,
-			 "# mprof line event\n\t"
-			 "movq (%%4), %%0\n\t"
-			 "cmpq %d(%%2), %%0\n\t"
-			 "jne %%l5\n\t"
+	char *t = text[hoist][left];
+	if (t[0])
+		return build_string(strlen(t), t);
+	/* The tests; `before` in a register (%9) or in %1. */
+	const char *checks = hoist
+		? "# mprof line event\n\t"
+		  "cmpq %6, (%4)\n\t"
+		  "jne %l11\n\t"
+		  "cmpq %8, (%7)\n\t"
+		  "jne %l11\n\t"
+		: "# mprof line event\n\t"
+		  "movq (%4), %0\n\t"
+		  "cmpq %6, %0\n\t"
+		  "jne %l11\n\t"
+		  "movq %7, %0\n\t"
+		  "movq (%0), %0\n\t"
+		  "cmpq %8, %0\n\t"
+		  "jne %l11\n\t";
+	const char *b = hoist ? "%9" : "%1";
+	const char *load_b = hoist ? "" : "movq %9, %1\n\t";
+	char update[512];
+	switch (left) {
+	case LEFT_CUR:
+		snprintf(update, sizeof update,
 			 "movq %d(%%2), %%0\n\t"
-			 "movq (%%0), %%0\n\t"
-			 "cmpq %d(%%2), %%0\n\t"
-			 "jne %%l5\n\t"
-			 "movq %d(%%2), %%0\n\t"
-			 "movq %d(%%2), %%1\n\t"
+			 "%s"
 			 "addq $1, %d(%%0)\n\t"
-			 "cmpq %%1, %d(%%0)\n\t"
+			 "cmpq %s, %d(%%0)\n\t"
 			 "jge 1f\n\t"
-			 "movq %%1, %d(%%0)\n"
+			 "movq %s, %d(%%0)\n"
 			 "1:\n\t"
 			 "leaq %%3, %%0\n\t"
-			 "addq %d(%%2), %%0\n\t"
+			 "addq %%10, %%0\n\t"
 			 "movq %%0, %d(%%2)",
-			 FR(seen), FR(change2), FR(seen2), FR(cur), FR(before),
-			 SI(count), SI(peak), SI(peak), FR(delta), FR(cur));
+			 FR(cur), load_b, SI(count), b, SI(peak), b, SI(peak),
+			 FR(cur));
+		break;
+	case LEFT_SITE:
+		snprintf(update, sizeof update,
+			 "leaq %%3, %%0\n\t"
+			 "addq %%10, %%0\n\t"
+			 "movq %%0, %d(%%2)\n\t"
+			 "leaq %%5, %%0\n\t"
+			 "addq %%10, %%0\n\t"
+			 "%s"
+			 "addq $1, %d(%%0)\n\t"
+			 "cmpq %s, %d(%%0)\n\t"
+			 "jge 1f\n\t"
+			 "movq %s, %d(%%0)\n"
+			 "1:",
+			 FR(cur), load_b, SI(count), b, SI(peak), b, SI(peak));
+		break;
+	case LEFT_NONE:
+		snprintf(update, sizeof update,
+			 "leaq %%3, %%0\n\t"
+			 "addq %%10, %%0\n\t"
+			 "movq %%0, %d(%%2)",
+			 FR(cur));
+		break;
+	}
 #undef FR
 #undef SI
-	return build_string(strlen(text), text);
+	snprintf(t, sizeof text[0][0], "%s%s", checks, update);
+	return build_string(strlen(t), t);
 }
 
 static tree
@@ -1094,30 +1211,71 @@ asm_operand(const char *constraint, tree value, tree chain)
 					      value));
 }
 
-/* The asm of line_asm_template, after `ch = f->change` in `seq`; NULL
-   (and `seq` empty) when the target or the assembler dialect is not the
-   one written there, or the site is no constant. */
-static gasm *
-line_asm(gimple_seq *seq, tree site, tree f, tree label, location_t loc)
+/*
+ * In a loop, the record's fields the event compares and adds are read
+ * before the asm, into registers: the RTL passes then keep them there
+ * from one event to the next, as long as no call comes between (the
+ * runtime changes them only in a call), which takes a sixth of the cost
+ * of a loop of short lines (bench/workloads/interp.c).  Elsewhere they
+ * are memory operands, read inside: five more values per event cost the
+ * register allocator and variable tracking more than they save.  The asm
+ * then needs eleven registers at once; where the target leaves fewer
+ * than thirteen general registers free (-ffixed-reg, global register
+ * variables) the fields are memory operands everywhere.
+ */
+static bool
+fields_in_registers(void)
 {
+	static int ok = -1;
+	if (ok < 0) {
+		int n = 0;
+		for (int r = 0; r < FIRST_PSEUDO_REGISTER; r++)
+			n += TEST_HARD_REG_BIT(reg_class_contents[GENERAL_REGS],
+					       r) && !fixed_regs[r];
+		ok = n >= 13;
+	}
+	return ok;
+}
+
+/* The asm of line_asm_template, after the reads of its record's fields
+   in `seq`; NULL (and `seq` empty) when the target or the assembler
+   dialect is not the one written there, or a site is no constant.
+   `prev` and `entry` as placeholder_prev() gives them. */
+static gasm *
+line_asm(gimple_seq *seq, tree site, tree f, tree prev, bool entry,
+	 bool in_loop, tree label, location_t loc)
+{
+	enum line_left left = entry ? LEFT_NONE : prev ? LEFT_SITE : LEFT_CUR;
 	if (!TARGET_64BIT || !TARGET_LP64 || ASSEMBLER_DIALECT != 0 ||
-	    TREE_CODE(site) != ADDR_EXPR || !is_gimple_min_invariant(site))
+	    TREE_CODE(site) != ADDR_EXPR || !is_gimple_min_invariant(site) ||
+	    (prev && !is_gimple_min_invariant(prev)))
 		return NULL;
-	tree ch = emit(seq, loc, deref(f, frame_type, "change"));
 	tree outs = NULL_TREE;
 	for (int k = 0; k < 2; k++)
 		outs = asm_operand("=&r", make_ssa_name(uint64_type_node), outs);
 	tree ins = asm_operand("r", f, NULL_TREE);
 	ins = asm_operand("m", build_simple_mem_ref(unshare_expr(site)), ins);
-	ins = asm_operand("r", ch, ins);
+	ins = asm_operand("r", emit(seq, loc, deref(f, frame_type, "change")),
+			  ins);
+	ins = asm_operand("m", build_simple_mem_ref(unshare_expr(
+		left == LEFT_SITE ? prev : site)), ins);
+	static const char *const fields[] = { "seen", "change2", "seen2",
+					      "before", "delta" };
+	bool hoist = in_loop && fields_in_registers();
+	for (const char *name : fields)
+		ins = hoist
+			? asm_operand("r", emit(seq, loc,
+						deref(f, frame_type, name)), ins)
+			: asm_operand("m", deref(f, frame_type, name), ins);
 	vec<tree, va_gc> *in = NULL, *out = NULL, *labels = NULL;
 	for (tree t = outs; t; t = TREE_CHAIN(t))
 		vec_safe_push(out, t);
 	for (tree t = ins; t; t = TREE_CHAIN(t))
 		vec_safe_push(in, t);
 	vec_safe_push(labels, build_tree_list(NULL_TREE, label));
-	gasm *a = gimple_build_asm_vec(TREE_STRING_POINTER(line_asm_template()),
-				       in, out, NULL, labels);
+	gasm *a = gimple_build_asm_vec(
+		TREE_STRING_POINTER(line_asm_template(left, hoist)), in, out,
+		NULL, labels);
 	gimple_asm_set_volatile(a, true);
 	gimple_set_location(a, loc);
 	for (tree t = outs; t; t = TREE_CHAIN(t))
@@ -1127,7 +1285,7 @@ line_asm(gimple_seq *seq, tree site, tree f, tree label, location_t loc)
 }
 #else
 static gasm *
-line_asm(gimple_seq *, tree, tree, tree, location_t)
+line_asm(gimple_seq *, tree, tree, tree, bool, bool, tree, location_t)
 {
 	return NULL;
 }
@@ -1141,9 +1299,12 @@ lower_line_asm(gimple *g)
 	location_t loc = gimple_location(g);
 	tree site = gimple_call_arg(g, 1);
 	tree f = gimple_call_arg(g, 3);
+	bool entry;
+	tree prev = placeholder_prev(g, &entry);
 	tree label = create_artificial_label(loc);
 	gimple_seq seq = NULL;
-	gasm *a = line_asm(&seq, site, f, label, loc);
+	gasm *a = line_asm(&seq, site, f, prev, entry,
+			   bb_loop_depth(gimple_bb(g)) > 0, label, loc);
 	if (!a)
 		return false;
 	edge fall = replace_and_split(g, seq, a);
@@ -1162,6 +1323,343 @@ lower_line_asm(gimple *g)
 	make_single_succ_edge(call, rest, EDGE_FALLTHRU);
 	call->count = bb->count.apply_probability(unlikely);
 	return true;
+}
+
+/*
+ * Quiet calls (runtime/mprof_abi.h): a function whose body has no line
+ * event of its own -- its code all on the signature line, like
+ * `static U32 read32(const void *p) { return *(const U32 *)p; }` -- and
+ * that was inlined below a record `x` of this function, is entered and
+ * left with no call while x's watch holds: the entry counts the call and
+ * raises the row's Mem usage, the exit calls only if the figure moved
+ * (or the entry called enter(): quiet_exit() is then exit()).
+ * In lz4 such calls are two thirds of all calls.
+ *
+ * Which record is `x`: the records live at each point of the function,
+ * innermost last, found by a forward dataflow over the placeholders --
+ * an entry pushes its record, an exit pops it (the placeholders' order
+ * is the source's: they are volatile).  Where paths disagree, after an
+ * abnormal or EH edge (the exits skipped), or if a line event's record
+ * is not the innermost, nothing is assumed there, and the call keeps its
+ * probes.  x is the innermost record that is not itself a quiet call's.
+ */
+struct rec_state {
+	bool known = false, conflict = false;
+	std::vector<tree> stack;
+};
+
+struct quiet_plan {
+	std::map<gimple *, tree> enters;	/* quiet entry -> its x */
+	std::map<tree, tree> records;		/* its record -> its x */
+};
+
+/* Does `r`, an entry's record, serve only exits (no line event)? */
+static bool
+record_of_exits_only(tree r)
+{
+	if (!r || TREE_CODE(r) != SSA_NAME)
+		return false;
+	imm_use_iterator it;
+	use_operand_p use;
+	FOR_EACH_IMM_USE_FAST(use, it, r) {
+		gimple *u = USE_STMT(use);
+		if (is_gimple_debug(u))
+			continue;
+		if (placeholder_kind(u) != PROBE_EXIT ||
+		    gimple_call_arg(u, 3) != r)
+			return false;
+	}
+	return true;
+}
+
+/* Run block `bb` from `st`: the state at its end.  With `plan`, decide
+   its entries (the state is final). */
+static rec_state
+rec_transfer(basic_block bb, rec_state st, bool *consistent,
+	     quiet_plan *plan)
+{
+	for (gimple_stmt_iterator gsi = gsi_start_bb(bb);
+	     !gsi_end_p(gsi) && st.known; gsi_next(&gsi)) {
+		gimple *g = gsi_stmt(gsi);
+		switch (placeholder_kind(g)) {
+		case PROBE_ENTER: {
+			tree r = gimple_call_lhs(g);
+			tree x = NULL_TREE;
+			for (size_t i = st.stack.size(); i-- > 0 && !x;)
+				if (!plan || !plan->records.count(st.stack[i]))
+					x = st.stack[i];
+			if (plan && x && record_of_exits_only(r)) {
+				plan->enters[g] = x;
+				plan->records[r] = x;
+			}
+			st.stack.push_back(r);
+			break;
+		}
+		case PROBE_EXIT:
+			if (!st.stack.empty() &&
+			    st.stack.back() == gimple_call_arg(g, 3))
+				st.stack.pop_back();
+			else
+				st.known = false;
+			break;
+		case PROBE_LINE:
+			if (st.stack.empty() ||
+			    st.stack.back() != gimple_call_arg(g, 3))
+				*consistent = false;
+			break;
+		default:
+			/* setjmp's second return: whatever exits were
+			   skipped to come back. */
+			if (is_gimple_call(g) &&
+			    (gimple_call_flags(g) & ECF_RETURNS_TWICE))
+				st.known = false;
+			break;
+		}
+	}
+	return st;
+}
+
+/* The quiet calls of `fn` and the record each one runs below. */
+static void
+plan_quiet(function *fn, quiet_plan *plan)
+{
+	int n = last_basic_block_for_fn(fn);
+	std::vector<rec_state> in(n), out(n);
+	auto_vec<int> order(n_basic_blocks_for_fn(fn));
+	order.quick_grow(n_basic_blocks_for_fn(fn));
+	int nrpo = pre_and_rev_post_order_compute(NULL, order.address(), false);
+	bool consistent = true;
+	auto meet = [&](basic_block bb) {
+		rec_state st;
+		edge e;
+		edge_iterator ei;
+		FOR_EACH_EDGE(e, ei, bb->preds) {
+			rec_state from;
+			if (e->src == ENTRY_BLOCK_PTR_FOR_FN(fn))
+				from.known = true;
+			else if (e->flags & (EDGE_ABNORMAL | EDGE_EH))
+				from.conflict = true;
+			else
+				from = out[e->src->index];
+			if (from.conflict || (from.known && st.known &&
+					      from.stack != st.stack)) {
+				st.known = false;
+				st.conflict = true;
+			} else if (from.known && !st.conflict) {
+				st = from;
+			}
+		}
+		if (!st.known && !st.conflict) {
+			/* no predecessor reached yet */
+		}
+		return st;
+	};
+	for (bool changed = true; changed;) {
+		changed = false;
+		for (int i = 0; i < nrpo; i++) {
+			basic_block bb = BASIC_BLOCK_FOR_FN(fn, order[i]);
+			rec_state st = meet(bb);
+			rec_state o = rec_transfer(bb, st, &consistent, NULL);
+			if (!o.known && st.known)
+				o.conflict = true;
+			if (o.known != out[bb->index].known ||
+			    o.conflict != out[bb->index].conflict ||
+			    o.stack != out[bb->index].stack) {
+				out[bb->index] = o;
+				changed = true;
+			}
+		}
+	}
+	if (!consistent)
+		return;
+	for (int i = 0; i < nrpo; i++) {
+		basic_block bb = BASIC_BLOCK_FOR_FN(fn, order[i]);
+		rec_transfer(bb, meet(bb), &consistent, plan);
+	}
+	if (!consistent) {
+		plan->enters.clear();
+		plan->records.clear();
+	}
+}
+
+#if defined(__x86_64__)
+/*
+ * The quiet entry, one asm goto: operands %0 %1 scratch, %2 x, %3 the
+ * entry's site (an "m"), %4 ch = x->change; the label %l5 is the call of
+ * enter().
+ */
+static const char *
+quiet_enter_template(void)
+{
+	static char t[1024];
+#define FR(name) (int)offsetof(struct __mprof_frame, name)
+#define SI(name) (int)offsetof(struct __mprof_site, name)
+	if (!t[0])
+		snprintf(t, sizeof t,
+			 "# mprof quiet call\n\t"
+			 "movq (%%4), %%0\n\t"
+			 "cmpq %d(%%2), %%0\n\t"
+			 "jne %%l5\n\t"
+			 "movq %d(%%2), %%0\n\t"
+			 "movq (%%0), %%0\n\t"
+			 "cmpq %d(%%2), %%0\n\t"
+			 "jne %%l5\n\t"
+			 "cmpq $0, %d(%%2)\n\t"
+			 "je %%l5\n\t"
+			 "leaq %%3, %%0\n\t"
+			 "movq %d(%%0), %%1\n\t"
+			 "testq %%1, %%1\n\t"
+			 "je %%l5\n\t"
+			 "addq $1, %%1\n\t"
+			 "movq %%1, %d(%%0)\n\t"
+			 "movq %d(%%2), %%1\n\t"
+			 "cmpq %%1, %d(%%0)\n\t"
+			 "jge 1f\n\t"
+			 "movq %%1, %d(%%0)\n"
+			 "1:",
+			 FR(seen), FR(change2), FR(seen2), FR(quiet),
+			 SI(count), SI(count), FR(before), SI(peak), SI(peak));
+	return t;
+}
+
+/*
+ * The quiet exit: %0 scratch, %1 g (the entry's record, NULL when it
+ * was quiet), %2 x, %3 ch = x->change; %l4 calls quiet_exit().
+ */
+static const char *
+quiet_exit_template(void)
+{
+	static char t[512];
+	if (!t[0])
+		snprintf(t, sizeof t,
+			 "# mprof quiet return\n\t"
+			 "testq %%1, %%1\n\t"
+			 "jne %%l4\n\t"
+			 "movq (%%3), %%0\n\t"
+			 "cmpq %d(%%2), %%0\n\t"
+			 "jne %%l4\n\t"
+			 "movq %d(%%2), %%0\n\t"
+			 "movq (%%0), %%0\n\t"
+			 "cmpq %d(%%2), %%0\n\t"
+			 "jne %%l4",
+			 FR(seen), FR(change2), FR(seen2));
+#undef FR
+#undef SI
+	return t;
+}
+
+static bool
+quiet_calls_ok(void)
+{
+	return TARGET_64BIT && TARGET_LP64 && ASSEMBLER_DIALECT == 0;
+}
+#else
+static const char *quiet_enter_template(void) { return NULL; }
+static const char *quiet_exit_template(void) { return NULL; }
+static bool quiet_calls_ok(void) { return false; }
+#endif
+
+/* An asm goto of `text` ending `seq`, after `ch = x->change`. */
+static gasm *
+quiet_asm(gimple_seq *seq, const char *text, unsigned nout, tree ins,
+	  tree labels, location_t loc)
+{
+	tree outs = NULL_TREE;
+	for (unsigned k = 0; k < nout; k++)
+		outs = asm_operand("=&r", make_ssa_name(uint64_type_node), outs);
+	vec<tree, va_gc> *in = NULL, *out = NULL, *lab = NULL;
+	for (tree t = outs; t; t = TREE_CHAIN(t))
+		vec_safe_push(out, t);
+	for (tree t = ins; t; t = TREE_CHAIN(t))
+		vec_safe_push(in, t);
+	for (tree t = labels; t; t = TREE_CHAIN(t))
+		vec_safe_push(lab, t);
+	gasm *a = gimple_build_asm_vec(text, in, out, NULL, lab);
+	gimple_asm_set_volatile(a, true);
+	gimple_set_location(a, loc);
+	for (tree t = outs; t; t = TREE_CHAIN(t))
+		SSA_NAME_DEF_STMT(TREE_VALUE(t)) = a;
+	gimple_seq_add_stmt(seq, a);
+	return a;
+}
+
+/* A block `after` jumps to with label `label`, holding `call`, falling
+   through to `to`. */
+static edge
+slow_call_block(basic_block after, tree label, gimple *call, basic_block to)
+{
+	gimple_seq seq = NULL;
+	gimple_seq_add_stmt(&seq, gimple_build_label(label));
+	gimple_seq_add_stmt(&seq, call);
+	basic_block b = new_block(after, seq);
+	profile_probability unlikely = profile_probability::very_unlikely();
+	edge e = make_edge(after, b, 0);
+	e->probability = unlikely;
+	b->count = after->count.apply_probability(unlikely);
+	return make_single_succ_edge(b, to, EDGE_FALLTHRU);
+}
+
+/*
+ * The quiet entry in place of the placeholder `g = .NOP (enter, &s0...)`:
+ *
+ *     bb:    ch = x->change;  asm goto (quiet_enter_template ... : call);
+ *     rest:  g = PHI <0 (bb), g1 (call)>
+ *     call:  g1 = __mprof_enter_thunk (&s0);  goto rest;   (very unlikely)
+ */
+static void
+lower_quiet_enter(gimple *g, tree x)
+{
+	location_t loc = gimple_location(g);
+	tree s0 = gimple_call_arg(g, 1);
+	tree r = gimple_call_lhs(g);
+	tree label = create_artificial_label(loc);
+	gimple_seq seq = NULL;
+	tree ch = emit(&seq, loc, deref(x, frame_type, "change"));
+	tree ins = asm_operand("r", x, NULL_TREE);
+	ins = asm_operand("m", build_simple_mem_ref(unshare_expr(s0)), ins);
+	ins = asm_operand("r", ch, ins);
+	gasm *a = quiet_asm(&seq, quiet_enter_template(), 2, ins,
+			    build_tree_list(NULL_TREE, label), loc);
+	edge fall = replace_and_split(g, seq, a);
+	basic_block bb = fall->src, rest = fall->dest;
+	fall->probability = profile_probability::very_unlikely().invert();
+	tree r1 = make_ssa_name(TREE_TYPE(r));
+	edge back = slow_call_block(bb, label,
+				    thunk_call(PROBE_ENTER, s0, NULL_TREE, r1,
+					       loc), rest);
+	gphi *phi = create_phi_node(r, rest);
+	add_phi_arg(phi, build_int_cst(TREE_TYPE(r), 0), fall, loc);
+	add_phi_arg(phi, r1, back, loc);
+}
+
+/*
+ * A quiet call's exit in place of `.NOP (exit, &s0, keep, g)`:
+ *
+ *     bb:    ch = x->change;  asm goto (quiet_exit_template : call);
+ *     rest:  what followed
+ *     call:  __mprof_quiet_exit_thunk (g, &s0, x);  goto rest;  (very unlikely)
+ */
+static void
+lower_quiet_exit(gimple *g, tree x)
+{
+	location_t loc = gimple_location(g);
+	tree s0 = gimple_call_arg(g, 1);
+	tree r = gimple_call_arg(g, 3);
+	tree label = create_artificial_label(loc);
+	gimple_seq seq = NULL;
+	tree ch = emit(&seq, loc, deref(x, frame_type, "change"));
+	tree ins = asm_operand("r", r, NULL_TREE);
+	ins = asm_operand("r", x, ins);
+	ins = asm_operand("r", ch, ins);
+	gasm *a = quiet_asm(&seq, quiet_exit_template(), 1, ins,
+			    build_tree_list(NULL_TREE, label), loc);
+	edge fall = replace_and_split(g, seq, a);
+	basic_block bb = fall->src, rest = fall->dest;
+	fall->probability = profile_probability::very_unlikely().invert();
+	gcall *c = gimple_build_call(thunks[PROBE_QUIET_EXIT], 3, r, s0, x);
+	gimple_set_location(c, loc);
+	gimple_call_set_nothrow(c, true);
+	slow_call_block(bb, label, c, rest);
 }
 
 /*
@@ -1233,12 +1731,24 @@ mp_emit_lower(function *fn)
 			inlined.add(found[order[i].second]);
 	}
 
+	quiet_plan plan;
+	if (inline_lines && quiet_calls_ok())
+		plan_quiet(fn, &plan);
+
 	/* Last first: a block split at a line event moves only what follows
 	   it up to the next one done, so the function is split in linear
 	   time, however many events one block holds. */
 	for (unsigned i = found.length(); i-- > 0;) {
 		gimple *g = found[i];
 		enum probe_kind k = placeholder_kind(g);
+		if (k == PROBE_ENTER && plan.enters.count(g)) {
+			lower_quiet_enter(g, plan.enters[g]);
+			continue;
+		}
+		if (k == PROBE_EXIT && plan.records.count(gimple_call_arg(g, 3))) {
+			lower_quiet_exit(g, plan.records[gimple_call_arg(g, 3)]);
+			continue;
+		}
 		if (k != PROBE_ENTER)
 			adopt_orphan(g);
 		if (k == PROBE_LINE && inlined.contains(g)) {
@@ -1382,7 +1892,10 @@ insert_probes(function *fn, const mp_lines *lines, tree sites,
 	for (const mp_line_probe &p : lines->probes) {
 		gimple *call = probe_stmt(PROBE_LINE,
 					  site_addr(sites, index[p.line]),
-					  p.loc);
+					  p.loc,
+					  p.prev > 0
+					  ? site_addr(sites, index[p.prev])
+					  : prev_operand(p.prev));
 		if (p.stmt) {
 			gimple_stmt_iterator gsi = gsi_for_stmt(p.stmt);
 			gsi_insert_before(&gsi, call, GSI_SAME_STMT);

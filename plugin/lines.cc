@@ -36,8 +36,14 @@
  * (computed goto, setjmp, landing pads) cannot carry probes: when one of
  * them arrives from another line, the probe goes at the block's first
  * group, for every way in.
+ *
+ * 4. A last forward dataflow over the placed probes (solve_prev) gives
+ *    each one the line it leaves when that is the same on every path, so
+ *    that its code can count that line without reading the record.
  */
 #include "plugin.h"
+
+#include <map>
 
 namespace {
 
@@ -315,16 +321,17 @@ place_block(basic_block bb, const std::vector<block> &bs, mp_lines *out,
 	}
 	if (in_block || (!need.empty() && need.size() == usable))
 		out->probes.push_back({ first->start, NULL, b.first,
-					first->loc });
+					first->loc, MP_PREV_UNKNOWN });
 	else
 		for (edge ne : need)
 			out->probes.push_back({ NULL, ne, b.first,
-						first->loc });
+						first->loc, MP_PREV_UNKNOWN });
 	int cur = b.first;
 	for (const group &grp : b.groups) {
 		if (&grp <= first || !grp.line || grp.line == cur)
 			continue;
-		out->probes.push_back({ grp.start, NULL, grp.line, grp.loc });
+		out->probes.push_back({ grp.start, NULL, grp.line, grp.loc,
+					MP_PREV_UNKNOWN });
 		cur = grp.line;
 	}
 }
@@ -338,6 +345,110 @@ drop_signature_probes(mp_lines *out)
 		if (p.line != out->first_line)
 			kept.push_back(p);
 	out->probes.swap(kept);
+}
+
+/* Does `fn` hold an OpenMP or OpenACC construct? */
+bool
+has_omp(function *fn)
+{
+	basic_block bb;
+	FOR_EACH_BB_FN(bb, fn)
+		for (gimple_stmt_iterator gsi = gsi_start_bb(bb);
+		     !gsi_end_p(gsi); gsi_next(&gsi))
+			if (is_gimple_omp(gsi_stmt(gsi)))
+				return true;
+	return false;
+}
+
+/*
+ * Step 4, once the probes are placed: the line each one leaves
+ * (mp_line_probe::prev) when that is one line on every path -- the line
+ * of the probe that fired before it, or MP_PREV_ENTRY when that was the
+ * entry.  The emitted event then counts that line at a constant address
+ * instead of loading the record's `cur`, which the event before just
+ * stored: no chain of loads and stores from one event to the next
+ * (runtime/mprof_abi.h).  Where paths disagree, after an abnormal or EH
+ * edge (a landing pad, a computed goto's target) and after a call that
+ * returns twice (setjmp: the second return comes back right after the
+ * call, from wherever longjmp was called), prev is MP_PREV_UNKNOWN.  So is every
+ * probe of a function with an OpenMP construct: a region's body becomes a
+ * function of its own after this pass, whose events move this function's
+ * record behind its back (emit.cc, adopt_orphan).
+ */
+void
+solve_prev(function *fn, mp_lines *out)
+{
+	std::vector<std::vector<size_t>> in_block(last_basic_block_for_fn(fn));
+	std::map<edge, size_t> on_edge;
+	for (size_t i = 0; i < out->probes.size(); i++) {
+		mp_line_probe &p = out->probes[i];
+		p.prev = MP_PREV_UNKNOWN;
+		if (p.stmt)
+			in_block[gimple_bb(p.stmt)->index].push_back(i);
+		else
+			on_edge[p.e] = i;
+	}
+	if (has_omp(fn))
+		return;
+	std::vector<int> leaves(last_basic_block_for_fn(fn), UNDEF);
+	/* The line left, as control arrives on `e` (before an edge probe). */
+	auto arriving = [&](edge e) {
+		if (!probe_edge_ok(e))
+			return (int)VARIES;
+		return e->src->index == ENTRY_BLOCK ? (int)MP_PREV_ENTRY
+						    : leaves[e->src->index];
+	};
+	/* ... and after the edge's probe, if it has one. */
+	auto after_edge = [&](edge e) {
+		auto it = on_edge.find(e);
+		return it != on_edge.end() ? out->probes[it->second].line
+					   : arriving(e);
+	};
+	auto entering = [&](basic_block bb) {
+		int v = UNDEF;
+		edge e;
+		edge_iterator ei;
+		FOR_EACH_EDGE(e, ei, bb->preds)
+			v = meet(v, after_edge(e));
+		return v;
+	};
+	auto known = [](int v) { return v >= 0 ? v : (int)MP_PREV_UNKNOWN; };
+	/* The line left after `bb`, entered leaving `v`; with `set`, each of
+	   its probes' prev.  A second return from setjmp resumes right after
+	   the call, with whatever line was left when longjmp was called. */
+	auto through = [&](basic_block bb, int v, bool set) {
+		const std::vector<size_t> &ps = in_block[bb->index];
+		size_t k = 0;
+		for (gimple_stmt_iterator gsi = gsi_start_bb(bb);
+		     !gsi_end_p(gsi); gsi_next(&gsi)) {
+			gimple *g = gsi_stmt(gsi);
+			for (; k < ps.size() && out->probes[ps[k]].stmt == g; k++) {
+				if (set)
+					out->probes[ps[k]].prev = known(v);
+				v = out->probes[ps[k]].line;
+			}
+			if (is_gimple_call(g) &&
+			    (gimple_call_flags(g) & ECF_RETURNS_TWICE))
+				v = VARIES;
+		}
+		gcc_checking_assert(k == ps.size());
+		return v;
+	};
+	basic_block bb;
+	for (bool changed = true; changed;) {
+		changed = false;
+		FOR_EACH_BB_FN(bb, fn) {
+			int v = through(bb, entering(bb), false);
+			if (v != leaves[bb->index]) {
+				leaves[bb->index] = v;
+				changed = true;
+			}
+		}
+	}
+	for (auto &kv : on_edge)
+		out->probes[kv.second].prev = known(arriving(kv.first));
+	FOR_EACH_BB_FN(bb, fn)
+		through(bb, entering(bb), true);
 }
 
 } /* namespace */
@@ -356,4 +467,5 @@ mp_lines_analyze(function *fn, mp_lines *out)
 	FOR_EACH_BB_FN(bb, fn)
 		place_block(bb, bs, out, &have_body_loc);
 	drop_signature_probes(out);
+	solve_prev(fn, out);
 }

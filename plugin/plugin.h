@@ -20,12 +20,20 @@
 
 #include <vector>
 
+/* What mp_line_probe::prev holds when no one line is left there. */
+enum {
+	MP_PREV_UNKNOWN = -1,	/* paths disagree: the event reads `cur` */
+	MP_PREV_ENTRY = 0	/* right after the entry: nothing to count */
+};
+
 /* A line probe to insert: before `stmt`, or on edge `e` when stmt is NULL. */
 struct mp_line_probe {
 	gimple *stmt;
 	edge e;
 	int line;
 	location_t loc;		/* location given to the probe call */
+	int prev;		/* the line left when it fires, on every path
+				   (the probe before it), or MP_PREV_* */
 };
 
 /* The line events of one function, as found by mp_lines_analyze(). */

@@ -107,6 +107,7 @@ void __mprof_bind(struct __mprof_probes *tab)
 		tab->enter = __mprof_enter;
 		tab->line = __mprof_line;
 		tab->exit = __mprof_exit;
+		tab->quiet_exit = __mprof_quiet_exit;
 		mp_patterns_bind(tab->functions);
 		if (mp_funclog_active())
 			mp_funclog_wrap(&tab->enter, &tab->exit);

@@ -60,6 +60,8 @@
 struct __mprof_frame *__mprof_enter(struct __mprof_site *s0);
 void __mprof_line(struct __mprof_site *s, struct __mprof_frame *f);
 void __mprof_exit(struct __mprof_frame *f);
+void __mprof_quiet_exit(struct __mprof_frame *g, struct __mprof_site *s0,
+			struct __mprof_frame *f);
 
 /* False for the record an entry returns when it keeps no frame (a drop). */
 bool mp_probe_recorded(const struct __mprof_frame *f);

@@ -24,6 +24,10 @@
  *                                  fire");
  *     exit(f);                     before every return (a call).
  *
+ * (An inlined call of a function whose body has no line event of its
+ * own, its code all on the signature line, can be counted with no call
+ * and no record of its own: "Quiet calls" below.)
+ *
  * `f` is the activation's frame record, which lives in the runtime's
  * memory (never in the program's stack, so longjmp cannot overwrite it)
  * and stays at its address until exit(f).  A line event makes no call
@@ -58,6 +62,41 @@
  *     plus `delta` (runtime/counts.h), or right after entry a scratch slot
  *     the runtime reads as "the signature line".
  *
+ * When the plugin's code knows which line the event leaves (the one line
+ * whose event ran before on every path, docs/DESIGN.md, "Where line
+ * events fire"), it counts that line at `&sites[p] + f->delta` instead of
+ * loading `cur`: the runtime keeps `cur` equal to the site of the last
+ * event it was given plus `delta`, or its scratch slot right after entry,
+ * where the plugin's code counts nothing.
+ *
+ * Quiet calls.  Where a function whose body has no line event (a
+ * one-line function) is inlined below a record `f`, its entry and exit
+ * are
+ *
+ *     if (*f->change == f->seen && *f->change2 == f->seen2 && f->quiet &&
+ *         sites[0].count != 0) {
+ *             sites[0].count += 1;                     -- the call
+ *             if (sites[0].peak < f->before)
+ *                     sites[0].peak = f->before;
+ *             g = NULL;
+ *     } else {
+ *             g = enter(&sites[0]);
+ *     }
+ *     ...                                              -- the body
+ *     if (g || *f->change != f->seen || *f->change2 != f->seen2)
+ *             quiet_exit(g, &sites[0], f);
+ *
+ * which is what a call of enter() and exit() would do when the figure
+ * holds from entry to exit: the call counted, its row's Mem usage raised
+ * to the figure, nothing charged.  `quiet` is the runtime's to set: nonzero
+ * only where that is the whole of an entry (the owner thread counts in the
+ * sites themselves, no optional columns, no FUNC records).  When the
+ * figure moved during the call (a page fault, an allocation by a callee),
+ * quiet_exit() charges the call's row what moved since `f` read its
+ * figures, which held at the entry; `f`, which no callee touched, finds
+ * the change at its own next event.  Given a record (g), quiet_exit() is
+ * the table's exit(g).
+ *
  * The plugin reads and writes no other field and holds `f` only between
  * enter() and exit(f).  The table starts out pointing at no-ops in the
  * unit (enter returns a unit-static record whose `seen` never matches); a
@@ -76,7 +115,7 @@
 
 #include <stdint.h>
 
-#define MPROF_ABI_VERSION 3u
+#define MPROF_ABI_VERSION 4u
 
 /* A value no change counter ever holds: a record with it always calls. */
 #define MPROF_SEEN_NEVER UINT64_MAX
@@ -117,7 +156,9 @@ struct __mprof_frame {
 	int64_t before;			/* memory figure when `cur` was reached */
 	uintptr_t delta;		/* a site + delta: where this thread
 					   counts it */
-	uint64_t reserved;
+	uint64_t quiet;			/* nonzero: an inlined call of a
+					   one-line function below this record
+					   may be counted inline (Quiet calls) */
 };
 
 /* The probe table: one per translation unit, filled by __mprof_bind(). */
@@ -127,6 +168,8 @@ struct __mprof_probes {
 	struct __mprof_frame *(*enter)(struct __mprof_site *s0);
 	void (*line)(struct __mprof_site *s, struct __mprof_frame *f);
 	void (*exit)(struct __mprof_frame *f);
+	void (*quiet_exit)(struct __mprof_frame *g, struct __mprof_site *s0,
+			   struct __mprof_frame *f);
 	const char *functions;		/* -fplugin-arg-mprof-functions the
 					   unit was compiled with, or NULL:
 					   the runtime says when no profiled

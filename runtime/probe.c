@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * probe.c - the three probes the plugin's code calls
- * (runtime/mprof_abi.h, ABI 3): the accounting of docs/DESIGN.md,
- * "Accounting", for the events the instrumented code cannot handle inline.
+ * probe.c - the probes the plugin's code calls (runtime/mprof_abi.h,
+ * ABI 4: entry, line, exit, and the end of a quiet call that moved the
+ * figure): the accounting of docs/DESIGN.md, "Accounting", for the events
+ * the instrumented code cannot handle inline.
  *
  * Each thread keeps a shadow stack of frame records, one per live
  * activation of a profiled function.  A record starts with the ABI part
@@ -752,6 +753,7 @@ static struct frame *enter(struct __mprof_site *s0)
 		m = watch(f);
 	}
 	f->pub.delta = delta;
+	f->pub.quiet = !delta && !mp_allocs_columns && !mp_funclog_active();
 	count_call(ctr(f, s0), fn, m.mem);
 	f->func = fn;
 	f->sites = s0;			/* &sites[0]: the ABI's argument */
@@ -895,6 +897,7 @@ static inline struct frame *fast_enter(struct __mprof_site *s0)
 	MP_ASSERT(f == tls.next && caller == top(tls.stack));
 	hand_over(f, caller);
 	f->pub.delta = 0;
+	f->pub.quiet = caller->pub.quiet;
 	__atomic_store_n(&s0->count, calls + 1, __ATOMIC_RELAXED);
 	raise_peak(&s0->peak, caller->pub.before);
 	f->func = s0->func;
@@ -1046,6 +1049,53 @@ void __mprof_exit(struct __mprof_frame *f)
 	    MP_LIKELY(fast_exit((struct frame *)f)))
 		return;
 	general_exit(f);
+}
+
+/*
+ * The end of an inlined call the plugin's code counted below `f` with no
+ * record of its own (runtime/mprof_abi.h, "Quiet calls"), called when
+ * f's watch failed during it: the figure moved in the call, since f's
+ * figures, which held at its entry.  The call's row (the owner's: `quiet`
+ * is set only there) is charged that, as an exit on the signature line
+ * would; `f` keeps its failed watch and charges its own line at its next
+ * event.
+ */
+static void quiet_exit(struct __mprof_site *s0, struct frame *f)
+{
+	struct mp_fig m;
+
+	if (!live(tls.stack, f) || !f->pub.quiet) {
+		drop();
+		return;
+	}
+	MP_ASSERT(!f->pub.delta && s0 == s0->func->sites);
+	m = figs();
+	if (m.own != f->own)
+		add_u64((uint64_t *)&s0->incr, (uint64_t)(m.own - f->own));
+	raise_peak(&s0->peak, m.mem);
+	check_limit(f, m.mem);
+}
+
+void __mprof_quiet_exit(struct __mprof_frame *g, struct __mprof_site *s0,
+			struct __mprof_frame *f)
+{
+	if (g) {
+		/* The call was entered by enter(): the bound exit. */
+		if (MP_UNLIKELY(mp_funclog_active()))
+			mp_funclog_exit(g);
+		else
+			__mprof_exit(g);
+		return;
+	}
+	if (MP_UNLIKELY(__atomic_load_n(&tls.busy, __ATOMIC_RELAXED))) {
+		busy_drop();
+		return;
+	}
+	set_busy(BUSY_PROBE);
+	quiet_exit(s0, (struct frame *)f);
+	set_busy(BUSY_NONE);
+	if (MP_UNLIKELY(tls.limit_abort))
+		limit_abort();
 }
 
 bool mp_probe_recorded(const struct __mprof_frame *f)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * inline.c - the cost of one line event of probe ABI 3 (runtime/mprof_abi.h)
+ * inline.c - the cost of one line event of the probe ABI (runtime/mprof_abi.h)
  * without the plugin: the kernels run the event the plugin emits, written
  * in C (runtime/mprof_inline.h), with probes from __mprof_bind(), so the
  * runtime's side is measured on its own:

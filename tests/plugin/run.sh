@@ -7,7 +7,9 @@
 #              -flto, -fcompare-debug and -masm=intel (inline events built
 #              as GIMPLE, not as the x86-64 asm)
 # asm          x86-64: each inline line event of lines.c is one asm
-#              statement with its own call, none with -masm=intel
+#              statement with its own call, none with -masm=intel; the
+#              one-line functions inlined in badinput/quiet_calls.c are
+#              quiet calls
 # diagnostics  attribute misuse (on a non-function, on a function the unit
 #              declares but does not define), bad plugin arguments and a
 #              32-bit target (-m32, -mx32: one warning, nothing profiled):
@@ -79,7 +81,22 @@ asm)
 	$cc -O2 -masm=intel -S -fplugin="$plugin" lines.c -o "$tmp/intel.s"
 	! grep -q '# mprof line event' "$tmp/intel.s" ||
 		fail "asm line events with -masm=intel"
-	echo "ok: $n line events, one asm and one call each"
+	# The eight inlined calls of one-line functions in quiet_calls.c's
+	# main are quiet calls: an asm entry whose call is enter's, an asm
+	# exit whose call is quiet_exit's.
+	$cc -O2 -S -fplugin="$plugin" -fplugin-arg-mprof-all \
+		badinput/quiet_calls.c -o "$tmp/quiet.s"
+	q=$(grep -c '# mprof quiet call' "$tmp/quiet.s" || true)
+	r=$(grep -c '# mprof quiet return' "$tmp/quiet.s" || true)
+	e=$(grep -c 'call.*__mprof_enter_thunk' "$tmp/quiet.s" || true)
+	x=$(grep -c 'call.*__mprof_quiet_exit_thunk' "$tmp/quiet.s" || true)
+	[ "$q" = 8 ] && [ "$r" = 8 ] && [ "$x" = 8 ] && [ "$e" = 10 ] ||
+		fail "quiet_calls.c: $q quiet calls, $r returns, $x quiet exits, $e entries (8, 8, 8, 10 expected)"
+	$cc -O2 -masm=intel -S -fplugin="$plugin" -fplugin-arg-mprof-all \
+		badinput/quiet_calls.c -o "$tmp/quiet-intel.s"
+	! grep -q '# mprof quiet' "$tmp/quiet-intel.s" ||
+		fail "quiet calls with -masm=intel"
+	echo "ok: $n line events, one asm and one call each; 8 quiet calls"
 	;;
 diagnostics)
 	cd "$src/tests/plugin"

@@ -552,7 +552,7 @@ static void test_alloca_frame(void **state)
 	assert_site(S(plain, 0), 1, 3, 3);
 }
 
-/* ---- the inline line event (ABI 3) ------------------------------------------ */
+/* ---- the inline line event (ABI 4) ------------------------------------------ */
 
 static unsigned long line_calls;	/* line events that called the runtime */
 
@@ -605,6 +605,100 @@ static void test_quiet_events(void **state)
 	assert_site(S(quiet, 1), 20, 0, 150);
 	assert_site(S(quiet, 2), 20, 50, 150);
 	assert_int_equal(mp_probe_depth(), 0);
+}
+
+/* ---- quiet calls (ABI 4) -------------------------------------------------- */
+
+FUNC(qcaller, 310, 3);		/* 311: loop, 312: the call */
+FUNC(qleaf, 315, 1);		/* a one-line function */
+FUNC(rcaller, 320, 3);		/* the same with real calls */
+FUNC(rleaf, 325, 1);
+
+static unsigned long quiet_exits;
+
+static void counted_quiet_exit(struct __mprof_frame *g, struct __mprof_site *s0,
+			       struct __mprof_frame *f)
+{
+	quiet_exits += !g;
+	__mprof_quiet_exit(g, s0, f);
+}
+
+/* The caller's loop calls the leaf n times; on iteration grow_at the
+ * leaf's body adds 30 to the figure, on shrink_at its caller's line
+ * takes 20 back before the call.  quiet: the leaf is entered and left as
+ * the plugin's code does for an inlined one-line function, else with
+ * enter() and exit() as a call would. */
+static NOINLINE void run_leaf(struct __mprof_site *c, struct __mprof_site *l,
+			      bool quiet, int n, int grow_at, int shrink_at)
+{
+	struct __mprof_frame *mpf, *g;
+
+	mpf = __mprof_enter(&c[0]);
+	for (int i = 0; i < n; i++) {
+		CLINE(&c[1], mpf);
+		CLINE(&c[2], mpf);
+		if (i == shrink_at)
+			mem -= 20;
+		g = quiet ? mp_inline_quiet_enter(&l[0], mpf, __mprof_enter)
+			  : __mprof_enter(&l[0]);
+		if (i == grow_at)
+			mem += 30;
+		if (quiet)
+			mp_inline_quiet_exit(g, &l[0], mpf,
+					     counted_quiet_exit);
+		else
+			__mprof_exit(g);
+	}
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+/* A quiet call gives every row what the real call gives: the call
+ * counted, Mem usage raised, nothing charged while the figure holds; a
+ * change inside it charged to its row by quiet_exit() and to the
+ * caller's line at the caller's next event; a change just before it
+ * makes it a real call.  And it calls the runtime only then. */
+static void test_quiet_calls(void **state)
+{
+	uint64_t dropped = mp_probe_dropped();
+
+	(void)state;
+	setup_func(&qcaller);
+	setup_func(&qleaf);
+	setup_func(&rcaller);
+	setup_func(&rleaf);
+	for (int round = 0; round < 2; round++) {
+		mem = 100;
+		run_leaf(rcaller_s, rleaf_s, false, 6, 2, 4);
+		mem = 100;
+		line_calls = 0;
+		quiet_exits = 0;
+		run_leaf(qcaller_s, qleaf_s, true, 6, 2, 4);
+		/* The first call of the leaf registers it (enter()), then:
+		   the growth's quiet_exit, the caller's next line, the line
+		   after the shrink; the call after the shrink is real. */
+		assert_int_equal(quiet_exits, 1);
+		assert_int_equal(line_calls, 2);
+		for (int i = 0; i < 3; i++) {
+			struct __mprof_site q = total(S(qcaller, i));
+			struct __mprof_site r = total(S(rcaller, i));
+
+			assert_int_equal(q.count, r.count);
+			assert_int_equal(q.incr, r.incr);
+			assert_int_equal(q.peak, r.peak);
+		}
+		struct __mprof_site q = total(S(qleaf, 0));
+		struct __mprof_site r = total(S(rleaf, 0));
+
+		assert_int_equal(q.count, r.count);
+		assert_int_equal(q.incr, r.incr);
+		assert_int_equal(q.peak, r.peak);
+		assert_int_equal(q.count, 6 * (round + 1));
+	}
+	assert_site(S(qleaf, 0), 12, 100 + 30 + 30, 130);
+	assert_site(S(qcaller, 2), 12, 2 * (30 - 20), 130);
+	assert_int_equal(mp_probe_depth(), 0);
+	assert_int_equal(mp_probe_dropped(), dropped);
 }
 
 /* Without a watch (a backend with no change counter) every line event
@@ -1500,9 +1594,9 @@ static void not_left(struct __mprof_frame *f)
 static void test_bind_version(void **state)
 {
 	struct __mprof_probes bad = { MPROF_ABI_VERSION + 41, 0, not_entered,
-				      not_called, not_left, NULL };
+				      not_called, not_left, NULL, NULL };
 	struct __mprof_probes good = { MPROF_ABI_VERSION, 0, not_entered,
-				       not_called, not_left, NULL };
+				       not_called, not_left, NULL, NULL };
 	uint32_t version = 0, before = mp_init_abi_mismatches(NULL);
 
 	(void)state;
@@ -1822,6 +1916,7 @@ int main(void)
 		cmocka_unit_test(test_tail_exit),
 		cmocka_unit_test(test_alloca_frame),
 		cmocka_unit_test(test_quiet_events),
+		cmocka_unit_test(test_quiet_calls),
 		cmocka_unit_test(test_unwatched_backend),
 		cmocka_unit_test(test_own_figure),
 		cmocka_unit_test(test_exit_without_read),

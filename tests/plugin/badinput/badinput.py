@@ -55,7 +55,7 @@ LEVELS = ["-O0", "-O2"]
 CASES = ["attr_positions.c", "attr_c23.c", "attr_cxx.cc", "attr_args.c",
          "attr_args_cxx.cc", "computed_goto.c", "nested.c", "vla_alloca.c",
          "setjmp.c", "builtin_apply.c", "noreturn.c", "ctor_dtor.c",
-         "ctor_dtor_cxx.cc", "openmp.c", "big"]
+         "ctor_dtor_cxx.cc", "openmp.c", "quiet_calls.c", "big"]
 BIG_LINES = 20000
 # The big function's compile times are reported as notes, never asserted
 # (speed is measured by bench/, docs/performance.md); a quadratic pass over
