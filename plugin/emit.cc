@@ -1211,6 +1211,31 @@ asm_operand(const char *constraint, tree value, tree chain)
 					      value));
 }
 
+/* A volatile asm goto of `text` ending `seq`: `nout` scratch outputs
+   ("=&r"), the inputs `ins`, the labels `labels` (TREE_LISTs). */
+static gasm *
+asm_goto(gimple_seq *seq, const char *text, unsigned nout, tree ins,
+	  tree labels, location_t loc)
+{
+	tree outs = NULL_TREE;
+	for (unsigned k = 0; k < nout; k++)
+		outs = asm_operand("=&r", make_ssa_name(uint64_type_node), outs);
+	vec<tree, va_gc> *in = NULL, *out = NULL, *lab = NULL;
+	for (tree t = outs; t; t = TREE_CHAIN(t))
+		vec_safe_push(out, t);
+	for (tree t = ins; t; t = TREE_CHAIN(t))
+		vec_safe_push(in, t);
+	for (tree t = labels; t; t = TREE_CHAIN(t))
+		vec_safe_push(lab, t);
+	gasm *a = gimple_build_asm_vec(text, in, out, NULL, lab);
+	gimple_asm_set_volatile(a, true);
+	gimple_set_location(a, loc);
+	for (tree t = outs; t; t = TREE_CHAIN(t))
+		SSA_NAME_DEF_STMT(TREE_VALUE(t)) = a;
+	gimple_seq_add_stmt(seq, a);
+	return a;
+}
+
 /*
  * In a loop, the record's fields the event compares and adds are read
  * before the asm, into registers: the RTL passes then keep them there
@@ -1250,9 +1275,6 @@ line_asm(gimple_seq *seq, tree site, tree f, tree prev, bool entry,
 	    TREE_CODE(site) != ADDR_EXPR || !is_gimple_min_invariant(site) ||
 	    (prev && !is_gimple_min_invariant(prev)))
 		return NULL;
-	tree outs = NULL_TREE;
-	for (int k = 0; k < 2; k++)
-		outs = asm_operand("=&r", make_ssa_name(uint64_type_node), outs);
 	tree ins = asm_operand("r", f, NULL_TREE);
 	ins = asm_operand("m", build_simple_mem_ref(unshare_expr(site)), ins);
 	ins = asm_operand("r", emit(seq, loc, deref(f, frame_type, "change")),
@@ -1267,21 +1289,9 @@ line_asm(gimple_seq *seq, tree site, tree f, tree prev, bool entry,
 			? asm_operand("r", emit(seq, loc,
 						deref(f, frame_type, name)), ins)
 			: asm_operand("m", deref(f, frame_type, name), ins);
-	vec<tree, va_gc> *in = NULL, *out = NULL, *labels = NULL;
-	for (tree t = outs; t; t = TREE_CHAIN(t))
-		vec_safe_push(out, t);
-	for (tree t = ins; t; t = TREE_CHAIN(t))
-		vec_safe_push(in, t);
-	vec_safe_push(labels, build_tree_list(NULL_TREE, label));
-	gasm *a = gimple_build_asm_vec(
-		TREE_STRING_POINTER(line_asm_template(left, hoist)), in, out,
-		NULL, labels);
-	gimple_asm_set_volatile(a, true);
-	gimple_set_location(a, loc);
-	for (tree t = outs; t; t = TREE_CHAIN(t))
-		SSA_NAME_DEF_STMT(TREE_VALUE(t)) = a;
-	gimple_seq_add_stmt(seq, a);
-	return a;
+	return asm_goto(seq,
+			TREE_STRING_POINTER(line_asm_template(left, hoist)), 2,
+			ins, build_tree_list(NULL_TREE, label), loc);
 }
 #else
 static gasm *
@@ -1559,30 +1569,6 @@ static const char *quiet_exit_template(void) { return NULL; }
 static bool quiet_calls_ok(void) { return false; }
 #endif
 
-/* An asm goto of `text` ending `seq`, after `ch = x->change`. */
-static gasm *
-quiet_asm(gimple_seq *seq, const char *text, unsigned nout, tree ins,
-	  tree labels, location_t loc)
-{
-	tree outs = NULL_TREE;
-	for (unsigned k = 0; k < nout; k++)
-		outs = asm_operand("=&r", make_ssa_name(uint64_type_node), outs);
-	vec<tree, va_gc> *in = NULL, *out = NULL, *lab = NULL;
-	for (tree t = outs; t; t = TREE_CHAIN(t))
-		vec_safe_push(out, t);
-	for (tree t = ins; t; t = TREE_CHAIN(t))
-		vec_safe_push(in, t);
-	for (tree t = labels; t; t = TREE_CHAIN(t))
-		vec_safe_push(lab, t);
-	gasm *a = gimple_build_asm_vec(text, in, out, NULL, lab);
-	gimple_asm_set_volatile(a, true);
-	gimple_set_location(a, loc);
-	for (tree t = outs; t; t = TREE_CHAIN(t))
-		SSA_NAME_DEF_STMT(TREE_VALUE(t)) = a;
-	gimple_seq_add_stmt(seq, a);
-	return a;
-}
-
 /* A block `after` jumps to with label `label`, holding `call`, falling
    through to `to`. */
 static edge
@@ -1618,7 +1604,7 @@ lower_quiet_enter(gimple *g, tree x)
 	tree ins = asm_operand("r", x, NULL_TREE);
 	ins = asm_operand("m", build_simple_mem_ref(unshare_expr(s0)), ins);
 	ins = asm_operand("r", ch, ins);
-	gasm *a = quiet_asm(&seq, quiet_enter_template(), 2, ins,
+	gasm *a = asm_goto(&seq, quiet_enter_template(), 2, ins,
 			    build_tree_list(NULL_TREE, label), loc);
 	edge fall = replace_and_split(g, seq, a);
 	basic_block bb = fall->src, rest = fall->dest;
@@ -1651,7 +1637,7 @@ lower_quiet_exit(gimple *g, tree x)
 	tree ins = asm_operand("r", r, NULL_TREE);
 	ins = asm_operand("r", x, ins);
 	ins = asm_operand("r", ch, ins);
-	gasm *a = quiet_asm(&seq, quiet_exit_template(), 1, ins,
+	gasm *a = asm_goto(&seq, quiet_exit_template(), 1, ins,
 			    build_tree_list(NULL_TREE, label), loc);
 	edge fall = replace_and_split(g, seq, a);
 	basic_block bb = fall->src, rest = fall->dest;
