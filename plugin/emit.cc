@@ -1301,6 +1301,22 @@ line_asm(gimple_seq *, tree, tree, tree, bool, bool, tree, location_t)
 }
 #endif
 
+/* A block `after` jumps to with label `label`, holding `call`, falling
+   through to `to`. */
+static edge
+slow_call_block(basic_block after, tree label, gimple *call, basic_block to)
+{
+	gimple_seq seq = NULL;
+	gimple_seq_add_stmt(&seq, gimple_build_label(label));
+	gimple_seq_add_stmt(&seq, call);
+	basic_block b = new_block(after, seq);
+	profile_probability unlikely = profile_probability::very_unlikely();
+	edge e = make_edge(after, b, 0);
+	e->probability = unlikely;
+	b->count = after->count.apply_probability(unlikely);
+	return make_single_succ_edge(b, to, EDGE_FALLTHRU);
+}
+
 /* The asm line event in place of the placeholder `g`, if this target has
    one (line_asm_template); false, and `g` untouched, if not. */
 static bool
@@ -1318,20 +1334,9 @@ lower_line_asm(gimple *g)
 	if (!a)
 		return false;
 	edge fall = replace_and_split(g, seq, a);
-	basic_block bb = fall->src, rest = fall->dest;
-
-	gimple_seq slow_seq = NULL;
-	gimple_seq_add_stmt(&slow_seq, gimple_build_label(label));
-	gimple_seq_add_stmt(&slow_seq,
-			    thunk_call(PROBE_LINE, site, f, NULL_TREE, loc));
-	basic_block call = new_block(bb, slow_seq);
-
-	profile_probability unlikely = profile_probability::very_unlikely();
-	fall->probability = unlikely.invert();
-	edge e = make_edge(bb, call, 0);
-	e->probability = unlikely;
-	make_single_succ_edge(call, rest, EDGE_FALLTHRU);
-	call->count = bb->count.apply_probability(unlikely);
+	fall->probability = profile_probability::very_unlikely().invert();
+	slow_call_block(fall->src, label,
+			thunk_call(PROBE_LINE, site, f, NULL_TREE, loc), fall->dest);
 	return true;
 }
 
@@ -1568,22 +1573,6 @@ static const char *quiet_enter_template(void) { return NULL; }
 static const char *quiet_exit_template(void) { return NULL; }
 static bool quiet_calls_ok(void) { return false; }
 #endif
-
-/* A block `after` jumps to with label `label`, holding `call`, falling
-   through to `to`. */
-static edge
-slow_call_block(basic_block after, tree label, gimple *call, basic_block to)
-{
-	gimple_seq seq = NULL;
-	gimple_seq_add_stmt(&seq, gimple_build_label(label));
-	gimple_seq_add_stmt(&seq, call);
-	basic_block b = new_block(after, seq);
-	profile_probability unlikely = profile_probability::very_unlikely();
-	edge e = make_edge(after, b, 0);
-	e->probability = unlikely;
-	b->count = after->count.apply_probability(unlikely);
-	return make_single_succ_edge(b, to, EDGE_FALLTHRU);
-}
 
 /*
  * The quiet entry in place of the placeholder `g = .NOP (enter, &s0...)`:
