@@ -1574,6 +1574,25 @@ static const char *quiet_exit_template(void) { return NULL; }
 static bool quiet_calls_ok(void) { return false; }
 #endif
 
+/* The asm goto of a quiet entry or exit in place of `g`: ch = x->change
+   read before it, `text` with `nout` scratch outputs and the inputs `ins`
+   then ch; its label, the call, in *label.  The edge it falls through. */
+static edge
+quiet_asm(gimple *g, tree x, const char *text, unsigned nout, tree ins,
+	  tree *label)
+{
+	location_t loc = gimple_location(g);
+	*label = create_artificial_label(loc);
+	gimple_seq seq = NULL;
+	tree ch = emit(&seq, loc, deref(x, frame_type, "change"));
+	ins = asm_operand("r", ch, ins);
+	gasm *a = asm_goto(&seq, text, nout, ins,
+			   build_tree_list(NULL_TREE, *label), loc);
+	edge fall = replace_and_split(g, seq, a);
+	fall->probability = profile_probability::very_unlikely().invert();
+	return fall;
+}
+
 /*
  * The quiet entry in place of the placeholder `g = .NOP (enter, &s0...)`:
  *
@@ -1587,17 +1606,11 @@ lower_quiet_enter(gimple *g, tree x)
 	location_t loc = gimple_location(g);
 	tree s0 = gimple_call_arg(g, 1);
 	tree r = gimple_call_lhs(g);
-	tree label = create_artificial_label(loc);
-	gimple_seq seq = NULL;
-	tree ch = emit(&seq, loc, deref(x, frame_type, "change"));
+	tree label;
 	tree ins = asm_operand("r", x, NULL_TREE);
 	ins = asm_operand("m", build_simple_mem_ref(unshare_expr(s0)), ins);
-	ins = asm_operand("r", ch, ins);
-	gasm *a = asm_goto(&seq, quiet_enter_template(), 2, ins,
-			    build_tree_list(NULL_TREE, label), loc);
-	edge fall = replace_and_split(g, seq, a);
+	edge fall = quiet_asm(g, x, quiet_enter_template(), 2, ins, &label);
 	basic_block bb = fall->src, rest = fall->dest;
-	fall->probability = profile_probability::very_unlikely().invert();
 	tree r1 = make_ssa_name(TREE_TYPE(r));
 	edge back = slow_call_block(bb, label,
 				    thunk_call(PROBE_ENTER, s0, NULL_TREE, r1,
@@ -1620,17 +1633,11 @@ lower_quiet_exit(gimple *g, tree x)
 	location_t loc = gimple_location(g);
 	tree s0 = gimple_call_arg(g, 1);
 	tree r = gimple_call_arg(g, 3);
-	tree label = create_artificial_label(loc);
-	gimple_seq seq = NULL;
-	tree ch = emit(&seq, loc, deref(x, frame_type, "change"));
+	tree label;
 	tree ins = asm_operand("r", r, NULL_TREE);
 	ins = asm_operand("r", x, ins);
-	ins = asm_operand("r", ch, ins);
-	gasm *a = asm_goto(&seq, quiet_exit_template(), 1, ins,
-			    build_tree_list(NULL_TREE, label), loc);
-	edge fall = replace_and_split(g, seq, a);
+	edge fall = quiet_asm(g, x, quiet_exit_template(), 1, ins, &label);
 	basic_block bb = fall->src, rest = fall->dest;
-	fall->probability = profile_probability::very_unlikely().invert();
 	gcall *c = gimple_build_call(thunks[PROBE_QUIET_EXIT], 3, r, s0, x);
 	gimple_set_location(c, loc);
 	gimple_call_set_nothrow(c, true);
