@@ -457,8 +457,8 @@ static int call_kind(struct mp_perf *p, uint32_t pid, uint64_t ra,
 		    (ssize_t)sizeof b)
 			return 1;
 		v = key ? mp_hmap_put(&p->calls, key, &added) : NULL;
-		if (!v)
-			return mp_unwind_follows_call(b);
+		if (!v)	/* no room to cache: 0 or 1, never a target */
+			return mp_unwind_follows_call(b) ? 1 : 0;
 		if (!mp_unwind_follows_call(b)) {
 			*v = 1;
 		} else if (b[2] == 0xe8) {
