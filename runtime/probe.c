@@ -995,6 +995,32 @@ static inline bool fast_line(struct __mprof_site *s, struct frame *f)
 	return true;
 }
 
+/*
+ * A line event that calls although its record's watch holds: one the
+ * plugin left a call (past its bound of inline events in one function,
+ * docs/performance.md, "Compile time"; every event at -O0).  It does what
+ * the inline event does (runtime/mprof_abi.h): counts the line left,
+ * raises its Mem usage to the record's figure, starts `s`; no read.  The
+ * watch holds only for the innermost record the runtime gave out, so no
+ * other check is needed.  False, before any write, when it does not hold.
+ */
+static inline bool quiet_line(struct __mprof_site *s, struct frame *f)
+{
+	struct __mprof_site *c;
+
+	if (MP_UNLIKELY(!unchanged(f)))
+		return false;
+	set_busy(BUSY_PROBE);
+	MP_ASSERT(f == top(tls.stack) && cur_ok(f));
+	MP_ASSERT((uintptr_t)s - (uintptr_t)f->sites < f->span);
+	c = f->pub.cur;
+	add_u64(&c->count, 1);
+	raise_peak(&c->peak, f->pub.before);
+	f->pub.cur = ctr(f, s);
+	set_busy(BUSY_NONE);
+	return true;
+}
+
 static __attribute__((noinline)) void general_line(struct __mprof_site *s,
 						   struct __mprof_frame *f)
 {
@@ -1012,7 +1038,8 @@ static __attribute__((noinline)) void general_line(struct __mprof_site *s,
 void __mprof_line(struct __mprof_site *s, struct __mprof_frame *f)
 {
 	if (MP_LIKELY(!__atomic_load_n(&tls.busy, __ATOMIC_RELAXED)) &&
-	    MP_LIKELY(fast_line(s, (struct frame *)f)))
+	    (quiet_line(s, (struct frame *)f) ||
+	     MP_LIKELY(fast_line(s, (struct frame *)f))))
 		return;
 	general_line(s, f);
 }

@@ -911,6 +911,51 @@ static void test_entry_borrows_watch(void **state)
 	assert_int_equal(mp_probe_depth(), 0);
 }
 
+FUNC(called, 365, 3);		/* 366: loop, 367: body; every event a call */
+
+static NOINLINE void run_called(int n, int64_t grow_at)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(called, 0));
+	for (int i = 0; i < n; i++) {
+		__mprof_line(S(called, 1), mpf);
+		__mprof_line(S(called, 2), mpf);
+		if (i == grow_at)
+			mem += 50;
+	}
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+/*
+ * Line events the plugin leaves calls (every event at -O0, the events of
+ * a function past the plugin's bound of inline ones) do in the runtime
+ * what the inline event does while the watch holds: no watch, no read.
+ * The first event after a change takes a watch and charges the line left.
+ * The rows are test_quiet_events', whose events are inline.
+ */
+static void test_called_events(void **state)
+{
+	(void)state;
+	setup_func(&called);
+	assert_int_equal(mp_backend_set(&counting), 0);
+	mem = 100;
+	watches = 0;
+	reads = 0;
+	run_called(10, -1);
+	assert_int_equal(watches, 1);		/* the entry's */
+	assert_int_equal(reads, 0);
+	run_called(10, 3);
+	assert_int_equal(watches, 3);		/* the entry's, the change's */
+	assert_int_equal(reads, 0);
+	assert_int_equal(mp_backend_set(&fake), 0);
+	assert_site(S(called, 0), 2, 100, 100);
+	assert_site(S(called, 1), 20, 0, 150);
+	assert_site(S(called, 2), 20, 50, 150);
+	assert_int_equal(mp_probe_depth(), 0);
+}
+
 FUNC(keeper, 390, 2);		/* entered first by a new thread */
 
 static NOINLINE int run_keeper(void)
@@ -1922,6 +1967,7 @@ int main(void)
 		cmocka_unit_test(test_exit_without_read),
 		cmocka_unit_test(test_caller_invalidated),
 		cmocka_unit_test(test_entry_borrows_watch),
+		cmocka_unit_test(test_called_events),
 		cmocka_unit_test(test_longjmp_quiet),
 		cmocka_unit_test(test_fast_calls_signal),
 		cmocka_unit_test(test_fast_calls_longjmp),
