@@ -263,7 +263,10 @@ static long key_of(struct mp_acct *a, uint32_t pid, uint64_t addr)
 	}
 	k.module = (char *)f[0].module;
 	k.func = (char *)f[0].func;
-	if (f[0].file && f[0].line > 0) {
+	/* a line with no function around it (the padding after a function's
+	   last instruction, which its last line row covers: a stale return
+	   address) is no row of a table: charged by address */
+	if (f[0].file && f[0].line > 0 && f[0].func) {
 		k.file = (char *)f[0].file;
 		k.dir = (char *)f[0].dir;
 		k.line = f[0].line;

@@ -216,6 +216,62 @@ static void test_stack(void **state)
 	mp_sym_free(s);
 }
 
+/* A function with a line and the padding after it, which the same line
+   row covers but no function does (t_lines_padded.S): what a sample in
+   the alignment bytes after a function's last instruction finds (a stale
+   return address in an unwound stack). */
+void t_lines_padded(void);
+
+/* A located address outside every function is charged by address, as
+   code without lines: a function with no name would make a profile
+   mprof report refuses. */
+static void test_no_function(void **state)
+{
+	struct mp_sym *s = mp_sym_new();
+	struct mp_code *c = mp_code_new();
+	struct mp_acct *a = mp_acct_new(s, c);
+	uint32_t pid = (uint32_t)getpid();
+	uint64_t fn = (uint64_t)(uintptr_t)t_lines_padded;
+	struct mp_sym_frame fr[4];
+	struct mp_profile p;
+	int64_t with, without;
+	size_t i, found = 0;
+
+	(void)state;
+	assert_int_equal(mp_sym_read_maps(s, pid), 0);
+	assert_int_equal(mp_code_read_maps(c, pid), 0);
+	/* the fixture: the padding has a line but no function */
+	assert_int_equal(mp_sym_lookup(s, pid, fn + 4, fr, 4), 1);
+	assert_non_null(fr[0].file);
+	assert_int_equal(fr[0].line, 7);
+	assert_null(fr[0].func);
+	assert_int_equal(mp_sym_lookup(s, pid, fn, fr, 4), 1);
+	assert_string_equal(fr[0].func, "t_lines_padded");
+	mp_acct_fork(a, 0, pid);
+	mp_acct_charge(a, pid, fn, 1 << 20, 1);
+	mp_acct_charge(a, pid, fn + 4, 2 << 20, 1);
+	mp_profile_init(&p);
+	assert_int_equal(mp_acct_profile(a, 0, 0, &p), 0);
+	for (i = 0; i < p.nfuncs; i++) {
+		assert_non_null(p.funcs[i].name);
+		assert_true(p.funcs[i].name[0] != '\0');
+		if (!strcmp(p.funcs[i].name, "t_lines_padded")) {
+			assert_int_equal(p.funcs[i].nrows, 1);
+			assert_int_equal(p.funcs[i].rows[0].line, 7);
+			assert_int_equal(p.funcs[i].rows[0].incr, 1 << 20);
+			found++;
+		}
+	}
+	assert_int_equal(found, 1);
+	mp_profile_free(&p);
+	mp_acct_totals(a, &with, &without);
+	assert_int_equal(with, 1 << 20);
+	assert_int_equal(without, 2 << 20);
+	mp_acct_free(a);
+	mp_code_free(c);
+	mp_sym_free(s);
+}
+
 /* At a function's first instruction the caller's frame starts right
    above the return address: CFA = %rsp + 8, %rbp not yet saved. */
 static void test_cfi(void **state)
@@ -254,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_blocks),
 		cmocka_unit_test(test_nolines),
 		cmocka_unit_test(test_stack),
+		cmocka_unit_test(test_no_function),
 		cmocka_unit_test(test_cfi),
 	};
 
