@@ -1007,6 +1007,20 @@ replace_and_split(gimple *g, gimple_seq seq, gimple *last)
 	return fall;
 }
 
+/* f->cur = prev + f->delta: the line an event leaves, known at compile
+   time, where the runtime's line() reads it.  The event before may have
+   left `cur` unstored (cur_stores()), so an event's slow path that knows
+   the line left stores it first. */
+static void
+store_left(gimple_seq *seq, location_t loc, tree f, tree prev)
+{
+	tree d = emit(seq, loc, deref(f, frame_type, "delta"));
+	tree dz = emit(seq, loc, NOP_EXPR, sizetype, d, NULL_TREE);
+	store(seq, loc, deref(f, frame_type, "cur"),
+	      emit(seq, loc, POINTER_PLUS_EXPR, TREE_TYPE(prev),
+		   unshare_expr(prev), dz));
+}
+
 /*
  * The line event of runtime/mprof_abi.h in place of the placeholder `g`:
  *
@@ -1015,7 +1029,8 @@ replace_and_split(gimple *g, gimple_seq seq, gimple *last)
  *     quiet:  c = f->cur;  c->count = c->count + 1;
  *             c->peak = MAX (c->peak, f->before);
  *             f->cur = &sites[i] + f->delta;          goto rest;
- *     slow:   __mprof_line_thunk (&sites[i], f);       (very unlikely)
+ *     slow:   [f->cur = &sites[p] + f->delta;]        (line left known)
+ *             __mprof_line_thunk (&sites[i], f);       (very unlikely)
  *     rest:   what followed g
  *
  * When the line left is known (the placeholder's last operand, from
@@ -1069,6 +1084,8 @@ lower_line(gimple *g)
 	basic_block b2 = new_block(bb, check2);
 	basic_block quiet = new_block(b2, quiet_seq);
 	gimple_seq slow_seq = NULL;
+	if (prev && !entry)
+		store_left(&slow_seq, loc, f, prev);
 	gimple_seq_add_stmt(&slow_seq,
 			    thunk_call(PROBE_LINE, site, f, NULL_TREE, loc));
 	basic_block slow = new_block(quiet, slow_seq);
@@ -1132,12 +1149,12 @@ enum line_left { LEFT_CUR, LEFT_SITE, LEFT_NONE };
  * operands in the record.  The label, the call, is %l11.
  */
 static tree
-line_asm_template(enum line_left left, bool hoist)
+line_asm_template(enum line_left left, bool hoist, bool store_cur)
 {
-	static char text[2][3][1024];
+	static char text[2][2][3][1024];
 #define FR(name) (int)offsetof(struct __mprof_frame, name)
 #define SI(name) (int)offsetof(struct __mprof_site, name)
-	char *t = text[hoist][left];
+	char *t = text[hoist][store_cur][left];
 	if (t[0])
 		return build_string(strlen(t), t);
 	/* The tests; `before` in a register (%9) or in %1. */
@@ -1157,6 +1174,15 @@ line_asm_template(enum line_left left, bool hoist)
 		  "jne %l11\n\t";
 	const char *b = hoist ? "%9" : "%1";
 	const char *load_b = hoist ? "" : "movq %9, %1\n\t";
+	/* cur = the new line's site + delta, when a reader may follow
+	   (cur_stores()); LEFT_CUR's events always store */
+	char store[128] = "";
+	if (store_cur)
+		snprintf(store, sizeof store,
+			 "leaq %%3, %%0\n\t"
+			 "addq %%10, %%0\n\t"
+			 "movq %%0, %d(%%2)\n\t",
+			 FR(cur));
 	char update[512];
 	switch (left) {
 	case LEFT_CUR:
@@ -1176,9 +1202,7 @@ line_asm_template(enum line_left left, bool hoist)
 		break;
 	case LEFT_SITE:
 		snprintf(update, sizeof update,
-			 "leaq %%3, %%0\n\t"
-			 "addq %%10, %%0\n\t"
-			 "movq %%0, %d(%%2)\n\t"
+			 "%s"
 			 "leaq %%5, %%0\n\t"
 			 "addq %%10, %%0\n\t"
 			 "%s"
@@ -1187,14 +1211,11 @@ line_asm_template(enum line_left left, bool hoist)
 			 "jge 1f\n\t"
 			 "movq %s, %d(%%0)\n"
 			 "1:",
-			 FR(cur), load_b, SI(count), b, SI(peak), b, SI(peak));
+			 store, load_b, SI(count), b, SI(peak), b, SI(peak));
 		break;
 	case LEFT_NONE:
-		snprintf(update, sizeof update,
-			 "leaq %%3, %%0\n\t"
-			 "addq %%10, %%0\n\t"
-			 "movq %%0, %d(%%2)",
-			 FR(cur));
+		/* an empty update still ends the asm's last line */
+		snprintf(update, sizeof update, "%s", store_cur ? store : "");
 		break;
 	}
 #undef FR
@@ -1212,7 +1233,8 @@ asm_operand(const char *constraint, tree value, tree chain)
 }
 
 /* A volatile asm goto of `text` ending `seq`: `nout` scratch outputs
-   ("=&r"), the inputs `ins`, the labels `labels` (TREE_LISTs). */
+   ("=&r"), the inputs `ins`, the labels `labels` (TREE_LISTs; none: a
+   plain volatile asm). */
 static gasm *
 asm_goto(gimple_seq *seq, const char *text, unsigned nout, tree ins,
 	  tree labels, location_t loc)
@@ -1268,9 +1290,11 @@ fields_in_registers(void)
    `prev` and `entry` as placeholder_prev() gives them. */
 static gasm *
 line_asm(gimple_seq *seq, tree site, tree f, tree prev, bool entry,
-	 bool in_loop, tree label, location_t loc)
+	 bool in_loop, bool store_cur, tree label, location_t loc)
 {
 	enum line_left left = entry ? LEFT_NONE : prev ? LEFT_SITE : LEFT_CUR;
+	if (left == LEFT_CUR)
+		store_cur = true;
 	if (!TARGET_64BIT || !TARGET_LP64 || ASSEMBLER_DIALECT != 0 ||
 	    TREE_CODE(site) != ADDR_EXPR || !is_gimple_min_invariant(site) ||
 	    (prev && !is_gimple_min_invariant(prev)))
@@ -1290,24 +1314,54 @@ line_asm(gimple_seq *seq, tree site, tree f, tree prev, bool entry,
 						deref(f, frame_type, name)), ins)
 			: asm_operand("m", deref(f, frame_type, name), ins);
 	return asm_goto(seq,
-			TREE_STRING_POINTER(line_asm_template(left, hoist)), 2,
+			TREE_STRING_POINTER(line_asm_template(left, hoist,
+							      store_cur)), 2,
 			ins, build_tree_list(NULL_TREE, label), loc);
+}
+
+/* store_left() as one asm: f->cur = prev + f->delta, for the slow path of
+   an asm event.  Three statements there, on every event that knows the
+   line it leaves, cost a fifth of a large unit's compile time and memory;
+   one asm costs the RTL passes one instruction. */
+static void
+store_left_asm(gimple_seq *seq, location_t loc, tree f, tree prev)
+{
+	static char text[128];
+	if (!text[0])
+		snprintf(text, sizeof text,
+			 "leaq %%1, %%0\n\t"
+			 "addq %d(%%2), %%0\n\t"
+			 "movq %%0, %d(%%2)",
+			 (int)offsetof(struct __mprof_frame, delta),
+			 (int)offsetof(struct __mprof_frame, cur));
+	tree ins = asm_operand("m", build_simple_mem_ref(unshare_expr(prev)),
+			       NULL_TREE);
+	ins = asm_operand("r", f, ins);
+	asm_goto(seq, text, 1, ins, NULL_TREE, loc);
 }
 #else
 static gasm *
-line_asm(gimple_seq *, tree, tree, tree, bool, bool, tree, location_t)
+line_asm(gimple_seq *, tree, tree, tree, bool, bool, bool, tree, location_t)
 {
 	return NULL;
 }
+
+static void
+store_left_asm(gimple_seq *seq, location_t loc, tree f, tree prev)
+{
+	store_left(seq, loc, f, prev);
+}
 #endif
 
-/* A block `after` jumps to with label `label`, holding `call`, falling
-   through to `to`. */
+/* A block `after` jumps to with label `label`, holding `call` after
+   `before` (may be NULL), falling through to `to`. */
 static edge
-slow_call_block(basic_block after, tree label, gimple *call, basic_block to)
+slow_call_block(basic_block after, tree label, gimple *call, basic_block to,
+		gimple_seq before = NULL)
 {
 	gimple_seq seq = NULL;
 	gimple_seq_add_stmt(&seq, gimple_build_label(label));
+	gimple_seq_add_seq(&seq, before);
 	gimple_seq_add_stmt(&seq, call);
 	basic_block b = new_block(after, seq);
 	profile_probability unlikely = profile_probability::very_unlikely();
@@ -1318,9 +1372,10 @@ slow_call_block(basic_block after, tree label, gimple *call, basic_block to)
 }
 
 /* The asm line event in place of the placeholder `g`, if this target has
-   one (line_asm_template); false, and `g` untouched, if not. */
+   one (line_asm_template); false, and `g` untouched, if not.  Without
+   `store_cur` (cur_stores()) its quiet path leaves `cur` as it was. */
 static bool
-lower_line_asm(gimple *g)
+lower_line_asm(gimple *g, bool store_cur)
 {
 	location_t loc = gimple_location(g);
 	tree site = gimple_call_arg(g, 1);
@@ -1330,14 +1385,88 @@ lower_line_asm(gimple *g)
 	tree label = create_artificial_label(loc);
 	gimple_seq seq = NULL;
 	gasm *a = line_asm(&seq, site, f, prev, entry,
-			   bb_loop_depth(gimple_bb(g)) > 0, label, loc);
+			   bb_loop_depth(gimple_bb(g)) > 0, store_cur, label,
+			   loc);
 	if (!a)
 		return false;
 	edge fall = replace_and_split(g, seq, a);
 	fall->probability = profile_probability::very_unlikely().invert();
+	gimple_seq before = NULL;
+	if (prev && !entry)
+		store_left_asm(&before, loc, f, prev);
 	slow_call_block(fall->src, label,
-			thunk_call(PROBE_LINE, site, f, NULL_TREE, loc), fall->dest);
+			thunk_call(PROBE_LINE, site, f, NULL_TREE, loc), fall->dest,
+			before);
 	return true;
+}
+
+/*
+ * Which inline line events must store `cur` on their quiet path.  The
+ * runtime reads `cur` only in a call (a probe, or a probe reached from a
+ * call: an entry below, the slow path of an event that loads it), and an
+ * event whose line left is known at compile time (LEFT_SITE) or that
+ * follows the entry (LEFT_NONE) does not read it: so an event need store
+ * only if some path from it reaches a call, an asm or an event that reads
+ * `cur` (LEFT_CUR, or one that stays a call) before such an event.  A
+ * backward dataflow over the function: `need` is true where a reader may
+ * come before the next event that does not read.  In a loop of short
+ * lines with no call, no event stores (three instructions of some
+ * twelve).  An asynchronous reader -- a signal handler that runs profiled
+ * code -- may find the `cur` of an earlier line of the same activation
+ * (docs/columns.md, "Signals").  `skip` gets the events that need not
+ * store.
+ */
+static void
+cur_stores(function *fn, hash_set<gimple *> &inlined,
+	   hash_set<gimple *> *skip)
+{
+	auto reads_not = [&](gimple *g) {
+		bool entry;
+		return placeholder_kind(g) == PROBE_LINE && inlined.contains(g) &&
+		       (placeholder_prev(g, &entry) || entry);
+	};
+	auto reader = [&](gimple *g) {
+		return gimple_code(g) == GIMPLE_ASM ||
+		       (is_gimple_call(g) && !reads_not(g));
+	};
+	auto_vec<bool> need_in;
+	need_in.safe_grow_cleared(last_basic_block_for_fn(fn));
+	/* backward through bb from `need` at its end; `mark`: record the
+	   events that need not store */
+	auto walk = [&](basic_block bb, bool need, bool mark) {
+		for (gimple_stmt_iterator gsi = gsi_last_bb(bb);
+		     !gsi_end_p(gsi); gsi_prev(&gsi)) {
+			gimple *g = gsi_stmt(gsi);
+			if (reads_not(g)) {
+				if (mark && !need)
+					skip->add(g);
+				need = false;
+			} else if (reader(g)) {
+				need = true;
+			}
+		}
+		return need;
+	};
+	auto out = [&](basic_block bb) {
+		edge e;
+		edge_iterator ei;
+		FOR_EACH_EDGE(e, ei, bb->succs)
+			if (e->dest == EXIT_BLOCK_PTR_FOR_FN(fn) ||
+			    need_in[e->dest->index])
+				return true;
+		return false;
+	};
+	basic_block bb;
+	for (bool changed = true; changed;) {
+		changed = false;
+		FOR_EACH_BB_REVERSE_FN(bb, fn)
+			if (!need_in[bb->index] && walk(bb, out(bb), false)) {
+				need_in[bb->index] = true;
+				changed = true;
+			}
+	}
+	FOR_EACH_BB_FN(bb, fn)
+		walk(bb, out(bb), true);
 }
 
 /*
@@ -1716,6 +1845,9 @@ mp_emit_lower(function *fn)
 	quiet_plan plan;
 	if (inline_lines && quiet_calls_ok())
 		plan_quiet(fn, &plan);
+	hash_set<gimple *> no_store;
+	if (inline_lines)
+		cur_stores(fn, inlined, &no_store);
 
 	/* Last first: a block split at a line event moves only what follows
 	   it up to the next one done, so the function is split in linear
@@ -1734,7 +1866,7 @@ mp_emit_lower(function *fn)
 		if (k != PROBE_ENTER)
 			adopt_orphan(g);
 		if (k == PROBE_LINE && inlined.contains(g)) {
-			if (!lower_line_asm(g))
+			if (!lower_line_asm(g, !no_store.contains(g)))
 				lower_line(g);
 			continue;
 		}

@@ -67,7 +67,12 @@
  * events fire"), it counts that line at `&sites[p] + f->delta` instead of
  * loading `cur`: the runtime keeps `cur` equal to the site of the last
  * event it was given plus `delta`, or its scratch slot right after entry,
- * where the plugin's code counts nothing.
+ * where the plugin's code counts nothing.  Such an event stores `cur`
+ * only if a reader of `cur` may come before the next one (a call, an
+ * asm, an event that loads `cur`), and its call first stores
+ * `&sites[p] + f->delta` in `cur`: so `cur` is true whenever the runtime
+ * is called, though not between two events with no call between them
+ * (what a signal handler that runs profiled code may find).
  *
  * Quiet calls.  Where a function whose body has no line event (a
  * one-line function) is inlined below a record `f`, its entry and exit
