@@ -129,7 +129,7 @@ sqlite_lines() {
 			--functions 0 -o lines.$b.json "$plain/speedtest1" --size 5 lines.db) >"$dir/lines.$b.out" 2>&1 || true
 		if [ $b = rss ] && grep -q 'perf events are not allowed' "$dir/lines.$b.out"; then
 			rw_log "lines: perf events are not allowed here: the rss comparison is skipped"
-			rw_row "sqlite mprof lines vs -all (rss)" - - - skipped
+			rw_row "sqlite lines (rss)" - - - skipped
 			continue
 		fi
 		rm -f "$dir/lines.db"
@@ -152,7 +152,7 @@ sqlite_lines() {
 			rw_verdict 1
 		fi
 		sed "s/^/[$RW_PROJECT] lines ($b): /" "$RW_WORK/sqlite/lines.$b.agree"
-		rw_row "sqlite mprof lines vs -all ($b)" 1 1 "$([ $verdict = ok ] && echo 1 || echo 0)" "$verdict"
+		rw_row "sqlite lines ($b)" 1 1 "$([ $verdict = ok ] && echo 1 || echo 0)" "$verdict"
 	done
 }
 
