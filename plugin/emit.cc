@@ -1175,7 +1175,7 @@ line_asm_template(enum line_left left, bool hoist, bool store_cur)
 	const char *b = hoist ? "%9" : "%1";
 	const char *load_b = hoist ? "" : "movq %9, %1\n\t";
 	/* cur = the new line's site + delta, when a reader may follow
-	   (cur_stores()); LEFT_CUR's events always store */
+	   (cur_stores()); LEFT_CUR's always do (line_asm()) */
 	char store[128] = "";
 	if (store_cur)
 		snprintf(store, sizeof store,
@@ -1194,11 +1194,9 @@ line_asm_template(enum line_left left, bool hoist, bool store_cur)
 			 "jge 1f\n\t"
 			 "movq %s, %d(%%0)\n"
 			 "1:\n\t"
-			 "leaq %%3, %%0\n\t"
-			 "addq %%10, %%0\n\t"
-			 "movq %%0, %d(%%2)",
+			 "%s",
 			 FR(cur), load_b, SI(count), b, SI(peak), b, SI(peak),
-			 FR(cur));
+			 store);
 		break;
 	case LEFT_SITE:
 		snprintf(update, sizeof update,
@@ -1214,8 +1212,7 @@ line_asm_template(enum line_left left, bool hoist, bool store_cur)
 			 store, load_b, SI(count), b, SI(peak), b, SI(peak));
 		break;
 	case LEFT_NONE:
-		/* an empty update still ends the asm's last line */
-		snprintf(update, sizeof update, "%s", store_cur ? store : "");
+		snprintf(update, sizeof update, "%s", store);
 		break;
 	}
 #undef FR
