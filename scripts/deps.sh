@@ -60,6 +60,16 @@ mp_install_missing() {
 			apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
+# As root, mount tracefs where the machine left it unmounted: `mprof lines`
+# sees memory given back through its tracepoints (docs/lines.md), and the
+# tests compare those figures with the plugin's.
+mp_mount_tracefs() {
+	local t=/sys/kernel/tracing
+	[ "$(id -u)" = 0 ] && [ -d "$t" ] && [ ! -e "$t/events" ] || return 0
+	mount -t tracefs tracefs "$t" 2>/dev/null ||
+		echo "mprof: could not mount tracefs on $t: the rss comparisons of mprof lines are skipped" >&2
+}
+
 mp_build() {
 	cmake -S "$MP_ROOT" -B "$MP_ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
 		cmake --build "$MP_ROOT/build" -j"$(nproc)"

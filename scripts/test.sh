@@ -3,7 +3,8 @@
 #
 # test.sh - the README's second command: installs what is missing, builds
 # mprof into build/ and runs the whole test suite with ctest (unit, plugin,
-# end-to-end, csmith).  Arguments go to ctest (e.g. `-L e2e`); the exit
+# end-to-end, csmith); as root it mounts tracefs if the machine has not
+# (mp_mount_tracefs).  Arguments go to ctest (e.g. `-L e2e`); the exit
 # status is ctest's.
 set -euo pipefail
 
@@ -18,6 +19,7 @@ esac
 . "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
 
 mp_install_missing
+mp_mount_tracefs
 mp_build
 
 status=0
