@@ -43,6 +43,8 @@
 #include "ssa.h"
 #include "tree-into-ssa.h"
 #include "cfgloop.h"
+#include "tree-dfa.h"
+#include "tree-cfg.h"
 
 #if GCCPLUGIN_VERSION_MAJOR < 12
 #  error "mprof's plugin is written for GCC 12"

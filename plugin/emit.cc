@@ -1141,20 +1141,43 @@ lower_line(gimple *g)
 enum line_left { LEFT_CUR, LEFT_SITE, LEFT_NONE };
 
 /*
- * Operands: the scratch outputs %0 %1; then the record f (%2), the new
- * line's site (%3, an "m"), ch = f->change (%4), the site of the line
- * left (%5, an "m"; LEFT_SITE only, else the same site again) and the
+ * Operands, as written here: the scratch outputs %0 %1; then the record
+ * f (%2), the new line's site (%3), ch = f->change (%4), the site of the
+ * line left (%5; LEFT_SITE only, else the same site again) and the
  * record's fields seen (%6), change2 (%7), seen2 (%8), before (%9) and
- * delta (%10): read before the asm into registers (hoist), else memory
- * operands in the record.  The label, the call, is %l11.
+ * delta (%10).  The label, the call, is %l11.
+ *
+ * With `hoist` the fields are read before the asm into registers
+ * (fields_in_registers()), else they are memory operands in the record.
+ * With `based`, %10 is not delta but the record's base, &sites[0] +
+ * delta (record_base()), and %3 and %5 are the sites' byte offsets from
+ * sites[0] (constants, "i"): a counter is then the one addressing mode
+ * `off+16(base)`, with no instruction to find it; without, the sites are
+ * "m" operands and a counter's address is computed in %0.
+ *
+ * A variant uses only some of the scratch outputs (line_asm_outputs());
+ * those it does not use are not operands, and the template's numbers
+ * above them move down.
  */
-static tree
-line_asm_template(enum line_left left, bool hoist, bool store_cur)
+/* How many of the scratch outputs %0 %1 line_asm_template's variant
+   uses: %1 holds `before` read from memory, %0 a change counter read
+   from memory, a counter's address not at a constant offset from the
+   base, or the new `cur`. */
+static unsigned
+line_asm_outputs(enum line_left left, bool hoist, bool based, bool store_cur)
 {
-	static char text[2][2][3][1024];
+	if (!hoist || !based)
+		return 2;
+	return store_cur || left == LEFT_CUR ? 1 : 0;
+}
+
+static tree
+line_asm_template(enum line_left left, bool hoist, bool based, bool store_cur)
+{
+	static char text[2][2][2][3][1024];
 #define FR(name) (int)offsetof(struct __mprof_frame, name)
 #define SI(name) (int)offsetof(struct __mprof_site, name)
-	char *t = text[hoist][store_cur][left];
+	char *t = text[hoist][based][store_cur][left];
 	if (t[0])
 		return build_string(strlen(t), t);
 	/* The tests; `before` in a register (%9) or in %1. */
@@ -1177,7 +1200,12 @@ line_asm_template(enum line_left left, bool hoist, bool store_cur)
 	/* cur = the new line's site + delta, when a reader may follow
 	   (cur_stores()); LEFT_CUR's always do (line_asm()) */
 	char store[128] = "";
-	if (store_cur)
+	if (store_cur && based)
+		snprintf(store, sizeof store,
+			 "leaq %%c3(%%10), %%0\n\t"
+			 "movq %%0, %d(%%2)\n\t",
+			 FR(cur));
+	else if (store_cur)
 		snprintf(store, sizeof store,
 			 "leaq %%3, %%0\n\t"
 			 "addq %%10, %%0\n\t"
@@ -1199,6 +1227,19 @@ line_asm_template(enum line_left left, bool hoist, bool store_cur)
 			 store);
 		break;
 	case LEFT_SITE:
+		if (based) {
+			snprintf(update, sizeof update,
+				 "%s"
+				 "%s"
+				 "addq $1, %%c5+%d(%%10)\n\t"
+				 "cmpq %s, %%c5+%d(%%10)\n\t"
+				 "jge 1f\n\t"
+				 "movq %s, %%c5+%d(%%10)\n"
+				 "1:",
+				 store, load_b, SI(count), b, SI(peak), b,
+				 SI(peak));
+			break;
+		}
 		snprintf(update, sizeof update,
 			 "%s"
 			 "leaq %%5, %%0\n\t"
@@ -1217,7 +1258,25 @@ line_asm_template(enum line_left left, bool hoist, bool store_cur)
 	}
 #undef FR
 #undef SI
-	snprintf(t, sizeof text[0][0], "%s%s", checks, update);
+	char full[1024];
+	snprintf(full, sizeof full, "%s%s", checks, update);
+	/* The scratch outputs the variant does not use are not operands:
+	   the numbers above them move down. */
+	unsigned drop = 2 - line_asm_outputs(left, hoist, based, store_cur);
+	char *o = t;
+	for (const char *p = full; *p; ) {
+		*o++ = *p++;
+		if (p[-1] != '%')
+			continue;
+		while (ISALPHA(*p))
+			*o++ = *p++;
+		if (!ISDIGIT(*p))
+			continue;
+		unsigned n = strtoul(p, (char **)&p, 10);
+		gcc_assert(n >= 2 || n < 2 - drop);
+		o += sprintf(o, "%u", n >= 2 ? n - drop : n);
+	}
+	*o = 0;
 	return build_string(strlen(t), t);
 }
 
@@ -1281,6 +1340,64 @@ fields_in_registers(void)
 	return ok;
 }
 
+/* `addr`, the address of a site, as an array `*sites` of sites and the
+   site's byte offset in it `*off`; false if it is not a constant offset
+   in a variable, or in another array than a `*sites` already given. */
+static bool
+site_offset(tree addr, tree *sites, HOST_WIDE_INT *off)
+{
+	if (TREE_CODE(addr) != ADDR_EXPR)
+		return false;
+	poly_int64 o;
+	tree base = get_addr_base_and_unit_offset(TREE_OPERAND(addr, 0), &o);
+	if (!base || !VAR_P(base) || !o.is_constant(off) ||
+	    (*sites && *sites != base))
+		return false;
+	*sites = base;
+	return true;
+}
+
+/* &sites[0] + f->delta, appended to `seq`: where the record `f` counts
+   its sites. */
+static tree
+base_of(gimple_seq *seq, location_t loc, tree f, tree sites)
+{
+	tree d = emit(seq, loc, deref(f, frame_type, "delta"));
+	tree s0 = emit(seq, loc, NOP_EXPR, TREE_TYPE(d),
+		       build_fold_addr_expr(sites), NULL_TREE);
+	return emit(seq, loc, PLUS_EXPR, TREE_TYPE(d), s0, d);
+}
+
+/* The bases of the records of the function being lowered (base_of(),
+   computed once right after the entry that defines the record); NULL
+   outside mp_emit_lower(). */
+static hash_map<tree, tree> *record_bases;
+
+/*
+ * The base of the record `f` of `sites`, as one value computed at its
+ * entry: the record's delta is constant from entry to exit, so the
+ * events of a loop share one register for it, where a sum in each event
+ * would cost an instruction each (the RTL passes do not merge them).
+ * NULL when `f` is not the value of an entry here.
+ */
+static tree
+record_base(tree f, tree sites)
+{
+	if (!record_bases || TREE_CODE(f) != SSA_NAME)
+		return NULL_TREE;
+	if (tree *known = record_bases->get(f))
+		return *known;
+	gimple *def = SSA_NAME_DEF_STMT(f);
+	if (placeholder_kind(def) != PROBE_ENTER || stmt_ends_bb_p(def))
+		return NULL_TREE;
+	gimple_seq seq = NULL;
+	tree base = base_of(&seq, gimple_location(def), f, sites);
+	gimple_stmt_iterator gsi = gsi_for_stmt(def);
+	gsi_insert_seq_after(&gsi, seq, GSI_SAME_STMT);
+	record_bases->put(f, base);
+	return base;
+}
+
 /* The asm of line_asm_template, after the reads of its record's fields
    in `seq`; NULL (and `seq` empty) when the target or the assembler
    dialect is not the one written there, or a site is no constant.
@@ -1296,23 +1413,45 @@ line_asm(gimple_seq *seq, tree site, tree f, tree prev, bool entry,
 	    TREE_CODE(site) != ADDR_EXPR || !is_gimple_min_invariant(site) ||
 	    (prev && !is_gimple_min_invariant(prev)))
 		return NULL;
+	tree left_site = left == LEFT_SITE ? prev : site;
+	bool hoist = in_loop && fields_in_registers();
+	tree sites = NULL_TREE, base = NULL_TREE;
+	HOST_WIDE_INT at = 0, from = 0;
+	if (site_offset(site, &sites, &at) &&
+	    site_offset(left_site, &sites, &from))
+		base = record_base(f, sites);
+	if (!base && hoist && sites)
+		base = base_of(seq, loc, f, sites);
+	bool based = base != NULL_TREE;
 	tree ins = asm_operand("r", f, NULL_TREE);
-	ins = asm_operand("m", build_simple_mem_ref(unshare_expr(site)), ins);
+	ins = based ? asm_operand("i", build_int_cst(long_integer_type_node, at),
+				  ins)
+		    : asm_operand("m", build_simple_mem_ref(unshare_expr(site)),
+				  ins);
 	ins = asm_operand("r", emit(seq, loc, deref(f, frame_type, "change")),
 			  ins);
-	ins = asm_operand("m", build_simple_mem_ref(unshare_expr(
-		left == LEFT_SITE ? prev : site)), ins);
+	ins = based ? asm_operand("i",
+				  build_int_cst(long_integer_type_node, from),
+				  ins)
+		    : asm_operand("m", build_simple_mem_ref(unshare_expr(
+				  left_site)), ins);
 	static const char *const fields[] = { "seen", "change2", "seen2",
-					      "before", "delta" };
-	bool hoist = in_loop && fields_in_registers();
+					      "before" };
 	for (const char *name : fields)
 		ins = hoist
 			? asm_operand("r", emit(seq, loc,
 						deref(f, frame_type, name)), ins)
 			: asm_operand("m", deref(f, frame_type, name), ins);
+	ins = based ? asm_operand("r", base, ins)
+		    : asm_operand(hoist ? "r" : "m",
+				  hoist ? emit(seq, loc, deref(f, frame_type,
+							       "delta"))
+					: deref(f, frame_type, "delta"), ins);
 	return asm_goto(seq,
 			TREE_STRING_POINTER(line_asm_template(left, hoist,
-							      store_cur)), 2,
+							      based,
+							      store_cur)),
+			line_asm_outputs(left, hoist, based, store_cur),
 			ins, build_tree_list(NULL_TREE, label), loc);
 }
 
@@ -1845,6 +1984,8 @@ mp_emit_lower(function *fn)
 	hash_set<gimple *> no_store;
 	if (inline_lines)
 		cur_stores(fn, inlined, &no_store);
+	hash_map<tree, tree> bases;
+	record_bases = &bases;
 
 	/* Last first: a block split at a line event moves only what follows
 	   it up to the next one done, so the function is split in linear
@@ -1877,6 +2018,7 @@ mp_emit_lower(function *fn)
 		if (lhs && TREE_CODE(lhs) == SSA_NAME)
 			SSA_NAME_DEF_STMT(lhs) = c;
 	}
+	record_bases = NULL;
 	cgraph_edge::rebuild_edges();
 	if (!gimple_in_ssa_p(fn))
 		return 0;

@@ -160,7 +160,9 @@ struct __mprof_frame {
 	struct __mprof_site *cur;	/* where the line being run is counted */
 	int64_t before;			/* memory figure when `cur` was reached */
 	uintptr_t delta;		/* a site + delta: where this thread
-					   counts it */
+					   counts it; set by enter() and
+					   constant until exit(f), so the
+					   plugin's code may read it once */
 	uint64_t quiet;			/* nonzero: an inlined call of a
 					   one-line function below this record
 					   may be counted inline (Quiet calls) */
