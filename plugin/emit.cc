@@ -1435,18 +1435,17 @@ line_asm(gimple_seq *seq, tree site, tree f, tree prev, bool entry,
 				  ins)
 		    : asm_operand("m", build_simple_mem_ref(unshare_expr(
 				  left_site)), ins);
-	static const char *const fields[] = { "seen", "change2", "seen2",
-					      "before" };
-	for (const char *name : fields)
-		ins = hoist
-			? asm_operand("r", emit(seq, loc,
-						deref(f, frame_type, name)), ins)
-			: asm_operand("m", deref(f, frame_type, name), ins);
-	ins = based ? asm_operand("r", base, ins)
-		    : asm_operand(hoist ? "r" : "m",
-				  hoist ? emit(seq, loc, deref(f, frame_type,
-							       "delta"))
-					: deref(f, frame_type, "delta"), ins);
+	auto field_operand = [&](const char *name) {
+		tree ref = deref(f, frame_type, name);
+		ins = hoist ? asm_operand("r", emit(seq, loc, ref), ins)
+			    : asm_operand("m", ref, ins);
+	};
+	for (const char *name : { "seen", "change2", "seen2", "before" })
+		field_operand(name);
+	if (based)
+		ins = asm_operand("r", base, ins);
+	else
+		field_operand("delta");
 	return asm_goto(seq,
 			TREE_STRING_POINTER(line_asm_template(left, hoist,
 							      based,
