@@ -26,7 +26,8 @@
  *
  * (An inlined call of a function whose body has no line event of its
  * own, its code all on the signature line, can be counted with no call
- * and no record of its own: "Quiet calls" below.)
+ * and no record of its own: "Quiet calls" below; a longer inlined call
+ * can have its record written by the caller's code: "Local frames".)
  *
  * `f` is the activation's frame record, which lives in the runtime's
  * memory (never in the program's stack, so longjmp cannot overwrite it)
@@ -102,6 +103,48 @@
  * the change at its own next event.  Given a record (g), quiet_exit() is
  * the table's exit(g).
  *
+ * Local frames.  Where a function with line events of its own is inlined
+ * below a record `x` (the plugin does it in loops), its record can be
+ * written by the plugin's code itself, in the runtime's stack slot right
+ * above x (x is the innermost record whenever its watch holds, and
+ * records are MPROF_FRAME_STRIDE bytes apart):
+ *
+ *     if (*x->change == x->seen && *x->change2 == x->seen2 && x->quiet &&
+ *         sites[0].count != 0) {
+ *             sites[0].count += 1;                     -- the call
+ *             if (sites[0].peak < x->before)
+ *                     sites[0].peak = x->before;
+ *             L = (char *)x + MPROF_FRAME_STRIDE;
+ *             *L = x's watch and figure, cur = a scratch site of the
+ *                  unit, delta = 0, quiet = x->quiet - 1, above = NULL,
+ *                  s0 = &sites[0];
+ *             x->above = L;  x->seen = MPROF_SEEN_NEVER;
+ *             g = L;
+ *     } else {
+ *             g = enter(&sites[0]);
+ *     }
+ *     ...                          -- the body: its events use g as above
+ *     if (x->above != g || *g->change != g->seen || *g->change2 != g->seen2) {
+ *             quiet_exit(g, &sites[0], x);
+ *     } else {
+ *             g->cur->count += 1;                      -- its last line
+ *             if (g->cur->peak < g->before)
+ *                     g->cur->peak = g->before;
+ *             x->above = NULL;  x->seen = g->seen;
+ *     }
+ *
+ * While its watch holds, such a call costs no call at all.  The runtime
+ * does not count L among its records until it must (`x->above` says it
+ * is there): whenever it is called with an `above` on its innermost
+ * record, it first adopts that chain of frames as records of its own --
+ * each as enter() would have pushed it, with the frame's watch, figure and
+ * `cur` and the parent's watch kept aside -- so a call that finds the
+ * figure moved in L, an entry below it, an exit, or longjmp out of it
+ * (its frames adopted, then popped) is accounted for as if L had been
+ * entered.  `s0` is written only by the plugin's code, for adoption.
+ * `quiet` counts the local frames that may still go above a record (the
+ * runtime leaves room for them).
+ *
  * The plugin reads and writes no other field and holds `f` only between
  * enter() and exit(f).  The table starts out pointing at no-ops in the
  * unit (enter returns a unit-static record whose `seen` never matches); a
@@ -120,7 +163,7 @@
 
 #include <stdint.h>
 
-#define MPROF_ABI_VERSION 4u
+#define MPROF_ABI_VERSION 5u
 
 /* A value no change counter ever holds: a record with it always calls. */
 #define MPROF_SEEN_NEVER UINT64_MAX
@@ -165,8 +208,19 @@ struct __mprof_frame {
 					   plugin's code may read it once */
 	uint64_t quiet;			/* nonzero: an inlined call of a
 					   one-line function below this record
-					   may be counted inline (Quiet calls) */
+					   may be counted inline (Quiet calls);
+					   so many local frames may still go
+					   above it (Local frames) */
+	struct __mprof_frame *above;	/* the local frame the plugin's code
+					   wrote above this record and the
+					   runtime has not adopted, or NULL */
+	struct __mprof_site *s0;	/* a local frame's &sites[0], written
+					   by the plugin's code only */
 };
+
+/* Bytes from one record of a thread's stack to the next: where a local
+   frame goes above its parent. */
+#define MPROF_FRAME_STRIDE 256
 
 /* The probe table: one per translation unit, filled by __mprof_bind(). */
 struct __mprof_probes {

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mprof_inline.h - the code the plugin emits inline (ABI 4,
+ * mprof_inline.h - the code the plugin emits inline (ABI 5,
  * runtime/mprof_abi.h), written in C, so that the unit tests and the
  * micro benchmark drive the runtime exactly as instrumented code does:
  * the line event (no call while the frame's watch holds, the line probe
- * otherwise) and a quiet call's entry and exit.  The runtime itself never
+ * otherwise), a quiet call's entry and exit, and a local frame's.  The runtime itself never
  * includes it.
  */
 #ifndef MPROF_INLINE_H
@@ -60,10 +60,69 @@ mp_inline_quiet_exit(struct __mprof_frame *g, struct __mprof_site *s0,
 		quiet_exit(g, s0, f);
 }
 
+/* The entry of a longer function inlined below the record `x`, in a
+   local frame written in the slot above x: that frame when it runs there,
+   else the record enter() gave.  `scratch` is the unit's site where the
+   frame's first events count. */
+static inline __attribute__((always_inline)) struct __mprof_frame *
+mp_inline_frame_enter(struct __mprof_site *s0, struct __mprof_frame *x,
+		      struct __mprof_site *scratch,
+		      struct __mprof_frame *(*enter)(struct __mprof_site *))
+{
+	if (mp_inline_holds(x) && x->quiet && s0->count) {
+		struct __mprof_frame *l = (struct __mprof_frame *)
+			((char *)x + MPROF_FRAME_STRIDE);
+
+		s0->count += 1;
+		if (s0->peak < x->before)
+			s0->peak = x->before;
+		l->change = x->change;
+		l->seen = x->seen;
+		l->change2 = x->change2;
+		l->seen2 = x->seen2;
+		l->cur = scratch;
+		l->before = x->before;
+		l->delta = 0;
+		l->quiet = x->quiet - 1;
+		l->above = 0;
+		l->s0 = s0;
+		x->above = l;
+		x->seen = MPROF_SEEN_NEVER;
+		return l;
+	}
+	return enter(s0);
+}
+
+/* Its exit, `g` what the entry gave. */
+static inline __attribute__((always_inline)) void
+mp_inline_frame_exit(struct __mprof_frame *g, struct __mprof_site *s0,
+		     struct __mprof_frame *x,
+		     void (*quiet_exit)(struct __mprof_frame *,
+					struct __mprof_site *,
+					struct __mprof_frame *))
+{
+	uint64_t seen;
+
+	if (x->above != g || !mp_inline_holds(g)) {
+		quiet_exit(g, s0, x);
+		return;
+	}
+	g->cur->count += 1;
+	if (g->cur->peak < g->before)
+		g->cur->peak = g->before;
+	seen = g->seen;
+	x->above = 0;
+	x->seen = seen;
+}
+
 /* The events with the runtime's probes (declared by the includer). */
 #define LINE(s, f) mp_inline_line((s), (f), __mprof_line)
 #define QUIET_ENTER(s0, f) mp_inline_quiet_enter((s0), (f), __mprof_enter)
 #define QUIET_EXIT(g, s0, f)						\
 	mp_inline_quiet_exit((g), (s0), (f), __mprof_quiet_exit)
+#define FRAME_ENTER(s0, x, scratch)					\
+	mp_inline_frame_enter((s0), (x), (scratch), __mprof_enter)
+#define FRAME_EXIT(g, s0, x)						\
+	mp_inline_frame_exit((g), (s0), (x), __mprof_quiet_exit)
 
 #endif /* MPROF_INLINE_H */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * probe.c - the probes the plugin's code calls (runtime/mprof_abi.h,
- * ABI 4: entry, line, exit, and the end of a quiet call that moved the
+ * ABI 5: entry, line, exit, and the end of an inlined call that moved the
  * figure): the accounting of docs/DESIGN.md, "Accounting", for the events
  * the instrumented code cannot handle inline.
  *
@@ -42,6 +42,15 @@
  * path before the short one wrote anything.  With the heap backend, a
  * line event of the innermost record that calls has one too
  * (fast_line()).
+ *
+ * The plugin's code may itself write a record, a local frame, in the slot
+ * above the innermost record (runtime/mprof_abi.h, "Local frames"), and
+ * mark it in that record's `above`.  Every path that looks at the stack
+ * beyond the fast ones first adopts such frames (adopt_above(): depth
+ * counts them from then on, as if enter() had pushed them), and the fast
+ * paths leave a record with an `above` to the general ones -- but for the
+ * short entry, which adopts one frame itself.  An entry keeps room for
+ * LOCAL_MAX frames above its record.
  *
  * An entry invalidates its caller's record (seen = MPROF_SEEN_NEVER, the
  * old value kept in the new record) and its exit restores it, so that
@@ -102,7 +111,15 @@ struct frame {
 					   at MPROF_SEEN_NEVER meanwhile */
 	struct __mprof_site *node_cur;	/* `cur` when `node` was found */
 	uintptr_t node;			/* allocation-site node of that line */
-};
+} __attribute__((aligned(MPROF_FRAME_STRIDE)));
+
+/* The plugin's code finds the slot above a record at this distance. */
+_Static_assert(sizeof(struct frame) == MPROF_FRAME_STRIDE,
+	       "a record is MPROF_FRAME_STRIDE bytes (runtime/mprof_abi.h)");
+
+/* Local frames that may go above one record (its `quiet`): an entry
+   keeps that many slots free above it. */
+#define LOCAL_MAX	32
 
 /* One per thread, at the start of its own reservation. */
 struct stack {
@@ -133,11 +150,14 @@ struct tls {
 					   charge (one read per event) */
 	int limit_abort;		/* MPROF_LIMIT fired: abort once the
 					   probe is done */
+	uint64_t quiet;			/* a new record's `quiet` where there
+					   is room: LOCAL_MAX in the owner
+					   with no columns or FUNC records */
 };
 
 static __thread struct tls tls __attribute__((tls_model("initial-exec")));
 
-/* Address space per thread: 700,000 records.  Only touched pages count. */
+/* Address space per thread: 260,000 records.  Only touched pages count. */
 #define STACK_BYTES	((size_t)64 << 20)
 
 static pthread_key_t stack_key;		/* unmaps a thread's stack at exit */
@@ -561,6 +581,8 @@ static struct stack *make_stack(void)
 	st = p;
 	st->cap = (STACK_BYTES - sizeof(*st)) / sizeof(struct frame);
 	tls.stack = st;
+	tls.quiet = !tls.table && !mp_allocs_columns && !mp_funclog_active()
+		    ? LOCAL_MAX : 0;
 	mp_allocs_tls.active = 1;
 	if (__atomic_load_n(&stack_key_ok, __ATOMIC_ACQUIRE))
 		pthread_setspecific(stack_key, st);
@@ -599,7 +621,8 @@ static inline void refresh(void)
 {
 	struct stack *st = tls.stack;
 
-	tls.next = st && st->depth && st->depth < st->cap && !st->lost &&
+	tls.next = st && st->depth && st->depth + LOCAL_MAX < st->cap &&
+		   !st->lost &&
 		   !mp_allocs_columns &&
 		   __atomic_load_n(&mp_limit_bytes, __ATOMIC_RELAXED) ==
 		   INT64_MAX ? &st->f[st->depth] : NULL;
@@ -630,6 +653,53 @@ static void pop_above(struct stack *st, struct frame *f, struct mp_fig m)
 static inline struct frame *top(const struct stack *st)
 {
 	return st->depth ? (struct frame *)&st->f[st->depth - 1] : NULL;
+}
+
+/*
+ * The local frame `l` the plugin's code wrote in the slot above `p`, the
+ * innermost record, becomes a record of the stack, as if enter() had
+ * pushed it when its entry ran: its watch, figure, `cur` and `quiet` are
+ * the frame's (its figure p's, which held from that entry on, so p's own
+ * figure goes with it), p's watch kept aside is what the frame copied
+ * (p's own now invalid, as the entry left it).  Its `cur` is the
+ * signature line's scratch slot until it points at one of its sites.
+ */
+static inline void adopt(struct stack *st, struct frame *p,
+			 struct __mprof_frame *l)
+{
+	struct frame *r = p + 1;
+	struct __mprof_site *s0 = l->s0;
+	uintptr_t c = (uintptr_t)r->pub.cur - (uintptr_t)s0;
+
+	MP_ASSERT(&r->pub == l && r == &st->f[st->depth] &&
+		  st->depth < st->cap && !st->lost);
+	MP_ASSERT(s0 == s0->func->sites && !l->delta);
+	p->pub.above = NULL;
+	p->pub.seen = MPROF_SEEN_NEVER;
+	r->func = s0->func;
+	r->sites = s0;
+#ifdef MPROF_DEBUG
+	r->span = s0->func->nsites * sizeof(*s0);
+#endif
+	if (c >= s0->func->nsites * sizeof(*s0) || c % sizeof(*s0))
+		r->pub.cur = &tls.scratch;
+	r->own = p->own;
+	r->caller_seen = l->seen;
+	r->ext = NULL;
+	st->depth++;
+}
+
+/* Adopt the local frames above the innermost record, outermost first;
+ * then tls.next is true again. */
+static void adopt_above(struct stack *st)
+{
+	struct frame *p;
+
+	if (!st)
+		return;
+	while ((p = top(st)) != NULL && p->pub.above)
+		adopt(st, p, p->pub.above);
+	refresh();
 }
 
 /* An entry below `caller`, whose watch holds (one thread): `f` takes the
@@ -753,7 +823,8 @@ static struct frame *enter(struct __mprof_site *s0)
 		m = watch(f);
 	}
 	f->pub.delta = delta;
-	f->pub.quiet = !delta && !mp_allocs_columns && !mp_funclog_active();
+	f->pub.quiet = st->depth + LOCAL_MAX < st->cap ? tls.quiet : 0;
+	f->pub.above = NULL;
 	count_call(ctr(f, s0), fn, m.mem);
 	f->func = fn;
 	f->sites = s0;			/* &sites[0]: the ABI's argument */
@@ -791,6 +862,7 @@ static void line(struct __mprof_site *s, struct frame *f)
 	struct stack *st = tls.stack;
 	struct mp_fig m;
 
+	adopt_above(st);
 	if (!live(st, f)) {
 		if (f == &dummy || !(f = innermost(st, s->func))) {
 			drop();
@@ -831,6 +903,7 @@ static void leave(struct frame *f)
 	struct stack *st = tls.stack;
 	struct mp_fig m;
 
+	adopt_above(st);
 	/* The common case first: the innermost record, nothing lost. */
 	if (MP_LIKELY(st && f == top(st) && !st->lost)) {
 		if (unchanged(f) || held(f)) {
@@ -878,9 +951,15 @@ static __attribute__((noinline, cold)) void limit_abort(void)
  * figures, the caller's watch is kept aside in it, the call is counted.
  * Anything else returns NULL, before any write: the general path.  The
  * busy flag is set first, so a signal handler's probe either ran whole
- * before (the stack as it found it) or drops.
+ * before (the stack as it found it) or drops.  A call made from a local
+ * frame that is not a record yet finds its caller's watch invalid (the
+ * frame's entry made it so): enter_below_frame() adopts the frame, then
+ * takes this path again.
  */
-static inline struct frame *fast_enter(struct __mprof_site *s0)
+static struct frame *enter_below_frame(struct __mprof_site *s0);
+
+static inline __attribute__((always_inline)) struct frame *
+fast_enter(struct __mprof_site *s0)
 {
 	struct frame *f, *caller;
 	uint64_t calls;
@@ -891,13 +970,17 @@ static inline struct frame *fast_enter(struct __mprof_site *s0)
 	calls = __atomic_load_n(&s0->count, __ATOMIC_RELAXED);
 	if (MP_UNLIKELY(!f || !mp_solo() || tls.table || !calls ||
 			!unchanged(caller))) {
+		if (f && caller->pub.above == &f->pub && !f->pub.above &&
+		    tls.stack->depth + 1 + LOCAL_MAX < tls.stack->cap)
+			return enter_below_frame(s0);
 		set_busy(BUSY_NONE);
 		return NULL;
 	}
 	MP_ASSERT(f == tls.next && caller == top(tls.stack));
 	hand_over(f, caller);
 	f->pub.delta = 0;
-	f->pub.quiet = caller->pub.quiet;
+	f->pub.quiet = tls.quiet;
+	f->pub.above = NULL;
 	__atomic_store_n(&s0->count, calls + 1, __ATOMIC_RELAXED);
 	raise_peak(&s0->peak, caller->pub.before);
 	f->func = s0->func;
@@ -908,9 +991,23 @@ static inline struct frame *fast_enter(struct __mprof_site *s0)
 	f->pub.cur = &tls.scratch;
 	f->pub.before = caller->pub.before;
 	f->own = caller->own;
-	tls.next = ++tls.stack->depth < tls.stack->cap ? f + 1 : NULL;
+	tls.next = ++tls.stack->depth + LOCAL_MAX < tls.stack->cap ? f + 1
+								   : NULL;
 	set_busy(BUSY_NONE);
 	return f;
+}
+
+/* fast_enter() from the local frame in the slot tls.next, the only one
+   above the innermost record (busy set): adopted, it is the caller. */
+static __attribute__((noinline)) struct frame *
+enter_below_frame(struct __mprof_site *s0)
+{
+	struct frame *f = tls.next;
+
+	adopt(tls.stack, f - 1, &f->pub);
+	tls.next = f + 1;
+	set_busy(BUSY_NONE);
+	return fast_enter(s0);
 }
 
 /*
@@ -959,6 +1056,7 @@ general_enter(struct __mprof_site *s0)
 		return &dummy.pub;
 	}
 	set_busy(BUSY_PROBE);
+	adopt_above(tls.stack);
 	f = enter(s0);
 	refresh();
 	set_busy(BUSY_NONE);
@@ -980,7 +1078,7 @@ static inline bool fast_line(struct __mprof_site *s, struct frame *f)
 	struct mp_fig m;
 
 	set_busy(BUSY_PROBE);
-	if (MP_UNLIKELY(f + 1 != tls.next ||
+	if (MP_UNLIKELY(f + 1 != tls.next || f->pub.above ||
 			!__atomic_load_n(&mp_backend_heap, __ATOMIC_RELAXED))) {
 		set_busy(BUSY_NONE);
 		return false;
@@ -1011,8 +1109,11 @@ static inline bool quiet_line(struct __mprof_site *s, struct frame *f)
 	if (MP_UNLIKELY(!unchanged(f)))
 		return false;
 	set_busy(BUSY_PROBE);
-	MP_ASSERT(f == top(tls.stack) && cur_ok(f));
-	MP_ASSERT((uintptr_t)s - (uintptr_t)f->sites < f->span);
+	/* The innermost record, or a local frame not adopted yet. */
+	MP_ASSERT((f == top(tls.stack) && cur_ok(f) &&
+		   (uintptr_t)s - (uintptr_t)f->sites < f->span) ||
+		  (f - 1 == top(tls.stack) && f[-1].pub.above == &f->pub &&
+		   s->func->sites == f->pub.s0));
 	c = f->pub.cur;
 	add_u64(&c->count, 1);
 	raise_peak(&c->peak, f->pub.before);
@@ -1091,6 +1192,7 @@ static void quiet_exit(struct __mprof_site *s0, struct frame *f)
 {
 	struct mp_fig m;
 
+	adopt_above(tls.stack);
 	if (!live(tls.stack, f) || !f->pub.quiet) {
 		drop();
 		return;
@@ -1148,6 +1250,7 @@ static void close_all(struct stack *st)
 {
 	struct mp_fig m;
 
+	adopt_above(st);
 	if (st->depth) {
 		m = figs();
 		while (st->depth) {

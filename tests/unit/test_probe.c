@@ -701,6 +701,248 @@ static void test_quiet_calls(void **state)
 	assert_int_equal(mp_probe_dropped(), dropped);
 }
 
+/* ---- local frames (ABI 5) ------------------------------------------------- */
+
+FUNC(fcaller, 330, 3);		/* 331: loop, 332: the call */
+FUNC(fmid, 335, 4);		/* 336, 337: the nested call, 338: a real one */
+FUNC(finner, 340, 3);		/* 341, 342 */
+FUNC(fleaf, 345, 2);		/* 346 */
+FUNC(rcaller2, 350, 3);		/* the same, every call entered */
+FUNC(rmid, 355, 4);
+FUNC(rinner, 360, 3);
+FUNC(rleaf2, 365, 2);
+
+static struct __mprof_site frame_scratch;	/* the unit's, in the plugin */
+
+static unsigned long frame_calls;	/* quiet_exit() calls of a frame */
+
+static void counted_frame_exit(struct __mprof_frame *g, struct __mprof_site *s0,
+			       struct __mprof_frame *x)
+{
+	frame_calls++;
+	__mprof_quiet_exit(g, s0, x);
+}
+
+/* When the figure moves, by how much (0: never). */
+struct moves {
+	int at;				/* on this iteration */
+	int64_t mid, inner, last, leaf, caller;
+};
+
+/*
+ * The caller's loop calls `mid`, inlined, which calls `inner`, inlined
+ * below it, then `leaf`, a real call.  local: the inlined calls run in
+ * local frames as the plugin's code runs them, else they are entered and
+ * left with enter() and exit(); the figure moves on iteration mv->at:
+ * in mid's first line, inner's first line, inner's last line (found by
+ * its exit), the leaf, and the caller's line before the call.
+ */
+static NOINLINE void run_frames(struct __mprof_site *c, struct __mprof_site *m,
+				struct __mprof_site *in, struct __mprof_site *lf,
+				bool local, int n, const struct moves *mv)
+{
+	struct __mprof_frame *mpf, *g, *h, *k;
+
+	mpf = __mprof_enter(&c[0]);
+	for (int i = 0; i < n; i++) {
+		bool now = i == mv->at;
+
+		CLINE(&c[1], mpf);
+		CLINE(&c[2], mpf);
+		if (now)
+			mem += mv->caller;
+		g = local ? mp_inline_frame_enter(&m[0], mpf, &frame_scratch,
+						  __mprof_enter)
+			  : __mprof_enter(&m[0]);
+		CLINE(&m[1], g);
+		if (now)
+			mem += mv->mid;
+		CLINE(&m[2], g);
+		h = local ? mp_inline_frame_enter(&in[0], g, &frame_scratch,
+						  __mprof_enter)
+			  : __mprof_enter(&in[0]);
+		CLINE(&in[1], h);
+		if (now)
+			mem += mv->inner;
+		CLINE(&in[2], h);
+		if (now)
+			mem += mv->last;
+		if (local)
+			mp_inline_frame_exit(h, &in[0], g, counted_frame_exit);
+		else
+			__mprof_exit(h);
+		CLINE(&m[3], g);
+		k = __mprof_enter(&lf[0]);
+		CLINE(&lf[1], k);
+		if (now)
+			mem += mv->leaf;
+		__mprof_exit(k);
+		if (local)
+			mp_inline_frame_exit(g, &m[0], mpf, counted_frame_exit);
+		else
+			__mprof_exit(g);
+	}
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+static void assert_same_rows(const struct __mprof_func *a,
+			     const struct __mprof_func *b)
+{
+	assert_int_equal(a->nsites, b->nsites);
+	for (uint32_t i = 0; i < a->nsites; i++) {
+		struct __mprof_site x = total(&a->sites[i]);
+		struct __mprof_site y = total(&b->sites[i]);
+
+		if (x.count != y.count || x.incr != y.incr || x.peak != y.peak)
+			print_error("%s line %d: %llu %lld %lld against %s's "
+				    "%llu %lld %lld\n", a->name,
+				    a->sites[i].line,
+				    (unsigned long long)x.count,
+				    (long long)x.incr, (long long)x.peak,
+				    b->name, (unsigned long long)y.count,
+				    (long long)y.incr, (long long)y.peak);
+		assert_int_equal(x.count, y.count);
+		assert_int_equal(x.incr, y.incr);
+		assert_int_equal(x.peak, y.peak);
+	}
+}
+
+/* Calls in local frames give every row what entered calls give, wherever
+ * the figure moves: in a frame's line (found by its next inline event,
+ * which has the runtime adopt the frames), in a nested frame's last line
+ * (found by its exit), below a frame in a real call, or before the call
+ * (then the frame's entry calls enter()).  And they call the runtime only
+ * then, or when a real call below adopted the frame. */
+static void test_local_frames(void **state)
+{
+	static const struct moves moves[] = {
+		{ -1, 0, 0, 0, 0, 0 },	/* nothing moves */
+		{ 2, 7, 0, 0, 0, 0 },	{ 3, 0, 11, 0, 0, 0 },
+		{ 1, 0, 0, 13, 0, 0 },	{ 4, 0, 0, 0, 17, 0 },
+		{ 2, 0, 0, 0, 0, 19 },	{ 3, 5, -3, 2, 40, -9 },
+	};
+	uint64_t dropped = mp_probe_dropped();
+	size_t depth = mp_probe_depth();
+
+	(void)state;
+	setup_func(&fcaller);
+	setup_func(&fmid);
+	setup_func(&finner);
+	setup_func(&fleaf);
+	setup_func(&rcaller2);
+	setup_func(&rmid);
+	setup_func(&rinner);
+	setup_func(&rleaf2);
+	for (size_t t = 0; t < sizeof(moves) / sizeof(moves[0]); t++) {
+		mem = 100;
+		run_frames(rcaller2_s, rmid_s, rinner_s, rleaf2_s, false, 6,
+			   &moves[t]);
+		mem = 100;
+		line_calls = 0;
+		frame_calls = 0;
+		run_frames(fcaller_s, fmid_s, finner_s, fleaf_s, true, 6,
+			   &moves[t]);
+		assert_same_rows(&fcaller, &rcaller2);
+		assert_same_rows(&fmid, &rmid);
+		assert_same_rows(&finner, &rinner);
+		assert_same_rows(&fleaf, &rleaf2);
+		assert_int_equal(mp_probe_depth(), depth);
+	}
+	/* A round where nothing moves, after the first (which registers
+	   the functions: their first entries call): no line event calls;
+	   inner's exit is inline, mid's calls (the leaf's entry adopted its
+	   frame: it is a record of the runtime by then). */
+	mem = 100;
+	line_calls = 0;
+	frame_calls = 0;
+	run_frames(fcaller_s, fmid_s, finner_s, fleaf_s, true, 6, &moves[0]);
+	assert_int_equal(line_calls, 0);
+	assert_int_equal(frame_calls, 6);
+	/* 8 runs of 6 iterations, each entering mid and inner once. */
+	assert_int_equal(total(S(fmid, 0)).count, 48);
+	assert_int_equal(total(S(finner, 2)).count, 48);
+	assert_int_equal(mp_probe_dropped(), dropped);
+}
+
+FUNC(lfcaller, 370, 4);		/* 371: setjmp, 372: the call, 373: after */
+FUNC(lfmid, 375, 3);		/* 376, 377: the call that jumps */
+FUNC(lfleaf, 380, 2);		/* 381: longjmp */
+FUNC(rlfcaller, 385, 4);		/* the same, every call entered */
+FUNC(rlfmid, 390, 3);
+FUNC(rlfleaf, 395, 2);
+
+static jmp_buf frame_jump;
+
+static NOINLINE void run_lfleaf(struct __mprof_site *j, int64_t grow)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(&j[0]);
+	LINE(&j[1], mpf);
+	mem += grow;
+	longjmp(frame_jump, 1);
+}
+
+/* longjmp from below a local frame (mid, inlined into the caller) back
+ * into the caller's function: the caller's next event finds the frame
+ * still marked above it, adopts it and pops it with the leaf, charging
+ * their lines as entered calls' would be.  With `grow` 0 nothing moved:
+ * the frame's watch held to the jump. */
+static NOINLINE void run_jump(struct __mprof_site *c, struct __mprof_site *m,
+			      struct __mprof_site *j, bool local, int64_t grow,
+			      int64_t in_mid)
+{
+	struct __mprof_frame *mpf, *g;
+
+	mpf = __mprof_enter(&c[0]);
+	LINE(&c[1], mpf);
+	if (!setjmp(frame_jump)) {
+		LINE(&c[2], mpf);
+		g = local ? mp_inline_frame_enter(&m[0], mpf, &frame_scratch,
+						  __mprof_enter)
+			  : __mprof_enter(&m[0]);
+		LINE(&m[1], g);
+		mem += in_mid;
+		LINE(&m[2], g);
+		run_lfleaf(j, grow);
+	}
+	LINE(&c[3], mpf);
+	mem += 1;
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+static void test_local_frame_longjmp(void **state)
+{
+	static const int64_t grows[][2] = { { 0, 0 }, { 0, 0 }, { 30, 0 },
+					    { 0, 12 }, { 8, 4 } };
+	uint64_t dropped = mp_probe_dropped();
+	size_t depth = mp_probe_depth();
+
+	(void)state;
+	setup_func(&lfcaller);
+	setup_func(&lfmid);
+	setup_func(&lfleaf);
+	setup_func(&rlfcaller);
+	setup_func(&rlfmid);
+	setup_func(&rlfleaf);
+	for (size_t t = 0; t < sizeof(grows) / sizeof(grows[0]); t++) {
+		mem = 100;
+		run_jump(rlfcaller_s, rlfmid_s, rlfleaf_s, false, grows[t][0],
+			 grows[t][1]);
+		mem = 100;
+		run_jump(lfcaller_s, lfmid_s, lfleaf_s, true, grows[t][0],
+			 grows[t][1]);
+		assert_same_rows(&lfcaller, &rlfcaller);
+		assert_same_rows(&lfmid, &rlfmid);
+		assert_same_rows(&lfleaf, &rlfleaf);
+		assert_int_equal(mp_probe_depth(), depth);
+	}
+	assert_int_equal(total(S(lfmid, 2)).count, 5);
+	assert_int_equal(mp_probe_dropped(), dropped);
+}
+
 /* Without a watch (a backend with no change counter) every line event
  * calls, and the counts are the same. */
 static void test_unwatched_backend(void **state)
@@ -1962,6 +2204,8 @@ int main(void)
 		cmocka_unit_test(test_alloca_frame),
 		cmocka_unit_test(test_quiet_events),
 		cmocka_unit_test(test_quiet_calls),
+		cmocka_unit_test(test_local_frames),
+		cmocka_unit_test(test_local_frame_longjmp),
 		cmocka_unit_test(test_unwatched_backend),
 		cmocka_unit_test(test_own_figure),
 		cmocka_unit_test(test_exit_without_read),
