@@ -16,6 +16,8 @@
  *   two     two lines per iteration, alternating sites, no memory change
  *   call    a call of a two-line profiled function per iteration, from a
  *           plain loop: entry, two line events and exit
+ *   inlined the same function inlined into a profiled loop: its record a
+ *           local frame (runtime/mprof_abi.h), entered and left inline
  *   pages   one event per iteration, each iteration writes to a new page:
  *           the cost of noticing that memory changed (a read of the figure)
  *   alloc   malloc(64) + free per iteration, uninstrumented, with 1 and 2
@@ -121,6 +123,37 @@ MPROF static uint64_t nested_prof(uint64_t n)
 {
 	uint64_t x = 1;
 	for (uint64_t i = 0; i < n; i++) x = leaf_prof(x + i);
+	return x;
+}
+
+/* The callee inlined into a profiled loop, and its plain twin. */
+MPROF static inline __attribute__((always_inline)) uint64_t
+leaf_inl_prof(uint64_t x)
+{
+	x = x * 2862933555777941757u + 3;
+	return x ^ (x >> 7);
+}
+
+static inline __attribute__((always_inline)) uint64_t
+leaf_inl_plain(uint64_t x)
+{
+	x = x * 2862933555777941757u + 3;
+	return x ^ (x >> 7);
+}
+
+MPROF static uint64_t inlined_prof(uint64_t n)
+{
+	uint64_t x = 1;
+	for (uint64_t i = 0; i < n; i++) x = leaf_inl_prof(x + i);
+	return x;
+}
+
+static uint64_t inlined_plain(uint64_t n)
+{
+	uint64_t x = 1;
+
+	for (uint64_t i = 0; i < n; i++)
+		x = leaf_inl_plain(x + i);
 	return x;
 }
 
@@ -249,12 +282,16 @@ static int one(void)
 		    time_quiet(call_prof, call_plain, 1));
 		row("the same, from a profiled loop",
 		    time_quiet(nested_prof, call_plain, 1));
+		row("the same, inlined into the loop",
+		    time_quiet(inlined_prof, inlined_plain, 1));
 		return 0;
 	}
 	row("line event, same line", time_quiet(quiet_prof, quiet_plain, 1));
 	row("line event, two lines alternating", time_quiet(two_prof, two_plain, 2));
 	row("call of a two-line function", time_quiet(call_prof, call_plain, 1));
 	row("the same, from a profiled loop", time_quiet(nested_prof, call_plain, 1));
+	row("the same, inlined into the loop",
+	    time_quiet(inlined_prof, inlined_plain, 1));
 	s = time_pages(&plain_page);
 	row("line event after a new page", s);
 	printf("  %-34s %8.2f ns\n", "(plain: one page fault)", plain_page);
