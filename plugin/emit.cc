@@ -1656,29 +1656,11 @@ struct quiet_plan {
 	std::map<tree, tree> frames;
 };
 
-/* Does `r`, an entry's record, serve only exits (no line event)? */
+/* Does `r`, an entry's record, serve only its exits (and its own line
+   events, with `lines`)?  Only exits: a quiet call; line events too: a
+   local frame, its record an address the entry computes. */
 static bool
-record_of_exits_only(tree r)
-{
-	if (!r || TREE_CODE(r) != SSA_NAME)
-		return false;
-	imm_use_iterator it;
-	use_operand_p use;
-	FOR_EACH_IMM_USE_FAST(use, it, r) {
-		gimple *u = USE_STMT(use);
-		if (is_gimple_debug(u))
-			continue;
-		if (placeholder_kind(u) != PROBE_EXIT ||
-		    gimple_call_arg(u, 3) != r)
-			return false;
-	}
-	return true;
-}
-
-/* Does `r`, an entry's record, serve only its own line events and
-   exits (so that it can be a local frame's address)? */
-static bool
-record_of_events_only(tree r)
+record_serves_only(tree r, bool lines)
 {
 	if (!r || TREE_CODE(r) != SSA_NAME)
 		return false;
@@ -1689,7 +1671,7 @@ record_of_events_only(tree r)
 		if (is_gimple_debug(u))
 			continue;
 		enum probe_kind k = placeholder_kind(u);
-		if ((k != PROBE_EXIT && k != PROBE_LINE) ||
+		if ((k != PROBE_EXIT && (!lines || k != PROBE_LINE)) ||
 		    gimple_call_arg(u, 3) != r)
 			return false;
 	}
@@ -1712,10 +1694,10 @@ rec_transfer(basic_block bb, rec_state st, bool *consistent,
 			for (size_t i = st.stack.size(); i-- > 0 && !x;)
 				if (!plan || !plan->records.count(st.stack[i]))
 					x = st.stack[i];
-			if (plan && x && record_of_exits_only(r)) {
+			if (plan && x && record_serves_only(r, false)) {
 				plan->enters[g] = x;
 				plan->records[r] = x;
-			} else if (plan && x && record_of_events_only(r) &&
+			} else if (plan && x && record_serves_only(r, true) &&
 				   bb_loop_depth(bb) > 0) {
 				plan->frame_enters[g] = x;
 				plan->frames[r] = x;
@@ -2014,78 +1996,34 @@ quiet_asm(gimple *g, tree x, const char *text, unsigned nout, tree ins,
 }
 
 /*
- * The quiet entry in place of the placeholder `g = .NOP (enter, &s0...)`:
- *
- *     bb:    ch = x->change;  asm goto (quiet_enter_template ... : call);
- *     rest:  g = PHI <0 (bb), g1 (call)>
- *     call:  g1 = __mprof_enter_thunk (&s0);  goto rest;   (very unlikely)
- */
-static void
-lower_quiet_enter(gimple *g, tree x)
-{
-	location_t loc = gimple_location(g);
-	tree s0 = gimple_call_arg(g, 1);
-	tree r = gimple_call_lhs(g);
-	tree label;
-	tree ins = asm_operand("r", x, NULL_TREE);
-	ins = asm_operand("m", build_simple_mem_ref(unshare_expr(s0)), ins);
-	edge fall = quiet_asm(g, x, quiet_enter_template(), 2, ins, &label);
-	basic_block bb = fall->src, rest = fall->dest;
-	tree r1 = make_ssa_name(TREE_TYPE(r));
-	edge back = slow_call_block(bb, label,
-				    thunk_call(PROBE_ENTER, s0, NULL_TREE, r1,
-					       loc), rest);
-	gphi *phi = create_phi_node(r, rest);
-	add_phi_arg(phi, build_int_cst(TREE_TYPE(r), 0), fall, loc);
-	add_phi_arg(phi, r1, back, loc);
-}
-
-/*
- * A quiet call's exit in place of `.NOP (exit, &s0, keep, g)`:
- *
- *     bb:    ch = x->change;  asm goto (quiet_exit_template : call);
- *     rest:  what followed
- *     call:  __mprof_quiet_exit_thunk (g, &s0, x);  goto rest;  (very unlikely)
- */
-static void
-lower_quiet_exit(gimple *g, tree x)
-{
-	location_t loc = gimple_location(g);
-	tree s0 = gimple_call_arg(g, 1);
-	tree r = gimple_call_arg(g, 3);
-	tree label;
-	tree ins = asm_operand("r", r, NULL_TREE);
-	ins = asm_operand("r", x, ins);
-	edge fall = quiet_asm(g, x, quiet_exit_template(), 1, ins, &label);
-	basic_block bb = fall->src, rest = fall->dest;
-	gcall *c = gimple_build_call(thunks[PROBE_QUIET_EXIT], 3, r, s0, x);
-	gimple_set_location(c, loc);
-	gimple_call_set_nothrow(c, true);
-	slow_call_block(bb, label, c, rest);
-}
-
-/*
- * The entry of a call in a local frame, in place of the placeholder
- * `g = .NOP (enter, &s0...)` (runtime/mprof_abi.h, "Local frames"):
+ * The entry of an inlined call below x in place of the placeholder
+ * `g = .NOP (enter, &s0...)`, quiet (`frame` false) or in a local frame
+ * (runtime/mprof_abi.h, "Quiet calls", "Local frames"):
  *
  *     bb:    ch = x->change;
- *            l = asm goto (frame_enter_template ... : call);
- *     rest:  g = PHI <l (bb), g1 (call)>
+ *            [l =] asm goto (quiet_enter_template or frame_enter_template
+ *                            ... : call);
+ *     rest:  g = PHI <0 or l (bb), g1 (call)>
  *     call:  g1 = __mprof_enter_thunk (&s0);  goto rest;   (very unlikely)
  */
 static void
-lower_frame_enter(gimple *g, tree x)
+lower_inlined_enter(gimple *g, tree x, bool frame)
 {
 	location_t loc = gimple_location(g);
 	tree s0 = gimple_call_arg(g, 1);
 	tree r = gimple_call_lhs(g);
-	tree l = make_ssa_name(TREE_TYPE(r));
+	tree l = frame ? make_ssa_name(TREE_TYPE(r))
+		       : build_int_cst(TREE_TYPE(r), 0);
 	tree label;
 	tree ins = asm_operand("r", x, NULL_TREE);
 	ins = asm_operand("m", build_simple_mem_ref(unshare_expr(s0)), ins);
-	ins = asm_operand("m", scratch_var, ins);
-	edge fall = quiet_asm(g, x, frame_enter_template(), 2, ins, &label,
-			      asm_operand("=&r", l, NULL_TREE));
+	if (frame)
+		ins = asm_operand("m", scratch_var, ins);
+	edge fall = quiet_asm(g, x, frame ? frame_enter_template()
+					  : quiet_enter_template(),
+			      2, ins, &label,
+			      frame ? asm_operand("=&r", l, NULL_TREE)
+				    : NULL_TREE);
 	basic_block bb = fall->src, rest = fall->dest;
 	tree r1 = make_ssa_name(TREE_TYPE(r));
 	edge back = slow_call_block(bb, label,
@@ -2099,24 +2037,34 @@ lower_frame_enter(gimple *g, tree x)
 /*
  * Its exit, in place of `.NOP (exit, &s0, keep, g)`:
  *
- *     bb:    asm goto (frame_exit_template : ... : call);
+ *     bb:    [ch = x->change;]  asm goto (quiet_exit_template or
+ *                                         frame_exit_template : call);
  *     rest:  what followed
  *     call:  __mprof_quiet_exit_thunk (g, &s0, x);  goto rest;  (very unlikely)
+ *
+ * (a local frame's exit tests the frame's own watch: no ch).
  */
 static void
-lower_frame_exit(gimple *g, tree x)
+lower_inlined_exit(gimple *g, tree x, bool frame)
 {
 	location_t loc = gimple_location(g);
 	tree s0 = gimple_call_arg(g, 1);
 	tree r = gimple_call_arg(g, 3);
-	tree label = create_artificial_label(loc);
+	tree label;
 	tree ins = asm_operand("r", r, NULL_TREE);
 	ins = asm_operand("r", x, ins);
-	gimple_seq seq = NULL;
-	gasm *a = asm_goto(&seq, frame_exit_template(), 2, ins,
-			   build_tree_list(NULL_TREE, label), loc);
-	edge fall = replace_and_split(g, seq, a);
-	fall->probability = profile_probability::very_unlikely().invert();
+	edge fall;
+	if (frame) {
+		label = create_artificial_label(loc);
+		gimple_seq seq = NULL;
+		gasm *a = asm_goto(&seq, frame_exit_template(), 2, ins,
+				   build_tree_list(NULL_TREE, label), loc);
+		fall = replace_and_split(g, seq, a);
+		fall->probability =
+			profile_probability::very_unlikely().invert();
+	} else {
+		fall = quiet_asm(g, x, quiet_exit_template(), 1, ins, &label);
+	}
 	gcall *c = gimple_build_call(thunks[PROBE_QUIET_EXIT], 3, r, s0, x);
 	gimple_set_location(c, loc);
 	gimple_call_set_nothrow(c, true);
@@ -2208,19 +2156,21 @@ mp_emit_lower(function *fn)
 		gimple *g = found[i];
 		enum probe_kind k = placeholder_kind(g);
 		if (k == PROBE_ENTER && plan.enters.count(g)) {
-			lower_quiet_enter(g, plan.enters[g]);
+			lower_inlined_enter(g, plan.enters[g], false);
 			continue;
 		}
 		if (k == PROBE_ENTER && plan.frame_enters.count(g)) {
-			lower_frame_enter(g, plan.frame_enters[g]);
+			lower_inlined_enter(g, plan.frame_enters[g], true);
 			continue;
 		}
 		if (k == PROBE_EXIT && plan.frames.count(gimple_call_arg(g, 3))) {
-			lower_frame_exit(g, plan.frames[gimple_call_arg(g, 3)]);
+			lower_inlined_exit(g, plan.frames[gimple_call_arg(g, 3)],
+					   true);
 			continue;
 		}
 		if (k == PROBE_EXIT && plan.records.count(gimple_call_arg(g, 3))) {
-			lower_quiet_exit(g, plan.records[gimple_call_arg(g, 3)]);
+			lower_inlined_exit(g, plan.records[gimple_call_arg(g, 3)],
+					   false);
 			continue;
 		}
 		if (k != PROBE_ENTER)

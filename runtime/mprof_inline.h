@@ -33,19 +33,26 @@ mp_inline_holds(const struct __mprof_frame *f)
 	return *f->change == f->seen && *f->change2 == f->seen2;
 }
 
+/* An inlined call below the record `f` counted inline, if it can be:
+   f's watch holds, f allows it, the function was called before. */
+static inline __attribute__((always_inline)) int
+mp_inline_count_call(struct __mprof_site *s0, const struct __mprof_frame *f)
+{
+	if (!mp_inline_holds(f) || !f->quiet || !s0->count)
+		return 0;
+	s0->count += 1;
+	if (s0->peak < f->before)
+		s0->peak = f->before;
+	return 1;
+}
+
 /* The entry of a one-line function inlined below the record `f`: NULL
    when counted inline, else the record enter() gave. */
 static inline __attribute__((always_inline)) struct __mprof_frame *
 mp_inline_quiet_enter(struct __mprof_site *s0, struct __mprof_frame *f,
 		      struct __mprof_frame *(*enter)(struct __mprof_site *))
 {
-	if (mp_inline_holds(f) && f->quiet && s0->count) {
-		s0->count += 1;
-		if (s0->peak < f->before)
-			s0->peak = f->before;
-		return 0;
-	}
-	return enter(s0);
+	return mp_inline_count_call(s0, f) ? 0 : enter(s0);
 }
 
 /* Its exit, `g` what the entry gave. */
@@ -69,13 +76,10 @@ mp_inline_frame_enter(struct __mprof_site *s0, struct __mprof_frame *x,
 		      struct __mprof_site *scratch,
 		      struct __mprof_frame *(*enter)(struct __mprof_site *))
 {
-	if (mp_inline_holds(x) && x->quiet && s0->count) {
+	if (mp_inline_count_call(s0, x)) {
 		struct __mprof_frame *l = (struct __mprof_frame *)
 			((char *)x + MPROF_FRAME_STRIDE);
 
-		s0->count += 1;
-		if (s0->peak < x->before)
-			s0->peak = x->before;
 		l->change = x->change;
 		l->seen = x->seen;
 		l->change2 = x->change2;
