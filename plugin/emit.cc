@@ -1976,9 +1976,10 @@ static const char *frame_exit_template(void) { return NULL; }
 static bool quiet_calls_ok(void) { return false; }
 #endif
 
-/* The asm goto of a quiet entry or exit in place of `g`: ch = x->change
-   read before it, `text` with `nout` scratch outputs and the inputs `ins`
-   then ch; its label, the call, in *label.  The edge it falls through. */
+/* The asm goto of an inlined call's entry or exit in place of `g`:
+   ch = x->change read before it (unless x is NULL_TREE), `text` with
+   `nout` scratch outputs, the outputs `more`, and the inputs `ins` then
+   ch; its label, the call, in *label.  The edge it falls through. */
 static edge
 quiet_asm(gimple *g, tree x, const char *text, unsigned nout, tree ins,
 	  tree *label, tree more = NULL_TREE)
@@ -1986,8 +1987,10 @@ quiet_asm(gimple *g, tree x, const char *text, unsigned nout, tree ins,
 	location_t loc = gimple_location(g);
 	*label = create_artificial_label(loc);
 	gimple_seq seq = NULL;
-	tree ch = emit(&seq, loc, deref(x, frame_type, "change"));
-	ins = asm_operand("r", ch, ins);
+	if (x)
+		ins = asm_operand("r", emit(&seq, loc,
+					    deref(x, frame_type, "change")),
+				  ins);
 	gasm *a = asm_goto(&seq, text, nout, ins,
 			   build_tree_list(NULL_TREE, *label), loc, more);
 	edge fall = replace_and_split(g, seq, a);
@@ -2053,18 +2056,10 @@ lower_inlined_exit(gimple *g, tree x, bool frame)
 	tree label;
 	tree ins = asm_operand("r", r, NULL_TREE);
 	ins = asm_operand("r", x, ins);
-	edge fall;
-	if (frame) {
-		label = create_artificial_label(loc);
-		gimple_seq seq = NULL;
-		gasm *a = asm_goto(&seq, frame_exit_template(), 2, ins,
-				   build_tree_list(NULL_TREE, label), loc);
-		fall = replace_and_split(g, seq, a);
-		fall->probability =
-			profile_probability::very_unlikely().invert();
-	} else {
-		fall = quiet_asm(g, x, quiet_exit_template(), 1, ins, &label);
-	}
+	edge fall = frame ? quiet_asm(g, NULL_TREE, frame_exit_template(), 2,
+				      ins, &label)
+			  : quiet_asm(g, x, quiet_exit_template(), 1, ins,
+				      &label);
 	gcall *c = gimple_build_call(thunks[PROBE_QUIET_EXIT], 3, r, s0, x);
 	gimple_set_location(c, loc);
 	gimple_call_set_nothrow(c, true);
