@@ -16,7 +16,8 @@
  * Once per unit, at its first instrumented function:
  *
  *     static struct __mprof_probes __mprof_tab = { V, 0, noop_enter,
- *                                                  noop_line, noop_exit };
+ *                                                  noop_line, noop_exit,
+ *                                                  noop_quiet_exit, NULL };
  *     static struct __mprof_frame __mprof_idle;  -- what noop_enter returns
  *     static frame *__mprof_enter_thunk(site *s)
  *         { return __mprof_tab.enter(s); }
@@ -205,7 +206,7 @@ counter_ptr_type(void)
  */
 enum field_kind { K_U32, K_I32, K_U64, K_I64, K_PTR, K_CSTR, K_SITE_PTR,
 		  K_FUNC_PTR, K_FRAME_PTR, K_COUNTER_PTR, K_ENTER, K_LINE,
-		  K_EXIT, K_QUIET_EXIT };
+		  K_EXIT, K_QUIET_EXIT, K_LINE_SLOW };
 
 struct abi_field {
 	const char *name;
@@ -248,6 +249,7 @@ static constexpr abi_field probes_fields[] = {
 	ABI_FIELD(__mprof_probes, line, K_LINE),
 	ABI_FIELD(__mprof_probes, exit, K_EXIT),
 	ABI_FIELD(__mprof_probes, quiet_exit, K_QUIET_EXIT),
+	ABI_FIELD(__mprof_probes, line_slow, K_LINE_SLOW),
 	ABI_FIELD(__mprof_probes, functions, K_CSTR),
 };
 
@@ -314,6 +316,9 @@ kind_type(field_kind k)
 	case K_LINE: return probe_fn_ptr_type(PROBE_LINE);
 	case K_EXIT: return probe_fn_ptr_type(PROBE_EXIT);
 	case K_QUIET_EXIT: return probe_fn_ptr_type(PROBE_QUIET_EXIT);
+	case K_LINE_SLOW:
+		return build_pointer_type(build_function_type_list(
+			void_type_node, NULL_TREE));
 	}
 	gcc_unreachable();
 }
@@ -735,6 +740,8 @@ emit_unit(void)
 				       build_fold_addr_expr_with_type(
 					       noops[k],
 					       probe_fn_ptr_type((enum probe_kind)k)));
+	CONSTRUCTOR_APPEND_ELT(v, field(probes_type, "line_slow"),
+			       build_int_cst(kind_type(K_LINE_SLOW), 0));
 	CONSTRUCTOR_APPEND_ELT(v, field(probes_type, "functions"),
 			       functions_arg.empty()
 			       ? fold_convert(const_char_ptr_type(),

@@ -108,6 +108,7 @@ void __mprof_bind(struct __mprof_probes *tab)
 		tab->line = __mprof_line;
 		tab->exit = __mprof_exit;
 		tab->quiet_exit = __mprof_quiet_exit;
+		tab->line_slow = mp_line_slow_entry();
 		mp_patterns_bind(tab->functions);
 		if (mp_funclog_active())
 			mp_funclog_wrap(&tab->enter, &tab->exit);

@@ -385,6 +385,12 @@ void mp_init(void);
  * the last one's version. */
 uint32_t mp_init_abi_mismatches(uint32_t *version);
 
+/* ---- slow.c ------------------------------------------------------------- */
+
+/* The table's `line_slow` for this CPU (runtime/mprof_abi.h, "Calls from
+ * inside an event"), or NULL where the plugin never calls it. */
+void (*mp_line_slow_entry(void))(void);
+
 /* ---- prefault.c --------------------------------------------------------- */
 
 /* Make the code pages of the module holding addr resident, once per module

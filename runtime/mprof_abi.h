@@ -75,6 +75,10 @@
  * is called, though not between two events with no call between them
  * (what a signal handler that runs profiled code may find).
  *
+ * The call in that event may also be made from inside the event's own
+ * code, with no call in the compiler's view (x86-64; "Calls from inside
+ * an event" below).
+ *
  * Quiet calls.  Where a function whose body has no line event (a
  * one-line function) is inlined below a record `f`, its entry and exit
  * are
@@ -145,6 +149,25 @@
  * `quiet` counts the local frames that may still go above a record (the
  * runtime leaves room for them).
  *
+ * Calls from inside an event.  An event's call costs the compiler a
+ * block of its own, and blocks are most of what an instrumented function
+ * costs to compile; so outside loops (and past the bound of a function's
+ * events in loops) the plugin makes the event one asm statement whose
+ * rarely taken branch, laid out after the function, calls `line_slow`
+ * itself.  That entry takes its arguments on the stack and keeps every
+ * register but the flags:
+ *
+ *     lea -128(%rsp), %rsp        -- below the red zone
+ *     push f; push &sites[i]; push <the address the asm resumes at>
+ *     call *line_slow             -- line(&sites[i], f), every general and
+ *                                    vector register as it was
+ *     lea 152(%rsp), %rsp
+ *
+ * The third word is for unwinders only: the entry's call frame
+ * information gives it as its caller's address, so a backtrace from
+ * inside the runtime goes through the instrumented function.  `line_slow`
+ * is NULL until the table is bound, and the code skips the call then.
+ *
  * The plugin reads and writes no other field and holds `f` only between
  * enter() and exit(f).  The table starts out pointing at no-ops in the
  * unit (enter returns a unit-static record whose `seen` never matches); a
@@ -163,7 +186,7 @@
 
 #include <stdint.h>
 
-#define MPROF_ABI_VERSION 5u
+#define MPROF_ABI_VERSION 6u
 
 /* A value no change counter ever holds: a record with it always calls. */
 #define MPROF_SEEN_NEVER UINT64_MAX
@@ -231,6 +254,10 @@ struct __mprof_probes {
 	void (*exit)(struct __mprof_frame *f);
 	void (*quiet_exit)(struct __mprof_frame *g, struct __mprof_site *s0,
 			   struct __mprof_frame *f);
+	void (*line_slow)(void);	/* line() for code that makes no call:
+					   arguments on the stack, every
+					   register kept (Calls from inside
+					   an event); NULL until bound */
 	const char *functions;		/* -fplugin-arg-mprof-functions the
 					   unit was compiled with, or NULL:
 					   the runtime says when no profiled

@@ -495,7 +495,7 @@ NOINLINE static struct __mprof_frame *through(const struct __mprof_probes *tab)
 static int wrap_picked(void)
 {
 	struct __mprof_probes tab = { MPROF_ABI_VERSION, 0, picked_enter,
-				      NULL, picked_exit, NULL, NULL };
+				      NULL, picked_exit, NULL, NULL, NULL };
 	struct __mprof_frame *f;
 
 	mp_funclog_wrap(&tab.enter, &tab.exit);

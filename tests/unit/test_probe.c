@@ -14,6 +14,7 @@
  * between tests.
  */
 #include <errno.h>
+#include <execinfo.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -43,6 +44,11 @@ static __thread int64_t mem;
 
 static __thread unsigned long reads;	/* fake_read() calls */
 
+/* Set to take a backtrace at the next watch (test_line_slow). */
+static __thread bool backtrace_wanted;
+static void *backtrace_got[32];
+static int backtrace_n;
+
 static int64_t fake_read(void)
 {
 	reads++;
@@ -54,6 +60,10 @@ static bool watch_on(int64_t *counter, struct mp_watch *w, int64_t *m)
 {
 	static const uint64_t zero;
 
+	if (backtrace_wanted) {
+		backtrace_wanted = false;
+		backtrace_n = backtrace(backtrace_got, 32);
+	}
 	w->c1 = (const volatile uint64_t *)counter;
 	w->s1 = (uint64_t)*counter;
 	w->c2 = &zero;
@@ -1177,6 +1187,167 @@ static NOINLINE void run_called(int n, int64_t grow_at)
  * The first event after a change takes a watch and charges the line left.
  * The rows are test_quiet_events', whose events are inline.
  */
+/* ---- line_slow: the call from inside an event -------------------------- */
+
+#if defined(__x86_64__)
+void mp_line_slow_sse(void);
+void mp_line_slow_avx(void);
+
+/* What the event's branch gives line_slow, and what the registers held
+   after it. */
+struct slow_call {
+	void (*slow)(void);		/* 0 */
+	struct __mprof_site *site;	/* 8 */
+	struct __mprof_frame *f;	/* 16 */
+	void *resume;			/* 24 */
+	uint64_t gpr[9];		/* 32: rax rcx rdx rsi rdi r8-r11 */
+	uint64_t xmm[16][2];		/* 104 */
+	uint64_t ymm_high[16][2];	/* 360: with AVX */
+};
+
+#define XMM_SET(i)							\
+	"movq $" #i "*0x100000000000000+0x0f0f0f0f0f0f0f, %%rax\n\t"	\
+	"movq %%rax, %%xmm" #i "\n\t"					\
+	"punpcklqdq %%xmm" #i ", %%xmm" #i "\n\t"
+#define XMM_GET(i)							\
+	"movdqu %%xmm" #i ", 104+16*" #i "(%%rbx)\n\t"
+#define YMM_SET(i)							\
+	"vinsertf128 $1, %%xmm" #i ", %%ymm" #i ", %%ymm" #i "\n\t"
+#define YMM_GET(i)							\
+	"vextractf128 $1, %%ymm" #i ", 360+16*" #i "(%%rbx)\n\t"
+#define ALL16(m)							\
+	m(0) m(1) m(2) m(3) m(4) m(5) m(6) m(7) m(8) m(9) m(10) m(11)	\
+	m(12) m(13) m(14) m(15)
+#define SLOW_CLOBBERS							\
+	"rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",	\
+	"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",	\
+	"xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14",	\
+	"xmm15", "memory"
+
+/* The event's branch as the plugin writes it, with a pattern in every
+   register line_slow must keep; the resume word is a label other than
+   the return address, so a backtrace that names it went by the CFI. */
+#define SLOW_CALL(c, set_high, get_high)				\
+	__asm__ volatile("leaq 2f(%%rip), %%rax\n\t"			\
+			 "movq %%rax, 24(%%rbx)\n\t"			\
+			 ALL16(XMM_SET) set_high			\
+			 "movq $0x1010101010101010, %%rax\n\t"		\
+			 "movq $0x2020202020202020, %%rcx\n\t"		\
+			 "movq $0x3030303030303030, %%rdx\n\t"		\
+			 "movq $0x4040404040404040, %%rsi\n\t"		\
+			 "movq $0x5050505050505050, %%rdi\n\t"		\
+			 "movq $0x6060606060606060, %%r8\n\t"		\
+			 "movq $0x7070707070707070, %%r9\n\t"		\
+			 "movq $0x8080808080808080, %%r10\n\t"		\
+			 "movq $0x9090909090909090, %%r11\n\t"		\
+			 "leaq -128(%%rsp), %%rsp\n\t"			\
+			 "pushq 16(%%rbx)\n\t"				\
+			 "pushq 8(%%rbx)\n\t"				\
+			 "pushq 24(%%rbx)\n\t"				\
+			 "call *(%%rbx)\n\t"				\
+			 "leaq 152(%%rsp), %%rsp\n\t"			\
+			 "movq %%rax, 32(%%rbx)\n\t"			\
+			 "movq %%rcx, 40(%%rbx)\n\t"			\
+			 "movq %%rdx, 48(%%rbx)\n\t"			\
+			 "movq %%rsi, 56(%%rbx)\n\t"			\
+			 "movq %%rdi, 64(%%rbx)\n\t"			\
+			 "movq %%r8, 72(%%rbx)\n\t"			\
+			 "movq %%r9, 80(%%rbx)\n\t"			\
+			 "movq %%r10, 88(%%rbx)\n\t"			\
+			 "movq %%r11, 96(%%rbx)\n\t"			\
+			 ALL16(XMM_GET) get_high			\
+			 "2:"						\
+			 : : "b"(c) : SLOW_CLOBBERS)
+
+FUNC(slowcall, 60, 3);
+
+static NOINLINE void run_slow_call(void (*slow)(void), bool avx,
+				   struct slow_call *c)
+{
+	struct __mprof_frame *mpf;
+
+	mem = 100;
+	mpf = __mprof_enter(S(slowcall, 0));
+	LINE(S(slowcall, 1), mpf);
+	mem = 150;			/* the figure moved: a call */
+	c->slow = slow;
+	c->site = S(slowcall, 2);
+	c->f = mpf;
+	backtrace_wanted = true;
+	if (avx)
+		SLOW_CALL(c, ALL16(YMM_SET), ALL16(YMM_GET));
+	else
+		SLOW_CALL(c, "", "");
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+static void check_slow_call(void (*slow)(void), bool avx, int calls)
+{
+	static const uint64_t gpr[9] = {
+		0x1010101010101010, 0x2020202020202020, 0x3030303030303030,
+		0x4040404040404040, 0x5050505050505050, 0x6060606060606060,
+		0x7070707070707070, 0x8080808080808080, 0x9090909090909090
+	};
+	struct slow_call c;
+	bool resumed_there = false;
+	int i;
+
+	memset(&c, 0, sizeof c);
+	backtrace_n = 0;
+	run_slow_call(slow, avx, &c);
+	for (i = 0; i < 9; i++)
+		assert_int_equal(c.gpr[i], gpr[i]);
+	for (i = 0; i < 16; i++) {
+		uint64_t want = 0x0f0f0f0f0f0f0fULL | (uint64_t)i << 56;
+
+		assert_int_equal(c.xmm[i][0], want);
+		assert_int_equal(c.xmm[i][1], want);
+		if (avx) {
+			assert_int_equal(c.ymm_high[i][0], want);
+			assert_int_equal(c.ymm_high[i][1], want);
+		}
+	}
+	/* line 62 reached once per call, charged the 50 bytes of line 61 */
+	assert_site(S(slowcall, 1), (uint64_t)calls, 50 * calls, 150);
+	assert_site(S(slowcall, 2), (uint64_t)calls, 0, 150);
+	assert_true(backtrace_n > 0);
+	for (i = 0; i < backtrace_n; i++)
+		resumed_there |= backtrace_got[i] == c.resume;
+	assert_true(resumed_there);
+}
+#endif
+
+/* line_slow (runtime/slow.c), called as the plugin's one-asm event calls
+ * it: it is line(), every general and vector register (AVX's upper halves
+ * too) is kept, and a backtrace from inside the runtime goes through the
+ * event's function. */
+static void test_line_slow(void **state)
+{
+	(void)state;
+#if defined(__x86_64__)
+	struct __mprof_probes tab = { MPROF_ABI_VERSION, 0, NULL, NULL, NULL,
+				      NULL, NULL, NULL };
+	int calls = 0;
+
+	void *warm[2];
+
+	backtrace(warm, 2);		/* loads the unwinder before the probe */
+	setup_func(&slowcall);
+	__mprof_bind(&tab);
+	assert_true(tab.line_slow == mp_line_slow_sse ||
+		    tab.line_slow == mp_line_slow_avx);
+	check_slow_call(mp_line_slow_sse, false, ++calls);
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx")) {
+		check_slow_call(mp_line_slow_avx, false, ++calls);
+		check_slow_call(mp_line_slow_avx, true, ++calls);
+	}
+#else
+	skip();
+#endif
+}
+
 static void test_called_events(void **state)
 {
 	(void)state;
@@ -1881,9 +2052,9 @@ static void not_left(struct __mprof_frame *f)
 static void test_bind_version(void **state)
 {
 	struct __mprof_probes bad = { MPROF_ABI_VERSION + 41, 0, not_entered,
-				      not_called, not_left, NULL, NULL };
+				      not_called, not_left, NULL, NULL, NULL };
 	struct __mprof_probes good = { MPROF_ABI_VERSION, 0, not_entered,
-				       not_called, not_left, NULL, NULL };
+				       not_called, not_left, NULL, NULL, NULL };
 	uint32_t version = 0, before = mp_init_abi_mismatches(NULL);
 
 	(void)state;
@@ -2212,6 +2383,7 @@ int main(void)
 		cmocka_unit_test(test_caller_invalidated),
 		cmocka_unit_test(test_entry_borrows_watch),
 		cmocka_unit_test(test_called_events),
+		cmocka_unit_test(test_line_slow),
 		cmocka_unit_test(test_longjmp_quiet),
 		cmocka_unit_test(test_fast_calls_signal),
 		cmocka_unit_test(test_fast_calls_longjmp),
