@@ -10,8 +10,10 @@
  * and its probes: `f = enter_thunk(&sites[0])` on the entry edge, which
  * returns the activation's frame record; the inline line event of
  * runtime/mprof_abi.h where lines.cc says, which calls
- * `line_thunk(&sites[i], f)` only when the memory figure may have changed;
- * `exit_thunk(f)` before every return.
+ * `line_thunk(&sites[i], f)` only when the memory figure may have changed
+ * (in loops; elsewhere the event's asm calls the table's `line_slow`
+ * itself: "Calls from inside an event" there); `exit_thunk(f)` before
+ * every return.
  *
  * Once per unit, at its first instrumented function:
  *
@@ -1306,7 +1308,7 @@ asm_operand(const char *constraint, tree value, tree chain)
 }
 
 /* A volatile asm goto of `text` ending `seq`: `nout` scratch outputs
-   ("=&r"), then the outputs `more` (SSA names), the inputs `ins`, the
+   ("=&r"), then the outputs `more` (SSA names, or memory), the inputs `ins`, the
    labels `labels` (TREE_LISTs; none: a plain volatile asm). */
 static gasm *
 asm_goto(gimple_seq *seq, const char *text, unsigned nout, tree ins,
@@ -1327,7 +1329,8 @@ asm_goto(gimple_seq *seq, const char *text, unsigned nout, tree ins,
 	gimple_asm_set_volatile(a, true);
 	gimple_set_location(a, loc);
 	for (tree t = outs; t; t = TREE_CHAIN(t))
-		SSA_NAME_DEF_STMT(TREE_VALUE(t)) = a;
+		if (TREE_CODE(TREE_VALUE(t)) == SSA_NAME)
+			SSA_NAME_DEF_STMT(TREE_VALUE(t)) = a;
 	gimple_seq_add_stmt(seq, a);
 	return a;
 }
@@ -1416,6 +1419,18 @@ record_base(tree f, tree sites)
 	return base;
 }
 
+/* A site as an event's operand appended to `ins`: its byte offset from
+   sites[0] ("i") when the event counts off the record's base, else the
+   site itself in memory ("m"). */
+static tree
+site_operand(tree ins, bool based, HOST_WIDE_INT off, tree site)
+{
+	return based ? asm_operand("i", build_int_cst(long_integer_type_node,
+						      off), ins)
+		     : asm_operand("m", build_simple_mem_ref(unshare_expr(site)),
+				   ins);
+}
+
 /* The asm of line_asm_template, after the reads of its record's fields
    in `seq`; NULL (and `seq` empty) when the target or the assembler
    dialect is not the one written there, or a site is no constant.
@@ -1442,17 +1457,10 @@ line_asm(gimple_seq *seq, tree site, tree f, tree prev, bool entry,
 		base = base_of(seq, loc, f, sites);
 	bool based = base != NULL_TREE;
 	tree ins = asm_operand("r", f, NULL_TREE);
-	ins = based ? asm_operand("i", build_int_cst(long_integer_type_node, at),
-				  ins)
-		    : asm_operand("m", build_simple_mem_ref(unshare_expr(site)),
-				  ins);
+	ins = site_operand(ins, based, at, site);
 	ins = asm_operand("r", emit(seq, loc, deref(f, frame_type, "change")),
 			  ins);
-	ins = based ? asm_operand("i",
-				  build_int_cst(long_integer_type_node, from),
-				  ins)
-		    : asm_operand("m", build_simple_mem_ref(unshare_expr(
-				  left_site)), ins);
+	ins = site_operand(ins, based, from, left_site);
 	auto field_operand = [&](const char *name) {
 		tree ref = deref(f, frame_type, name);
 		ins = hoist ? asm_operand("r", emit(seq, loc, ref), ins)
@@ -1492,6 +1500,229 @@ store_left_asm(gimple_seq *seq, location_t loc, tree f, tree prev)
 	ins = asm_operand("r", f, ins);
 	asm_goto(seq, text, 1, ins, NULL_TREE, loc);
 }
+
+/*
+ * The line event as one asm that makes its own call (runtime/mprof_abi.h,
+ * "Calls from inside an event"): the same tests and quiet update as
+ * line_asm_template's with the record's fields read inside, and, where
+ * that one jumps to a block of the function that calls the thunk, a
+ * branch laid out after the function (`.subsection 1`) that stores the
+ * line left, pushes the arguments below the red zone and calls the
+ * table's `line_slow`, which keeps every register:
+ *
+ *         # mprof line event (calls)
+ *         movq  change(f), t;  movq (t), t;  cmpq seen(f), t;   jne 7f
+ *         movq  change2(f), t; movq (t), t;  cmpq seen2(f), t;  jne 7f
+ *         the quiet update
+ *     8:
+ *         .subsection 1
+ *     7:  [cur = &sites[p] + delta]
+ *         leaq -128(%rsp), %rsp
+ *         pushq f;  pushq &sites[i];  pushq $8b
+ *         cmpq $0, tab.line_slow;  je 9f;  call *tab.line_slow
+ *     9:  leaq 152(%rsp), %rsp;  jmp 8b
+ *         .previous
+ *
+ * The compiler sees one instruction and no block, call or clobbered
+ * register: an event costs its passes what a statement does, where the
+ * asm goto's block and call cost them as much as the rest of the
+ * function (lz4hc.c: 2.7x the plain build's compile time instead of
+ * 5.7x).  Its operands are registers or memory at a constant address or
+ * off a register, never off %rsp, so the branch may move %rsp before
+ * using them.  The record is an output ("=m", and an input): the call
+ * changes its fields, so no load of one from before the event may be
+ * reused after it; for the same reason the fields are read inside, not
+ * kept in registers from one event to the next as the asm goto events
+ * of loops keep them: those stay asm gotos (mp_emit_lower()).
+ *
+ * Operands, as the template names them: scratch %{t} %{u}; the record
+ * %{rec} ("=m"); then f %{f}, the new site %{site}, change, the site
+ * left %{from}, seen, change2, seen2, before, %{base} (based: the
+ * record's base, and the sites are offsets "i") or delta, the table's
+ * entry %{slow}, and the record again ("m").
+ */
+static const char *const called_names[] = {
+	"t", "u", "rec", "f", "site", "from", "base", "slow", "rec_in"
+};
+
+static tree
+called_line_template(enum line_left left, bool based, bool store_cur)
+{
+	static char text[2][2][3][2048];
+#define FR(name) (int)offsetof(struct __mprof_frame, name)
+#define SI(name) (int)offsetof(struct __mprof_site, name)
+	char *t = text[based][store_cur][left];
+	if (t[0])
+		return build_string(strlen(t), t);
+	char buf[512];
+	snprintf(buf, sizeof buf,
+		 "# mprof line event (calls)\n\t"
+		 "movq %d(%%{f}), %%{t}\n\t"
+		 "movq (%%{t}), %%{t}\n\t"
+		 "cmpq %d(%%{f}), %%{t}\n\t"
+		 "jne 7f\n\t"
+		 "movq %d(%%{f}), %%{t}\n\t"
+		 "movq (%%{t}), %%{t}\n\t"
+		 "cmpq %d(%%{f}), %%{t}\n\t"
+		 "jne 7f\n\t", FR(change), FR(seen), FR(change2), FR(seen2));
+	std::string s = buf;
+	/* %{t} = the address a site is counted at, plus delta: the line
+	   left (`left`) or the new line */
+	auto at_plus_delta = [&](const char *site) {
+		if (based)
+			snprintf(buf, sizeof buf, "leaq %%c{%s}(%%{base}), %%{t}\n\t",
+				 site);
+		else
+			snprintf(buf, sizeof buf,
+				 "leaq %%{%s}, %%{t}\n\t"
+				 "addq %d(%%{f}), %%{t}\n\t", site, FR(delta));
+		return std::string(buf);
+	};
+	snprintf(buf, sizeof buf, "movq %%{t}, %d(%%{f})\n\t", FR(cur));
+	std::string store_at_t = buf;
+	std::string store = store_cur ? at_plus_delta("site") + store_at_t : "";
+	bool off_base = false;	/* the counters at %c{from}+N(%{base}),
+				   else at N(%{t}) */
+	switch (left) {
+	case LEFT_CUR:
+		snprintf(buf, sizeof buf, "movq %d(%%{f}), %%{t}\n\t", FR(cur));
+		s += buf;
+		break;
+	case LEFT_SITE:
+		s += store;
+		store = "";
+		if (based)
+			off_base = true;
+		else
+			s += at_plus_delta("from");
+		break;
+	case LEFT_NONE:
+		break;
+	}
+	if (left != LEFT_NONE) {
+		auto addr = [&](int off) {
+			return off_base ? "%c{from}+" + std::to_string(off) +
+						  "(%{base})"
+					: std::to_string(off) + "(%{t})";
+		};
+		s += "movq " + std::to_string(FR(before)) + "(%{f}), %{u}\n\t";
+		s += "addq $1, " + addr(SI(count)) + "\n\t";
+		s += "cmpq %{u}, " + addr(SI(peak)) + "\n\t";
+		s += "jge 1f\n\t";
+		s += "movq %{u}, " + addr(SI(peak)) + "\n1:\n\t";
+	}
+	s += store;
+	s += "\n8:\n\t.subsection 1\n7:\n\t";
+	if (left == LEFT_SITE)
+		s += at_plus_delta("from") + store_at_t;
+	s += "leaq -128(%%rsp), %%rsp\n\t"
+	     "pushq %{f}\n\t";
+	if (based) {
+		snprintf(buf, sizeof buf,
+			 "leaq %%c{site}(%%{base}), %%{t}\n\t"
+			 "subq %d(%%{f}), %%{t}\n\t", FR(delta));
+		s += buf;
+	} else {
+		s += "leaq %{site}, %{t}\n\t";
+	}
+	s += "pushq %{t}\n\t"
+	     "leaq 8b(%%rip), %{t}\n\t"
+	     "pushq %{t}\n\t"
+	     "cmpq $0, %{slow}\n\t"
+	     "je 9f\n\t"
+	     "call *%{slow}\n"
+	     "9:\n\t"
+	     "leaq 152(%%rsp), %%rsp\n\t"
+	     "jmp 8b\n\t"
+	     ".previous";
+#undef FR
+#undef SI
+	/* %{name} -> %N, the operand's number; %% stays */
+	std::string out;
+	for (size_t i = 0; i < s.size(); i++) {
+		if (s[i] == '%' && i + 1 < s.size() && s[i + 1] == '%') {
+			out += "%%";
+			i++;
+			continue;
+		}
+		size_t brace = s[i] == '%' ? s.find_first_not_of("c", i + 1)
+					   : std::string::npos;
+		if (brace == std::string::npos || s[brace] != '{') {
+			out += s[i];
+			continue;
+		}
+		size_t end = s.find('}', brace);
+		std::string name = s.substr(brace + 1, end - brace - 1);
+		unsigned n = 0;
+		while (n < ARRAY_SIZE(called_names) && name != called_names[n])
+			n++;
+		gcc_assert(n < ARRAY_SIZE(called_names));
+		out += s.substr(i, brace - i) + std::to_string(n);
+		i = end;
+	}
+	gcc_assert(out.size() < sizeof text[0][0][0]);
+	strcpy(t, out.c_str());
+	return build_string(strlen(t), t);
+}
+
+/* Can the event `g` be a called-form event (called_line_template)?  The
+   target's assembler and registers as line_asm() needs them, the sites
+   constants, and no register of the unit's that the runtime's C code
+   may change and line_slow does not keep (AVX-512's). */
+static bool
+line_called_ok(gimple *g)
+{
+	bool entry;
+	tree site = gimple_call_arg(g, 1);
+	tree prev = placeholder_prev(g, &entry);
+	return TARGET_64BIT && TARGET_LP64 && ASSEMBLER_DIALECT == 0 &&
+	       !TARGET_AVX512F && TREE_CODE(site) == ADDR_EXPR &&
+	       is_gimple_min_invariant(site) &&
+	       (!prev || is_gimple_min_invariant(prev));
+}
+
+/* The called-form event in place of the placeholder `g`; false, and `g`
+   untouched, where line_called_ok() says no. */
+static bool
+lower_line_called(gimple *g, bool store_cur)
+{
+	if (!line_called_ok(g))
+		return false;
+	location_t loc = gimple_location(g);
+	tree site = gimple_call_arg(g, 1);
+	tree f = gimple_call_arg(g, 3);
+	bool entry;
+	tree prev = placeholder_prev(g, &entry);
+	enum line_left left = entry ? LEFT_NONE : prev ? LEFT_SITE : LEFT_CUR;
+	tree left_site = left == LEFT_SITE ? prev : site;
+	gimple_seq seq = NULL;
+	tree sites = NULL_TREE, base = NULL_TREE;
+	HOST_WIDE_INT at = 0, from = 0;
+	if (site_offset(site, &sites, &at) &&
+	    site_offset(left_site, &sites, &from))
+		base = record_base(f, sites);
+	bool based = base != NULL_TREE;
+	tree rec = build_simple_mem_ref(f);
+	tree outs = asm_operand("=m", rec, NULL_TREE);
+	tree ins = asm_operand("r", f, NULL_TREE);
+	ins = site_operand(ins, based, at, site);
+	ins = site_operand(ins, based, from, left_site);
+	ins = based ? asm_operand("r", base, ins)	/* else unused */
+		    : asm_operand("i", build_int_cst(long_integer_type_node, 0),
+				  ins);
+	ins = asm_operand("m", build3(COMPONENT_REF, kind_type(K_LINE_SLOW),
+				      tab_var, field(probes_type, "line_slow"),
+				      NULL_TREE), ins);
+	ins = asm_operand("m", unshare_expr(rec), ins);
+	asm_goto(&seq,
+		 TREE_STRING_POINTER(called_line_template(left, based,
+							  store_cur)),
+		 2, ins, NULL_TREE, loc, outs);
+	gimple_stmt_iterator gsi = gsi_for_stmt(g);
+	gsi_insert_seq_before(&gsi, seq, GSI_SAME_STMT);
+	gsi_remove(&gsi, true);
+	return true;
+}
 #else
 static gasm *
 line_asm(gimple_seq *, tree, tree, tree, bool, bool, bool, tree, location_t)
@@ -1503,6 +1734,18 @@ static void
 store_left_asm(gimple_seq *seq, location_t loc, tree f, tree prev)
 {
 	store_left(seq, loc, f, prev);
+}
+
+static bool
+line_called_ok(gimple *)
+{
+	return false;
+}
+
+static bool
+lower_line_called(gimple *, bool)
+{
+	return false;
 }
 #endif
 
@@ -2111,12 +2354,15 @@ mp_emit_lower(function *fn)
 		return 0;
 
 	/*
-	 * At most INLINE_LINES_MAX line events of a function are inlined,
-	 * the most deeply nested in loops first; the others stay calls.  Each
-	 * inline event adds three blocks and nine memory references, and the
-	 * RTL passes' cost grows faster than linearly in those within one
-	 * function: without a bound a generated 20 000-line function takes
-	 * minutes to compile (docs/performance.md, "Compile time").
+	 * At most INLINE_LINES_MAX line events of a function are asm gotos
+	 * (or, where the target has no asm event, the GIMPLE shape), the most
+	 * deeply nested in loops first.  Each adds three blocks and nine
+	 * memory references, and the RTL passes' cost grows faster than
+	 * linearly in those within one function: without a bound a generated
+	 * 20 000-line function takes minutes to compile (docs/performance.md,
+	 * "Compile time").  The others, and every event outside loops, are
+	 * one asm that calls the runtime itself (below), or calls where the
+	 * target has none.
 	 */
 	bool inline_lines = gimple_in_ssa_p(fn);
 	hash_set<gimple *> inlined;
@@ -2142,12 +2388,31 @@ mp_emit_lower(function *fn)
 			inlined.add(found[order[i].second]);
 	}
 
+	/* Events outside loops, and those of loops past the bound, are one
+	   asm that makes its own call where the target has it
+	   (called_line_template): no block for the compiler to pay for, no
+	   call for the events past the bound.  In loops the asm gotos stay:
+	   the fields they read before the asm stay in registers from one
+	   event to the next (interp runs 40% more instructions with every
+	   event of its loop a calling asm). */
+	hash_set<gimple *> called, inline_all;
+	if (inline_lines)
+		for (gimple *g : found)
+			if (placeholder_kind(g) == PROBE_LINE) {
+				if (!(inlined.contains(g) &&
+				      bb_loop_depth(gimple_bb(g)) > 0) &&
+				    line_called_ok(g))
+					called.add(g);
+				if (called.contains(g) || inlined.contains(g))
+					inline_all.add(g);
+			}
+
 	quiet_plan plan;
 	if (inline_lines && quiet_calls_ok())
 		plan_quiet(fn, &plan);
 	hash_set<gimple *> no_store;
 	if (inline_lines)
-		cur_stores(fn, inlined, &no_store);
+		cur_stores(fn, inline_all, &no_store);
 	hash_map<tree, tree> bases;
 	record_bases = &bases;
 
@@ -2177,6 +2442,9 @@ mp_emit_lower(function *fn)
 		}
 		if (k != PROBE_ENTER)
 			adopt_orphan(g);
+		if (k == PROBE_LINE && called.contains(g) &&
+		    lower_line_called(g, !no_store.contains(g)))
+			continue;
 		if (k == PROBE_LINE && inlined.contains(g)) {
 			if (!lower_line_asm(g, !no_store.contains(g)))
 				lower_line(g);

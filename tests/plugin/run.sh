@@ -74,10 +74,31 @@ asm)
 	[ "$(uname -m)" = x86_64 ] || { echo "skip: not x86-64"; exit 0; }
 	cd "$src/tests/plugin"
 	$cc -O2 -S -fplugin="$plugin" lines.c -o "$tmp/att.s"
-	n=$(grep -c '# mprof line event' "$tmp/att.s" || true)
+	# In loops an asm goto whose block calls the thunk; elsewhere one asm
+	# whose branch calls the table's line_slow itself, after the function
+	# (runtime/mprof_abi.h, "Calls from inside an event").
+	n=$(grep -c '# mprof line event$' "$tmp/att.s" || true)
 	calls=$(grep -c 'call.*__mprof_line_thunk' "$tmp/att.s" || true)
-	[ "$n" -gt 100 ] || fail "$n inline line events as asm, over 100 expected"
-	[ "$n" = "$calls" ] || fail "$n asm line events, $calls calls"
+	c=$(grep -c '# mprof line event (calls)' "$tmp/att.s" || true)
+	slow=$(grep -c 'call[[:space:]]*\*[0-9]*+__mprof_tab(%rip)' "$tmp/att.s" || true)
+	sub=$(grep -c '\.subsection 1' "$tmp/att.s" || true)
+	[ "$((n + c))" -gt 100 ] || fail "$((n + c)) inline line events as asm, over 100 expected"
+	[ "$n" = "$calls" ] || fail "$n asm goto line events, $calls calls"
+	[ "$c" = "$slow" ] && [ "$c" = "$sub" ] ||
+		fail "$c calling line events, $slow calls of line_slow, $sub branches after the function"
+	# (lines.c's loops are all unrolled at -O2; loop10.c keeps its own)
+	$cc -O2 -S -fplugin="$plugin" -I"$src/include" "$src/samples/loop10.c" \
+		-o "$tmp/loop10.s"
+	l=$(grep -c '# mprof line event$' "$tmp/loop10.s" || true)
+	lc=$(grep -c 'call.*__mprof_line_thunk' "$tmp/loop10.s" || true)
+	[ "$l" -gt 0 ] && [ "$l" = "$lc" ] ||
+		fail "loop10.c: $l asm goto line events, $lc calls"
+	# line_slow keeps no AVX-512 register: such a unit has asm gotos only
+	$cc -O2 -mavx512f -S -fplugin="$plugin" lines.c -o "$tmp/avx512.s"
+	a=$(grep -c '# mprof line event$' "$tmp/avx512.s" || true)
+	ac=$(grep -c '# mprof line event (calls)' "$tmp/avx512.s" || true)
+	[ "$a" -gt 100 ] && [ "$ac" = 0 ] ||
+		fail "-mavx512f: $a asm goto events, $ac calling events"
 	$cc -O2 -masm=intel -S -fplugin="$plugin" lines.c -o "$tmp/intel.s"
 	! grep -q '# mprof line event' "$tmp/intel.s" ||
 		fail "asm line events with -masm=intel"
@@ -96,7 +117,7 @@ asm)
 		badinput/quiet_calls.c -o "$tmp/quiet-intel.s"
 	! grep -q '# mprof quiet' "$tmp/quiet-intel.s" ||
 		fail "quiet calls with -masm=intel"
-	echo "ok: $n line events, one asm and one call each; 8 quiet calls"
+	echo "ok: $n asm goto line events with a call each, $c calling line_slow; 8 quiet calls"
 	;;
 diagnostics)
 	cd "$src/tests/plugin"
