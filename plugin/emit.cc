@@ -2344,12 +2344,15 @@ unsigned
 mp_emit_lower(function *fn)
 {
 	auto_vec<gimple *> found;
+	bool user_asm = false;
 	basic_block bb;
 	FOR_EACH_BB_FN(bb, fn)
 		for (gimple_stmt_iterator gsi = gsi_start_bb(bb);
-		     !gsi_end_p(gsi); gsi_next(&gsi))
+		     !gsi_end_p(gsi); gsi_next(&gsi)) {
 			if (placeholder_kind(gsi_stmt(gsi)) != NPROBES)
 				found.safe_push(gsi_stmt(gsi));
+			user_asm |= gimple_code(gsi_stmt(gsi)) == GIMPLE_ASM;
+		}
 	if (found.is_empty())
 		return 0;
 
@@ -2394,12 +2397,18 @@ mp_emit_lower(function *fn)
 	   call for the events past the bound.  In loops the asm gotos stay:
 	   the fields they read before the asm stay in registers from one
 	   event to the next (interp runs 40% more instructions with every
-	   event of its loop a calling asm). */
+	   event of its loop a calling asm).  Not in a function with an asm
+	   of its own: such an asm may call a function without saying what
+	   the call clobbers (tcc's tests do: `call getenv`), which the
+	   plain build survives when nothing lives in a register across it,
+	   while an event's values would; the asm gotos' calls keep them in
+	   registers a call preserves. */
 	hash_set<gimple *> called, inline_all;
 	if (inline_lines)
 		for (gimple *g : found)
 			if (placeholder_kind(g) == PROBE_LINE) {
-				if (!(inlined.contains(g) &&
+				if (!user_asm &&
+				    !(inlined.contains(g) &&
 				      bb_loop_depth(gimple_bb(g)) > 0) &&
 				    line_called_ok(g))
 					called.add(g);

@@ -13,6 +13,7 @@ sets its options:
     mode=error     the file must not compile
     env=K=V        environment of the runs whose table is checked
     env2=K=V       another environment to run both builds in (behaviour only)
+    levels=...     the -O levels to run (comma-separated; default -O0,-O2)
 Markers in a line's comment state what must happen on that line:
     warn           a warning naming mprof is reported there (and nowhere
                    else is one reported)
@@ -55,7 +56,7 @@ LEVELS = ["-O0", "-O2"]
 CASES = ["attr_positions.c", "attr_c23.c", "attr_cxx.cc", "attr_args.c",
          "attr_args_cxx.cc", "computed_goto.c", "nested.c", "vla_alloca.c",
          "setjmp.c", "builtin_apply.c", "noreturn.c", "ctor_dtor.c",
-         "ctor_dtor_cxx.cc", "openmp.c", "quiet_calls.c", "big"]
+         "ctor_dtor_cxx.cc", "openmp.c", "quiet_calls.c", "asm_call.c", "big"]
 BIG_LINES = 20000
 # The big function's compile times are reported as notes, never asserted
 # (speed is measured by bench/, docs/performance.md); a quadratic pass over
@@ -229,7 +230,7 @@ def check_case(name, build, tmp, notes):
         k, _, v = opts["env"].partition("=")
         run_env[k] = v
 
-    for level in LEVELS:
+    for level in [l for l in LEVELS if l in opts.get("levels", ",".join(LEVELS)).split(",")]:
         where = "%s %s" % (name, level)
         exe_plain = os.path.join(tmp, "plain")
         exe_prof = os.path.join(tmp, "prof")
