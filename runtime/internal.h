@@ -92,6 +92,10 @@ void mp_probe_atfork_child(void);
 /* Shadow-stack depth of the calling thread (for tests). */
 size_t mp_probe_depth(void);
 
+/* Entries and exits the calling thread took by the general path, not the
+ * short one (for tests). */
+uint64_t mp_probe_general(void);
+
 /* The calling thread's busy flag, nonzero while a probe runs (solo.c). */
 const unsigned *mp_probe_busy_flag(void);
 

@@ -34,12 +34,12 @@
  * The common entry and exit run as short paths of their own, with no
  * stack frame (fast_enter(), fast_exit()): tls.next, which the general
  * paths keep true (refresh()), is the slot of the next record when
- * nothing rare applies -- a caller below, room, nothing lost, no
- * columns, no limit -- so one load finds the record and tests them all;
- * the rest (for the entry: one thread, the owner's counters, a counted
- * function, the watch that holds) are tested there, and anything else
- * takes the general
- * path before the short one wrote anything.  With the heap backend, a
+ * nothing rare applies -- room, nothing lost, no columns, no limit --
+ * so one load finds the record and tests them all; the rest (for the
+ * entry: one thread, the owner's counters, a counted function, a caller
+ * whose watch holds, or none, whose entry reads the figures) are tested
+ * there, and anything else takes the general path before the short one
+ * wrote anything.  With the heap backend, a
  * line event of the innermost record that calls has one too
  * (fast_line()).
  *
@@ -153,6 +153,8 @@ struct tls {
 	uint64_t quiet;			/* a new record's `quiet` where there
 					   is room: LOCAL_MAX in the owner
 					   with no columns or FUNC records */
+	uint64_t general;		/* entries and exits that took the
+					   general path */
 };
 
 static __thread struct tls tls __attribute__((tls_model("initial-exec")));
@@ -612,8 +614,8 @@ static inline void give_back(struct frame *f)
 /*
  * Keep tls.next true after anything that changed the stack or the
  * thread's state: the slot of the next record when the fast paths may run
- * (a caller on the stack, room above it, nothing lost, no columns, no
- * limit armed), else NULL.  Whether the process has one thread, which
+ * (room for it and the local frames above it, nothing lost, no columns,
+ * no limit armed), else NULL.  Whether the process has one thread, which
  * another thread can change, and whether this thread counts in the
  * sites themselves (delta 0) are the short entry's own tests.
  */
@@ -621,7 +623,7 @@ static inline void refresh(void)
 {
 	struct stack *st = tls.stack;
 
-	tls.next = st && st->depth && st->depth + LOCAL_MAX < st->cap &&
+	tls.next = st && st->depth + LOCAL_MAX < st->cap &&
 		   !st->lost &&
 		   !mp_allocs_columns &&
 		   __atomic_load_n(&mp_limit_bytes, __ATOMIC_RELAXED) ==
@@ -943,58 +945,77 @@ static __attribute__((noinline, cold)) void limit_abort(void)
 
 /*
  * The common entry as one short path: the thread's record slot `f` is
- * known (tls.next: a caller below it, room, nothing lost, no columns, no
- * limit), the process has one thread (so this one counts in the sites
- * themselves: the owner), the function was called before
- * (counted, so registered) and the caller's watch holds.  Then the entry
- * is enter()'s hand-over: the new record takes the caller's watch and
- * figures, the caller's watch is kept aside in it, the call is counted.
- * Anything else returns NULL, before any write: the general path.  The
- * busy flag is set first, so a signal handler's probe either ran whole
- * before (the stack as it found it) or drops.  A call made from a local
- * frame that is not a record yet finds its caller's watch invalid (the
- * frame's entry made it so): enter_below_frame() adopts the frame, then
- * takes this path again.
+ * known (tls.next: room, nothing lost, no columns, no limit), the
+ * process has one thread (so this one counts in the sites themselves:
+ * the owner) and the function was called before (counted, so
+ * registered).  Below a caller whose watch holds, the entry is enter()'s
+ * hand-over: the new record takes the caller's watch and figures, the
+ * caller's watch is kept aside in it, the call is counted.  With no
+ * caller (a profiled function called from code that is not: the
+ * annotated build's common case) it takes a watch and reads the figures
+ * (enter_root()).  Anything else returns NULL, before any write: the
+ * general path.  The busy flag is set first, so a signal handler's probe
+ * either ran whole before (the stack as it found it) or drops.  A call
+ * made from a local frame that is not a record yet finds its caller's
+ * watch invalid (the frame's entry made it so): enter_below_frame()
+ * adopts the frame, then takes this path again.
  */
 static struct frame *enter_below_frame(struct __mprof_site *s0);
+static struct frame *enter_root(struct __mprof_site *s0, struct frame *f,
+				uint64_t calls);
 
+/* The short entry's writes: `f` pushed with the figures `m`, the call
+ * counted (`calls` before it), tls.next moved above it. */
 static inline __attribute__((always_inline)) struct frame *
-fast_enter(struct __mprof_site *s0)
+push(struct __mprof_site *s0, struct frame *f, uint64_t calls,
+     struct mp_fig m)
 {
-	struct frame *f, *caller;
-	uint64_t calls;
-
-	set_busy(BUSY_PROBE);
-	f = tls.next;
-	caller = f - 1;
-	calls = __atomic_load_n(&s0->count, __ATOMIC_RELAXED);
-	if (MP_UNLIKELY(!f || !mp_solo() || tls.table || !calls ||
-			!unchanged(caller))) {
-		if (f && caller->pub.above == &f->pub && !f->pub.above &&
-		    tls.stack->depth + 1 + LOCAL_MAX < tls.stack->cap)
-			return enter_below_frame(s0);
-		set_busy(BUSY_NONE);
-		return NULL;
-	}
-	MP_ASSERT(f == tls.next && caller == top(tls.stack));
-	hand_over(f, caller);
 	f->pub.delta = 0;
 	f->pub.quiet = tls.quiet;
 	f->pub.above = NULL;
 	__atomic_store_n(&s0->count, calls + 1, __ATOMIC_RELAXED);
-	raise_peak(&s0->peak, caller->pub.before);
+	raise_peak(&s0->peak, m.mem);
 	f->func = s0->func;
 	f->sites = s0;
 #ifdef MPROF_DEBUG
 	f->span = f->func->nsites * sizeof(*f->func->sites);
 #endif
-	f->pub.cur = &tls.scratch;
-	f->pub.before = caller->pub.before;
-	f->own = caller->own;
+	restart(f, &tls.scratch, m);
 	tls.next = ++tls.stack->depth + LOCAL_MAX < tls.stack->cap ? f + 1
 								   : NULL;
 	set_busy(BUSY_NONE);
 	return f;
+}
+
+static inline __attribute__((always_inline)) struct frame *
+fast_enter(struct __mprof_site *s0)
+{
+	struct frame *f, *caller;
+	struct mp_fig m;
+	uint64_t calls;
+
+	set_busy(BUSY_PROBE);
+	f = tls.next;
+	calls = __atomic_load_n(&s0->count, __ATOMIC_RELAXED);
+	if (MP_UNLIKELY(!f || !mp_solo() || tls.table || !calls))
+		goto general;
+	if (MP_UNLIKELY(f == tls.stack->f))
+		return enter_root(s0, f, calls);
+	caller = f - 1;
+	if (MP_UNLIKELY(!unchanged(caller))) {
+		if (caller->pub.above == &f->pub && !f->pub.above &&
+		    tls.stack->depth + 1 + LOCAL_MAX < tls.stack->cap)
+			return enter_below_frame(s0);
+		goto general;
+	}
+	MP_ASSERT(f == tls.next && caller == top(tls.stack));
+	hand_over(f, caller);
+	m.mem = caller->pub.before;
+	m.own = caller->own;
+	return push(s0, f, calls, m);
+general:
+	set_busy(BUSY_NONE);
+	return NULL;
 }
 
 /* fast_enter() from the local frame in the slot tls.next, the only one
@@ -1010,11 +1031,33 @@ enter_below_frame(struct __mprof_site *s0)
 	return fast_enter(s0);
 }
 
+/* fast_enter() with no caller (busy set, `f` the stack's first slot):
+   enter()'s own path without a caller, out of line so that the backend's
+   read costs the short entry nothing.  A figure over the limit (armed
+   after tls.next was last made true) is left to the general path, which
+   reads again: the slot written so far is not a record yet. */
+static __attribute__((noinline)) struct frame *
+enter_root(struct __mprof_site *s0, struct frame *f, uint64_t calls)
+{
+	struct mp_fig m;
+
+	MP_ASSERT(f == tls.next && !tls.stack->depth && !tls.stack->lost);
+	m = watch(f);
+	if (MP_UNLIKELY(m.mem > __atomic_load_n(&mp_limit_bytes,
+						 __ATOMIC_RELAXED))) {
+		set_busy(BUSY_NONE);
+		return NULL;
+	}
+	f->caller_seen = MPROF_SEEN_NEVER;
+	f->ext = NULL;
+	return push(s0, f, calls, m);
+}
+
 /*
  * The common exit: `f` the innermost record (tls.next is the slot above
- * it) with a caller below, its watch still holding.  Its last line is
- * charged with no change (counted, Mem usage raised to `before`), the
- * record popped and the caller's watch given back.  False, before any
+ * it), its watch still holding.  Its last line is charged with no change
+ * (counted, Mem usage raised to `before`), the record popped and the
+ * caller's watch, if it has a caller, given back.  False, before any
  * write, for everything else.
  */
 static inline bool fast_exit(struct frame *f)
@@ -1024,7 +1067,7 @@ static inline bool fast_exit(struct frame *f)
 
 	set_busy(BUSY_PROBE);
 	st = tls.stack;
-	if (MP_UNLIKELY(f + 1 != tls.next || f == st->f || !unchanged(f))) {
+	if (MP_UNLIKELY(f + 1 != tls.next || !unchanged(f))) {
 		set_busy(BUSY_NONE);
 		return false;
 	}
@@ -1034,10 +1077,11 @@ static inline bool fast_exit(struct frame *f)
 		add_u64(&s->count, 1);
 		raise_peak(&s->peak, f->pub.before);
 	}
-	st->depth--;
 	tls.next = f;
-	MP_ASSERT(f[-1].pub.seen == MPROF_SEEN_NEVER);
-	f[-1].pub.seen = f->caller_seen;
+	if (--st->depth) {
+		MP_ASSERT(f[-1].pub.seen == MPROF_SEEN_NEVER);
+		f[-1].pub.seen = f->caller_seen;
+	}
 	set_busy(BUSY_NONE);
 	return true;
 }
@@ -1056,6 +1100,7 @@ general_enter(struct __mprof_site *s0)
 		return &dummy.pub;
 	}
 	set_busy(BUSY_PROBE);
+	tls.general++;
 	adopt_above(tls.stack);
 	f = enter(s0);
 	refresh();
@@ -1152,6 +1197,7 @@ static __attribute__((noinline)) void general_exit(struct __mprof_frame *f)
 		return;
 	}
 	set_busy(BUSY_PROBE);
+	tls.general++;
 	leave((struct frame *)f);
 	refresh();
 	set_busy(BUSY_NONE);
@@ -1325,4 +1371,9 @@ void mp_probe_atfork_child(void)
 size_t mp_probe_depth(void)
 {
 	return tls.stack ? tls.stack->depth : 0;
+}
+
+uint64_t mp_probe_general(void)
+{
+	return tls.general;
 }

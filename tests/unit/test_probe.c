@@ -1537,6 +1537,54 @@ static void test_fast_calls_signal(void **state)
 	assert_site(S(fhandler, 1), 4, 0, 300);
 }
 
+FUNC(root, 430, 3);		/* 431, 432: two lines */
+
+static NOINLINE void run_root(int64_t at_end)
+{
+	struct __mprof_frame *mpf;
+
+	mpf = __mprof_enter(S(root, 0));
+	CLINE(S(root, 1), mpf);
+	CLINE(S(root, 2), mpf);
+	mem += at_end;
+	__mprof_exit(mpf);
+	NO_TAIL();
+}
+
+/*
+ * A profiled function called from code that is not (an annotated
+ * build's common case) takes the short paths once counted: the entry
+ * reads the figure, the exit, its watch holding, reads nothing; the rows
+ * are the general paths' rows.  An exit whose watch failed takes the
+ * general path, and the entry after it the short one again.
+ */
+static void test_fast_root_calls(void **state)
+{
+	uint64_t general;
+
+	(void)state;
+	if (!mp_solo())
+		skip();
+	assert_int_equal(mp_probe_depth(), 0);
+	setup_func(&root);
+	mem = 700;
+	run_root(0);			/* first call: counted, registered */
+	general = mp_probe_general();
+	line_calls = 0;
+	for (int i = 0; i < 3; i++)
+		run_root(0);
+	assert_int_equal(mp_probe_general(), general);
+	assert_int_equal(line_calls, 0);
+	run_root(50);			/* line 432 moves the figure */
+	assert_int_equal(mp_probe_general(), general + 1);
+	run_root(0);
+	assert_int_equal(mp_probe_general(), general + 1);
+	assert_int_equal(mp_probe_depth(), 0);
+	assert_site(S(root, 0), 6, 700, 750);
+	assert_site(S(root, 1), 6, 0, 750);
+	assert_site(S(root, 2), 6, 50, 750);
+}
+
 FUNC(jtop, 400, 4);		/* 401: setjmp, 402: a call, 403: after */
 FUNC(jmid, 410, 2);
 FUNC(jleaf, 420, 2);
@@ -2387,6 +2435,7 @@ int main(void)
 		cmocka_unit_test(test_longjmp_quiet),
 		cmocka_unit_test(test_fast_calls_signal),
 		cmocka_unit_test(test_fast_calls_longjmp),
+		cmocka_unit_test(test_fast_root_calls),
 		cmocka_unit_test(test_deep_records),
 		cmocka_unit_test(test_two_threads),
 		cmocka_unit_test(test_thread_exit),
