@@ -258,8 +258,6 @@ static constexpr abi_field probes_fields[] = {
 static constexpr abi_field frame_fields[] = {
 	ABI_FIELD(__mprof_frame, change, K_COUNTER_PTR),
 	ABI_FIELD(__mprof_frame, seen, K_U64),
-	ABI_FIELD(__mprof_frame, change2, K_COUNTER_PTR),
-	ABI_FIELD(__mprof_frame, seen2, K_U64),
 	ABI_FIELD(__mprof_frame, cur, K_SITE_PTR),
 	ABI_FIELD(__mprof_frame, before, K_I64),
 	ABI_FIELD(__mprof_frame, delta, K_U64),
@@ -695,7 +693,6 @@ idle_record(void)
 	CONSTRUCTOR_APPEND_ELT(e, field(frame_type, "change"), at_zero);
 	CONSTRUCTOR_APPEND_ELT(e, field(frame_type, "seen"),
 			       build_int_cst(uint64_type_node, 1));
-	CONSTRUCTOR_APPEND_ELT(e, field(frame_type, "change2"), at_zero);
 	DECL_INITIAL(v) = build_constructor(frame_type, e);
 	varpool_node::finalize_decl(v);
 	return v;
@@ -1044,7 +1041,6 @@ store_left(gimple_seq *seq, location_t loc, tree f, tree prev)
  * The line event of runtime/mprof_abi.h in place of the placeholder `g`:
  *
  *     bb:     if (*f->change != f->seen) goto slow;
- *     check2: if (*f->change2 != f->seen2) goto slow;
  *     quiet:  c = f->cur;  c->count = c->count + 1;
  *             c->peak = MAX (c->peak, f->before);
  *             f->cur = &sites[i] + f->delta;          goto rest;
@@ -1057,9 +1053,7 @@ store_left(gimple_seq *seq, location_t loc, tree f, tree prev)
  * address `cur` holds, without reading it; right after the entry (`cur`
  * the unread scratch slot) nothing is counted.
  *
- * No call; the slow block is laid out out of line.  change2 is read only
- * once change matched: a child forked without the runtime's handlers has
- * a first counter that no longer matches and may lack the second's page.
+ * No call; the slow block is laid out out of line.
  */
 static void
 lower_line(gimple *g)
@@ -1071,9 +1065,8 @@ lower_line(gimple *g)
 	tree prev = placeholder_prev(g, &entry);
 	tree u64 = uint64_type_node;
 
-	gimple_seq check1 = NULL, check2 = NULL, quiet_seq = NULL;
+	gimple_seq check1 = NULL, quiet_seq = NULL;
 	gcond *cond1 = counter_test(&check1, loc, f, "change", "seen");
-	counter_test(&check2, loc, f, "change2", "seen2");
 
 	tree d = emit(&quiet_seq, loc, deref(f, frame_type, "delta"));
 	tree dz = emit(&quiet_seq, loc, NOP_EXPR, sizetype, d, NULL_TREE);
@@ -1100,8 +1093,7 @@ lower_line(gimple *g)
 	edge fall = replace_and_split(g, check1, cond1);
 	basic_block bb = fall->src, rest = fall->dest;
 
-	basic_block b2 = new_block(bb, check2);
-	basic_block quiet = new_block(b2, quiet_seq);
+	basic_block quiet = new_block(bb, quiet_seq);
 	gimple_seq slow_seq = NULL;
 	if (prev && !entry)
 		store_left(&slow_seq, loc, f, prev);
@@ -1110,19 +1102,14 @@ lower_line(gimple *g)
 	basic_block slow = new_block(quiet, slow_seq);
 
 	profile_probability unlikely = profile_probability::very_unlikely();
-	redirect_edge_succ(fall, b2);
+	redirect_edge_succ(fall, quiet);
 	fall->flags = EDGE_FALSE_VALUE;
 	fall->probability = unlikely.invert();
 	edge e = make_edge(bb, slow, EDGE_TRUE_VALUE);
 	e->probability = unlikely;
-	e = make_edge(b2, quiet, EDGE_FALSE_VALUE);
-	e->probability = unlikely.invert();
-	e = make_edge(b2, slow, EDGE_TRUE_VALUE);
-	e->probability = unlikely;
 	make_single_succ_edge(quiet, rest, EDGE_FALLTHRU);
 	make_single_succ_edge(slow, rest, EDGE_FALLTHRU);
-	b2->count = bb->count.apply_probability(unlikely.invert());
-	quiet->count = b2->count.apply_probability(unlikely.invert());
+	quiet->count = bb->count.apply_probability(unlikely.invert());
 	slow->count = bb->count - quiet->count;
 }
 
@@ -1132,7 +1119,7 @@ lower_line(gimple *g)
  * falling through is the call:
  *
  *     bb:     ch = f->change;
- *             asm goto ("the two tests, jne call; the quiet update"
+ *             asm goto ("the test, jne call; the quiet update"
  *                       : "=&r" (t), "=&r" (u)
  *                       : "r" (f), "m" (sites[i]), "r" (ch) : : call);
  *     rest:   what followed g
@@ -1146,8 +1133,7 @@ lower_line(gimple *g)
  * time").  The frame record
  * and the counters are the runtime's, which the program's code never
  * touches, and an asm goto is volatile: neither moved nor removed.  The
- * code is the GIMPLE shape's: *change2 is read only once *change matched,
- * and Mem usage is stored only when it rises.  `ch` stays outside, so that
+ * code is the GIMPLE shape's: Mem usage is stored only when it rises.  `ch` stays outside, so that
  * the compiler may keep it in a register from one event to the next (the
  * runtime never changes `change` without a call).  When the line left is
  * known it is counted at its own address plus f->delta, so no event
@@ -1163,12 +1149,12 @@ enum line_left { LEFT_CUR, LEFT_SITE, LEFT_NONE };
  * Operands, as written here: the scratch outputs %0 %1; then the record
  * f (%2), the new line's site (%3), ch = f->change (%4), the site of the
  * line left (%5; LEFT_SITE only, else the same site again) and the
- * record's fields seen (%6), change2 (%7), seen2 (%8), before (%9) and
- * delta (%10).  The label, the call, is %l11.
+ * record's fields seen (%6), before (%7) and delta (%8).  The label, the
+ * call, is %l9.
  *
  * With `hoist` the fields are read before the asm into registers
  * (fields_in_registers()), else they are memory operands in the record.
- * With `based`, %10 is not delta but the record's base, &sites[0] +
+ * With `based`, %8 is not delta but the record's base, &sites[0] +
  * delta (record_base()), and %3 and %5 are the sites' byte offsets from
  * sites[0] (constants, "i"): a counter is then the one addressing mode
  * `off+16(base)`, with no instruction to find it; without, the sites are
@@ -1199,35 +1185,29 @@ line_asm_template(enum line_left left, bool hoist, bool based, bool store_cur)
 	char *t = text[hoist][based][store_cur][left];
 	if (t[0])
 		return build_string(strlen(t), t);
-	/* The tests; `before` in a register (%9) or in %1. */
+	/* The test; `before` in a register (%7) or in %1. */
 	const char *checks = hoist
 		? "# mprof line event\n\t"
 		  "cmpq %6, (%4)\n\t"
-		  "jne %l11\n\t"
-		  "cmpq %8, (%7)\n\t"
-		  "jne %l11\n\t"
+		  "jne %l9\n\t"
 		: "# mprof line event\n\t"
 		  "movq (%4), %0\n\t"
 		  "cmpq %6, %0\n\t"
-		  "jne %l11\n\t"
-		  "movq %7, %0\n\t"
-		  "movq (%0), %0\n\t"
-		  "cmpq %8, %0\n\t"
-		  "jne %l11\n\t";
-	const char *b = hoist ? "%9" : "%1";
-	const char *load_b = hoist ? "" : "movq %9, %1\n\t";
+		  "jne %l9\n\t";
+	const char *b = hoist ? "%7" : "%1";
+	const char *load_b = hoist ? "" : "movq %7, %1\n\t";
 	/* cur = the new line's site + delta, when a reader may follow
 	   (cur_stores()); LEFT_CUR's always do (line_asm()) */
 	char store[128] = "";
 	if (store_cur && based)
 		snprintf(store, sizeof store,
-			 "leaq %%c3(%%10), %%0\n\t"
+			 "leaq %%c3(%%8), %%0\n\t"
 			 "movq %%0, %d(%%2)\n\t",
 			 FR(cur));
 	else if (store_cur)
 		snprintf(store, sizeof store,
 			 "leaq %%3, %%0\n\t"
-			 "addq %%10, %%0\n\t"
+			 "addq %%8, %%0\n\t"
 			 "movq %%0, %d(%%2)\n\t",
 			 FR(cur));
 	char update[512];
@@ -1250,10 +1230,10 @@ line_asm_template(enum line_left left, bool hoist, bool based, bool store_cur)
 			snprintf(update, sizeof update,
 				 "%s"
 				 "%s"
-				 "addq $1, %%c5+%d(%%10)\n\t"
-				 "cmpq %s, %%c5+%d(%%10)\n\t"
+				 "addq $1, %%c5+%d(%%8)\n\t"
+				 "cmpq %s, %%c5+%d(%%8)\n\t"
 				 "jge 1f\n\t"
-				 "movq %s, %%c5+%d(%%10)\n"
+				 "movq %s, %%c5+%d(%%8)\n"
 				 "1:",
 				 store, load_b, SI(count), b, SI(peak), b,
 				 SI(peak));
@@ -1262,7 +1242,7 @@ line_asm_template(enum line_left left, bool hoist, bool based, bool store_cur)
 		snprintf(update, sizeof update,
 			 "%s"
 			 "leaq %%5, %%0\n\t"
-			 "addq %%10, %%0\n\t"
+			 "addq %%8, %%0\n\t"
 			 "%s"
 			 "addq $1, %d(%%0)\n\t"
 			 "cmpq %s, %d(%%0)\n\t"
@@ -1343,7 +1323,7 @@ asm_goto(gimple_seq *seq, const char *text, unsigned nout, tree ins,
  * of a loop of short lines (bench/workloads/interp.c).  Elsewhere they
  * are memory operands, read inside: five more values per event cost the
  * register allocator and variable tracking more than they save.  The asm
- * then needs eleven registers at once; where the target leaves fewer
+ * then needs nine registers at once; where the target leaves fewer
  * than thirteen general registers free (-ffixed-reg, global register
  * variables) the fields are memory operands everywhere.
  */
@@ -1466,7 +1446,7 @@ line_asm(gimple_seq *seq, tree site, tree f, tree prev, bool entry,
 		ins = hoist ? asm_operand("r", emit(seq, loc, ref), ins)
 			    : asm_operand("m", ref, ins);
 	};
-	for (const char *name : { "seen", "change2", "seen2", "before" })
+	for (const char *name : { "seen", "before" })
 		field_operand(name);
 	if (based)
 		ins = asm_operand("r", base, ins);
@@ -1512,7 +1492,6 @@ store_left_asm(gimple_seq *seq, location_t loc, tree f, tree prev)
  *
  *         # mprof line event (calls)
  *         movq  change(f), t;  movq (t), t;  cmpq seen(f), t;   jne 7f
- *         movq  change2(f), t; movq (t), t;  cmpq seen2(f), t;  jne 7f
  *         the quiet update
  *     8:
  *         .subsection 1
@@ -1537,7 +1516,7 @@ store_left_asm(gimple_seq *seq, location_t loc, tree f, tree prev)
  *
  * Operands, as the template names them: scratch %{t} %{u}; the record
  * %{rec} ("=m"); then f %{f}, the new site %{site}, change, the site
- * left %{from}, seen, change2, seen2, before, %{base} (based: the
+ * left %{from}, seen, before, %{base} (based: the
  * record's base, and the sites are offsets "i") or delta, the table's
  * entry %{slow}, and the record again ("m").
  */
@@ -1560,11 +1539,7 @@ called_line_template(enum line_left left, bool based, bool store_cur)
 		 "movq %d(%%{f}), %%{t}\n\t"
 		 "movq (%%{t}), %%{t}\n\t"
 		 "cmpq %d(%%{f}), %%{t}\n\t"
-		 "jne 7f\n\t"
-		 "movq %d(%%{f}), %%{t}\n\t"
-		 "movq (%%{t}), %%{t}\n\t"
-		 "cmpq %d(%%{f}), %%{t}\n\t"
-		 "jne 7f\n\t", FR(change), FR(seen), FR(change2), FR(seen2));
+		 "jne 7f\n\t", FR(change), FR(seen));
 	std::string s = buf;
 	/* %{t} = the address a site is counted at, plus delta: the line
 	   left (`left`) or the new line */
@@ -2062,10 +2037,6 @@ quiet_enter_template(void)
 			 "movq (%%4), %%0\n\t"
 			 "cmpq %d(%%2), %%0\n\t"
 			 "jne %%l5\n\t"
-			 "movq %d(%%2), %%0\n\t"
-			 "movq (%%0), %%0\n\t"
-			 "cmpq %d(%%2), %%0\n\t"
-			 "jne %%l5\n\t"
 			 "cmpq $0, %d(%%2)\n\t"
 			 "je %%l5\n\t"
 			 "leaq %%3, %%0\n\t"
@@ -2079,7 +2050,7 @@ quiet_enter_template(void)
 			 "jge 1f\n\t"
 			 "movq %%1, %d(%%0)\n"
 			 "1:",
-			 FR(seen), FR(change2), FR(seen2), FR(quiet),
+			 FR(seen), FR(quiet),
 			 SI(count), SI(count), FR(before), SI(peak), SI(peak));
 	return t;
 }
@@ -2099,12 +2070,8 @@ quiet_exit_template(void)
 			 "jne %%l4\n\t"
 			 "movq (%%3), %%0\n\t"
 			 "cmpq %d(%%2), %%0\n\t"
-			 "jne %%l4\n\t"
-			 "movq %d(%%2), %%0\n\t"
-			 "movq (%%0), %%0\n\t"
-			 "cmpq %d(%%2), %%0\n\t"
 			 "jne %%l4",
-			 FR(seen), FR(change2), FR(seen2));
+			 FR(seen));
 	return t;
 }
 
@@ -2128,10 +2095,6 @@ frame_enter_template(void)
 			 "movq (%%6), %%0\n\t"
 			 "cmpq %d(%%3), %%0\n\t"
 			 "jne %%l7\n\t"
-			 "movq %d(%%3), %%1\n\t"
-			 "movq (%%1), %%1\n\t"
-			 "cmpq %d(%%3), %%1\n\t"
-			 "jne %%l7\n\t"
 			 "movq %d(%%3), %%2\n\t"
 			 "testq %%2, %%2\n\t"
 			 "je %%l7\n\t"
@@ -2146,10 +2109,6 @@ frame_enter_template(void)
 			 "movq %%6, %d(%%3)\n\t"
 			 "movq %d(%%3), %%0\n\t"
 			 "movq %%0, %d(%%3)\n\t"
-			 "movq %d(%%3), %%0\n\t"
-			 "movq %%0, %d(%%3)\n\t"
-			 "movq %d(%%3), %%0\n\t"
-			 "movq %%0, %d(%%3)\n\t"
 			 "cmpq %%0, %d(%%1)\n\t"
 			 "jge 1f\n\t"
 			 "movq %%0, %d(%%1)\n"
@@ -2161,10 +2120,9 @@ frame_enter_template(void)
 			 "leaq %d(%%3), %%2\n\t"
 			 "movq %%2, %d(%%3)\n\t"
 			 "movq $-1, %d(%%3)",
-			 FR(seen), FR(change2), FR(seen2), FR(quiet),
+			 FR(seen), FR(quiet),
 			 SI(count), SI(count), LF(s0), LF(quiet), LF(seen),
-			 LF(change), FR(change2), LF(change2), FR(seen2),
-			 LF(seen2), FR(before), LF(before), SI(peak), SI(peak),
+			 LF(change), FR(before), LF(before), SI(peak), SI(peak),
 			 LF(cur), LF(delta), LF(above), MPROF_FRAME_STRIDE,
 			 FR(above), FR(seen));
 	return t;
@@ -2192,10 +2150,6 @@ frame_exit_template(void)
 			 "cmpq %d(%%2), %%0\n\t"
 			 "jne %%l4\n\t"
 			 "movq %d(%%2), %%0\n\t"
-			 "movq (%%0), %%0\n\t"
-			 "cmpq %d(%%2), %%0\n\t"
-			 "jne %%l4\n\t"
-			 "movq %d(%%2), %%0\n\t"
 			 "addq $1, %d(%%0)\n\t"
 			 "movq %d(%%2), %%1\n\t"
 			 "cmpq %%1, %d(%%0)\n\t"
@@ -2205,8 +2159,7 @@ frame_exit_template(void)
 			 "movq %d(%%2), %%0\n\t"
 			 "movq $0, %d(%%3)\n\t"
 			 "movq %%0, %d(%%3)",
-			 FR(above), FR(change), FR(seen), FR(change2),
-			 FR(seen2), FR(cur), SI(count), FR(before), SI(peak),
+			 FR(above), FR(change), FR(seen), FR(cur), SI(count), FR(before), SI(peak),
 			 SI(peak), FR(seen), FR(above), FR(seen));
 #undef FR
 #undef SI

@@ -200,10 +200,8 @@ static const uint64_t zero;
  */
 static bool watch_heap(struct mp_watch *w, int64_t *m)
 {
-	w->c1 = (const volatile uint64_t *)&mp_heap_mine;
-	w->s1 = (uint64_t)mp_heap_read_mine();
-	w->c2 = &zero;
-	w->s2 = 0;
+	w->c = (const volatile uint64_t *)&mp_heap_mine;
+	w->s = (uint64_t)mp_heap_read_mine();
 	*m = mp_heap_read();
 	return true;
 }
@@ -453,10 +451,8 @@ int64_t mp_backend_watch(struct mp_watch *w)
 
 	if (b && b->watch && b->watch(w, &m))
 		return m;
-	w->c1 = &zero;
-	w->s1 = MPROF_SEEN_NEVER;
-	w->c2 = &zero;
-	w->s2 = 0;
+	w->c = &zero;
+	w->s = MPROF_SEEN_NEVER;
 	return mp_backend_read();
 }
 

@@ -40,6 +40,7 @@
 #include "internal.h"
 #include "json.h"
 #include "profile.h"
+#include "rss.h"
 
 #define ALTSTACK_SIZE	(256 * 1024)
 
@@ -269,6 +270,12 @@ static void on_fatal(int sig, siginfo_t *info, void *uc)
 
 	if (k < 0)
 		return;
+	/* An inline event's read of a parent's ring in a forked child. */
+	if (sig == SIGSEGV && info && info->si_code == SEGV_MAPERR &&
+	    mp_rss_fault(info->si_addr)) {
+		errno = saved;
+		return;
+	}
 	h = prog[k].sa_handler;
 	if (h != SIG_DFL && h != SIG_IGN) {
 		run_program_handler(k, sig, info, uc);

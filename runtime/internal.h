@@ -168,16 +168,15 @@ long mp_registry_collect_with(struct mp_profile *p,
 /* ---- backend.c ---------------------------------------------------------- */
 
 /*
- * A watch on the memory figure (runtime/mprof_abi.h): two counters that
- * move whenever the figure can have changed, and what they held just
- * before it was read.  While *c1 == s1 and *c2 == s2 the figure is the
- * one read then.  s1 == MPROF_SEEN_NEVER: a watch that never holds.
+ * A watch on the memory figure (runtime/mprof_abi.h): a counter that
+ * moves whenever the figure can have changed, and what it held just
+ * before it was read.  While *c == s the figure is the one read then.
+ * s == MPROF_SEEN_NEVER: a watch that never holds.
  */
 struct mp_watch {
-	const volatile uint64_t *c1;	/* read first: valid anywhere */
-	uint64_t s1;
-	const volatile uint64_t *c2;	/* read only while *c1 == s1 */
-	uint64_t s2;
+	const volatile uint64_t *c;	/* readable for as long as a record
+					   may hold it (rss.c) */
+	uint64_t s;
 };
 
 /*

@@ -35,7 +35,7 @@
  * when nothing can have changed the memory figure since the frame last
  * read it:
  *
- *     if (*f->change == f->seen && *f->change2 == f->seen2) {
+ *     if (*f->change == f->seen) {
  *             f->cur->count += 1;                       -- the line left
  *             if (f->cur->peak < f->before)
  *                     f->cur->peak = f->before;
@@ -45,20 +45,23 @@
  *             line(&sites[i], f);                       -- a call
  *     }
  *
- * with *change and *change2 read as volatile (the kernel or another thread
- * moves them), and *change2 read only once *change matched (a forked child
- * can lack the page of the second counter, never of the first).  That is the whole accounting of a line whose memory did not
- * change (docs/DESIGN.md, "Accounting"): Increment adds 0, Mem usage is the
+ * with *change read as volatile (the kernel or another thread moves it).
+ * That is the whole accounting of a line whose memory did not change
+ * (docs/DESIGN.md, "Accounting"): Increment adds 0, Mem usage is the
  * figure the frame already has.  The runtime keeps the rest true:
  *
- *   - `change`/`change2` point to counters that move whenever what the
- *     line is charged can have changed (the heap: the thread's own byte
- *     count, while Mem usage keeps the total read with it; rss: a perf
- *     ring's data_head and an epoch the wrapped shrinking calls bump), and
- *     `seen`/`seen2` are what they held when `before` was read.  A backend
- *     with no such counter, a record the runtime keeps no frame for (an
- *     entry it dropped) and the caller of a live call have a `seen` the
- *     counter never holds (MPROF_SEEN_NEVER), so every event calls.
+ *   - `change` points to a counter that moves whenever what the line is
+ *     charged can have changed (the heap: the thread's own byte count,
+ *     while Mem usage keeps the total read with it; rss: the data_head of
+ *     a perf ring of the thread's page faults, which the wrapped calls
+ *     that give memory back or fill it without a fault move by taking a
+ *     fault of their own: runtime/rss.c), and `seen` is what it held
+ *     when `before` was read.  A backend with no such counter, a record
+ *     the runtime keeps no frame for (an entry it dropped) and the caller
+ *     of a live call have a `seen` the counter never holds
+ *     (MPROF_SEEN_NEVER), so every event calls.  The counter's word stays
+ *     readable for as long as a record may point at it, in a forked child
+ *     too (runtime/rss.c, "The owner's rings").
  *   - `cur` points where this thread counts the line being run: its site
  *     plus `delta` (runtime/counts.h), or right after entry a scratch slot
  *     the runtime reads as "the signature line".
@@ -83,8 +86,7 @@
  * one-line function) is inlined below a record `f`, its entry and exit
  * are
  *
- *     if (*f->change == f->seen && *f->change2 == f->seen2 && f->quiet &&
- *         sites[0].count != 0) {
+ *     if (*f->change == f->seen && f->quiet && sites[0].count != 0) {
  *             sites[0].count += 1;                     -- the call
  *             if (sites[0].peak < f->before)
  *                     sites[0].peak = f->before;
@@ -93,7 +95,7 @@
  *             g = enter(&sites[0]);
  *     }
  *     ...                                              -- the body
- *     if (g || *f->change != f->seen || *f->change2 != f->seen2)
+ *     if (g || *f->change != f->seen)
  *             quiet_exit(g, &sites[0], f);
  *
  * which is what a call of enter() and exit() would do when the figure
@@ -113,8 +115,7 @@
  * above x (x is the innermost record whenever its watch holds, and
  * records are MPROF_FRAME_STRIDE bytes apart):
  *
- *     if (*x->change == x->seen && *x->change2 == x->seen2 && x->quiet &&
- *         sites[0].count != 0) {
+ *     if (*x->change == x->seen && x->quiet && sites[0].count != 0) {
  *             sites[0].count += 1;                     -- the call
  *             if (sites[0].peak < x->before)
  *                     sites[0].peak = x->before;
@@ -128,7 +129,7 @@
  *             g = enter(&sites[0]);
  *     }
  *     ...                          -- the body: its events use g as above
- *     if (x->above != g || *g->change != g->seen || *g->change2 != g->seen2) {
+ *     if (x->above != g || *g->change != g->seen) {
  *             quiet_exit(g, &sites[0], x);
  *     } else {
  *             g->cur->count += 1;                      -- its last line
@@ -186,7 +187,7 @@
 
 #include <stdint.h>
 
-#define MPROF_ABI_VERSION 6u
+#define MPROF_ABI_VERSION 7u
 
 /* A value no change counter ever holds: a record with it always calls. */
 #define MPROF_SEEN_NEVER UINT64_MAX
@@ -221,8 +222,6 @@ struct __mprof_site {
 struct __mprof_frame {
 	const volatile uint64_t *change;	/* the backend's change counter */
 	uint64_t seen;			/* *change when `before` was read */
-	const volatile uint64_t *change2;	/* a second one */
-	uint64_t seen2;			/* *change2 then */
 	struct __mprof_site *cur;	/* where the line being run is counted */
 	int64_t before;			/* memory figure when `cur` was reached */
 	uintptr_t delta;		/* a site + delta: where this thread

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mprof_inline.h - the code the plugin emits inline (ABI 5,
+ * mprof_inline.h - the code the plugin emits inline (ABI 7,
  * runtime/mprof_abi.h), written in C, so that the unit tests and the
  * micro benchmark drive the runtime exactly as instrumented code does:
  * the line event (no call while the frame's watch holds, the line probe
@@ -17,7 +17,7 @@ static inline __attribute__((always_inline)) void
 mp_inline_line(struct __mprof_site *s, struct __mprof_frame *f,
 	       void (*line)(struct __mprof_site *, struct __mprof_frame *))
 {
-	if (*f->change == f->seen && *f->change2 == f->seen2) {
+	if (*f->change == f->seen) {
 		f->cur->count += 1;
 		if (f->cur->peak < f->before)
 			f->cur->peak = f->before;
@@ -30,7 +30,7 @@ mp_inline_line(struct __mprof_site *s, struct __mprof_frame *f,
 static inline __attribute__((always_inline)) int
 mp_inline_holds(const struct __mprof_frame *f)
 {
-	return *f->change == f->seen && *f->change2 == f->seen2;
+	return *f->change == f->seen;
 }
 
 /* An inlined call below the record `f` counted inline, if it can be:
@@ -82,8 +82,6 @@ mp_inline_frame_enter(struct __mprof_site *s0, struct __mprof_frame *x,
 
 		l->change = x->change;
 		l->seen = x->seen;
-		l->change2 = x->change2;
-		l->seen2 = x->seen2;
 		l->cur = scratch;
 		l->before = x->before;
 		l->delta = 0;

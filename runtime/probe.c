@@ -8,7 +8,7 @@
  * Each thread keeps a shadow stack of frame records, one per live
  * activation of a profiled function.  A record starts with the ABI part
  * (struct __mprof_frame) that the plugin's inline line event reads and
- * updates: the backend's change counters and what they held when the
+ * updates: the backend's change counter and what it held when the
  * figure `before` was read, `cur` (where the line being run is counted:
  * its site plus the thread's `delta`, or right after entry the thread's
  * scratch slot, "still on the signature line") and `delta`.  A line whose
@@ -172,8 +172,7 @@ static const uint64_t still;
 
 /* The record of every activation the runtime keeps none for. */
 static struct frame dummy = {
-	.pub = { .change = &still, .seen = MPROF_SEEN_NEVER,
-		 .change2 = &still, .seen2 = 0 },
+	.pub = { .change = &still, .seen = MPROF_SEEN_NEVER },
 };
 
 /*
@@ -462,8 +461,7 @@ MP_ALLOCS_HOOK uintptr_t mp_probe_where(void)
 /* Does f's watch still hold: can the figure not have changed? */
 static inline bool unchanged(const struct frame *f)
 {
-	return *f->pub.change == f->pub.seen &&
-	       *f->pub.change2 == f->pub.seen2;
+	return *f->pub.change == f->pub.seen;
 }
 
 /* With columns: does the watch kept aside still hold?  Then the event
@@ -471,8 +469,7 @@ static inline bool unchanged(const struct frame *f)
 static inline bool held(const struct frame *f)
 {
 	return MP_UNLIKELY(mp_allocs_columns) &&
-	       *f->pub.change == f->real_seen &&
-	       *f->pub.change2 == f->pub.seen2;
+	       *f->pub.change == f->real_seen;
 }
 
 /*
@@ -486,8 +483,6 @@ static inline struct mp_fig heap_watch(struct frame *f)
 
 	f->pub.change = (const volatile uint64_t *)&mp_heap_mine;
 	f->pub.seen = (uint64_t)mp_heap_read_mine();
-	f->pub.change2 = &still;
-	f->pub.seen2 = 0;
 	m.mem = mp_heap_read();
 	m.own = mp_heap_read_mine();
 	return m;
@@ -500,14 +495,12 @@ static inline struct mp_fig watch(struct frame *f)
 
 	if (MP_LIKELY(__atomic_load_n(&mp_backend_heap, __ATOMIC_RELAXED))) {
 		m = heap_watch(f);
-		w.s1 = f->pub.seen;
+		w.s = f->pub.seen;
 	} else {
 		m.mem = mp_backend_watch(&w);
 		m.own = mp_backend_own(m.mem);
-		f->pub.change = w.c1;
-		f->pub.seen = w.s1;
-		f->pub.change2 = w.c2;
-		f->pub.seen2 = w.s2;
+		f->pub.change = w.c;
+		f->pub.seen = w.s;
 	}
 	/*
 	 * With Time every event calls, to read the clock, the watch itself
@@ -515,7 +508,7 @@ static inline struct mp_fig watch(struct frame *f)
 	 * made an allocation call (mp_probe_dirty()) or moved the figure.
 	 */
 	if (MP_UNLIKELY(mp_allocs_columns)) {
-		f->real_seen = w.s1;
+		f->real_seen = w.s;
 		if (!mp_allocs_inline)
 			f->pub.seen = MPROF_SEEN_NEVER;
 	}
@@ -710,8 +703,6 @@ static inline void hand_over(struct frame *f, struct frame *caller)
 {
 	f->pub.change = caller->pub.change;
 	f->pub.seen = caller->pub.seen;
-	f->pub.change2 = caller->pub.change2;
-	f->pub.seen2 = caller->pub.seen2;
 	f->caller_seen = caller->pub.seen;
 	caller->pub.seen = MPROF_SEEN_NEVER;
 	f->ext = NULL;

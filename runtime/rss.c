@@ -34,14 +34,25 @@
  * Inline line events (mp_rss_watch): while the process has one thread,
  * that thread also has two rings of its own (pid 0, cpu -1, not
  * inherited), both with PERF_RECORD_FORK records (attr.task): one for its
- * page faults, whose data_head the inline event compares with the epoch,
- * one with nothing else, which tells the slow path that the thread made a
- * thread or a process, so it counts the threads.  They are opened at start
- * (and in a forked child) for the thread that starts the runtime, at its
- * first watch for a child made without fork handlers, and closed -- the
- * epoch bumped first, so no inline event reads them again -- when a second
- * thread appears, the mode becomes timed, or the thread exits.  Their
- * descriptors are closed once mapped: they hold no file descriptor.
+ * page faults, whose data_head is the one counter the inline event
+ * compares, one with nothing else, which tells the slow path that the
+ * thread made a thread or a process, so it counts the threads.  They are
+ * opened at start (and in a forked child) for the thread that starts the
+ * runtime, at its first watch for a child made without fork handlers, and
+ * closed when a second thread appears, the mode becomes timed, or the
+ * thread exits.  Their descriptors are closed once mapped: they hold no
+ * file descriptor.
+ *
+ * The owner's rings.  So that one word says "the figure may have moved",
+ * the epoch's bumps move the fault ring's head too: a bump in the owner
+ * takes a page fault of its own, a read of a fresh page of a reserved
+ * region (the zero page: no resident memory).  An inline event may read
+ * the head at any time, so its page never goes away while a record can
+ * point at it: closing the rings maps a page of zeros in its place (a
+ * head no watch saw: the ring takes a fault before it is used), and a
+ * forked child, which has no perf mapping, gets the same page from the
+ * fork handler -- or, made without fork handlers, from the SIGSEGV of its
+ * first read (crash.c calls mp_rss_fault()).
  *
  * The perf rings themselves are not in RSS (statm counts no page of
  * theirs), and the wrappers allocate nothing.
@@ -121,6 +132,17 @@ static __thread uint64_t epoch_next __attribute__((tls_model("initial-exec")));
 static uint64_t epoch_threads;
 
 /*
+ * The owner's fault ring while it is mapped (not wiped in a child: there
+ * it says where the parent's was), and the region whose pages a bump
+ * reads to move its head.
+ */
+#define OWN_RING_PAGES	2
+#define POKE_PAGES	64
+static char *ring_at;
+static char *poke_at;
+static uint32_t poke_next;
+
+/*
  * The rings of the thread that watches (mp_rss_watch), in the WIPEONFORK
  * page: a child forked by any means has none.  Only that thread -- the
  * owner of a one-thread process (solo.h) -- reads or writes them.
@@ -155,6 +177,8 @@ static bool glibc_malloc;		/* free and realloc are glibc's */
 
 /* ---- the epoch ---------------------------------------------------------- */
 
+static void poke(void);
+
 /*
  * A value never stored before: this thread's number in the high bits, its
  * own sequence in the low ones.  A plain store, so concurrent frees in
@@ -170,6 +194,7 @@ HOOK static void bump(void)
 	epoch_next = ++v;
 	__atomic_store_n(&__atomic_load_n(&home, __ATOMIC_RELAXED)->epoch, v,
 			 __ATOMIC_RELEASE);
+	poke();
 }
 
 /* glibc's chunk header: the size field's low bits. */
@@ -714,6 +739,75 @@ HOOK static void check_cpus(const cpu_set_t *set, size_t size)
 
 /* ---- the watching thread's own rings ------------------------------------ */
 
+/* The reserved region a bump reads fresh pages of: no memory, no huge
+   pages (one fault would map 2 MiB of zeros, and the next reads none). */
+static char *poke_region(void)
+{
+	size_t len = POKE_PAGES * (size_t)sysconf(_SC_PAGESIZE);
+	void *p = (void *)syscall(SYS_mmap, NULL, len, PROT_READ,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				  -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	syscall(SYS_madvise, p, len, MADV_NOHUGEPAGE);
+	return p;
+}
+
+/*
+ * Move the owner's fault head: a read of the next fresh page of the
+ * region takes a fault (the zero page is mapped: the resident set does
+ * not change), the region given back with one madvise when all were read.
+ * Only in the owner, while its rings are open: other threads' figures
+ * have no watch.  Checked, and done again once if the head did not move
+ * (a page found mapped).
+ */
+HOOK static void poke(void)
+{
+	struct own *o = own;
+	size_t pg;
+	uint64_t h;
+
+	if (!o || !mp_solo_owner || o->state != OWN_OPEN || !poke_at)
+		return;
+	pg = (size_t)sysconf(_SC_PAGESIZE);
+	h = __atomic_load_n(o->faults, __ATOMIC_ACQUIRE);
+	for (int i = 0; i < 2; i++) {
+		if (poke_next == POKE_PAGES) {
+			syscall(SYS_madvise, poke_at, POKE_PAGES * pg,
+				MADV_DONTNEED);
+			poke_next = 0;
+		}
+		(void)*(const volatile char *)(poke_at + poke_next++ * pg);
+		if (__atomic_load_n(o->faults, __ATOMIC_ACQUIRE) != h)
+			return;
+	}
+}
+
+/*
+ * Put a page of zeros where the owner's fault ring was (or is: MAP_FIXED
+ * replaces the mapping, and with it the event).  Async-signal-safe.
+ */
+static void zero_ring(void *at)
+{
+	size_t len = OWN_RING_PAGES * (size_t)sysconf(_SC_PAGESIZE);
+
+	syscall(SYS_mmap, at, len, PROT_READ,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	__atomic_store_n(&ring_at, NULL, __ATOMIC_RELEASE);
+}
+
+bool mp_rss_fault(const void *addr)
+{
+	char *at = __atomic_load_n(&ring_at, __ATOMIC_ACQUIRE);
+	size_t len = OWN_RING_PAGES * (size_t)sysconf(_SC_PAGESIZE);
+
+	if (!at || (const char *)addr < at || (const char *)addr >= at + len)
+		return false;
+	zero_ring(at);
+	return true;
+}
+
 /*
  * A ring of the calling thread's own for `config` (pid 0, cpu -1, not
  * inherited) with the tasks it makes (attr.task), mapped read-only (so
@@ -750,6 +844,8 @@ static int own_open(struct own *o)
 {
 	size_t len = 2 * (size_t)sysconf(_SC_PAGESIZE);
 
+	if (!poke_at && !(poke_at = poke_region()))
+		return -1;
 	if (!(o->map[0] = own_map(PERF_COUNT_SW_PAGE_FAULTS, &o->faults)))
 		return -1;
 	if (!(o->map[1] = own_map(PERF_COUNT_SW_DUMMY, &o->tasks))) {
@@ -757,26 +853,29 @@ static int own_open(struct own *o)
 		return -1;
 	}
 	o->tasks_seen = __atomic_load_n(o->tasks, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&ring_at, (char *)o->map[0], __ATOMIC_RELEASE);
 	o->state = OWN_OPEN;
+	/* A head the zero page never shows. */
+	poke();
 	if (own_keyed)
 		pthread_setspecific(own_key, o);
 	return 0;
 }
 
 /*
- * Give the rings up for good.  The epoch is bumped first: every watch
- * given before holds an older one, so no inline event reads the fault
- * ring's head again.  Only the owner calls it, so none of its own inline
- * events is in the middle of reading it.  munmap through the syscall:
- * the runtime's own unmapping is no call of the program's to wrap.
+ * Give the rings up for good.  The fault ring's pages become zeros
+ * (zero_ring()), which inline events may still read: the head they find
+ * there is one no watch holds.  munmap through the syscall: the
+ * runtime's own unmapping is no call of the program's to wrap.
  */
 static void own_close(struct own *o)
 {
 	size_t len = 2 * (size_t)sysconf(_SC_PAGESIZE);
 
 	if (o->state == OWN_OPEN) {
+		o->state = OWN_OFF;
 		bump();
-		syscall(SYS_munmap, o->map[0], len);
+		zero_ring(o->map[0]);
 		syscall(SYS_munmap, o->map[1], len);
 	}
 	o->state = OWN_OFF;
@@ -958,10 +1057,9 @@ int64_t mp_rss_refresh(void)
 }
 
 /*
- * The epoch (never 0 once given: a child's wiped page reads 0) and the
- * fault ring's head, both before the caller reads the figure: a change
- * after this moves one of them.  The exact mode keeps the rings too, so
- * that the process looks the same, but gives no watch.
+ * The fault ring's head, before the caller reads the figure: a change
+ * after this moves it (bumps too: poke()).  The exact mode keeps the rings
+ * too, so that the process looks the same, but gives no watch.
  */
 /*
  * own_ring()'s answer when it has nothing to do -- the thread's rings
@@ -985,7 +1083,6 @@ bool mp_rss_watch(struct mp_watch *w)
 	enum mode m = __atomic_load_n(&mode, __ATOMIC_ACQUIRE);
 	struct own *o = own_ready(m);
 	struct mp_rss_rings *h;
-	uint64_t e;
 
 	if (!o) {
 		/* Only the slow path makes calls that can change errno. */
@@ -997,14 +1094,11 @@ bool mp_rss_watch(struct mp_watch *w)
 	h = __atomic_load_n(&home, __ATOMIC_ACQUIRE);
 	if (!o || m != MODE_PERF)
 		return false;
-	if (!(e = __atomic_load_n(&h->epoch, __ATOMIC_ACQUIRE))) {
+	/* The epoch is never 0 once given: a child's wiped page is. */
+	if (!__atomic_load_n(&h->epoch, __ATOMIC_ACQUIRE))
 		bump();
-		e = __atomic_load_n(&h->epoch, __ATOMIC_ACQUIRE);
-	}
-	w->c1 = &h->epoch;
-	w->s1 = e;
-	w->c2 = o->faults;
-	w->s2 = __atomic_load_n(o->faults, __ATOMIC_ACQUIRE);
+	w->c = o->faults;
+	w->s = __atomic_load_n(o->faults, __ATOMIC_ACQUIRE);
 	return true;
 }
 
@@ -1095,6 +1189,11 @@ int mp_rss_start(int64_t (*exact)(void), int exact_mode)
 
 void mp_rss_atfork_child(void)
 {
+	char *at = __atomic_load_n(&ring_at, __ATOMIC_ACQUIRE);
+
+	/* The parent's fault ring is not ours: zeros where records read it. */
+	if (at)
+		zero_ring(at);
 	if (!exact_read)
 		return;
 	close_kept();

@@ -15,11 +15,12 @@
  * are what they were just before it was read.
  *
  * A sum over N rings cannot be compared by the plugin's inline line event
- * (mprof_abi.h), which compares two words.  mp_rss_watch() gives it two
- * while the process has one thread: the epoch, and the data_head of a ring
- * of that thread's own (perf_event_open pid 0, cpu -1: every page fault
- * it takes, user or kernel mode, on any CPU), which the kernel also writes
- * a record into whenever the thread creates a thread or a process.  A
+ * (mprof_abi.h), which compares one word.  mp_rss_watch() gives it one
+ * while the process has one thread: the data_head of a ring of that
+ * thread's own (perf_event_open pid 0, cpu -1: every page fault it takes,
+ * user or kernel mode, on any CPU), which the kernel also writes a record
+ * into whenever the thread creates a thread or a process, and which the
+ * thread's bumps of the epoch move with a fault of their own.  A
  * second ring of the thread's gets only those records: when it moved, the
  * threads are counted, and from a second thread on (until a fork) the
  * rings are closed and mp_rss_watch() is false (another thread's faults
@@ -34,10 +35,11 @@
  * synchronisation.  The ring table, the epoch and the thread's ring
  * pointers live in a MADV_WIPEONFORK page: a child forked by any means
  * reads `live` = 0, no rings and an epoch of 0, never a parent's ring it
- * does not have (perf mappings are not inherited).  So a watch's first
- * word (the epoch) can be read in any process and differs there from every
- * value a parent gave; its second word (the ring) must be read only when
- * the first one matched, which the inline event's && guarantees.  Modes
+ * does not have (perf mappings are not inherited).  The watch's word, the
+ * owner's ring head, is read by inline events wherever a record holds it,
+ * so rss.c keeps a page there: zeros once the ring is closed, and in a
+ * forked child (from the fork handler, or from the SIGSEGV of the first
+ * read: mp_rss_fault()), a head no watch was given.  Modes
  * where the cache must not be trusted (exact, timed, no rings) store
  * MP_RSS_NEVER as the cached epoch, so mp_rss_peek() fails and
  * mp_rss_refresh() decides.
@@ -117,6 +119,13 @@ static inline bool mp_rss_peek(int64_t *rss)
  */
 struct mp_watch;
 bool mp_rss_watch(struct mp_watch *w);
+
+/*
+ * The SIGSEGV of a read at `addr` was an inline event's read of the
+ * parent's fault ring in a child forked without fork handlers: zeros are
+ * mapped there, and true (the read can be restarted).  Async-signal-safe.
+ */
+bool mp_rss_fault(const void *addr);
 
 /* The current RSS.  Keeps errno. */
 static inline int64_t mp_rss_read(void)

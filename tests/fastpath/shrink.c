@@ -9,6 +9,10 @@
  *   read_fresh   read() from /dev/zero into untouched pages (the kernel
  *                faults them in, not the program)
  *   fork_child   a child that touches 8 MiB and returns: its own report
+ *   raw_fork     the same with a child made by the fork system call, no
+ *                fork handler run: its first line event reads the
+ *                parent's fault ring, which it does not have (the
+ *                runtime's SIGSEGV handler puts zeros there)
  *
  * tests/fastpath/compare.sh runs it with the fast path and with
  * MPROF_EXACT=1: the tables must be equal.
@@ -18,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,6 +90,18 @@ MPROF static void fork_child(void)
     waitpid(pid, NULL, 0);
 }
 
+MPROF static void raw_fork(void)
+{
+    pid_t pid = (pid_t)syscall(SYS_fork);
+    if (pid == 0) {
+        char *p = alloc(8 * MIB);
+        touch(p, 8 * MIB);
+        free(p);
+        return;
+    }
+    waitpid(pid, NULL, 0);
+}
+
 int main(void)
 {
     mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
@@ -94,5 +111,6 @@ int main(void)
     dontneed();
     read_fresh();
     fork_child();
+    raw_fork();
     return 0;
 }

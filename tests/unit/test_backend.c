@@ -180,7 +180,7 @@ static int choose_rss_children(void)
 	mp_backend_children(1);
 	mp_backend_choose(MP_BACKEND_RSS);
 	alone = mp_backend_watch(&w);
-	if (w.s1 != MPROF_SEEN_NEVER || alone <= 0)
+	if (w.s != MPROF_SEEN_NEVER || alone <= 0)
 		return 1;
 	if (pipe(fds))
 		return 2;

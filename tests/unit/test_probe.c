@@ -58,16 +58,12 @@ static int64_t fake_read(void)
 /* A watch on `counter` alone, then the figure `mem`. */
 static bool watch_on(int64_t *counter, struct mp_watch *w, int64_t *m)
 {
-	static const uint64_t zero;
-
 	if (backtrace_wanted) {
 		backtrace_wanted = false;
 		backtrace_n = backtrace(backtrace_got, 32);
 	}
-	w->c1 = (const volatile uint64_t *)counter;
-	w->s1 = (uint64_t)*counter;
-	w->c2 = &zero;
-	w->s2 = 0;
+	w->c = (const volatile uint64_t *)counter;
+	w->s = (uint64_t)*counter;
 	*m = mem;
 	return true;
 }
