@@ -191,7 +191,7 @@ static int64_t read_heap(void)
 	return mp_heap_current();
 }
 
-/* A word that stays 0: the second counter of a watch that needs one. */
+/* A word that stays 0: the counter of a watch that never holds. */
 static const uint64_t zero;
 
 /*
