@@ -846,6 +846,10 @@ static int own_open(struct own *o)
 
 	if (!poke_at && !(poke_at = poke_region()))
 		return -1;
+	/* A parent's ring, in a child made without fork handlers: its
+	   frames' events read there. */
+	if (ring_at)
+		zero_ring(ring_at);
 	if (!(o->map[0] = own_map(PERF_COUNT_SW_PAGE_FAULTS, &o->faults)))
 		return -1;
 	if (!(o->map[1] = own_map(PERF_COUNT_SW_DUMMY, &o->tasks))) {

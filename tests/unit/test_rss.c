@@ -639,6 +639,21 @@ static int raw_watch_child(void)
 	return child_checks() || watched_fresh(&w) ? 14 : 0;
 }
 
+/* The same child, its first watch before any read of the parent's
+ * ring: opening its own rings puts the zeros there. */
+static int raw_open_child(void)
+{
+	struct mp_watch w;
+
+	if (mapped(parent_watch.c))
+		return 30;
+	if (!mp_rss_watch(&w) || w.c == parent_watch.c)
+		return 31;
+	if (!mapped(parent_watch.c) || *parent_watch.c != 0)
+		return 32;
+	return watched_fresh(&w) ? 33 : 0;
+}
+
 /* The fork handlers put the zeros there before any event can read. */
 static int forked_watch_child(void)
 {
@@ -663,6 +678,8 @@ static int watch_fork_child(void)
 		return 1;
 	if (in_child(raw_watch_child, 1))
 		return 2;
+	if (in_child(raw_open_child, 1))
+		return 7;
 	/* The fork is a record in the parent's ring: it calls again, and
 	 * stays watchable (a child process is no thread of ours). */
 	if (holds(&parent_watch))
