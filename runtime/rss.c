@@ -52,7 +52,8 @@
  * head no watch saw: the ring takes a fault before it is used), and a
  * forked child, which has no perf mapping, gets the same page from the
  * fork handler -- or, made without fork handlers, from the SIGSEGV of its
- * first read (crash.c calls mp_rss_fault()).
+ * first read (crash.c calls mp_rss_fault()) or from the opening of its own
+ * rings, whichever comes first.
  *
  * The perf rings themselves are not in RSS (statm counts no page of
  * theirs), and the wrappers allocate nothing.
