@@ -22,10 +22,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "heap.h"
@@ -49,13 +46,6 @@ int mp_backend_heap;
 static const struct mp_backend *active;	/* NULL until one is installed */
 static int statm_fd = -1;
 static int smaps_fd = -1;
-/*
- * 1 in the process that opened those descriptors, 0 in a child until it
- * reopened them: a word of a MADV_WIPEONFORK page, so that a child made
- * without fork handlers (the fork system call), whose descriptors still
- * name its parent's files, reads its own.  NULL without such a page.
- */
-static uint32_t *opened_here;
 static int64_t page_size;
 static int64_t last;			/* last good figure */
 static int exact;			/* MPROF_EXACT */
@@ -83,49 +73,11 @@ static int reopen(int *slot, int failed, const char *path)
 	return fd;
 }
 
-static void reopen_all(void);
-
-/* Say the descriptors are this process's (the page made on first use,
-   through the system calls: the runtime's own mapping is none of the
-   program's calls to wrap). */
-static void mark_opened(void)
-{
-	long pg = sysconf(_SC_PAGESIZE);
-	uint32_t *p = __atomic_load_n(&opened_here, __ATOMIC_ACQUIRE);
-
-	if (!p) {
-		p = (uint32_t *)syscall(SYS_mmap, NULL, pg,
-					PROT_READ | PROT_WRITE,
-					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			return;
-		if (syscall(SYS_madvise, p, pg, MADV_WIPEONFORK)) {
-			syscall(SYS_munmap, p, pg);
-			return;
-		}
-		__atomic_store_n(&opened_here, p, __ATOMIC_RELEASE);
-	}
-	__atomic_store_n(p, 1, __ATOMIC_RELEASE);
-}
-
-/* In a child that did not reopen them yet, reopen the descriptors. */
-static void own_descriptors(void)
-{
-	uint32_t *here = __atomic_load_n(&opened_here, __ATOMIC_ACQUIRE);
-
-	if (here && !__atomic_load_n(here, __ATOMIC_ACQUIRE))
-		reopen_all();
-}
-
 /* Read a whole small /proc file into buf (NUL-terminated); -1 on error. */
 static ssize_t slurp(int *slot, const char *path, char *buf, size_t size)
 {
-	int fd;
-	ssize_t n;
-
-	own_descriptors();
-	fd = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-	n = fd >= 0 ? mp_sys_pread(fd, buf, size) : -1;
+	int fd = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	ssize_t n = fd >= 0 ? mp_sys_pread(fd, buf, size) : -1;
 
 	if (n <= 0) {
 		fd = reopen(slot, fd, path);
@@ -296,14 +248,12 @@ static int open_proc(int *slot, const char *path)
 {
 	int fd;
 
-	own_descriptors();
 	if (__atomic_load_n(slot, __ATOMIC_ACQUIRE) >= 0)
 		return 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	__atomic_store_n(slot, fd, __ATOMIC_RELEASE);
-	mark_opened();
 	return 0;
 }
 
@@ -400,7 +350,6 @@ static void reopen_all(void)
 		__atomic_store_n(slots[i], fd, __ATOMIC_RELEASE);
 		close(old);
 	}
-	mark_opened();
 }
 
 static void rss_atfork_child(void)

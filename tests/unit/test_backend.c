@@ -28,9 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -454,39 +452,6 @@ static int closed_by_program(void)
 	return errno == 3 ? 0 : 5;
 }
 
-/* A child made by the fork system call, no fork handler run, reads its
- * own statm, not its parent's (whose RSS stays put while it waits). */
-static int raw_fork_reads_own(void)
-{
-	int status;
-	pid_t pid;
-
-	if (mp_backend_open_proc(MP_BACKEND_RSS) < 0 ||
-	    mp_backend_read_proc(MP_BACKEND_RSS) <= 0)
-		return 1;
-	pid = (pid_t)syscall(SYS_fork);
-	if (pid == 0) {
-		int64_t before = mp_backend_read_proc(MP_BACKEND_RSS), after;
-		size_t len = (size_t)16 << 20;
-		volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-		for (size_t i = 0; p != MAP_FAILED && i < len; i += 4096)
-			p[i] = 1;
-		after = mp_backend_read_proc(MP_BACKEND_RSS);
-		_exit(after - before >= ((int64_t)15 << 20) ? 0 : 1);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return 2;
-	return WEXITSTATUS(status) ? 3 : 0;
-}
-
-static void test_raw_fork_reads_own(void **state)
-{
-	(void)state;
-	assert_int_equal(run_child(raw_fork_reads_own), 0);
-}
-
 /* A descriptor the program closed is reopened by the next read, which
  * keeps errno (the failed read set it). */
 static void test_reopen_after_close(void **state)
@@ -507,7 +472,6 @@ int main(void)
 		cmocka_unit_test(test_last_good_figure),
 		cmocka_unit_test(test_init_checks_text),
 		cmocka_unit_test(test_reopen_after_close),
-		cmocka_unit_test(test_raw_fork_reads_own),
 	};
 
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);
