@@ -1133,8 +1133,9 @@ lower_line(gimple *g)
  * time").  The frame record
  * and the counters are the runtime's, which the program's code never
  * touches, and an asm goto is volatile: neither moved nor removed.  The
- * code is the GIMPLE shape's: Mem usage is stored only when it rises.  `ch` stays outside, so that
- * the compiler may keep it in a register from one event to the next (the
+ * code is the GIMPLE shape's: Mem usage is stored only when it rises.
+ * `ch` stays outside, so that the compiler may keep it in a register from
+ * one event to the next (the
  * runtime never changes `change` without a call).  When the line left is
  * known it is counted at its own address plus f->delta, so no event
  * loads the `cur` the event before stored: in a loop of short lines,

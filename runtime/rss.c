@@ -878,8 +878,6 @@ static void own_close(struct own *o)
 	size_t len = 2 * (size_t)sysconf(_SC_PAGESIZE);
 
 	if (o->state == OWN_OPEN) {
-		o->state = OWN_OFF;
-		bump();
 		zero_ring(o->map[0]);
 		syscall(SYS_munmap, o->map[1], len);
 	}

@@ -8,9 +8,9 @@
  *   dontneed     madvise(MADV_DONTNEED), then munmap of a touched region
  *   read_fresh   read() from /dev/zero into untouched pages (the kernel
  *                faults them in, not the program)
- *   fork_child   a child that touches 8 MiB and returns: its own report
- *   raw_fork     the same with a child made by the fork system call, no
- *                fork handler run: its first line event reads the
+ *   fork_child   a child that touches 8 MiB and returns: its own report;
+ *                then the same with a child made by the fork system call,
+ *                no fork handler run: its first line event reads the
  *                parent's fault ring, which it does not have (the
  *                runtime's SIGSEGV handler puts zeros there)
  *
@@ -78,21 +78,15 @@ MPROF static void read_fresh(void)
         exit(1);
 }
 
-MPROF static void fork_child(void)
+/* The fork system call itself: no fork handler runs in the child. */
+static pid_t raw_fork(void)
 {
-    pid_t pid = fork();
-    if (pid == 0) {
-        char *p = alloc(8 * MIB);
-        touch(p, 8 * MIB);
-        free(p);
-        return;
-    }
-    waitpid(pid, NULL, 0);
+    return (pid_t)syscall(SYS_fork);
 }
 
-MPROF static void raw_fork(void)
+MPROF static void fork_child(pid_t (*make)(void))
 {
-    pid_t pid = (pid_t)syscall(SYS_fork);
+    pid_t pid = make();
     if (pid == 0) {
         char *p = alloc(8 * MIB);
         touch(p, 8 * MIB);
@@ -110,7 +104,7 @@ int main(void)
     trim_heap();
     dontneed();
     read_fresh();
-    fork_child();
-    raw_fork();
+    fork_child(fork);
+    fork_child(raw_fork);
     return 0;
 }
