@@ -10,8 +10,8 @@
  * (struct __mprof_frame) that the plugin's inline line event reads and
  * updates: the backend's change counter and what it held when the
  * figure `before` was read, `cur` (where the line being run is counted:
- * its site plus the thread's `delta`, or right after entry the thread's
- * scratch slot, "still on the signature line") and `delta`.  A line whose
+ * its site plus the thread's `delta`, or right after entry the scratch
+ * slot of the thread's stack, "still on the signature line") and `delta`.  A line whose
  * figure cannot have changed is counted inline (one more occurrence, its
  * Mem usage raised to `before`); any other event calls a probe here.  A
  * line event charges the line being left with the change since `before`,
@@ -61,8 +61,8 @@
  *
  * Invariants: the stack lives in memory from mmap, never in the program's
  * malloc; only its thread touches it (the report reads the counters it
- * wrote); TLS holds the stack, a busy flag and the scratch slot
- * (initial-exec, so a probe never calls into the dynamic linker).  While
+ * wrote); TLS holds the stack and a busy flag (initial-exec, so a probe
+ * never calls into the dynamic linker).  While
  * a probe runs, the busy flag makes any probe reached from a signal
  * handler drop its event (counted) instead of touching a half-updated
  * stack.  Counters have one writer each: the owner thread counts in the
@@ -89,8 +89,9 @@
 
 struct frame {
 	struct __mprof_frame pub;	/* what the plugin's code reads: first */
-	struct __mprof_func *func;	/* function of this activation */
-	struct __mprof_site *sites;	/* func->sites, and */
+	struct __mprof_site *sites;	/* the function's sites (sites->func is
+					   the function of this activation),
+					   and */
 	uintptr_t span;			/* their size in bytes (MPROF_DEBUG
 					   builds only: their checks) */
 	uint64_t caller_seen;		/* the caller's pub.seen before this
@@ -121,15 +122,30 @@ _Static_assert(sizeof(struct frame) == MPROF_FRAME_STRIDE,
    keeps that many slots free above it. */
 #define LOCAL_MAX	32
 
-/* One per thread, at the start of its own reservation. */
+/*
+ * One per thread, at the start of its own reservation.  The header fills
+ * the slot below f[0], and starts as a record would: `below`, whose watch
+ * never holds, is the first record's caller to the short entry, which
+ * thus needs no test of its own for the first slot.
+ */
 struct stack {
+	struct __mprof_frame below;	/* f[-1]: change = &still, seen =
+					   MPROF_SEEN_NEVER, never written */
 	size_t depth;			/* records in use */
 	size_t cap;			/* records that fit */
 	size_t lost;			/* innermost activations not recorded
 					   because the stack is full */
-	size_t reserved;
+	struct frame *limit;		/* &f[cap - LOCAL_MAX]: a record
+					   below it leaves room for the next
+					   one and its local frames */
+	struct __mprof_site scratch;	/* `cur` on the signature line: the
+					   inline event counts here, unread */
 	struct frame f[];
 };
+
+_Static_assert(offsetof(struct stack, below) == 0 &&
+	       offsetof(struct stack, f) == sizeof(struct frame),
+	       "the stack's header is the record below f[0]");
 
 enum {
 	BUSY_NONE,
@@ -144,8 +160,6 @@ struct tls {
 					   NULL (see refresh()) */
 	unsigned busy;			/* BUSY_* */
 	struct mp_table *table;		/* NULL in the owner (counts.h) */
-	struct __mprof_site scratch;	/* `cur` on the signature line: the
-					   inline event counts here, unread */
 	uint64_t now;			/* with Time: the clock at this event's
 					   charge (one read per event) */
 	int limit_abort;		/* MPROF_LIMIT fired: abort once the
@@ -221,12 +235,18 @@ static inline struct __mprof_site *ctr(const struct frame *f,
 	return (struct __mprof_site *)((uintptr_t)s + f->pub.delta);
 }
 
+/* The calling thread's scratch slot (struct stack). */
+static inline struct __mprof_site *scratch(void)
+{
+	return &tls.stack->scratch;
+}
+
 /* Is `cur` where `f` counts one of its sites, or the scratch slot? */
 static inline bool cur_ok(const struct frame *f)
 {
 	uintptr_t c = (uintptr_t)f->pub.cur - f->pub.delta;
 
-	return f->pub.cur == &tls.scratch ||
+	return f->pub.cur == scratch() ||
 	       (c - (uintptr_t)f->sites < f->span &&
 		(c - (uintptr_t)f->sites) % sizeof(struct __mprof_site) == 0);
 }
@@ -252,7 +272,7 @@ static inline __attribute__((always_inline)) void charge_lines(struct frame *f,
 	struct __mprof_site *s = f->pub.cur;
 
 	MP_ASSERT(cur_ok(f));
-	if (s == &tls.scratch) {
+	if (s == scratch()) {
 		if (m.own != f->own || m.mem != f->pub.before) {
 			s = ctr(f, f->sites);
 			if (m.own != f->own)
@@ -318,7 +338,7 @@ static inline void raise_i64(int64_t *v, int64_t m)
 /* The site index `f` is on: 0 on the signature line. */
 MP_ALLOCS_HOOK static inline uint32_t cur_index(const struct frame *f)
 {
-	if (f->pub.cur == &tls.scratch)
+	if (f->pub.cur == scratch())
 		return 0;
 	return (uint32_t)(((uintptr_t)f->pub.cur - f->pub.delta -
 			   (uintptr_t)f->sites) / sizeof(struct __mprof_site));
@@ -538,10 +558,10 @@ static __attribute__((noinline, cold)) void over_limit(const struct frame *f,
 {
 	const struct __mprof_site *s = f->sites;
 
-	if (f->pub.cur != &tls.scratch)
+	if (f->pub.cur != scratch())
 		s = (const struct __mprof_site *)((uintptr_t)f->pub.cur -
 						  f->pub.delta);
-	if (mp_limit_exceeded(f->func, s->line, m))
+	if (mp_limit_exceeded(f->sites->func, s->line, m))
 		tls.limit_abort = 1;
 }
 
@@ -574,7 +594,10 @@ static struct stack *make_stack(void)
 		return NULL;
 	}
 	st = p;
+	st->below.change = &still;
+	st->below.seen = MPROF_SEEN_NEVER;
 	st->cap = (STACK_BYTES - sizeof(*st)) / sizeof(struct frame);
+	st->limit = &st->f[st->cap - LOCAL_MAX];
 	tls.stack = st;
 	tls.quiet = !tls.table && !mp_allocs_columns && !mp_funclog_active()
 		    ? LOCAL_MAX : 0;
@@ -671,13 +694,12 @@ static inline void adopt(struct stack *st, struct frame *p,
 	MP_ASSERT(s0 == s0->func->sites && !l->delta);
 	p->pub.above = NULL;
 	p->pub.seen = MPROF_SEEN_NEVER;
-	r->func = s0->func;
 	r->sites = s0;
 #ifdef MPROF_DEBUG
 	r->span = s0->func->nsites * sizeof(*s0);
 #endif
 	if (c >= s0->func->nsites * sizeof(*s0) || c % sizeof(*s0))
-		r->pub.cur = &tls.scratch;
+		r->pub.cur = &st->scratch;
 	r->own = p->own;
 	r->caller_seen = l->seen;
 	r->ext = NULL;
@@ -819,13 +841,12 @@ static struct frame *enter(struct __mprof_site *s0)
 	f->pub.quiet = st->depth + LOCAL_MAX < st->cap ? tls.quiet : 0;
 	f->pub.above = NULL;
 	count_call(ctr(f, s0), fn, m.mem);
-	f->func = fn;
 	f->sites = s0;			/* &sites[0]: the ABI's argument */
 #ifdef MPROF_DEBUG
 	f->span = fn->nsites * sizeof(*fn->sites);
 #endif
 	MP_ASSERT(s0 == fn->sites);
-	restart(f, &tls.scratch, m);
+	restart(f, &st->scratch, m);
 	if (MP_UNLIKELY(mp_allocs_columns))
 		extra_enter(f, caller, m.own);
 	st->depth++;
@@ -843,7 +864,7 @@ static struct frame *innermost(struct stack *st, const struct __mprof_func *fn)
 {
 	size_t d = st ? st->depth : 0;
 
-	while (d > 0 && st->f[d - 1].func != fn)
+	while (d > 0 && st->f[d - 1].sites != fn->sites)
 		d--;
 	return d ? &st->f[d - 1] : NULL;
 }
@@ -961,19 +982,21 @@ static inline __attribute__((always_inline)) struct frame *
 push(struct __mprof_site *s0, struct frame *f, uint64_t calls,
      struct mp_fig m)
 {
+	struct stack *st = tls.stack;
+
 	f->pub.delta = 0;
 	f->pub.quiet = tls.quiet;
 	f->pub.above = NULL;
 	__atomic_store_n(&s0->count, calls + 1, __ATOMIC_RELAXED);
 	raise_peak(&s0->peak, m.mem);
-	f->func = s0->func;
 	f->sites = s0;
 #ifdef MPROF_DEBUG
-	f->span = f->func->nsites * sizeof(*f->func->sites);
+	f->span = s0->func->nsites * sizeof(*s0);
 #endif
-	restart(f, &tls.scratch, m);
-	tls.next = ++tls.stack->depth + LOCAL_MAX < tls.stack->cap ? f + 1
-								   : NULL;
+	restart(f, &st->scratch, m);
+	st->depth++;
+	MP_ASSERT(f == top(st));
+	tls.next = f + 1 < st->limit ? f + 1 : NULL;
 	set_busy(BUSY_NONE);
 	return f;
 }
@@ -990,10 +1013,11 @@ fast_enter(struct __mprof_site *s0)
 	calls = __atomic_load_n(&s0->count, __ATOMIC_RELAXED);
 	if (MP_UNLIKELY(!f || !mp_solo() || tls.table || !calls))
 		goto general;
-	if (MP_UNLIKELY(f == tls.stack->f))
-		return enter_root(s0, f, calls);
+	/* In the first slot, the caller is the stack's `below`. */
 	caller = f - 1;
 	if (MP_UNLIKELY(!unchanged(caller))) {
+		if (f == tls.stack->f)
+			return enter_root(s0, f, calls);
 		if (caller->pub.above == &f->pub && !f->pub.above &&
 		    tls.stack->depth + 1 + LOCAL_MAX < tls.stack->cap)
 			return enter_below_frame(s0);
@@ -1033,6 +1057,8 @@ enter_root(struct __mprof_site *s0, struct frame *f, uint64_t calls)
 	struct mp_fig m;
 
 	MP_ASSERT(f == tls.next && !tls.stack->depth && !tls.stack->lost);
+	MP_ASSERT(tls.stack->below.change == &still &&
+		  tls.stack->below.seen == MPROF_SEEN_NEVER);
 	m = watch(f);
 	if (MP_UNLIKELY(m.mem > __atomic_load_n(&mp_limit_bytes,
 						 __ATOMIC_RELAXED))) {
@@ -1064,7 +1090,7 @@ static inline bool fast_exit(struct frame *f)
 	}
 	MP_ASSERT(f == top(st) && !st->lost && cur_ok(f));
 	s = f->pub.cur;
-	if (s != &tls.scratch) {
+	if (s != &st->scratch) {
 		add_u64(&s->count, 1);
 		raise_peak(&s->peak, f->pub.before);
 	}
