@@ -11,9 +11,10 @@
  * updates: the backend's change counter and what it held when the
  * figure `before` was read, `cur` (where the line being run is counted:
  * its site plus the thread's `delta`, or right after entry the scratch
- * slot of the thread's stack, "still on the signature line") and `delta`.  A line whose
- * figure cannot have changed is counted inline (one more occurrence, its
- * Mem usage raised to `before`); any other event calls a probe here.  A
+ * slot of the thread's stack, "still on the signature line") and
+ * `delta`.  A line whose figure cannot have changed is counted inline
+ * (one more occurrence, its Mem usage raised to `before`); any other
+ * event calls a probe here.  A
  * line event charges the line being left with the change since `before`,
  * so a line that calls another profiled function is charged what the
  * whole call changed, and recursion adds into the same sites.
@@ -233,6 +234,13 @@ static inline struct __mprof_site *ctr(const struct frame *f,
 				       const struct __mprof_site *s)
 {
 	return (struct __mprof_site *)((uintptr_t)s + f->pub.delta);
+}
+
+/* Is there room for a record in slot `f` of `st`, and for the local
+   frames that may go above it? */
+static inline bool room_at(const struct stack *st, const struct frame *f)
+{
+	return f < st->limit;
 }
 
 /* The calling thread's scratch slot (struct stack). */
@@ -639,7 +647,7 @@ static inline void refresh(void)
 {
 	struct stack *st = tls.stack;
 
-	tls.next = st && st->depth + LOCAL_MAX < st->cap &&
+	tls.next = st && room_at(st, &st->f[st->depth]) &&
 		   !st->lost &&
 		   !mp_allocs_columns &&
 		   __atomic_load_n(&mp_limit_bytes, __ATOMIC_RELAXED) ==
@@ -838,7 +846,7 @@ static struct frame *enter(struct __mprof_site *s0)
 		m = watch(f);
 	}
 	f->pub.delta = delta;
-	f->pub.quiet = st->depth + LOCAL_MAX < st->cap ? tls.quiet : 0;
+	f->pub.quiet = room_at(st, f) ? tls.quiet : 0;
 	f->pub.above = NULL;
 	count_call(ctr(f, s0), fn, m.mem);
 	f->sites = s0;			/* &sites[0]: the ABI's argument */
@@ -996,7 +1004,7 @@ push(struct __mprof_site *s0, struct frame *f, uint64_t calls,
 	restart(f, &st->scratch, m);
 	st->depth++;
 	MP_ASSERT(f == top(st));
-	tls.next = f + 1 < st->limit ? f + 1 : NULL;
+	tls.next = room_at(st, f + 1) ? f + 1 : NULL;
 	set_busy(BUSY_NONE);
 	return f;
 }
@@ -1019,7 +1027,7 @@ fast_enter(struct __mprof_site *s0)
 		if (f == tls.stack->f)
 			return enter_root(s0, f, calls);
 		if (caller->pub.above == &f->pub && !f->pub.above &&
-		    tls.stack->depth + 1 + LOCAL_MAX < tls.stack->cap)
+		    room_at(tls.stack, f + 1))
 			return enter_below_frame(s0);
 		goto general;
 	}
