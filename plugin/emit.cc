@@ -225,8 +225,8 @@ static constexpr abi_field site_fields[] = {
 	ABI_FIELD(__mprof_site, line, K_I32),
 	ABI_FIELD(__mprof_site, reserved, K_U32),
 	ABI_FIELD(__mprof_site, count, K_U64),
-	ABI_FIELD(__mprof_site, incr, K_I64),
 	ABI_FIELD(__mprof_site, peak, K_I64),
+	ABI_FIELD(__mprof_site, incr, K_I64),
 };
 
 static constexpr abi_field func_fields[] = {

@@ -187,7 +187,7 @@
 
 #include <stdint.h>
 
-#define MPROF_ABI_VERSION 7u
+#define MPROF_ABI_VERSION 8u
 
 /* A value no change counter ever holds: a record with it always calls. */
 #define MPROF_SEEN_NEVER UINT64_MAX
@@ -209,13 +209,16 @@ struct __mprof_func {
 	uint32_t reserved;		/* zero */
 };
 
+/* A line's counters.  The two an inline event updates, count and peak,
+   are adjacent: with 40-byte sites they share a cache line in seven sites
+   of eight (docs/performance.md, "Caches"). */
 struct __mprof_site {
 	struct __mprof_func *func;	/* the function this line belongs to */
 	int32_t line;			/* source line */
 	uint32_t reserved;		/* zero */
 	uint64_t count;			/* runtime: Occurrences */
-	int64_t incr;			/* runtime: Increment, bytes */
 	int64_t peak;			/* runtime: Mem usage, bytes (if count) */
+	int64_t incr;			/* runtime: Increment, bytes */
 };
 
 /* The part of an activation's frame record the plugin's code touches. */

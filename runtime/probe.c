@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * probe.c - the probes the plugin's code calls (runtime/mprof_abi.h,
- * ABI 5: entry, line, exit, and the end of an inlined call that moved the
+ * ABI 8: entry, line, exit, and the end of an inlined call that moved the
  * figure): the accounting of docs/DESIGN.md, "Accounting", for the events
  * the instrumented code cannot handle inline.
  *
