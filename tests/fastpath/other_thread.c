@@ -5,8 +5,12 @@
  * only the perf events can tell the waiting thread's next line that RSS
  * grew.  The wait line must show the 16 MiB the helper touched, with the
  * fast path as with MPROF_EXACT=1 (tests/fastpath/compare.sh).  The helper
- * is started and parked before the profiled function runs, and released
- * and awaited on one line, so the figures do not depend on scheduling.
+ * is started and parked before the profiled function runs, released and
+ * awaited on one line, and ends only after the function returned: its
+ * exit runs code of libc's and the runtime's that no page of the process
+ * mapped yet (some 40 pages of text, mapped by fault-around), and while
+ * it could race with the function's last line the figures depended on
+ * scheduling.
  */
 #include <pthread.h>
 #include <semaphore.h>
@@ -18,7 +22,7 @@
 #define MIB (1024 * 1024)
 
 static char *region;
-static sem_t ready, go, done;
+static sem_t ready, go, done, finish;
 
 static void *helper(void *arg)
 {
@@ -28,6 +32,7 @@ static void *helper(void *arg)
     for (size_t i = 0; i < 16 * MIB; i += 4096)
         region[i] = 1;
     sem_post(&done);
+    sem_wait(&finish);
     return NULL;
 }
 
@@ -44,10 +49,12 @@ int main(void)
     region = mmap(NULL, 16 * MIB, PROT_READ | PROT_WRITE,
                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (region == MAP_FAILED || sem_init(&ready, 0, 0) || sem_init(&go, 0, 0) ||
-        sem_init(&done, 0, 0) || pthread_create(&t, NULL, helper, NULL))
+        sem_init(&done, 0, 0) || sem_init(&finish, 0, 0) ||
+        pthread_create(&t, NULL, helper, NULL))
         return 1;
     sem_wait(&ready);
     wait_for_helper();
+    sem_post(&finish);
     pthread_join(t, NULL);
     return 0;
 }
