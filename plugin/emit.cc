@@ -6,6 +6,7 @@
  *
  *     static struct __mprof_func  __mprof_func.N;
  *     static struct __mprof_site  __mprof_sites.N[nsites];   [0] = signature
+ *     static const int32_t        __mprof_lines.N[nsites];   their lines
  *
  * and its probes: `f = enter_thunk(&sites[0])` on the entry edge, which
  * returns the activation's frame record; the inline line event of
@@ -206,9 +207,9 @@ counter_ptr_type(void)
  * structs, so a field added, removed, moved or resized in the header
  * without the tables stops the plugin's build.
  */
-enum field_kind { K_U32, K_I32, K_U64, K_I64, K_PTR, K_CSTR, K_SITE_PTR,
-		  K_FUNC_PTR, K_FRAME_PTR, K_COUNTER_PTR, K_ENTER, K_LINE,
-		  K_EXIT, K_QUIET_EXIT, K_LINE_SLOW };
+enum field_kind { K_U32, K_I32, K_U64, K_I64, K_PTR, K_CSTR, K_LINES,
+		  K_SITE_PTR, K_FUNC_PTR, K_FRAME_PTR, K_COUNTER_PTR, K_ENTER,
+		  K_LINE, K_EXIT, K_QUIET_EXIT, K_LINE_SLOW };
 
 struct abi_field {
 	const char *name;
@@ -222,8 +223,6 @@ struct abi_field {
 
 static constexpr abi_field site_fields[] = {
 	ABI_FIELD(__mprof_site, func, K_FUNC_PTR),
-	ABI_FIELD(__mprof_site, line, K_I32),
-	ABI_FIELD(__mprof_site, reserved, K_U32),
 	ABI_FIELD(__mprof_site, count, K_U64),
 	ABI_FIELD(__mprof_site, peak, K_I64),
 	ABI_FIELD(__mprof_site, incr, K_I64),
@@ -238,6 +237,7 @@ static constexpr abi_field func_fields[] = {
 	ABI_FIELD(__mprof_func, first_line, K_I32),
 	ABI_FIELD(__mprof_func, last_line, K_I32),
 	ABI_FIELD(__mprof_func, sites, K_SITE_PTR),
+	ABI_FIELD(__mprof_func, lines, K_LINES),
 	ABI_FIELD(__mprof_func, dso, K_PTR),
 	ABI_FIELD(__mprof_func, next, K_FUNC_PTR),
 	ABI_FIELD(__mprof_func, registered, K_U32),
@@ -295,6 +295,8 @@ static_assert(layout_is(probes_fields, sizeof(struct __mprof_probes)),
 	      "plugin/emit.cc probes_fields differ from runtime/mprof_abi.h");
 static_assert(layout_is(frame_fields, sizeof(struct __mprof_frame)),
 	      "plugin/emit.cc frame_fields differ from runtime/mprof_abi.h");
+static_assert(sizeof(struct __mprof_site) == MPROF_SITE_ALIGN,
+	      "a site fills its alignment (runtime/mprof_abi.h)");
 static_assert(sizeof(probe_field) / sizeof(probe_field[0]) == NPROBES,
 	      "one probe per kind");
 
@@ -308,6 +310,9 @@ kind_type(field_kind k)
 	case K_I64: return long_integer_type_node;
 	case K_PTR: return ptr_type_node;
 	case K_CSTR: return const_char_ptr_type();
+	case K_LINES:
+		return build_pointer_type(build_qualified_type(
+			integer_type_node, TYPE_QUAL_CONST));
 	case K_SITE_PTR: return build_pointer_type(site_type);
 	case K_FUNC_PTR: return build_pointer_type(func_type);
 	case K_FRAME_PTR: return build_pointer_type(frame_type);
@@ -709,6 +714,8 @@ emit_unit(void)
 	/* Where a local frame's first events count the signature line:
 	   never read (runtime/mprof_abi.h, "Local frames"). */
 	scratch_var = static_var("__mprof_scratch", site_type);
+	SET_DECL_ALIGN(scratch_var, MPROF_SITE_ALIGN * BITS_PER_UNIT);
+	DECL_USER_ALIGN(scratch_var) = 1;
 	DECL_PRESERVE_P(scratch_var) = 1;
 	varpool_node::finalize_decl(scratch_var);
 
@@ -2456,9 +2463,9 @@ mp_emit_unit_for_patterns(void)
 }
 
 /*
- * The function's descriptor and sites (runtime/mprof_abi.h): site 0 is the
- * signature line, then each line that has a probe, in line order, whose
- * index `index` maps.  Returns the sites array.
+ * The function's descriptor, sites and lines (runtime/mprof_abi.h): site
+ * 0 is the signature line, then each line that has a probe, in line
+ * order, whose index `index` maps.  Returns the sites array.
  */
 static tree
 emit_descriptor(function *fn, const char *name, const mp_lines *lines,
@@ -2477,21 +2484,30 @@ emit_descriptor(function *fn, const char *name, const mp_lines *lines,
 	snprintf(buf, sizeof buf, "__mprof_func.%u", id);
 	tree desc = static_var(buf, func_type);
 
+	tree line_type = build_qualified_type(integer_type_node,
+					      TYPE_QUAL_CONST);
+	snprintf(buf, sizeof buf, "__mprof_lines.%u", id);
+	tree line_arr = static_var(buf, build_array_type_nelts(line_type, n));
+	TREE_READONLY(line_arr) = 1;
+
 	tree fptr = build_pointer_type(func_type);
-	vec<constructor_elt, va_gc> *sv = NULL;
+	vec<constructor_elt, va_gc> *sv = NULL, *lv = NULL;
 	auto add_site = [&](unsigned i, int line) {
 		vec<constructor_elt, va_gc> *e = NULL;
 		CONSTRUCTOR_APPEND_ELT(e, field(site_type, "func"),
 				       build_fold_addr_expr_with_type(desc, fptr));
-		CONSTRUCTOR_APPEND_ELT(e, field(site_type, "line"),
-				       build_int_cst(integer_type_node, line));
 		CONSTRUCTOR_APPEND_ELT(sv, build_int_cst(integer_type_node, i),
 				       build_constructor(site_type, e));
+		CONSTRUCTOR_APPEND_ELT(lv, build_int_cst(integer_type_node, i),
+				       build_int_cst(line_type, line));
 	};
 	add_site(0, lines->first_line);
 	for (auto &kv : index)
 		add_site(kv.second, kv.first);
 	DECL_INITIAL(sites) = build_constructor(TREE_TYPE(sites), sv);
+	SET_DECL_ALIGN(sites, MPROF_SITE_ALIGN * BITS_PER_UNIT);
+	DECL_USER_ALIGN(sites) = 1;
+	DECL_INITIAL(line_arr) = build_constructor(TREE_TYPE(line_arr), lv);
 
 	const char *dir = get_src_pwd();
 	vec<constructor_elt, va_gc> *dv = NULL;
@@ -2509,12 +2525,19 @@ emit_descriptor(function *fn, const char *name, const mp_lines *lines,
 	CONSTRUCTOR_APPEND_ELT(dv, field(func_type, "last_line"),
 			       build_int_cst(integer_type_node, lines->last_line));
 	CONSTRUCTOR_APPEND_ELT(dv, field(func_type, "sites"), site_addr(sites, 0));
+	CONSTRUCTOR_APPEND_ELT(dv, field(func_type, "lines"),
+			       build_fold_addr_expr_with_type(
+				       build4(ARRAY_REF, line_type, line_arr,
+					      integer_zero_node, NULL_TREE,
+					      NULL_TREE),
+				       build_pointer_type(line_type)));
 	CONSTRUCTOR_APPEND_ELT(dv, field(func_type, "dso"),
 			       fold_convert(ptr_type_node,
 					    build_fold_addr_expr(dso_handle)));
 	DECL_INITIAL(desc) = build_constructor(func_type, dv);
 
 	varpool_node::finalize_decl(sites);
+	varpool_node::finalize_decl(line_arr);
 	varpool_node::finalize_decl(desc);
 	return sites;
 }

@@ -80,15 +80,17 @@ void mp_counts_leave(struct mp_table *t)
 }
 
 /*
- * `bytes` of zeroed memory for a block of `t`, 8-aligned, already written
- * to: its pages are resident before the probe reads the memory figure, so
- * the rss backend does not charge them to the program's next line.
+ * `bytes` of zeroed memory for a block of `t`, aligned as the plugin's
+ * sites are (a block's slots start MPROF_SITE_ALIGN bytes in), already
+ * written to: its pages are resident before the probe reads the memory
+ * figure, so the rss backend does not charge them to the program's next
+ * line.
  */
 static void *carve(struct mp_table *t, size_t bytes)
 {
 	void *p;
 
-	bytes = (bytes + 7) & ~(size_t)7;
+	bytes = (bytes + MPROF_SITE_ALIGN - 1) & ~(size_t)(MPROF_SITE_ALIGN - 1);
 	if (bytes > ARENA_BYTES / 4) {
 		p = mp_sys_map(bytes);
 	} else {

@@ -7,7 +7,7 @@
  * after it exits), counts in the sites the plugin emitted, as a
  * single-threaded program always has.  Every other thread counts in a
  * table of its own: one block per function it ran, whose slots mirror the
- * function's sites (same 40-byte stride), so that a frame reaches the slot
+ * function's sites (same 32-byte stride and alignment), so that a frame reaches the slot
  * of any of its lines by adding one offset, `delta`, to the site's address
  * -- 0 for the owner.  Each counter has a single writer, which updates it
  * with a relaxed load and store; the report and the snapshot of an
@@ -39,6 +39,9 @@ struct mp_block {
 	uint32_t reserved;
 	struct __mprof_site slot[];	/* count, incr, peak used */
 };
+
+_Static_assert(offsetof(struct mp_block, slot) % MPROF_SITE_ALIGN == 0,
+	       "a block's slots are aligned as the plugin's sites");
 
 /* One thread's table at a time. */
 struct mp_table {

@@ -125,8 +125,9 @@ struct mp_profile;
 struct mp_gather;
 
 /*
- * The counts of `f` in every thread, into `into[0..nsites)` (line, count,
- * incr and peak set): its sites plus its blocks in `g` (counts.h).
+ * The counts of `f` in every thread, into `into[0..nsites)` (count, incr
+ * and peak set; the lines are f->lines): its sites plus its blocks in
+ * `g` (counts.h).
  */
 void mp_registry_totals(const struct mp_gather *g,
 			const struct __mprof_func *f, struct __mprof_site *into);

@@ -13,7 +13,9 @@
  *     struct __mprof_func  desc;             -- one per function
  *     struct __mprof_site  sites[nsites];    -- one per source line that has
  *                                               code; sites[0] is the
- *                                               signature line
+ *                                               signature line; aligned to
+ *                                               MPROF_SITE_ALIGN
+ *     const int32_t        lines[nsites];    -- each site's source line
  *
  * and code, in the instrumented function itself:
  *
@@ -187,7 +189,7 @@
 
 #include <stdint.h>
 
-#define MPROF_ABI_VERSION 8u
+#define MPROF_ABI_VERSION 9u
 
 /* A value no change counter ever holds: a record with it always calls. */
 #define MPROF_SEEN_NEVER UINT64_MAX
@@ -203,23 +205,26 @@ struct __mprof_func {
 	int32_t first_line;		/* line of the signature */
 	int32_t last_line;		/* line of the closing brace */
 	struct __mprof_site *sites;	/* the function's line sites */
+	const int32_t *lines;		/* the source line of each site */
 	void *dso;			/* &__dso_handle of the module, or NULL */
 	struct __mprof_func *next;	/* runtime: registry chain */
 	uint32_t registered;		/* runtime: set once linked in the registry */
 	uint32_t reserved;		/* zero */
 };
 
-/* A line's counters.  The two an inline event updates, count and peak,
-   are adjacent: with 40-byte sites they share a cache line in seven sites
-   of eight (docs/performance.md, "Caches"). */
+/* A line's counters: 32 bytes, in arrays the plugin aligns to
+   MPROF_SITE_ALIGN, so that a site never straddles two cache lines and
+   two share one; the line numbers, which only the report reads, are
+   apart (`lines`; docs/performance.md, "Caches"). */
 struct __mprof_site {
 	struct __mprof_func *func;	/* the function this line belongs to */
-	int32_t line;			/* source line */
-	uint32_t reserved;		/* zero */
 	uint64_t count;			/* runtime: Occurrences */
 	int64_t peak;			/* runtime: Mem usage, bytes (if count) */
 	int64_t incr;			/* runtime: Increment, bytes */
 };
+
+/* The alignment of the plugin's sites arrays, in bytes: a site's size. */
+#define MPROF_SITE_ALIGN 32
 
 /* The part of an activation's frame record the plugin's code touches. */
 struct __mprof_frame {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mprof_inline.h - the code the plugin emits inline (ABI 8,
+ * mprof_inline.h - the code the plugin emits inline (ABI 9,
  * runtime/mprof_abi.h), written in C, so that the unit tests and the
  * micro benchmark drive the runtime exactly as instrumented code does:
  * the line event (no call while the frame's watch holds, the line probe

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * probe.c - the probes the plugin's code calls (runtime/mprof_abi.h,
- * ABI 8: entry, line, exit, and the end of an inlined call that moved the
+ * ABI 9: entry, line, exit, and the end of an inlined call that moved the
  * figure): the accounting of docs/DESIGN.md, "Accounting", for the events
  * the instrumented code cannot handle inline.
  *
@@ -569,7 +569,8 @@ static __attribute__((noinline, cold)) void over_limit(const struct frame *f,
 	if (f->pub.cur != scratch())
 		s = (const struct __mprof_site *)((uintptr_t)f->pub.cur -
 						  f->pub.delta);
-	if (mp_limit_exceeded(f->sites->func, s->line, m))
+	if (mp_limit_exceeded(f->sites->func,
+			      f->sites->func->lines[s - f->sites], m))
 		tls.limit_abort = 1;
 }
 

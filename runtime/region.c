@@ -116,7 +116,7 @@ static void top_add(struct mprof_region *r, const struct __mprof_func *f,
 		r->lines[k] = r->lines[k - 1];
 	r->lines[k].file = f->file;
 	r->lines[k].function = f->name;
-	r->lines[k].line = f->sites[i].line;
+	r->lines[k].line = f->lines[i];
 	r->lines[k].increment = grew;
 }
 

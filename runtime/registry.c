@@ -125,14 +125,17 @@ static char *str_copy(char **mem, const char *s)
 static size_t func_size(const struct __mprof_func *f)
 {
 	return sizeof(*f) + f->nsites * sizeof(f->sites[0]) +
-	       str_size(f->file) + str_size(f->dir) + str_size(f->name);
+	       f->nsites * sizeof(f->lines[0]) + str_size(f->file) +
+	       str_size(f->dir) + str_size(f->name);
 }
 
-/* Copy `f` and its sites and strings to `*mem` (suitably aligned). */
+/* Copy `f` and its sites, lines and strings to `*mem` (suitably
+   aligned). */
 static struct __mprof_func *func_copy(char **mem, struct __mprof_func *f)
 {
 	struct __mprof_func *c = (struct __mprof_func *)*mem;
 	struct __mprof_site *s;
+	int32_t *lines;
 	uint32_t i;
 
 	*c = *f;
@@ -146,8 +149,11 @@ static struct __mprof_func *func_copy(char **mem, struct __mprof_func *f)
 	}
 	mp_counts_fold(NULL, f, s);
 	c->sites = s;
+	lines = (int32_t *)(s + f->nsites);
+	memcpy(lines, f->lines, f->nsites * sizeof(*lines));
+	c->lines = lines;
 	c->dso = NULL;
-	*mem = (char *)(s + f->nsites);
+	*mem = (char *)(lines + f->nsites);
 	c->file = str_copy(mem, f->file);
 	c->dir = str_copy(mem, f->dir);
 	c->name = str_copy(mem, f->name);
@@ -310,7 +316,6 @@ void mp_registry_totals(const struct mp_gather *g,
 	uint32_t i;
 
 	for (i = 0; i < f->nsites; i++) {
-		into[i].line = f->sites[i].line;
 		into[i].count = __atomic_load_n(&f->sites[i].count,
 						__ATOMIC_RELAXED);
 		into[i].incr = __atomic_load_n(&f->sites[i].incr,
@@ -419,7 +424,7 @@ long mp_registry_collect_with(struct mp_profile *p,
 			if (!tot[i].count)
 				continue;
 			rows[n] = (struct mp_row){
-				.line = tot[i].line,
+				.line = f->lines[i],
 				.count = tot[i].count,
 				.incr = tot[i].incr,
 				.peak = tot[i].peak,

@@ -37,15 +37,16 @@
 static struct __mprof_probes tab = { .version = MPROF_ABI_VERSION };
 
 static struct __mprof_site k_s[3], c_s[2];
+static const int32_t k_l[3] = { 1, 2, 3 }, c_l[2] = { 5, 6 };
 static struct __mprof_func k_fn = {
 	.version = MPROF_ABI_VERSION, .nsites = 3, .file = "inline.c",
 	.dir = "", .name = "kernel", .first_line = 1, .last_line = 4,
-	.sites = k_s,
+	.sites = k_s, .lines = k_l,
 };
 static struct __mprof_func c_fn = {
 	.version = MPROF_ABI_VERSION, .nsites = 2, .file = "inline.c",
 	.dir = "", .name = "callee", .first_line = 5, .last_line = 7,
-	.sites = c_s,
+	.sites = c_s, .lines = c_l,
 };
 
 static volatile uint64_t sink;

@@ -20,9 +20,10 @@
 #include "internal.h"
 
 static struct __mprof_site f_sites[2];
+static const int32_t f_lines[2] = { 1, 2 };
 static struct __mprof_func f = {
 	.version = MPROF_ABI_VERSION, .nsites = 2, .file = "f.c", .dir = "/",
-	.name = "f", .first_line = 1, .last_line = 2, .sites = f_sites,
+	.name = "f", .first_line = 1, .last_line = 2, .sites = f_sites, .lines = f_lines,
 };
 
 /*
@@ -127,7 +128,5 @@ int main(void)
 	};
 
 	f_sites[0].func = f_sites[1].func = &f;
-	f_sites[0].line = 1;
-	f_sites[1].line = 2;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

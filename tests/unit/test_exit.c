@@ -44,12 +44,13 @@ static const struct mp_backend fake = { "fake", NULL, fake_read, NULL, NULL,
 
 static struct __mprof_func fn;
 static struct __mprof_site fn_s[2] = {
-	{ &fn, 300, 0, 0, 0, 0 }, { &fn, 301, 0, 0, 0, 0 },
+	{ .func = &fn }, { .func = &fn },
 };
+static const int32_t fn_l[2] = { 300, 301 };
 static struct __mprof_func fn = {
 	.version = MPROF_ABI_VERSION, .nsites = 2, .file = "/dev/null",
 	.dir = "", .name = "exitfn", .first_line = 300, .last_line = 302,
-	.sites = fn_s,
+	.sites = fn_s, .lines = fn_l,
 };
 
 /* The rows one run_fn() call gives (precision 1).  The "source" is

@@ -53,20 +53,21 @@ static const struct mp_backend fake = { "fake", NULL, fake_read, NULL, NULL,
 
 static struct __mprof_func fa, fb;
 static struct __mprof_site fa_s[2] = {
-	{ &fa, 10, 0, 0, 0, 0 }, { &fa, 11, 0, 0, 0, 0 },
+	{ .func = &fa }, { .func = &fa },
 };
 static struct __mprof_site fb_s[2] = {
-	{ &fb, 20, 0, 0, 0, 0 }, { &fb, 21, 0, 0, 0, 0 },
+	{ .func = &fb }, { .func = &fb },
 };
+static const int32_t fa_l[2] = { 10, 11 }, fb_l[2] = { 20, 21 };
 static struct __mprof_func fa = {
 	.version = MPROF_ABI_VERSION, .nsites = 2, .file = "dir/a file.c",
 	.dir = "", .name = "fa", .first_line = 10, .last_line = 12,
-	.sites = fa_s,
+	.sites = fa_s, .lines = fa_l,
 };
 static struct __mprof_func fb = {
 	.version = MPROF_ABI_VERSION, .nsites = 2, .file = "b.c",
 	.dir = "", .name = "fb", .first_line = 20, .last_line = 22,
-	.sites = fb_s,
+	.sites = fb_s, .lines = fb_l,
 };
 
 #define NAME_A "dir/a_file.c.fa"
@@ -705,12 +706,13 @@ static void test_thread_exit_inside_call(void **state)
 }
 
 static struct __mprof_func longname;
-static struct __mprof_site longname_s[1] = { { &longname, 1, 0, 0, 0, 0 } };
+static struct __mprof_site longname_s[1] = { { .func = &longname } };
+static const int32_t longname_l[1] = { 1 };
 static char long_file[3000];
 static struct __mprof_func longname = {
 	.version = MPROF_ABI_VERSION, .nsites = 1, .file = long_file,
 	.dir = "", .name = "f g", .first_line = 1, .last_line = 1,
-	.sites = longname_s,
+	.sites = longname_s, .lines = longname_l,
 };
 
 static int long_name(void)

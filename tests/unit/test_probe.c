@@ -84,20 +84,23 @@ static const struct mp_backend unwatched = { "unwatched", NULL, fake_read,
 /* A function descriptor with n sites on lines first, first+1, ... */
 #define FUNC(id, first, n)						\
 	static struct __mprof_func id;					\
-	static struct __mprof_site id##_s[n];				\
+	static struct __mprof_site id##_s[n]				\
+		__attribute__((aligned(MPROF_SITE_ALIGN)));		\
+	static int32_t id##_l[n];					\
 	static struct __mprof_func id = {				\
 		.version = MPROF_ABI_VERSION, .nsites = n,		\
 		.file = #id ".c", .dir = "/src", .name = #id,		\
 		.first_line = first, .last_line = first + n,		\
-		.sites = id##_s }
+		.sites = id##_s, .lines = id##_l }
 
 static void setup_func(struct __mprof_func *f)
 {
+	int32_t *lines = (int32_t *)f->lines;
 	uint32_t i;
 
 	for (i = 0; i < f->nsites; i++) {
 		f->sites[i].func = f;
-		f->sites[i].line = f->first_line + (int32_t)i;
+		lines[i] = f->first_line + (int32_t)i;
 	}
 }
 
@@ -803,7 +806,7 @@ static void assert_same_rows(const struct __mprof_func *a,
 		if (x.count != y.count || x.incr != y.incr || x.peak != y.peak)
 			print_error("%s line %d: %llu %lld %lld against %s's "
 				    "%llu %lld %lld\n", a->name,
-				    a->sites[i].line,
+				    a->lines[i],
 				    (unsigned long long)x.count,
 				    (long long)x.incr, (long long)x.peak,
 				    b->name, (unsigned long long)y.count,
@@ -1972,7 +1975,9 @@ static void test_live_thread(void **state)
 #define MANY_FUNCS	200
 
 static struct __mprof_func many[MANY_FUNCS];
-static struct __mprof_site many_s[MANY_FUNCS][2];
+static struct __mprof_site many_s[MANY_FUNCS][2]
+	__attribute__((aligned(MPROF_SITE_ALIGN)));
+static int32_t many_l[MANY_FUNCS][2];
 
 static NOINLINE void run_many(int k)
 {
@@ -2008,7 +2013,7 @@ static void test_many_functions(void **state)
 			.version = MPROF_ABI_VERSION, .nsites = 2,
 			.file = "many.c", .dir = "/src", .name = "many",
 			.first_line = 1000 + 10 * k, .last_line = 1002 + 10 * k,
-			.sites = many_s[k] };
+			.sites = many_s[k], .lines = many_l[k] };
 		setup_func(&many[k]);
 	}
 	assert_int_equal(pthread_create(&t, NULL, many_thread, NULL), 0);
