@@ -2489,6 +2489,12 @@ emit_descriptor(function *fn, const char *name, const mp_lines *lines,
 	snprintf(buf, sizeof buf, "__mprof_lines.%u", id);
 	tree line_arr = static_var(buf, build_array_type_nelts(line_type, n));
 	TREE_READONLY(line_arr) = 1;
+	/* Apart from the program's constants, which it reads while it runs:
+	   mixed with them, the lines the report alone reads would spread
+	   them over more pages, and the rss backend would see those pages
+	   faulted in (by the kernel's fault-around) on the program's
+	   lines. */
+	set_decl_section_name(line_arr, ".rodata.mprof_lines");
 
 	tree fptr = build_pointer_type(func_type);
 	vec<constructor_elt, va_gc> *sv = NULL, *lv = NULL;
