@@ -90,7 +90,8 @@ static void *carve(struct mp_table *t, size_t bytes)
 {
 	void *p;
 
-	bytes = (bytes + MPROF_SITE_ALIGN - 1) & ~(size_t)(MPROF_SITE_ALIGN - 1);
+	bytes = (bytes + MPROF_SITE_ALIGN - 1) &
+		~(size_t)(MPROF_SITE_ALIGN - 1);
 	if (bytes > ARENA_BYTES / 4) {
 		p = mp_sys_map(bytes);
 	} else {
