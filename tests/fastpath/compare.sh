@@ -25,15 +25,15 @@
 # 0.003906 MiB), with address-space randomisation off (setarch -R) and
 # environments of one size (MPROF_EXACT=0 in the fast run): two runs then
 # touch the same pages.  A longer environment moves the initial stack, and
-# at some sizes 14 bytes more made it span one page more for the whole run.  Reports of forked children are compared
-# as a set, pids removed.  If the fast table differs, both runs are
-# repeated, up to four times, and the test passes when some fast table
-# equals some reference.  If none does while the references all agree,
-# the fast path is wrong; if the references themselves vary (the threads
-# sample: which arena a thread gets depends on scheduling), the program
-# cannot be compared this way and is reported as skipped.  A timed run
-# that went multi-threaded says so and is not compared: the timed mode is
-# exact for one thread only.
+# at some sizes 14 bytes more made it span one page more for the whole
+# run.  Reports of forked children are compared as a set, pids removed.
+# If the fast table differs, both runs are repeated, up to four times, and
+# the test passes when some fast table equals some reference.  If none
+# does while the references all agree, the fast path is wrong; if the
+# references themselves vary (the threads sample: which arena a thread
+# gets depends on scheduling), the program cannot be compared this way and
+# is reported as skipped.  A timed run that went multi-threaded says so
+# and is not compared: the timed mode is exact for one thread only.
 #
 # Exit status: 0 pass, 1 fail, 2 usage error, 77 skipped.
 set -euo pipefail
