@@ -4,7 +4,8 @@
 # compare.sh - the rss backend's fast path gives the same table as reading
 # RSS on every line event (MPROF_EXACT=1, the reference), for one sample:
 #
-#   compare.sh [--cc CC] [--modes LIST] SRCDIR BUILDDIR NOPERF NAME|FILE.c
+#   compare.sh [--cc CC] [--modes LIST] [--pads N] SRCDIR BUILDDIR NOPERF
+#              NAME|FILE.c
 #
 # samples/NAME.c (or FILE.c) is built with the plugin as a user would, from
 # its own directory, then run with MPROF_BACKEND=rss in each fast-path mode
@@ -26,7 +27,11 @@
 # environments of one size (MPROF_EXACT=0 in the fast run): two runs then
 # touch the same pages.  A longer environment moves the initial stack, and
 # at some sizes 14 bytes more made it span one page more for the whole
-# run.  Reports of forked children are compared as a set, pids removed.
+# run.  --pads N compares at N stack layouts instead of one: the fast path
+# must not depend on the one its caller's environment gives.  A variable
+# STACK_PAD of 0, 16, ... 16*(N-1) bytes moves the initial stack in 16-byte
+# steps (256: every alignment within a page), the same in both runs of a
+# pair.  Reports of forked children are compared as a set, pids removed.
 # If the fast table differs, both runs are repeated, up to four times, and
 # the test passes when some fast table equals some reference.  If none
 # does while the references all agree, the fast path is wrong; if the
@@ -40,7 +45,7 @@ set -euo pipefail
 shopt -s nullglob
 
 usage() {
-	echo "usage: compare.sh [--cc CC] [--modes LIST] SRCDIR BUILDDIR NOPERF NAME|FILE.c" >&2
+	echo "usage: compare.sh [--cc CC] [--modes LIST] [--pads N] SRCDIR BUILDDIR NOPERF NAME|FILE.c" >&2
 	exit 2
 }
 
@@ -51,10 +56,12 @@ fail() {
 
 cc=${CC:-gcc}
 modes=perf,timed,user
+pads=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--cc) [ $# -ge 2 ] || usage; cc=$2; shift 2 ;;
 	--modes) [ $# -ge 2 ] || usage; modes=$2; shift 2 ;;
+	--pads) [ $# -ge 2 ] && [ "$2" -ge 1 ] 2>/dev/null || usage; pads=$2; shift 2 ;;
 	-*) usage ;;
 	*) break ;;
 	esac
@@ -143,41 +150,53 @@ for mode in ${modes//,/ }; do
 		;;
 	*) usage ;;
 	esac
-	# Up to four runs of each: a fast table equal to any reference passes.
-	same=0 noisy=0
-	for attempt in 1 2 3 4; do
-		run exact "${prefix[@]}" env MPROF_EXACT=1
-		[ -s "$tmp/exact.txt" ] || echo "fastpath: $name: no table (no profiled function returned in any process)"
-		cp "$tmp/exact.txt" "$tmp/exact.$attempt"
-		if [ "$attempt" -gt 1 ] && ! cmp -s "$tmp/exact.1" "$tmp/exact.txt"; then
-			noisy=1
+	for n in $(seq 0 16 $((16 * (pads - 1)))); do
+		layout=() at=""
+		if [ "$pads" -gt 1 ]; then
+			layout=(env STACK_PAD="$(printf "%${n}s" "")")
+			at=" at $n bytes of STACK_PAD"
 		fi
-		run "$mode" "${prefix[@]}" env MPROF_EXACT=0
-		# The runtime's notes end its report (MPROF_OUTPUT).
-		if grep -q '^mprof: rss: ' "$tmp/$mode.txt"; then
-			echo "fastpath: $name: $mode mode not compared: $(grep '^mprof: rss: ' "$tmp/$mode.txt" | head -1)"
-			same=2
-			break
-		fi
-		cp "$tmp/$mode.txt" "$tmp/$mode.$attempt"
-		for k in $(seq 1 "$attempt"); do
-			for j in $(seq 1 "$attempt"); do
-				if cmp -s "$tmp/exact.$k" "$tmp/$mode.$j"; then
-					same=1
-				fi
+		# Up to four runs of each: a fast table equal to any reference passes.
+		same=0 noisy=0
+		for attempt in 1 2 3 4; do
+			run exact "${prefix[@]}" "${layout[@]}" env MPROF_EXACT=1
+			[ -s "$tmp/exact.txt" ] || echo "fastpath: $name: no table (no profiled function returned in any process)"
+			cp "$tmp/exact.txt" "$tmp/exact.$attempt"
+			if [ "$attempt" -gt 1 ] && ! cmp -s "$tmp/exact.1" "$tmp/exact.txt"; then
+				noisy=1
+			fi
+			run "$mode" "${prefix[@]}" "${layout[@]}" env MPROF_EXACT=0
+			# The runtime's notes end its report (MPROF_OUTPUT).
+			if grep -q '^mprof: rss: ' "$tmp/$mode.txt"; then
+				echo "fastpath: $name: $mode mode not compared: $(grep '^mprof: rss: ' "$tmp/$mode.txt" | head -1)"
+				same=2
+				break
+			fi
+			cp "$tmp/$mode.txt" "$tmp/$mode.$attempt"
+			for k in $(seq 1 "$attempt"); do
+				for j in $(seq 1 "$attempt"); do
+					if cmp -s "$tmp/exact.$k" "$tmp/$mode.$j"; then
+						same=1
+					fi
+				done
 			done
+			[ "$same" = 0 ] || break
+			echo "fastpath: $name: $mode table differs from the reference$at; running both again"
 		done
-		[ "$same" = 0 ] || break
-		echo "fastpath: $name: $mode table differs from the reference; running both again"
+		if [ "$same" = 0 ] && [ "$noisy" = 1 ]; then
+			echo "fastpath: $name: skipped: its RSS table differs from run to run even with MPROF_EXACT=1"
+			exit 77
+		fi
+		if [ "$same" = 0 ]; then
+			diff -u --label "exact" --label "$mode" "$tmp/exact.1" "$tmp/$mode.1" >&2 || true
+			fail "$name: the $mode fast path's table differs from MPROF_EXACT=1's$at"
+		fi
+		if [ "$same" = 2 ]; then break; fi
 	done
-	if [ "$same" = 0 ] && [ "$noisy" = 1 ]; then
-		echo "fastpath: $name: skipped: its RSS table differs from run to run even with MPROF_EXACT=1"
-		exit 77
+	if [ "$same" = 1 ] && [ "$pads" -gt 1 ]; then
+		echo "fastpath: $name: $mode table equals the MPROF_EXACT=1 table at all $pads stack layouts"
+	elif [ "$same" = 1 ]; then
+		echo "fastpath: $name: $mode table equals the MPROF_EXACT=1 table"
 	fi
-	if [ "$same" = 0 ]; then
-		diff -u --label "exact" --label "$mode" "$tmp/exact.1" "$tmp/$mode.1" >&2 || true
-		fail "$name: the $mode fast path's table differs from MPROF_EXACT=1's"
-	fi
-	[ "$same" = 1 ] && echo "fastpath: $name: $mode table equals the MPROF_EXACT=1 table"
 done
 exit 0
