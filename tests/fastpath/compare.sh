@@ -24,14 +24,17 @@
 #          the comparison; Allocs, Allocated, Peak and Leaked stay
 # Tables are compared byte for byte at MPROF_PRECISION=6 (a page is
 # 0.003906 MiB), with address-space randomisation off (setarch -R) and
-# environments of one size (MPROF_EXACT=0 in the fast run): two runs then
-# touch the same pages.  A longer environment moves the initial stack, and
-# at some sizes 14 bytes more made it span one page more for the whole
-# run.  --pads N compares at N stack layouts instead of one: the fast path
-# must not depend on the one its caller's environment gives.  A variable
-# STACK_PAD of 0, 16, ... 16*(N-1) bytes moves the initial stack in 16-byte
-# steps (256: every alignment within a page), the same in both runs of a
-# pair.  Reports of forked children are compared as a set, pids removed.
+# environments of one size (MPROF_EXACT=0 in the fast run, one
+# MPROF_OUTPUT for both; a pair whose sizes differ fails): two runs then
+# touch the same pages.  A longer environment moves the initial stack: at
+# some sizes 14 bytes more made it span one page more for the whole run,
+# and 2 bytes more (the columns run's output directory, once named after
+# the mode) put the line of a fork one page higher.  --pads N compares at
+# N stack layouts instead of one: the fast path must not depend on the one
+# its caller's environment gives.  A variable STACK_PAD of 0, 16, ...
+# 16*(N-1) bytes moves the initial stack in 16-byte steps (256: every
+# alignment within a page), the same in both runs of a pair.  Reports of
+# forked children are compared as a set, pids removed.
 # If the fast table differs, both runs are repeated, up to four times, and
 # the test passes when some fast table equals some reference.  If none
 # does while the references all agree, the fast path is wrong; if the
@@ -101,12 +104,18 @@ if ! (cd "$(dirname "$file")" && "$cc" -O1 -g -pthread -I"$src/include" \
 fi
 
 # run TAG PREFIX...: run the program under PREFIX with the rss backend;
-# its reports (one file per process) end up in $tmp/TAG.txt, normalised.
+# its reports (one file per process) end up in $tmp/TAG.txt, normalised,
+# and the size of the environment it was given in $tmp/TAG.env.  Every run
+# writes into the same directory, so that no name of a run lengthens the
+# environment of one of them (MPROF_OUTPUT).
 run() {
-	local tag=$1 out=$tmp/out-$1
+	local tag=$1 out=$tmp/out
 	shift
 	rm -rf "$out"
 	mkdir -m 777 "$out"
+	(cd "$tmp" && "$@" "${norand[@]}" env MPROF_BACKEND=rss \
+		MPROF_PRECISION=6 MPROF_OUTPUT="$out/table.%p" \
+		cat /proc/self/environ) </dev/null | wc -c >"$tmp/$tag.env"
 	if ! (cd "$tmp" && "$@" "${norand[@]}" env MPROF_BACKEND=rss \
 		MPROF_PRECISION=6 MPROF_OUTPUT="$out/table.%p" ./prog) \
 		</dev/null >"$tmp/$tag.out" 2>"$tmp/$tag.err"; then
@@ -166,6 +175,8 @@ for mode in ${modes//,/ }; do
 				noisy=1
 			fi
 			run "$mode" "${prefix[@]}" "${layout[@]}" env MPROF_EXACT=0
+			cmp -s "$tmp/exact.env" "$tmp/$mode.env" ||
+				fail "$name: the $mode run's environment is $(cat "$tmp/$mode.env") bytes, the reference's $(cat "$tmp/exact.env"): their stacks would differ"
 			# The runtime's notes end its report (MPROF_OUTPUT).
 			if grep -q '^mprof: rss: ' "$tmp/$mode.txt"; then
 				echo "fastpath: $name: $mode mode not compared: $(grep '^mprof: rss: ' "$tmp/$mode.txt" | head -1)"
