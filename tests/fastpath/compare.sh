@@ -111,13 +111,13 @@ fi
 run() {
 	local tag=$1 out=$tmp/out
 	shift
+	local cmd=("$@" "${norand[@]}" env MPROF_BACKEND=rss MPROF_PRECISION=6
+		   MPROF_OUTPUT="$out/table.%p")
 	rm -rf "$out"
 	mkdir -m 777 "$out"
-	(cd "$tmp" && "$@" "${norand[@]}" env MPROF_BACKEND=rss \
-		MPROF_PRECISION=6 MPROF_OUTPUT="$out/table.%p" \
-		cat /proc/self/environ) </dev/null | wc -c >"$tmp/$tag.env"
-	if ! (cd "$tmp" && "$@" "${norand[@]}" env MPROF_BACKEND=rss \
-		MPROF_PRECISION=6 MPROF_OUTPUT="$out/table.%p" ./prog) \
+	(cd "$tmp" && "${cmd[@]}" cat /proc/self/environ) </dev/null |
+		wc -c >"$tmp/$tag.env"
+	if ! (cd "$tmp" && "${cmd[@]}" ./prog) \
 		</dev/null >"$tmp/$tag.out" 2>"$tmp/$tag.err"; then
 		tail -n 20 "$tmp/$tag.err" >&2
 		fail "$name: the $tag run failed"
